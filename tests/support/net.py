@@ -1,0 +1,66 @@
+"""Sockets for tests: free ports, waiting for a port, four-letter words."""
+
+import socket
+import time
+
+
+def free_port(host="127.0.0.1"):
+    """A TCP port nobody listens on right now (the OS picks it)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
+def free_ports(n, host="127.0.0.1"):
+    """n distinct free ports (held open together while picking, so they differ)."""
+    socks = []
+    try:
+        for _ in range(n):
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            s.bind((host, 0))
+            socks.append(s)
+        return [s.getsockname()[1] for s in socks]
+    finally:
+        for s in socks:
+            s.close()
+
+
+def wait_for_port(host, port, timeout=30):
+    deadline = time.time() + timeout
+    while True:
+        try:
+            with socket.create_connection((host, port), timeout=1):
+                return
+        except OSError:
+            if time.time() > deadline:
+                raise TimeoutError("nothing listens on %s:%d after %ss" % (host, port, timeout))
+            time.sleep(0.05)
+
+
+def four_letter_word(host, port, word, timeout=5):
+    """Send a four-letter word the way FourLetterWordMain does and read the answer to EOF."""
+    with socket.create_connection((host, port), timeout=timeout) as s:
+        s.sendall(word.encode("ascii"))
+        try:
+            s.shutdown(socket.SHUT_WR)
+        except OSError:
+            pass
+        chunks = []
+        while True:
+            b = s.recv(65536)
+            if not b:
+                break
+            chunks.append(b)
+    return b"".join(chunks).decode("utf-8", "replace")
+
+
+def wait_until(condition, timeout=10, interval=0.02, message="condition"):
+    """Poll `condition` until it returns a true value; return that value or raise TimeoutError."""
+    deadline = time.time() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.time() > deadline:
+            raise TimeoutError("%s not reached within %ss" % (message, timeout))
+        time.sleep(interval)

@@ -1,0 +1,48 @@
+"""Mirror of org.apache.jute.Utils: string codecs and the CSV forms used by toString()."""
+
+import re
+
+_NON_BMP = re.compile("[\U00010000-\U0010FFFF]")
+
+
+def _split_surrogates(match):
+    code = ord(match.group()) - 0x10000
+    return chr(0xD800 | (code >> 10)) + chr(0xDC00 | (code & 0x3FF))
+
+
+def encode_string(s):
+    """Encode as Java's BinaryOutputArchive does: UTF-8 per UTF-16 unit (CESU-8)."""
+    if s.isascii():
+        return s.encode("ascii")
+    if _NON_BMP.search(s):
+        s = _NON_BMP.sub(_split_surrogates, s)
+    return s.encode("utf-8", "surrogatepass")
+
+
+def decode_string(b):
+    """Decode jute string bytes: plain UTF-8, or CESU-8 surrogate pairs written by Java."""
+    try:
+        return str(b, "utf-8")
+    except UnicodeDecodeError:
+        pass
+    s = str(b, "utf-8", "surrogatepass")
+    # Recombine surrogate pairs; a lone surrogate becomes U+FFFD as in Java.
+    return s.encode("utf-16-be", "surrogatepass").decode("utf-16-be", "replace")
+
+
+_CSV_ESCAPES = {"\0": "%00", "\n": "%0A", "\r": "%0D", ",": "%2C", "}": "%7D", "%": "%25"}
+_CSV_SPECIAL = re.compile("[\0\n\r,}%]")
+
+
+def to_csv_string(s):
+    """Utils.toCSVString: a leading quote and %-escapes of the CSV separators."""
+    if s is None:
+        return ""
+    return "'" + _CSV_SPECIAL.sub(lambda m: _CSV_ESCAPES[m.group()], s)
+
+
+def to_csv_buffer(b):
+    """Utils.toCSVBuffer, with Java's Integer.toHexString of a signed byte."""
+    if not b:
+        return ""
+    return "#" + "".join("%x" % (x if x < 0x80 else x - 0x100 + (1 << 32)) for x in b)
