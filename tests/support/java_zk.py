@@ -7,11 +7,8 @@ jar or a JVM is missing.
 import os
 import shutil
 import subprocess
-import time
 
 import pytest
-
-from tests.support.net import free_port, wait_for_port
 
 ZK_JAR = os.environ.get("ZK_JAVA_JAR", "/usr/share/java/zookeeper.jar")
 ZK_BIN = os.environ.get("ZK_JAVA_BIN", "/usr/share/zookeeper/bin")
@@ -62,97 +59,3 @@ def run_java_class(main_class, args, timeout=60, input=None, jvm_flags=()):
     """Run a class from the ZooKeeper jar; returns CompletedProcess (text)."""
     cmd = [java_executable(), "-cp", classpath(), *jvm_flags, main_class, *args]
     return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, input=input)
-
-
-class JavaZooKeeperServer:
-    """A Java ZooKeeper server process (QuorumPeerMain) on a zoo.cfg of its own."""
-
-    def __init__(self, base_dir, client_port=None, extra_cfg=None, jvm_flags=(), myid=None):
-        self.base_dir = base_dir
-        self.data_dir = os.path.join(base_dir, "data")
-        self.client_port = client_port or free_port()
-        self.cfg_path = os.path.join(base_dir, "zoo.cfg")
-        self.log_path = os.path.join(base_dir, "zookeeper.log")
-        self.out_path = os.path.join(base_dir, "zookeeper.out")
-        self.jvm_flags = list(jvm_flags)
-        self.proc = None
-        os.makedirs(self.data_dir, exist_ok=True)
-        if myid is not None:
-            with open(os.path.join(self.data_dir, "myid"), "w") as f:
-                f.write(str(myid))
-        cfg = {
-            "tickTime": "2000",
-            "initLimit": "10",
-            "syncLimit": "5",
-            "dataDir": self.data_dir,
-            "clientPort": str(self.client_port),
-            "4lw.commands.whitelist": "*",
-            "admin.enableServer": "false",
-        }
-        cfg.update(extra_cfg or {})
-        with open(self.cfg_path, "w") as f:
-            for k, v in cfg.items():
-                f.write("%s=%s\n" % (k, v))
-        with open(os.path.join(base_dir, "log4j.properties"), "w") as f:
-            f.write(LOG4J_PROPERTIES.format(log=self.log_path))
-
-    def start(self, wait=True, timeout=30):
-        cmd = [
-            java_executable(),
-            "-cp", classpath(self.base_dir),
-            "-Dlog4j.configuration=file:" + os.path.join(self.base_dir, "log4j.properties"),
-            "-Dzookeeper.jmx.log4j.disable=true",
-            *self.jvm_flags,
-            "org.apache.zookeeper.server.quorum.QuorumPeerMain",
-            self.cfg_path,
-        ]
-        self.out = open(self.out_path, "ab")
-        self.proc = subprocess.Popen(cmd, stdout=self.out, stderr=subprocess.STDOUT)
-        if wait:
-            self.wait_serving(timeout)
-        return self
-
-    def wait_serving(self, timeout=30):
-        """Wait until `srvr` shows a Mode line (the server answers requests)."""
-        from tests.support.net import four_letter_word
-
-        deadline = time.time() + timeout
-        last = ""
-        while time.time() < deadline:
-            if self.proc is not None and self.proc.poll() is not None:
-                raise RuntimeError("Java ZooKeeper exited with %s; see %s" % (self.proc.returncode, self.log_path))
-            try:
-                last = four_letter_word("127.0.0.1", self.client_port, "srvr", timeout=2)
-                if "Mode:" in last:
-                    return last
-            except OSError:
-                pass
-            time.sleep(0.1)
-        raise TimeoutError("Java ZooKeeper on port %d not serving after %ss: %r" % (self.client_port, timeout, last))
-
-    @property
-    def address(self):
-        return "127.0.0.1:%d" % self.client_port
-
-    def stop(self, kill=False):
-        if self.proc is None:
-            return
-        if self.proc.poll() is None:
-            if kill:
-                self.proc.kill()
-            else:
-                self.proc.terminate()
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(15)
-        self.proc = None
-        self.out.close()
-
-    def log_text(self):
-        try:
-            with open(self.log_path, errors="replace") as f:
-                return f.read()
-        except OSError:
-            return ""

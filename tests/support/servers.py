@@ -1,0 +1,168 @@
+"""Server processes for tests: ours (PythonServer) and Java ZooKeeper 3.8 (JavaServer).
+
+Both take the same arguments and expose the same methods, so one test can run against
+either (see the `zk_server` fixture in tests/conftest.py). Each instance owns a
+directory: zoo.cfg, data/, and the server's log.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from tests.support import java_zk
+from tests.support.net import four_letter_word, free_port
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+class ServerProcess:
+    kind = None
+
+    def __init__(self, base_dir, client_port=None, extra_cfg=None, flags=(), myid=None, data_dir=None):
+        self.base_dir = base_dir
+        self.data_dir = data_dir or os.path.join(base_dir, "data")
+        self.client_port = client_port or free_port()
+        self.cfg_path = os.path.join(base_dir, "zoo.cfg")
+        self.log_path = os.path.join(base_dir, "zookeeper.log")
+        self.out_path = os.path.join(base_dir, "zookeeper.out")
+        self.flags = list(flags)  # -Dname=value system properties
+        self.proc = None
+        self._out = None
+        os.makedirs(self.data_dir, exist_ok=True)
+        if myid is not None:
+            with open(os.path.join(self.data_dir, "myid"), "w") as f:
+                f.write(str(myid))
+        self.cfg = {
+            "tickTime": "2000",
+            "initLimit": "10",
+            "syncLimit": "5",
+            "dataDir": self.data_dir,
+            "clientPort": str(self.client_port),
+            "4lw.commands.whitelist": "*",
+            "admin.enableServer": "false",
+        }
+        self.cfg.update(extra_cfg or {})
+        self.write_cfg()
+
+    def write_cfg(self):
+        with open(self.cfg_path, "w") as f:
+            for k, v in self.cfg.items():
+                f.write("%s=%s\n" % (k, v))
+
+    @property
+    def address(self):
+        return "127.0.0.1:%d" % self.client_port
+
+    def command(self):
+        raise NotImplementedError
+
+    def start(self, wait=True, timeout=30):
+        self._out = open(self.out_path, "ab")
+        self.proc = subprocess.Popen(self.command(), stdout=self._out, stderr=subprocess.STDOUT, cwd=self.base_dir)
+        if wait:
+            self.wait_serving(timeout)
+        return self
+
+    def wait_serving(self, timeout=30):
+        """Wait until `srvr` shows a Mode line (the server answers requests); return the srvr text."""
+        deadline = time.time() + timeout
+        last = ""
+        while time.time() < deadline:
+            if self.proc is not None and self.proc.poll() is not None:
+                raise RuntimeError(
+                    "%s server exited with %s:\n%s" % (self.kind, self.proc.returncode, self.output_tail())
+                )
+            try:
+                last = four_letter_word("127.0.0.1", self.client_port, "srvr", timeout=2)
+                if "Mode:" in last:
+                    return last
+            except OSError:
+                pass
+            time.sleep(0.05)
+        raise TimeoutError("%s server on port %d not serving after %ss: %r" % (self.kind, self.client_port, timeout, last))
+
+    def srvr(self):
+        return four_letter_word("127.0.0.1", self.client_port, "srvr")
+
+    def stop(self, kill=False):
+        """SIGTERM (or SIGKILL) and wait; returns the exit code."""
+        if self.proc is None:
+            return None
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL if kill else signal.SIGTERM)
+            try:
+                self.proc.wait(20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(10)
+        code = self.proc.returncode
+        self.proc = None
+        if self._out:
+            self._out.close()
+            self._out = None
+        return code
+
+    def restart(self, timeout=30):
+        self.stop()
+        return self.start(timeout=timeout)
+
+    def output_tail(self, n=4000):
+        text = ""
+        for path in (self.out_path, self.log_path):
+            try:
+                with open(path, errors="replace") as f:
+                    text += f.read()[-n:]
+            except OSError:
+                pass
+        return text
+
+    def log_text(self):
+        try:
+            with open(self.log_path, errors="replace") as f:
+                return f.read()
+        except OSError:
+            return ""
+
+
+class PythonServer(ServerProcess):
+    """zookeeper_py's server, started as `python -m zookeeper_py.server.quorum.quorum_peer_main zoo.cfg`."""
+
+    kind = "python"
+    python = os.environ.get("ZK_TEST_PYTHON", sys.executable)
+
+    def command(self):
+        return [
+            self.python, "-m", "zookeeper_py.server.quorum.quorum_peer_main",
+            "-Dzookeeper.log.file=" + self.log_path,
+            *self.flags,
+            self.cfg_path,
+        ]
+
+    def start(self, wait=True, timeout=30):
+        os.environ.setdefault("PYTHONPATH", REPO)
+        return super().start(wait, timeout)
+
+
+class JavaServer(ServerProcess):
+    """Java ZooKeeper 3.8 (Debian package) started with QuorumPeerMain on the same zoo.cfg keys."""
+
+    kind = "java"
+
+    def __init__(self, *args, **kwargs):
+        java_zk.require_java_zookeeper()
+        super().__init__(*args, **kwargs)
+        with open(os.path.join(self.base_dir, "log4j.properties"), "w") as f:
+            f.write(java_zk.LOG4J_PROPERTIES.format(log=self.log_path))
+
+    def command(self):
+        return [
+            java_zk.java_executable(),
+            "-cp", java_zk.classpath(self.base_dir),
+            "-Dlog4j.configuration=file:" + os.path.join(self.base_dir, "log4j.properties"),
+            "-Dzookeeper.jmx.log4j.disable=true",
+            *self.flags,
+            "org.apache.zookeeper.server.quorum.QuorumPeerMain",
+            self.cfg_path,
+        ]

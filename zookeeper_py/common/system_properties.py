@@ -1,0 +1,87 @@
+"""Java system properties for a Python process: System.getProperty and friends.
+
+Java ZooKeeper reads much of its configuration from system properties
+(`-Dzookeeper.snapCount=...`, and zoo.cfg keys it does not know become
+`zookeeper.<key>`). This module is that table for zookeeper_py. It is filled from
+`-Dname=value` arguments, from the SERVER_JVMFLAGS / CLIENT_JVMFLAGS / JVMFLAGS
+environment variables (so tools that launch Java ZooKeeper can launch this one), and
+by QuorumPeerConfig. Other JVM flags (-Xmx..., -XX:...) are accepted and ignored.
+"""
+
+import os
+import shlex
+import threading
+
+_lock = threading.Lock()
+_properties = {}
+
+
+def get_property(name, default=None):
+    """System.getProperty(name, default)."""
+    return _properties.get(name, default)
+
+
+def set_property(name, value):
+    """System.setProperty(name, value)."""
+    with _lock:
+        _properties[name] = str(value)
+
+
+def clear_property(name):
+    with _lock:
+        _properties.pop(name, None)
+
+
+def get_integer(name, default=None):
+    """Integer.getInteger: the property as an int, or default if unset or not a number."""
+    value = _properties.get(name)
+    if value is None:
+        return default
+    try:
+        return int(value.strip(), 0) if value.strip().lower().startswith(("0x", "-0x")) else int(value.strip())
+    except ValueError:
+        return default
+
+
+get_long = get_integer
+
+
+def get_boolean(name, default=False):
+    """Boolean.getBoolean (true only for "true", any case); `default` when unset."""
+    value = _properties.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() == "true"
+
+
+def snapshot():
+    with _lock:
+        return dict(_properties)
+
+
+def parse_jvm_flags(flags):
+    """Apply every -Dname=value in an argument list; return the other arguments."""
+    rest = []
+    for arg in flags:
+        if arg.startswith("-D") and len(arg) > 2:
+            name, _, value = arg[2:].partition("=")
+            set_property(name, value)
+        elif arg.startswith(("-X", "-server", "-client", "-ea", "-da", "-verbose", "-javaagent")):
+            continue  # JVM tuning has no meaning here
+        else:
+            rest.append(arg)
+    return rest
+
+
+def load_from_environment(variables=("JVMFLAGS", "SERVER_JVMFLAGS")):
+    """Apply -D flags from the environment variables Java's scripts pass to the JVM."""
+    for var in variables:
+        value = os.environ.get(var)
+        if value:
+            parse_jvm_flags(shlex.split(value))
+
+
+def split_args(argv, env_variables=("JVMFLAGS", "SERVER_JVMFLAGS")):
+    """Load -D flags from the environment, then from argv; return the remaining arguments."""
+    load_from_environment(env_variables)
+    return parse_jvm_flags(list(argv))
