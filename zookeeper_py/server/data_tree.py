@@ -1,0 +1,783 @@
+"""Mirror of org.apache.zookeeper.server.DataTree: the in-memory tree of znodes."""
+
+import logging
+import struct
+import threading
+
+from zookeeper_py.data import Stat, StatPersisted
+from zookeeper_py.jute import BinaryOutputArchive, JuteEOFError, JuteIOError, max_length
+from zookeeper_py.jute.utils import decode_string, encode_string
+from zookeeper_py.keeper_exception import Code, KeeperException, NodeExistsException, NoNodeException
+from zookeeper_py.quotas import Quotas
+from zookeeper_py.server.data_node import DataNode
+from zookeeper_py.server.ephemeral_type import CONTAINER_EPHEMERAL_OWNER, EphemeralType
+from zookeeper_py.server.reference_counted_acl_cache import ReferenceCountedACLCache
+from zookeeper_py.server.watch_manager import WatchManager
+from zookeeper_py.server.watcher_mode import WatcherMode
+from zookeeper_py.stats_track import StatsTrack
+from zookeeper_py.txn import (
+    CheckVersionTxn,
+    CreateContainerTxn,
+    CreateTTLTxn,
+    CreateTxn,
+    DeleteTxn,
+    ErrorTxn,
+    SetDataTxn,
+    TxnHeader,
+)
+from zookeeper_py.watched_event import WatchedEvent
+from zookeeper_py.watcher import EventType, KeeperState, WatcherType
+from zookeeper_py.zoo_defs import Ids, OpCode, ZooDefs
+
+LOG = logging.getLogger("DataTree")
+
+ROOT_ZOOKEEPER = "/"
+PROC_ZOOKEEPER = Quotas.procZookeeper
+QUOTA_ZOOKEEPER = Quotas.quotaZookeeper
+CONFIG_ZOOKEEPER = ZooDefs.CONFIG_NODE
+
+_INT = struct.Struct(">i")
+_NULL = _INT.pack(-1)
+# What follows a node's path and data in a snapshot: long acl + StatPersisted.
+_NODE_TAIL = struct.Struct(">qqqqqiiiqq")
+_SNAPSHOT_CHUNK = 1 << 20
+_SNAPSHOT_LOCK_BATCH = 512
+
+# Sub-txn records of a multi, by type.
+_MULTI_SUB_TXNS = {
+    OpCode.create: CreateTxn,
+    OpCode.createTTL: CreateTTLTxn,
+    OpCode.createContainer: CreateContainerTxn,
+    OpCode.delete: DeleteTxn,
+    OpCode.deleteContainer: DeleteTxn,
+    OpCode.setData: SetDataTxn,
+    OpCode.error: ErrorTxn,
+    OpCode.check: CheckVersionTxn,
+}
+
+
+class ProcessTxnResult:
+    """Mirror of org.apache.zookeeper.server.DataTree.ProcessTxnResult."""
+
+    __slots__ = ("clientId", "cxid", "zxid", "err", "type", "path", "stat", "multiResult")
+
+    def __init__(self):
+        self.clientId = 0
+        self.cxid = 0
+        self.zxid = 0
+        self.err = 0
+        self.type = 0
+        self.path = None
+        self.stat = None
+        self.multiResult = None
+
+    def __eq__(self, other):
+        return isinstance(other, ProcessTxnResult) and other.clientId == self.clientId and other.cxid == self.cxid
+
+    def __hash__(self):
+        return hash((self.clientId, self.cxid))
+
+
+def _split_path(path):
+    i = path.rfind("/")
+    return path[:i], path[i + 1:]
+
+
+class DataTree:
+    """Mirror of org.apache.zookeeper.server.DataTree.
+
+    `nodes` maps every path to its DataNode ("" and "/" both map to the root).
+    Writes are applied by one thread at a time (the commit order); `lock` keeps a
+    node's fields consistent for readers, 4lw dumps and the fuzzy snapshot thread,
+    as Java's per-node synchronized blocks do.
+    """
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.nodes = {}
+        self.data_watches = WatchManager()
+        self.child_watches = WatchManager()
+        self.ephemerals = {}  # sessionId -> set of paths
+        self.containers = set()
+        self.ttls = set()
+        self.acl_cache = ReferenceCountedACLCache()
+        self.quota_paths = set()  # Java's PathTrie of paths with a quota
+        self.lastProcessedZxid = 0
+        self.root = DataNode(b"", -1, StatPersisted())
+        self.proc_data_node = DataNode(b"", -1, StatPersisted())
+        self.quota_data_node = DataNode(b"", -1, StatPersisted())
+        self.nodes[""] = self.root
+        self.nodes[ROOT_ZOOKEEPER] = self.root
+        self.root.add_child(PROC_ZOOKEEPER[1:])
+        self.nodes[PROC_ZOOKEEPER] = self.proc_data_node
+        self.proc_data_node.add_child(QUOTA_ZOOKEEPER[len(PROC_ZOOKEEPER) + 1:])
+        self.nodes[QUOTA_ZOOKEEPER] = self.quota_data_node
+        self.add_config_node()
+
+    # -- simple accessors -------------------------------------------------
+
+    def get_ephemerals(self, session_id):
+        with self.lock:
+            return set(self.ephemerals.get(session_id, ()))
+
+    def get_ephemerals_map(self):
+        """DataTree.getEphemerals(): a copy of sessionId -> paths."""
+        with self.lock:
+            return {sid: set(paths) for sid, paths in self.ephemerals.items()}
+
+    def get_containers(self):
+        with self.lock:
+            return set(self.containers)
+
+    def get_ttls(self):
+        with self.lock:
+            return set(self.ttls)
+
+    def get_sessions(self):
+        return list(self.ephemerals.keys())
+
+    def get_node(self, path):
+        return self.nodes.get(path)
+
+    def get_node_count(self):
+        return len(self.nodes)
+
+    def get_watch_count(self):
+        return self.data_watches.size() + self.child_watches.size()
+
+    def get_ephemerals_count(self):
+        with self.lock:
+            return sum(len(s) for s in self.ephemerals.values())
+
+    def approximate_data_size(self):
+        with self.lock:
+            return sum(len(path) + (0 if n.data is None else len(n.data)) for path, n in self.nodes.items())
+
+    def add_config_node(self):
+        zookeeper_znode = self.nodes.get(PROC_ZOOKEEPER)
+        zookeeper_znode.add_child(CONFIG_ZOOKEEPER[len(PROC_ZOOKEEPER) + 1:])
+        self.nodes[CONFIG_ZOOKEEPER] = DataNode(b"", -1, StatPersisted())
+        self.set_acl(CONFIG_ZOOKEEPER, list(Ids.READ_ACL_UNSAFE), -1)
+
+    def is_special_path(self, path):
+        return path in (ROOT_ZOOKEEPER, PROC_ZOOKEEPER, QUOTA_ZOOKEEPER, CONFIG_ZOOKEEPER)
+
+    @staticmethod
+    def copy_stat_persisted(frm, to):
+        to.copy_from(frm)
+
+    @staticmethod
+    def copy_stat(frm, to):
+        to.copy_from(frm)
+
+    # -- quotas ------------------------------------------------------------
+
+    def _update_stat_node(self, last_prefix, field, diff):
+        """updateCount/updateBytes: add diff to the usage node, warn past the limit."""
+        stat_node = self.nodes.get(Quotas.stat_path(last_prefix))
+        if stat_node is None:
+            LOG.error("Missing count node for stat %s", Quotas.stat_path(last_prefix))
+            return
+        with self.lock:
+            updated = StatsTrack(stat_node.data)
+            if field == "count":
+                updated.set_count(updated.get_count() + diff)
+            else:
+                updated.set_bytes(updated.get_bytes() + diff)
+            stat_node.data = updated.get_stats_bytes()
+        quota_node = self.nodes.get(Quotas.quota_path(last_prefix))
+        if quota_node is None:
+            LOG.error("Missing count node for quota %s", Quotas.quota_path(last_prefix))
+            return
+        limits = StatsTrack(quota_node.data)
+        if field == "count":
+            limit, used = limits.get_count(), updated.get_count()
+        else:
+            limit, used = limits.get_bytes(), updated.get_bytes()
+        if -1 < limit < used:
+            LOG.warning("Quota exceeded: %s %s=%d limit=%d", last_prefix, field, used, limit)
+
+    def update_count(self, last_prefix, diff):
+        self._update_stat_node(last_prefix, "count", diff)
+
+    def update_bytes(self, last_prefix, diff):
+        self._update_stat_node(last_prefix, "bytes", diff)
+
+    def get_max_prefix_with_quota(self, path):
+        """The deepest ancestor-or-self of path that has a quota, or None."""
+        quota_paths = self.quota_paths
+        if not quota_paths:
+            return None
+        p = path
+        while p and p != "/":
+            if p in quota_paths:
+                return p
+            p = p[: p.rfind("/")]
+        return None
+
+    # -- writes ------------------------------------------------------------
+
+    def create_node(self, path, data, acl, ephemeral_owner, parent_cversion, zxid, time, output_stat=None):
+        parent_name, child_name = _split_path(path)
+        stat = StatPersisted(zxid, zxid, time, time, 0, 0, 0, ephemeral_owner, zxid)
+        parent = self.nodes.get(parent_name)
+        if parent is None:
+            raise NoNodeException()
+        with self.lock:
+            if parent.children is not None and child_name in parent.children:
+                raise NodeExistsException()
+            if parent_cversion == -1:
+                parent_cversion = parent.stat.cversion + 1
+            pstat = parent.stat
+            pstat.cversion = parent_cversion
+            pstat.pzxid = zxid
+            child = DataNode(data, self.acl_cache.convert_acls(acl), stat)
+            parent.add_child(child_name)
+            self.nodes[path] = child
+            if ephemeral_owner != 0:
+                etype = EphemeralType.get(ephemeral_owner)
+                if etype is EphemeralType.CONTAINER:
+                    self.containers.add(path)
+                elif etype is EphemeralType.TTL:
+                    self.ttls.add(path)
+                else:
+                    paths = self.ephemerals.get(ephemeral_owner)
+                    if paths is None:
+                        paths = self.ephemerals[ephemeral_owner] = set()
+                    paths.add(path)
+            if output_stat is not None:
+                child.copy_stat(output_stat)
+        if parent_name.startswith(QUOTA_ZOOKEEPER):
+            if child_name == Quotas.limitNode:
+                self.quota_paths.add(parent_name[len(QUOTA_ZOOKEEPER):])
+            if child_name == Quotas.statNode:
+                self.update_quota_for_path(parent_name[len(QUOTA_ZOOKEEPER):])
+        last_prefix = self.get_max_prefix_with_quota(path)
+        if last_prefix is not None:
+            self.update_count(last_prefix, 1)
+            self.update_bytes(last_prefix, 0 if data is None else len(data))
+        self.data_watches.trigger_watch(path, EventType.NodeCreated)
+        self.child_watches.trigger_watch(parent_name or "/", EventType.NodeChildrenChanged)
+
+    def delete_node(self, path, zxid):
+        parent_name, child_name = _split_path(path)
+        parent = self.nodes.get(parent_name)
+        if parent is None:
+            raise NoNodeException()
+        with self.lock:
+            parent.remove_child(child_name)
+            if zxid > parent.stat.pzxid:
+                parent.stat.pzxid = zxid
+            node = self.nodes.pop(path, None)
+            if node is None:
+                raise NoNodeException()
+            self.acl_cache.remove_usage(node.acl)
+            owner = node.stat.ephemeralOwner
+            if owner != 0:
+                etype = EphemeralType.get(owner)
+                if etype is EphemeralType.CONTAINER:
+                    self.containers.discard(path)
+                elif etype is EphemeralType.TTL:
+                    self.ttls.discard(path)
+                else:
+                    paths = self.ephemerals.get(owner)
+                    if paths is not None:
+                        paths.discard(path)
+        if parent_name.startswith(PROC_ZOOKEEPER) and child_name == Quotas.limitNode:
+            self.quota_paths.discard(parent_name[len(QUOTA_ZOOKEEPER):])
+        last_prefix = self.get_max_prefix_with_quota(path)
+        if last_prefix is not None:
+            self.update_count(last_prefix, -1)
+            self.update_bytes(last_prefix, -(0 if node.data is None else len(node.data)))
+        processed = self.data_watches.trigger_watch(path, EventType.NodeDeleted)
+        self.child_watches.trigger_watch(path, EventType.NodeDeleted, processed)
+        self.child_watches.trigger_watch(parent_name or "/", EventType.NodeChildrenChanged)
+
+    def set_data(self, path, data, version, zxid, time):
+        node = self.nodes.get(path)
+        if node is None:
+            raise NoNodeException()
+        with self.lock:
+            last_data = node.data
+            node.data = data
+            s = node.stat
+            s.mtime = time
+            s.mzxid = zxid
+            s.version = version
+            stat = node.copy_stat()
+        last_prefix = self.get_max_prefix_with_quota(path)
+        if last_prefix is not None:
+            self.update_bytes(last_prefix, (0 if data is None else len(data)) - (0 if last_data is None else len(last_data)))
+        self.data_watches.trigger_watch(path, EventType.NodeDataChanged)
+        return stat
+
+    def set_acl(self, path, acl, version):
+        node = self.nodes.get(path)
+        if node is None:
+            raise NoNodeException()
+        with self.lock:
+            self.acl_cache.remove_usage(node.acl)
+            node.stat.aversion = version
+            node.acl = self.acl_cache.convert_acls(acl)
+            return node.copy_stat()
+
+    def set_cversion_pzxid(self, path, new_cversion, zxid):
+        if path.endswith("/"):
+            path = path[:-1]
+        node = self.nodes.get(path)
+        if node is None:
+            raise NoNodeException(path)
+        with self.lock:
+            if new_cversion == -1:
+                new_cversion = node.stat.cversion + 1
+            if new_cversion > node.stat.cversion:
+                node.stat.cversion = new_cversion
+                node.stat.pzxid = zxid
+
+    def kill_session(self, session, zxid):
+        with self.lock:
+            paths = self.ephemerals.pop(session, None)
+        for path in paths or ():
+            try:
+                self.delete_node(path, zxid)
+                LOG.debug("Deleting ephemeral node %s for session 0x%x", path, session)
+            except NoNodeException:
+                LOG.warning(
+                    "Ignoring NoNodeException for path %s while removing ephemeral for dead session 0x%x",
+                    path, session,
+                )
+
+    # -- reads -------------------------------------------------------------
+
+    def get_data(self, path, stat, watcher):
+        node = self.nodes.get(path)
+        if node is None:
+            raise NoNodeException()
+        with self.lock:
+            node.copy_stat(stat)
+            data = node.data
+        if watcher is not None:
+            self.data_watches.add_watch(path, watcher)
+        return data
+
+    def stat_node(self, path, watcher):
+        if watcher is not None:
+            self.data_watches.add_watch(path, watcher)
+        node = self.nodes.get(path)
+        if node is None:
+            raise NoNodeException()
+        with self.lock:
+            return node.copy_stat()
+
+    def get_children(self, path, stat, watcher):
+        node = self.nodes.get(path)
+        if node is None:
+            raise NoNodeException()
+        with self.lock:
+            if stat is not None:
+                node.copy_stat(stat)
+            children = list(node.children) if node.children else []
+        if watcher is not None:
+            self.child_watches.add_watch(path, watcher)
+        return children
+
+    def get_all_children_number(self, path):
+        if path == "/":
+            return len(self.nodes) - 2  # "" and "/" are the same root
+        prefix = path + "/"
+        return sum(1 for p in list(self.nodes) if p.startswith(prefix))
+
+    def add_watch(self, base_path, watcher, mode):
+        watcher_mode = WatcherMode.from_zoo_def(mode)
+        self.data_watches.add_watch(base_path, watcher, watcher_mode)
+        self.child_watches.add_watch(base_path, watcher, watcher_mode)
+
+    def get_acl(self, path, stat):
+        node = self.nodes.get(path)
+        if node is None:
+            raise NoNodeException()
+        with self.lock:
+            node.copy_stat(stat)
+            return list(self.acl_cache.convert_long(node.acl))
+
+    def get_acl_for_node(self, node):
+        """DataTree.getACL(DataNode)."""
+        return self.acl_cache.convert_long(node.acl)
+
+    def acl_cache_size(self):
+        return self.acl_cache.size()
+
+    # -- transactions --------------------------------------------------------
+
+    def process_txn(self, header, txn, is_sub_txn=False):
+        rc = ProcessTxnResult()
+        rc.clientId = header.clientId
+        rc.cxid = header.cxid
+        rc.zxid = header.zxid
+        rc.type = op = header.type
+        try:
+            if op == OpCode.create or op == OpCode.create2:
+                rc.path = txn.path
+                stat = None
+                if op == OpCode.create2:
+                    stat = rc.stat = Stat()
+                self.create_node(
+                    txn.path, txn.data, txn.acl, header.clientId if txn.ephemeral else 0,
+                    txn.parentCVersion, header.zxid, header.time, stat,
+                )
+            elif op == OpCode.createTTL:
+                rc.path = txn.path
+                rc.stat = self._create_with_stat(header, txn, EphemeralType.TTL.to_ephemeral_owner(txn.ttl))
+            elif op == OpCode.createContainer:
+                rc.path = txn.path
+                rc.stat = self._create_with_stat(header, txn, CONTAINER_EPHEMERAL_OWNER)
+            elif op == OpCode.delete or op == OpCode.deleteContainer:
+                rc.path = txn.path
+                self.delete_node(txn.path, header.zxid)
+            elif op == OpCode.setData or op == OpCode.reconfig:
+                rc.path = txn.path
+                rc.stat = self.set_data(txn.path, txn.data, txn.version, header.zxid, header.time)
+            elif op == OpCode.setACL:
+                rc.path = txn.path
+                rc.stat = self.set_acl(txn.path, txn.acl, txn.version)
+            elif op == OpCode.closeSession:
+                self.kill_session(header.clientId, header.zxid)
+            elif op == OpCode.error:
+                rc.err = txn.err
+            elif op == OpCode.check:
+                rc.path = txn.path
+            elif op == OpCode.multi:
+                self._process_multi(header, txn, rc)
+        except KeeperException as e:
+            LOG.debug("Failed: %s:%s", header, txn)
+            rc.err = int(e.code())
+        except (JuteIOError, ValueError) as e:
+            LOG.debug("Failed: %s:%s: %s", header, txn, e)
+
+        # A snapshot is fuzzy: replaying a txn whose effect it already holds must be
+        # harmless, and lastProcessedZxid only moves forward.
+        if not is_sub_txn and rc.zxid > self.lastProcessedZxid:
+            self.lastProcessedZxid = rc.zxid
+
+        # A create replayed over a fuzzy snapshot fails with NODEEXISTS, but the parent's
+        # cversion and pzxid must still move as the original create moved them.
+        if op == OpCode.create and rc.err == Code.NODEEXISTS:
+            LOG.debug("Adjusting parent cversion for Txn: %s path:%s err: %s", op, rc.path, rc.err)
+            parent_name = rc.path[: rc.path.rfind("/")]
+            try:
+                self.set_cversion_pzxid(parent_name, txn.parentCVersion, header.zxid)
+            except NoNodeException:
+                LOG.error("Failed to set parent cversion for: %s", parent_name)
+                rc.err = int(Code.NONODE)
+        elif rc.err != 0:
+            LOG.debug("Ignoring processTxn failure hdr: %s : error: %s", op, rc.err)
+        return rc
+
+    def _create_with_stat(self, header, txn, owner):
+        stat = Stat()
+        self.create_node(txn.path, txn.data, txn.acl, owner, txn.parentCVersion, header.zxid, header.time, stat)
+        return stat
+
+    def _process_multi(self, header, txn, rc):
+        txns = txn.txns or []
+        rc.multiResult = []
+        failed = any(sub.type == OpCode.error for sub in txns)
+        post_failed = False
+        for sub in txns:
+            cls = _MULTI_SUB_TXNS.get(sub.type)
+            if cls is None:
+                raise JuteIOError("Invalid type of op: %d" % sub.type)
+            record = cls.from_bytes(sub.data)
+            sub_type = sub.type
+            if sub_type == OpCode.error:
+                post_failed = True
+            if failed and sub_type != OpCode.error:
+                sub_type = OpCode.error
+                record = ErrorTxn(int(Code.RUNTIMEINCONSISTENCY) if post_failed else 0)
+            sub_hdr = TxnHeader(header.clientId, header.cxid, header.zxid, header.time, sub_type)
+            sub_rc = self.process_txn(sub_hdr, record, True)
+            rc.multiResult.append(sub_rc)
+            if sub_rc.err != 0 and rc.err == 0:
+                rc.err = sub_rc.err
+
+    # -- quota bookkeeping at load ------------------------------------------
+
+    def _get_counts(self, path):
+        count = 0
+        nbytes = 0
+        stack = [path]
+        while stack:
+            p = stack.pop()
+            node = self.nodes.get(p)
+            if node is None:
+                continue
+            with self.lock:
+                children = list(node.children) if node.children else []
+                n = 0 if node.data is None else len(node.data)
+            count += 1
+            nbytes += n
+            stack.extend(p + "/" + c for c in children)
+        return count, nbytes
+
+    def update_quota_for_path(self, path):
+        count, nbytes = self._get_counts(path)
+        strack = StatsTrack()
+        strack.set_count(count)
+        strack.set_bytes(nbytes)
+        node = self.nodes.get(Quotas.stat_path(path))
+        if node is None:
+            LOG.warning("Missing quota stat node %s", Quotas.stat_path(path))
+            return
+        with self.lock:
+            node.data = strack.get_stats_bytes()
+
+    def setup_quota(self):
+        """After a load: find every quota under /zookeeper/quota and recount its usage."""
+        suffix = "/" + Quotas.limitNode
+        for path in [p for p in self.nodes if p.startswith(QUOTA_ZOOKEEPER + "/") and p.endswith(suffix)]:
+            real_path = path[len(QUOTA_ZOOKEEPER): -len(suffix)]
+            self.update_quota_for_path(real_path)
+            self.quota_paths.add(real_path)
+
+    # -- snapshots -----------------------------------------------------------
+
+    def serialize(self, oa, tag=None):
+        """Write the ACL cache, every node in pre-order (root as ""), then "/".
+
+        Fuzzy, as Java's: writes go on while the walk runs; each node is copied under
+        the lock, a batch of nodes at a time."""
+        self.acl_cache.serialize(oa)
+        if isinstance(oa, BinaryOutputArchive):
+            self._serialize_nodes_binary(oa)
+        else:
+            self._serialize_nodes_generic(oa)
+        oa.write_string("/", "path")
+
+    def _walk_copies(self):
+        """Yield (path, data, acl, stat copy) in pre-order, children copied under the lock."""
+        stack = [""]
+        nodes = self.nodes
+        lock = self.lock
+        while stack:
+            batch = []
+            with lock:
+                while stack and len(batch) < _SNAPSHOT_LOCK_BATCH:
+                    path = stack.pop()
+                    node = nodes.get(path or "/")
+                    if node is None:
+                        continue
+                    s = node.stat
+                    batch.append((path, node.data, node.acl, StatPersisted(
+                        s.czxid, s.mzxid, s.ctime, s.mtime, s.version, s.cversion, s.aversion,
+                        s.ephemeralOwner, s.pzxid)))
+                    if node.children:
+                        prefix = path + "/"
+                        # Reversed so the stack pops them in set order; any order is valid.
+                        stack.extend(prefix + c for c in reversed(list(node.children)))
+            yield from batch
+
+    def _serialize_nodes_binary(self, oa):
+        pack_int = _INT.pack
+        pack_tail = _NODE_TAIL.pack
+        chunk = bytearray()
+        for path, data, acl, s in self._walk_copies():
+            pb = path.encode("ascii") if path.isascii() else encode_string(path)
+            chunk += pack_int(len(pb))
+            chunk += pb
+            if data is None:
+                chunk += _NULL
+            else:
+                chunk += pack_int(len(data))
+                chunk += data
+            chunk += pack_tail(
+                acl, s.czxid, s.mzxid, s.ctime, s.mtime, s.version, s.cversion, s.aversion,
+                s.ephemeralOwner, s.pzxid)
+            if len(chunk) >= _SNAPSHOT_CHUNK:
+                oa._out(chunk)
+                chunk = bytearray()
+        if chunk:
+            oa._out(chunk)
+
+    def _serialize_nodes_generic(self, oa):
+        for path, data, acl, stat in self._walk_copies():
+            oa.write_string(path, "path")
+            DataNode(data, acl, stat).serialize(oa, "node")
+
+    def deserialize(self, ia, tag=None):
+        """Read what serialize wrote; rebuild children, ephemerals, containers, TTLs, quotas."""
+        self.acl_cache.deserialize(ia)
+        with self.lock:
+            self.nodes.clear()
+            self.quota_paths.clear()
+            self.ephemerals.clear()
+            self.containers.clear()
+            self.ttls.clear()
+        nodes = self.nodes
+        usage = {}
+        for path, node in _read_nodes(ia):
+            nodes[path] = node
+            usage[node.acl] = usage.get(node.acl, 0) + 1
+            last_slash = path.rfind("/")
+            if last_slash == -1:
+                self.root = node
+                continue
+            parent_path = path[:last_slash]
+            parent = nodes.get(parent_path)
+            if parent is None:
+                raise JuteIOError("Invalid Datatree, unable to find parent %s of path %s" % (parent_path, path))
+            if parent.children is None:
+                parent.children = set()
+            parent.children.add(path[last_slash + 1:])
+            owner = node.stat.ephemeralOwner
+            if owner != 0:
+                etype = EphemeralType.get(owner)
+                if etype is EphemeralType.CONTAINER:
+                    self.containers.add(path)
+                elif etype is EphemeralType.TTL:
+                    self.ttls.add(path)
+                else:
+                    self.ephemerals.setdefault(owner, set()).add(path)
+        nodes["/"] = self.root
+        for acl, count in usage.items():
+            if acl in self.acl_cache.long_key_map:
+                self.acl_cache.reference_counter[acl] = self.acl_cache.reference_counter.get(acl, 0) + count
+            elif acl != -1:
+                LOG.info("Ignoring acl %d as it does not exist in the cache", acl)
+        self.setup_quota()
+        self.acl_cache.purge_unused()
+
+    # -- watches and dumps ---------------------------------------------------
+
+    def dump_watches_summary(self, pwriter):
+        pwriter.write(str(self.data_watches))
+
+    def dump_watches(self, pwriter, by_path):
+        self.data_watches.dump_watches(pwriter, by_path)
+
+    def get_watches(self):
+        return self.data_watches.get_watches()
+
+    def get_watches_by_path(self):
+        return self.data_watches.get_watches_by_path()
+
+    def get_watches_summary(self):
+        return self.data_watches.get_watches_summary()
+
+    def dump_ephemerals(self, pwriter):
+        with self.lock:
+            items = [(sid, list(paths)) for sid, paths in self.ephemerals.items()]
+        pwriter.write("Sessions with Ephemerals (%d):\n" % len(items))
+        for sid, paths in items:
+            pwriter.write("0x%x:\n" % (sid & 0xFFFFFFFFFFFFFFFF))
+            for path in paths:
+                pwriter.write("\t%s\n" % path)
+
+    def remove_cnxn(self, watcher):
+        self.data_watches.remove_watcher(watcher)
+        self.child_watches.remove_watcher(watcher)
+
+    def set_watches(self, relative_zxid, data_watches, exist_watches, child_watches, watcher,
+                    persistent_watches=(), persistent_recursive_watches=()):
+        """Re-arm a reconnecting client's watches, firing those whose change it missed."""
+        for path in data_watches or ():
+            node = self.get_node(path)
+            if node is None:
+                watcher.process(WatchedEvent(EventType.NodeDeleted, KeeperState.SyncConnected, path))
+            elif node.stat.mzxid > relative_zxid:
+                watcher.process(WatchedEvent(EventType.NodeDataChanged, KeeperState.SyncConnected, path))
+            else:
+                self.data_watches.add_watch(path, watcher)
+        for path in exist_watches or ():
+            if self.get_node(path) is not None:
+                watcher.process(WatchedEvent(EventType.NodeCreated, KeeperState.SyncConnected, path))
+            else:
+                self.data_watches.add_watch(path, watcher)
+        for path in child_watches or ():
+            node = self.get_node(path)
+            if node is None:
+                watcher.process(WatchedEvent(EventType.NodeDeleted, KeeperState.SyncConnected, path))
+            elif node.stat.pzxid > relative_zxid:
+                watcher.process(WatchedEvent(EventType.NodeChildrenChanged, KeeperState.SyncConnected, path))
+            else:
+                self.child_watches.add_watch(path, watcher)
+        for path in persistent_watches or ():
+            self.child_watches.add_watch(path, watcher, WatcherMode.PERSISTENT)
+            self.data_watches.add_watch(path, watcher, WatcherMode.PERSISTENT)
+        for path in persistent_recursive_watches or ():
+            self.child_watches.add_watch(path, watcher, WatcherMode.PERSISTENT_RECURSIVE)
+            self.data_watches.add_watch(path, watcher, WatcherMode.PERSISTENT_RECURSIVE)
+
+    def contains_watcher(self, path, watcher_type, watcher):
+        if watcher_type is WatcherType.Children:
+            return self.child_watches.contains_watcher(path, watcher)
+        if watcher_type is WatcherType.Data:
+            return self.data_watches.contains_watcher(path, watcher)
+        in_child = self.child_watches.contains_watcher(path, watcher)
+        in_data = self.data_watches.contains_watcher(path, watcher)
+        return in_child or in_data
+
+    def remove_watch(self, path, watcher_type, watcher):
+        if watcher_type is WatcherType.Children:
+            return self.child_watches.remove_watcher_from_path(path, watcher)
+        if watcher_type is WatcherType.Data:
+            return self.data_watches.remove_watcher_from_path(path, watcher)
+        removed_child = self.child_watches.remove_watcher_from_path(path, watcher)
+        removed_data = self.data_watches.remove_watcher_from_path(path, watcher)
+        return removed_child or removed_data
+
+    def get_reference_counted_acl_cache(self):
+        return self.acl_cache
+
+
+def _read_nodes(ia):
+    """Yield (path, DataNode) from a snapshot stream until the "/" terminator.
+
+    Decodes straight from the archive's buffer; when the archive reads a stream and
+    the buffer runs short, it refills and the node is decoded again."""
+    unpack_int = _INT.unpack_from
+    unpack_tail = _NODE_TAIL.unpack_from
+    limit = max_length()
+    while True:
+        buf = ia.buf
+        start = pos = ia.pos
+        try:
+            n, = unpack_int(buf, pos)
+            pos += 4
+            if n < 0 or n > limit:
+                raise JuteIOError("Unreasonable length = %d" % n)
+            end = pos + n
+            if end > len(buf):
+                raise JuteEOFError(needed=end)
+            raw = buf[pos:end]
+            try:
+                path = str(raw, "utf-8")
+            except UnicodeDecodeError:
+                path = decode_string(raw)
+            pos = end
+            if path == "/":
+                ia.pos = pos
+                return
+            n, = unpack_int(buf, pos)
+            pos += 4
+            if n < 0:
+                if n != -1:
+                    raise JuteIOError("Unreasonable length = %d" % n)
+                data = None
+            else:
+                if n > limit:
+                    raise JuteIOError("Unreasonable length = %d" % n)
+                end = pos + n
+                if end > len(buf):
+                    raise JuteEOFError(needed=end)
+                data = bytes(buf[pos:end])
+                pos = end
+            t = unpack_tail(buf, pos)
+            pos += _NODE_TAIL.size
+        except (JuteEOFError, struct.error) as e:
+            needed = getattr(e, "needed", None) or len(buf) + 64
+            ia.pos = start
+            ia._fill(needed)
+            continue
+        ia.pos = pos
+        node = DataNode(data, t[0], StatPersisted(t[1], t[2], t[3], t[4], t[5], t[6], t[7], t[8], t[9]))
+        yield path, node
