@@ -1,0 +1,391 @@
+"""Mirror of org.apache.zookeeper.server.NIOServerCnxn."""
+
+import collections
+import logging
+import selectors
+import socket
+import struct
+import threading
+
+from zookeeper_py.data import Id
+from zookeeper_py.jute import max_length
+from zookeeper_py.server import server_cnxn_factory
+from zookeeper_py.server.command.four_letter_commands import FourLetterCommands
+from zookeeper_py.server.server_cnxn import CloseRequestException, EndOfStreamException, ServerCnxn
+
+LOG = logging.getLogger("NIOServerCnxn")
+
+_LEN = struct.Struct(">i")
+_WATCH_EVENT_HEADER = struct.Struct(">iqi").pack(-1, -1, 0)
+_RECV_SIZE = 65536
+_SEND_GATHER = 65536
+CLOSE_CONN = server_cnxn_factory.CLOSE_CONN
+
+
+class _SendBufferWriter:
+    """The PrintWriter of a four-letter word: text goes out synchronously, then the socket closes."""
+
+    def __init__(self, cnxn):
+        self.cnxn = cnxn
+        self.parts = []
+
+    def write(self, text):
+        self.parts.append(text)
+
+    def flush(self):
+        if self.parts:
+            data = "".join(self.parts).encode("utf-8")
+            self.parts = []
+            self.cnxn.send_buffer_sync(data)
+
+    def close(self):
+        self.flush()
+
+
+class NIOServerCnxn(ServerCnxn):
+    """Mirror of org.apache.zookeeper.server.NIOServerCnxn: one client socket.
+
+    Reads are done by the selector thread (or a worker): the bytes received are
+    split into frames (int length + payload); the first frame is the ConnectRequest,
+    later ones go to ZooKeeperServer.processPacket. Several pipelined frames that
+    arrive in one read are handled in one go. Replies are written by whichever thread
+    produces them when nothing is queued (the socket is non-blocking); what does not fit
+    is queued and flushed by the selector when the socket becomes writable.
+    """
+
+    def __init__(self, zk, sock, factory, selector_thread):
+        super().__init__()
+        self.zk_server = zk
+        self.sock = sock
+        self.fd = sock.fileno()
+        self.factory = factory
+        self.selector_thread = selector_thread
+        self.initialized = False
+        self.inbuf = bytearray()
+        self.outgoing = collections.deque()
+        self.out_lock = threading.Lock()
+        self.session_timeout = factory.sessionless_cnxn_timeout
+        self.session_id = 0
+        self.outstanding_requests = 0
+        self.outstanding_limit = zk.get_global_outstanding_limit() if zk is not None else 1
+        self.throttled = False
+        self.selectable = True
+        self.closed = False
+        try:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except OSError:
+            pass
+        try:
+            self.remote_address = sock.getpeername()
+        except OSError:
+            self.remote_address = None
+        if self.remote_address:
+            self.auth_info.append(Id("ip", self.remote_address[0]))
+
+    # -- output -------------------------------------------------------------------
+
+    def send_close_session(self):
+        self.send_buffer(CLOSE_CONN)
+
+    def send_buffer_sync(self, data):
+        """Blocking write used by the four-letter words."""
+        try:
+            if not self.closed:
+                self.sock.setblocking(True)
+                self.sock.sendall(data)
+            self.packet_sent()
+        except OSError as e:
+            LOG.error("Error sending data synchronously %s", e)
+
+    def send_buffer(self, buf):
+        """Queue bytes (or CLOSE_CONN) for the client; write at once when nothing waits ahead."""
+        with self.out_lock:
+            if self.closed:
+                return
+            if not self.outgoing and buf is not CLOSE_CONN:
+                try:
+                    sent = self.sock.send(buf)
+                except (BlockingIOError, InterruptedError):
+                    sent = 0
+                except OSError:
+                    # The socket is gone; the selector sees it and closes the connection.
+                    sent = 0
+                if sent == len(buf):
+                    self.packet_sent()
+                    return
+                buf = memoryview(buf)[sent:]
+            self.outgoing.append(buf)
+        self.request_interest_ops_update()
+
+    def handle_write(self):
+        """Write what is queued; raise CloseRequestException when CLOSE_CONN is reached."""
+        with self.out_lock:
+            outgoing = self.outgoing
+            while outgoing:
+                head = outgoing[0]
+                if head is CLOSE_CONN:
+                    raise CloseRequestException("close requested")
+                if len(outgoing) > 1 and len(head) < _SEND_GATHER:
+                    # Gather small replies into one send, as Java's direct buffer does.
+                    chunk = bytearray()
+                    count = 0
+                    for b in outgoing:
+                        if b is CLOSE_CONN or len(chunk) + len(b) > _SEND_GATHER:
+                            break
+                        chunk += b
+                        count += 1
+                    sent = self.sock.send(chunk)
+                    while count and sent >= len(outgoing[0]):
+                        sent -= len(outgoing[0])
+                        outgoing.popleft()
+                        self.packet_sent()
+                        count -= 1
+                    if count:
+                        outgoing[0] = memoryview(outgoing[0])[sent:]
+                        return
+                    continue
+                sent = self.sock.send(head)
+                if sent < len(head):
+                    outgoing[0] = memoryview(head)[sent:]
+                    return
+                outgoing.popleft()
+                self.packet_sent()
+
+    # -- input ----------------------------------------------------------------------
+
+    def do_io(self, readable, writable):
+        """Handle one readiness event of the socket (run by the selector thread or a worker)."""
+        try:
+            if self.closed:
+                return
+            if readable:
+                try:
+                    data = self.sock.recv(_RECV_SIZE)
+                except (BlockingIOError, InterruptedError):
+                    data = None
+                if data is not None:
+                    if not data:
+                        raise EndOfStreamException(
+                            "Unable to read additional data from client sessionid 0x%x, likely client has closed socket"
+                            % (self.session_id & 0xFFFFFFFFFFFFFFFF))
+                    self.inbuf += data
+                self.process_input()
+            if writable and not self.closed:
+                self.handle_write()
+                if not self.initialized and not self.get_read_interest() and not self.get_write_interest():
+                    raise CloseRequestException("responded to info probe")
+        except CloseRequestException:
+            self.close()
+        except EndOfStreamException as e:
+            LOG.warning("%s", e)
+            self.close()
+        except OSError as e:
+            LOG.warning("Exception causing close of session 0x%x: %s", self.session_id & 0xFFFFFFFFFFFFFFFF, e)
+            self.close()
+
+    def process_input(self):
+        """Handle every complete frame in inbuf, unless throttled."""
+        buf = self.inbuf
+        pos = 0
+        n = len(buf)
+        try:
+            while not self.throttled and not self.closed and n - pos >= 4:
+                length, = _LEN.unpack_from(buf, pos)
+                if not self.initialized and pos == 0 and self.check_four_letter_word(length):
+                    return
+                if length < 0 or length > self.factory.max_buffer:
+                    raise IOError("Len error %d" % length)
+                if not self.is_zk_server_running():
+                    raise IOError("ZooKeeperServer not running")
+                end = pos + 4 + length
+                if end > n:
+                    break
+                frame = bytes(buf[pos + 4:end])
+                pos = end
+                self.packet_received()
+                if not self.initialized:
+                    self.read_connect_request(frame)
+                else:
+                    self.zk_server.process_packet(self, frame)
+        finally:
+            if pos:
+                del buf[:pos]
+
+    def has_pending_frame(self):
+        buf = self.inbuf
+        if len(buf) < 4:
+            return False
+        return len(buf) >= 4 + _LEN.unpack_from(buf, 0)[0]
+
+    def read_connect_request(self, frame):
+        if not self.is_zk_server_running():
+            raise IOError("ZooKeeperServer not running")
+        self.zk_server.process_connect_request(self, frame)
+        self.initialized = True
+
+    def check_four_letter_word(self, code):
+        if not FourLetterCommands.is_known(code):
+            return False
+        cmd = FourLetterCommands.get_command_string(code)
+        self.packet_received()
+        # The connection leaves the selector: the command answers synchronously, then closes it.
+        self.selector_thread.cancel(self)
+        pwriter = _SendBufferWriter(self)
+        from zookeeper_py.server.command.command_executor import CommandExecutor
+
+        if not FourLetterCommands.is_enabled(cmd):
+            LOG.debug("Command %s is not executed because it is not in the whitelist.", cmd)
+            CommandExecutor.nop(self, pwriter, cmd + " is not executed because it is not in the whitelist.")
+            return True
+        LOG.info("Processing %s command from %s", cmd, self.remote_address)
+        if code == FourLetterCommands.setTraceMaskCmd:
+            mask_bytes = bytes(self.inbuf[4:12])
+            while len(mask_bytes) < 8:
+                self.sock.setblocking(True)
+                more = self.sock.recv(8 - len(mask_bytes))
+                if not more:
+                    raise IOError("Read error")
+                mask_bytes += more
+            CommandExecutor.set_trace_mask(self, pwriter, struct.unpack(">q", mask_bytes)[0])
+            return True
+        return CommandExecutor().execute(self, pwriter, code, self.zk_server, self.factory)
+
+    def is_zk_server_running(self):
+        return self.zk_server is not None and self.zk_server.is_running()
+
+    # -- throttling and interest -------------------------------------------------------
+
+    def incr_outstanding_requests(self, h):
+        if h.xid >= 0:
+            self.outstanding_requests += 1
+            in_process = self.zk_server.get_in_process()
+            if in_process > self.outstanding_limit:
+                LOG.debug("Throttling recv %d", in_process)
+                self.disable_recv()
+
+    def get_write_interest(self):
+        return bool(self.outgoing)
+
+    def get_read_interest(self):
+        return not self.throttled
+
+    def disable_recv(self):
+        if not self.throttled:
+            self.throttled = True
+            self.request_interest_ops_update()
+
+    def enable_recv(self):
+        if self.throttled:
+            self.throttled = False
+            self.request_interest_ops_update()
+
+    def is_selectable(self):
+        return self.selectable and not self.closed
+
+    def disable_selectable(self):
+        self.selectable = False
+
+    def enable_selectable(self):
+        self.selectable = True
+
+    def request_interest_ops_update(self):
+        if self.is_selectable():
+            self.selector_thread.add_interest_ops_update_request(self)
+
+    def get_interest_ops(self):
+        if not self.is_selectable():
+            return 0
+        ops = 0
+        if self.get_read_interest():
+            ops |= selectors.EVENT_READ
+        if self.get_write_interest():
+            ops |= selectors.EVENT_WRITE
+        return ops
+
+    # -- replies and watches -----------------------------------------------------------
+
+    def send_response(self, h, r, tag=None):
+        try:
+            super().send_response(h, r, tag)
+            if h.xid > 0:
+                self.outstanding_requests -= 1
+                if self.outstanding_requests < 1 or self.zk_server.get_in_process() < self.outstanding_limit:
+                    self.enable_recv()
+        except Exception:
+            LOG.warning("Unexpected exception. Destruction averted.", exc_info=True)
+
+    def process(self, event):
+        """A watch fired: send the WatcherEvent with xid -1."""
+        out = bytearray(b"\0\0\0\0")
+        out += _WATCH_EVENT_HEADER
+        event.get_wrapper()._encode(out)
+        _LEN.pack_into(out, 0, len(out) - 4)
+        self.send_buffer(bytes(out))
+
+    # -- session --------------------------------------------------------------------------
+
+    def get_session_id(self):
+        return self.session_id
+
+    def set_session_id(self, session_id):
+        self.session_id = session_id
+        self.factory.add_session(session_id, self)
+
+    def get_session_timeout(self):
+        return self.session_timeout
+
+    def set_session_timeout(self, session_timeout):
+        self.session_timeout = session_timeout
+        self.factory.touch_cnxn(self)
+
+    def get_outstanding_requests(self):
+        return self.outstanding_requests
+
+    def get_remote_socket_address(self):
+        return None if self.closed else self.remote_address
+
+    def get_socket_address(self):
+        return None if self.closed or not self.remote_address else self.remote_address[0]
+
+    def server_stats(self):
+        return self.zk_server.server_stats() if self.zk_server is not None else None
+
+    def is_stale(self):
+        return self.closed
+
+    def __str__(self):
+        return "ip: %s sessionId: 0x%x" % (self.remote_address, self.session_id & 0xFFFFFFFFFFFFFFFF)
+
+    # -- closing --------------------------------------------------------------------------
+
+    def close(self):
+        if not self.factory.remove_cnxn(self):
+            return
+        if self.zk_server is not None:
+            self.zk_server.remove_cnxn(self)
+        self.selector_thread.cancel(self)
+        self.close_sock()
+
+    def close_sock(self):
+        with self.out_lock:
+            if self.closed:
+                return
+            self.closed = True
+            self.outgoing.clear()
+        LOG.debug(
+            "Closed socket connection for client %s %s", self.remote_address,
+            "which had sessionid 0x%x" % (self.session_id & 0xFFFFFFFFFFFFFFFF) if self.session_id
+            else "(no session established for client)")
+        close_sock(self.sock)
+
+
+def close_sock(sock):
+    for how in (socket.SHUT_WR, socket.SHUT_RD):
+        try:
+            sock.shutdown(how)
+        except OSError:
+            pass
+    try:
+        sock.close()
+    except OSError:
+        pass

@@ -1,0 +1,535 @@
+"""Mirror of org.apache.zookeeper.server.NIOServerCnxnFactory."""
+
+import logging
+import math
+import os
+import queue
+import random
+import selectors
+import socket
+import threading
+import time
+
+from zookeeper_py.common import system_properties
+from zookeeper_py.server.expiry_queue import ExpiryQueue
+from zookeeper_py.server.nio_server_cnxn import NIOServerCnxn, close_sock
+from zookeeper_py.server.server_cnxn_factory import ServerCnxnFactory
+from zookeeper_py.server.worker_service import WorkerService, WorkRequest
+from zookeeper_py.server.zoo_keeper_thread import ZooKeeperThread
+
+LOG = logging.getLogger("NIOServerCnxnFactory")
+
+ZOOKEEPER_NIO_SESSIONLESS_CNXN_TIMEOUT = "zookeeper.nio.sessionlessCnxnTimeout"
+ZOOKEEPER_NIO_NUM_SELECTOR_THREADS = "zookeeper.nio.numSelectorThreads"
+ZOOKEEPER_NIO_NUM_WORKER_THREADS = "zookeeper.nio.numWorkerThreads"
+ZOOKEEPER_NIO_SHUTDOWN_TIMEOUT = "zookeeper.nio.shutdownTimeout"
+
+_READ = selectors.EVENT_READ
+_WRITE = selectors.EVENT_WRITE
+
+
+def format_inet_addr(addr):
+    """Java's InetSocketAddress.toString() of a bound address: host/ip:port."""
+    host, port = addr[0], addr[1]
+    return "%s/%s:%d" % (host, host, port)
+
+
+class _Waker:
+    """A socketpair that interrupts a select() from another thread (Selector.wakeup)."""
+
+    def __init__(self):
+        self.r, self.w = socket.socketpair()
+        self.r.setblocking(False)
+        self.w.setblocking(False)
+        self.pending = False
+
+    def wakeup(self):
+        if not self.pending:
+            self.pending = True
+            try:
+                self.w.send(b"x")
+            except OSError:
+                pass
+
+    def drain(self):
+        self.pending = False
+        try:
+            while self.r.recv(4096):
+                pass
+        except OSError:
+            pass
+
+    def close(self):
+        self.r.close()
+        self.w.close()
+
+
+class AbstractSelectThread(ZooKeeperThread):
+    """Mirror of org.apache.zookeeper.server.NIOServerCnxnFactory.AbstractSelectThread."""
+
+    def __init__(self, factory, name):
+        super().__init__(name)
+        self.factory = factory
+        self.selector = selectors.DefaultSelector()
+        self.waker = _Waker()
+        self.selector.register(self.waker.r, _READ, None)
+
+    def wakeup_selector(self):
+        self.waker.wakeup()
+
+    def close_selector(self):
+        try:
+            self.selector.close()
+        except OSError as e:
+            LOG.warning("ignored exception during selector close %s", e)
+        self.waker.close()
+
+    @staticmethod
+    def fast_close_sock(sock):
+        if sock is not None:
+            try:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\1\0\0\0\0\0\0\0")
+            except OSError:
+                pass
+            close_sock(sock)
+
+
+class AcceptThread(AbstractSelectThread):
+    """Mirror of org.apache.zookeeper.server.NIOServerCnxnFactory.AcceptThread."""
+
+    def __init__(self, factory, server_sock, addr, selector_threads):
+        super().__init__(factory, "NIOServerCxnFactory.AcceptThread:" + format_inet_addr(addr))
+        self.accept_socket = server_sock
+        self.selector.register(server_sock, _READ, "accept")
+        self.selector_threads = list(selector_threads)
+        self.next_selector = 0
+        self.reconfiguring = False
+
+    def run_thread(self):
+        try:
+            while not self.factory.stopped and self.accept_socket.fileno() != -1:
+                try:
+                    self.select()
+                except Exception:
+                    LOG.warning("Ignoring unexpected exception", exc_info=True)
+        finally:
+            self.close_selector()
+            if not self.reconfiguring:
+                self.factory.stop()
+            LOG.info("accept thread exitted run method")
+
+    def select(self):
+        for key, _ in self.selector.select():
+            if self.factory.stopped:
+                return
+            if key.data is None:
+                self.waker.drain()
+            elif not self.do_accept():
+                time.sleep(0.01)  # pauseAccept: the accept queue or fd table is full
+
+    def do_accept(self):
+        sock = None
+        try:
+            sock, addr = self.accept_socket.accept()
+        except (BlockingIOError, InterruptedError):
+            return True
+        except OSError as e:
+            LOG.warning("Error accepting new connection: %s", e)
+            return False
+        try:
+            ip = addr[0]
+            max_cnxns = self.factory.max_client_cnxns
+            if max_cnxns > 0 and self.factory.get_client_cnxn_count(ip) >= max_cnxns:
+                raise IOError("Too many connections from /%s - max is %d" % (ip, max_cnxns))
+            LOG.debug("Accepted socket connection from %s", addr)
+            sock.setblocking(False)
+            thread = self.selector_threads[self.next_selector % len(self.selector_threads)]
+            self.next_selector += 1
+            if not thread.add_accepted_connection(sock):
+                raise IOError("Unable to add connection to selector queue"
+                              + (" (shutdown in progress)" if self.factory.stopped else ""))
+        except IOError as e:
+            LOG.warning("Error accepting new connection: %s", e)
+            self.fast_close_sock(sock)
+        return True
+
+
+class SelectorThread(AbstractSelectThread):
+    """Mirror of org.apache.zookeeper.server.NIOServerCnxnFactory.SelectorThread.
+
+    Owns a selector over its connections. Ready connections are handed to the worker
+    pool (or handled right here when there are no workers). Other threads ask for
+    interest changes through updateQueue; only this thread touches its selector,
+    except cancel(), which a closing connection may call from anywhere.
+    """
+
+    def __init__(self, factory, id_):
+        super().__init__(factory, "NIOServerCxnFactory.SelectorThread-%d" % id_)
+        self.id = id_
+        self.accepted_queue = queue.SimpleQueue()
+        self.update_queue = queue.SimpleQueue()
+        self.keys_lock = threading.Lock()
+
+    def add_accepted_connection(self, sock):
+        if self.factory.stopped:
+            return False
+        self.accepted_queue.put(sock)
+        self.wakeup_selector()
+        return True
+
+    def add_interest_ops_update_request(self, cnxn):
+        if self.factory.stopped:
+            return False
+        self.update_queue.put(cnxn)
+        if threading.current_thread() is self:
+            return True  # the loop applies it right after this round of events
+        self.wakeup_selector()
+        return True
+
+    def run_thread(self):
+        try:
+            while not self.factory.stopped:
+                try:
+                    self.select()
+                    self.process_accepted_connections()
+                    self.process_interest_ops_update_requests()
+                except Exception:
+                    LOG.warning("Ignoring unexpected exception", exc_info=True)
+            for key in list(self.selector.get_map().values()):
+                cnxn = key.data
+                if isinstance(cnxn, NIOServerCnxn):
+                    cnxn.close()
+            while True:
+                try:
+                    self.fast_close_sock(self.accepted_queue.get_nowait())
+                except queue.Empty:
+                    break
+        finally:
+            self.close_selector()
+            self.factory.stop()
+            LOG.info("selector thread exitted run method")
+
+    def select(self):
+        events = self.selector.select()
+        if len(events) > 1:
+            random.shuffle(events)  # as Java does, so no connection always goes first
+        for key, mask in events:
+            if self.factory.stopped:
+                return
+            cnxn = key.data
+            if cnxn is None:
+                self.waker.drain()
+                continue
+            self.handle_io(cnxn, mask)
+
+    def handle_io(self, cnxn, mask):
+        pool = self.factory.worker_pool
+        if pool.queues:
+            cnxn.disable_selectable()
+            self._unregister(cnxn)
+            self.factory.touch_cnxn(cnxn)
+            pool.schedule(IOWorkRequest(self, cnxn, mask))
+        else:
+            # No workers: do the I/O here, as Java does with numWorkerThreads=0.
+            self.factory.touch_cnxn(cnxn)
+            cnxn.do_io(bool(mask & _READ), bool(mask & _WRITE))
+            if not cnxn.closed:
+                self._apply_interest(cnxn)
+
+    def process_accepted_connections(self):
+        while not self.factory.stopped:
+            try:
+                sock = self.accepted_queue.get_nowait()
+            except queue.Empty:
+                return
+            try:
+                cnxn = self.factory.create_connection(sock, self)
+                with self.keys_lock:
+                    self.selector.register(sock, _READ, cnxn)
+                self.factory.add_cnxn(cnxn)
+            except (OSError, ValueError, KeyError) as e:
+                LOG.debug("could not register accepted connection: %s", e)
+                self.fast_close_sock(sock)
+
+    def process_interest_ops_update_requests(self):
+        while not self.factory.stopped:
+            try:
+                cnxn = self.update_queue.get_nowait()
+            except queue.Empty:
+                return
+            self._apply_interest(cnxn)
+
+    def _apply_interest(self, cnxn):
+        """Set the selector's interest to what the connection wants (nothing = unregistered)."""
+        if not cnxn.is_selectable():
+            return
+        ops = cnxn.get_interest_ops()
+        with self.keys_lock:
+            if cnxn.closed:
+                return
+            try:
+                key = self.selector.get_map().get(cnxn.fd)
+                if ops == 0:
+                    if key is not None:
+                        self.selector.unregister(cnxn.sock)
+                elif key is None:
+                    self.selector.register(cnxn.sock, ops, cnxn)
+                elif key.events != ops:
+                    self.selector.modify(cnxn.sock, ops, cnxn)
+            except (KeyError, ValueError, OSError):
+                return
+        if ops & _READ and cnxn.inbuf and cnxn.has_pending_frame():
+            # Frames already read wait behind a throttle that just lifted: handle them now.
+            self.handle_io(cnxn, _READ)
+
+    def _unregister(self, cnxn):
+        with self.keys_lock:
+            try:
+                self.selector.unregister(cnxn.sock)
+            except (KeyError, ValueError, OSError):
+                pass
+
+    def cancel(self, cnxn):
+        """SelectionKey.cancel: stop selecting on a connection (any thread)."""
+        self._unregister(cnxn)
+
+
+class IOWorkRequest(WorkRequest):
+    """Mirror of org.apache.zookeeper.server.NIOServerCnxnFactory.IOWorkRequest."""
+
+    __slots__ = ("selector_thread", "cnxn", "mask")
+
+    def __init__(self, selector_thread, cnxn, mask):
+        self.selector_thread = selector_thread
+        self.cnxn = cnxn
+        self.mask = mask
+
+    def do_work(self):
+        cnxn = self.cnxn
+        factory = self.selector_thread.factory
+        cnxn.do_io(bool(self.mask & _READ), bool(self.mask & _WRITE))
+        if factory.stopped:
+            cnxn.close()
+            return
+        if cnxn.closed:
+            return
+        factory.touch_cnxn(cnxn)
+        cnxn.enable_selectable()
+        if not self.selector_thread.add_interest_ops_update_request(cnxn):
+            cnxn.close()
+
+    def cleanup(self):
+        self.cnxn.close()
+
+
+class ConnectionExpirerThread(ZooKeeperThread):
+    """Mirror of org.apache.zookeeper.server.NIOServerCnxnFactory.ConnectionExpirerThread."""
+
+    def __init__(self, factory):
+        super().__init__("ConnnectionExpirer")
+        self.factory = factory
+        self.stop_event = threading.Event()
+
+    def run_thread(self):
+        queue_ = self.factory.cnxn_expiry_queue
+        while not self.factory.stopped:
+            wait = queue_.get_wait_time()
+            if wait > 0:
+                if self.stop_event.wait(wait / 1000.0):
+                    break
+                continue
+            for cnxn in queue_.poll():
+                cnxn.close()
+        LOG.info("ConnnectionExpirerThread interrupted")
+
+
+class NIOServerCnxnFactory(ServerCnxnFactory):
+    """Mirror of org.apache.zookeeper.server.NIOServerCnxnFactory.
+
+    One AcceptThread, N SelectorThreads, a WorkerService of I/O workers and a
+    ConnectionExpirerThread that closes connections whose session is gone.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.session_map = {}
+        self.ip_map = {}
+        self.max_client_cnxns = 60
+        self.sessionless_cnxn_timeout = 10000
+        self.cnxn_expiry_queue = None
+        self.worker_pool = None
+        self.num_selector_threads = 1
+        self.num_worker_threads = 0
+        self.worker_shutdown_timeout_ms = 5000
+        self.stopped = True
+        self.expirer_thread = None
+        self.accept_thread = None
+        self.selector_threads = []
+        self.ss = None
+        self.local_address = None
+        self.max_buffer = system_properties.get_integer("jute.maxbuffer", 0xFFFFF)
+
+    def configure(self, addr, max_cc, secure=False):
+        """Bind the client port. addr is a (host, port) pair; host "" means every interface."""
+        if secure:
+            raise NotImplementedError("SSL isn't supported in NIOServerCnxn")
+        self.max_client_cnxns = max_cc
+        self.sessionless_cnxn_timeout = system_properties.get_integer(ZOOKEEPER_NIO_SESSIONLESS_CNXN_TIMEOUT, 10000)
+        self.cnxn_expiry_queue = ExpiryQueue(self.sessionless_cnxn_timeout)
+        self.expirer_thread = ConnectionExpirerThread(self)
+        cores = os.cpu_count() or 1
+        self.num_selector_threads = system_properties.get_integer(
+            ZOOKEEPER_NIO_NUM_SELECTOR_THREADS, max(int(math.sqrt(cores / 2.0)), 1))
+        if self.num_selector_threads < 1:
+            raise IOError("numSelectorThreads must be at least 1")
+        # Java's default is 2 x cores. Under the GIL extra I/O threads add hand-offs and no
+        # parallelism, so zookeeper_py does the I/O on the selector threads unless asked.
+        self.num_worker_threads = system_properties.get_integer(ZOOKEEPER_NIO_NUM_WORKER_THREADS, 0)
+        self.worker_shutdown_timeout_ms = system_properties.get_integer(ZOOKEEPER_NIO_SHUTDOWN_TIMEOUT, 5000)
+        LOG.info(
+            "Configuring NIO connection handler with %ds sessionless connection timeout, %d selector thread(s), "
+            "%s worker threads, and gathered writes.",
+            self.sessionless_cnxn_timeout // 1000, self.num_selector_threads,
+            self.num_worker_threads if self.num_worker_threads > 0 else "no")
+        self.selector_threads = [SelectorThread(self, i) for i in range(self.num_selector_threads)]
+        host, port = addr
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        self.ss = socket.socket(family, socket.SOCK_STREAM)
+        self.ss.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        LOG.info("binding to port %s", format_inet_addr((host or "0.0.0.0", port)))
+        self.ss.bind((host, port))
+        self.ss.listen(128)
+        self.ss.setblocking(False)
+        self.local_address = self.ss.getsockname()
+        self.accept_thread = AcceptThread(self, self.ss, (host or "0.0.0.0", self.local_address[1]), self.selector_threads)
+
+    def get_max_client_cnxns_per_host(self):
+        return self.max_client_cnxns
+
+    def set_max_client_cnxns_per_host(self, max_cnxns):
+        self.max_client_cnxns = max_cnxns
+
+    def start(self):
+        self.stopped = False
+        if self.worker_pool is None:
+            self.worker_pool = WorkerService("NIOWorker", self.num_worker_threads, False)
+        for t in self.selector_threads:
+            if not t.is_alive() and t.ident is None:
+                t.start()
+        if self.accept_thread.ident is None:
+            self.accept_thread.start()
+        if self.expirer_thread.ident is None:
+            self.expirer_thread.start()
+
+    def startup(self, zks, start_server=True):
+        self.start()
+        self.set_zoo_keeper_server(zks)
+        if start_server:
+            zks.startdata()
+            zks.startup()
+
+    def get_local_address(self):
+        return self.local_address
+
+    def get_local_port(self):
+        return self.local_address[1] if self.local_address else -1
+
+    def create_connection(self, sock, selector_thread):
+        return NIOServerCnxn(self.zk_server, sock, self, selector_thread)
+
+    def add_cnxn(self, cnxn):
+        ip = cnxn.get_socket_address()
+        if ip is None:
+            raise IOError("Socket of %s has been closed" % cnxn)
+        with self.cnxns_lock:
+            self.ip_map.setdefault(ip, set()).add(cnxn)
+            self.cnxns.add(cnxn)
+        self.touch_cnxn(cnxn)
+
+    def remove_cnxn(self, cnxn):
+        with self.cnxns_lock:
+            if cnxn not in self.cnxns:
+                return False
+            self.cnxns.discard(cnxn)
+            if cnxn.session_id != 0 and self.session_map.get(cnxn.session_id) is cnxn:
+                del self.session_map[cnxn.session_id]
+            ip = cnxn.remote_address[0] if cnxn.remote_address else None
+            peers = self.ip_map.get(ip)
+            if peers is not None:
+                peers.discard(cnxn)
+                if not peers:
+                    del self.ip_map[ip]
+        self.cnxn_expiry_queue.remove(cnxn)
+        self.unregister_connection(cnxn)
+        return True
+
+    def touch_cnxn(self, cnxn):
+        self.cnxn_expiry_queue.update(cnxn, cnxn.get_session_timeout())
+
+    def get_client_cnxn_count(self, ip):
+        peers = self.ip_map.get(ip)
+        return len(peers) if peers else 0
+
+    def add_session(self, session_id, cnxn):
+        self.session_map[session_id] = cnxn
+
+    def close_session(self, session_id):
+        cnxn = self.session_map.pop(session_id, None)
+        if cnxn is not None:
+            cnxn.close()
+            return True
+        return False
+
+    def close_all(self):
+        for cnxn in self.get_connections():
+            try:
+                cnxn.close()
+            except Exception:
+                LOG.warning("Ignoring exception closing cnxn sessionid 0x%x", cnxn.get_session_id(), exc_info=True)
+
+    def stop(self):
+        if self.stopped and self.ss is None:
+            return
+        self.stopped = True
+        if self.ss is not None:
+            try:
+                self.ss.close()
+            except OSError as e:
+                LOG.warning("Error closing listen socket %s", e)
+        if self.accept_thread is not None:
+            self.accept_thread.wakeup_selector()
+        if self.expirer_thread is not None:
+            self.expirer_thread.stop_event.set()
+        for t in self.selector_threads:
+            t.wakeup_selector()
+        if self.worker_pool is not None:
+            self.worker_pool.stop()
+
+    def shutdown(self):
+        try:
+            self.stop()
+            self.join()
+            self.close_all()
+        except Exception:
+            LOG.warning("Ignoring unexpected exception during shutdown", exc_info=True)
+        if self.zk_server is not None:
+            self.zk_server.shutdown()
+
+    def join(self):
+        current = threading.current_thread()
+        for t in [self.accept_thread] + self.selector_threads:
+            if t is not None and t is not current and t.ident is not None:
+                t.join()
+        if self.worker_pool is not None:
+            self.worker_pool.join(self.worker_shutdown_timeout_ms)
+
+    def dump_connections(self, pwriter):
+        pwriter.write("Connections ")
+        self.cnxn_expiry_queue.dump(pwriter)
+
+    def reset_all_connection_stats(self):
+        for c in self.get_connections():
+            c.reset_stats()
+
+    def get_all_connection_info(self, brief):
+        return [c.get_connection_info(brief) for c in self.get_connections()]

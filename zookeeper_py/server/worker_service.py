@@ -1,0 +1,99 @@
+"""Mirror of org.apache.zookeeper.server.WorkerService."""
+
+import logging
+import queue
+import threading
+
+LOG = logging.getLogger("WorkerService")
+
+_STOP = object()
+
+
+class WorkRequest:
+    """Mirror of org.apache.zookeeper.server.WorkerService.WorkRequest."""
+
+    def do_work(self):
+        raise NotImplementedError
+
+    def cleanup(self):
+        pass
+
+
+class _Worker(threading.Thread):
+    def __init__(self, service, name, work_queue):
+        super().__init__(name=name, daemon=True)
+        self.service = service
+        self.work_queue = work_queue
+
+    def run(self):
+        while True:
+            work = self.work_queue.get()
+            if work is _STOP:
+                return
+            self.service._run(work)
+
+
+class WorkerService:
+    """Mirror of org.apache.zookeeper.server.WorkerService: a pool of daemon worker threads.
+
+    "Assignable" mode gives each thread its own queue and schedule(req, id) always picks
+    worker id mod N, which keeps the requests of one session in order. With 0 threads
+    the work runs on the caller's thread.
+    """
+
+    def __init__(self, name, num_threads, use_assignable_threads):
+        self.thread_name_prefix = (name or "") + "Thread"
+        self.num_worker_threads = num_threads
+        self.threads_are_assignable = use_assignable_threads
+        self.queues = []
+        self.threads = []
+        self.stopped = True
+        self.start()
+
+    def start(self):
+        n = self.num_worker_threads
+        if n > 0:
+            if self.threads_are_assignable:
+                self.queues = [queue.SimpleQueue() for _ in range(n)]
+                for i in range(n):
+                    self.threads.append(_Worker(self, "%s-%d" % (self.thread_name_prefix, i + 1), self.queues[i]))
+            else:
+                shared = queue.SimpleQueue()
+                self.queues = [shared]
+                for i in range(n):
+                    self.threads.append(_Worker(self, "%s-%d" % (self.thread_name_prefix, i + 1), shared))
+            for t in self.threads:
+                t.start()
+        self.stopped = False
+
+    def schedule(self, work_request, id_=0):
+        if self.stopped:
+            work_request.cleanup()
+            return
+        if self.queues:
+            self.queues[id_ % len(self.queues)].put(work_request)
+        else:
+            self._run(work_request)
+
+    def _run(self, work_request):
+        try:
+            if self.stopped:
+                work_request.cleanup()
+                return
+            work_request.do_work()
+        except Exception:
+            LOG.warning("Unexpected exception", exc_info=True)
+            work_request.cleanup()
+
+    def stop(self):
+        self.stopped = True
+        for q in self.queues:
+            for _ in range(len(self.threads)):
+                q.put(_STOP)
+
+    def join(self, shutdown_timeout_ms):
+        import time
+
+        end = time.monotonic() + shutdown_timeout_ms / 1000.0
+        for t in self.threads:
+            t.join(max(0.0, end - time.monotonic()))
