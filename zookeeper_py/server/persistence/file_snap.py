@@ -1,0 +1,229 @@
+"""Mirror of org.apache.zookeeper.server.persistence.FileSnap: snapshot files snapshot.<zxid>.
+
+On disk:
+
+    FileHeader  int magic "ZKSN", int version 2, long dbid -1
+    sessions    int count, count x (long id, int timeout)
+    tree        DataTree.serialize: ACL cache, nodes in pre-order, ustring "/"
+    seal        long Adler32 of every byte above, ustring "/"
+    3.6+ only   ZxidDigest (long zxid, int version, long digest), long Adler32 of
+                every byte before it, ustring "/"
+
+A snapshot is read whole and checked with one zlib.adler32 over the bytes the tree
+took; writing streams through a buffer that is checksummed and written in 1 MiB
+chunks.
+"""
+
+import logging
+import os
+import struct
+import threading
+import zlib
+
+from zookeeper_py.jute import BinaryInputArchive, BinaryOutputArchive, JuteEOFError
+from zookeeper_py.server.persistence.file_header import FileHeader
+from zookeeper_py.server.persistence.snap_shot import SnapShot
+from zookeeper_py.server.persistence.util import SNAPSHOT_FILE_PREFIX, Util, list_files
+from zookeeper_py.server.util.serialize_utils import SerializeUtils
+
+LOG = logging.getLogger("FileSnap")
+
+SNAP_MAGIC = 0x5A4B534E  # "ZKSN"
+VERSION = 2
+DB_ID = -1
+
+_CHUNK = 1 << 20
+_fdatasync = getattr(os, "fdatasync", os.fsync)
+
+
+class ZxidDigest:
+    """The 3.6+ trailer of a snapshot (DataTree.ZxidDigest): read, never written."""
+
+    __slots__ = ("zxid", "digest_version", "digest")
+
+    def __init__(self, zxid=0, digest_version=0, digest=0):
+        self.zxid = zxid
+        self.digest_version = digest_version
+        self.digest = digest
+
+    @staticmethod
+    def read(ia):
+        zxid = ia.read_long("zxid")
+        version = ia.read_int("digestVersion")
+        # the old version is using hex string as the digest
+        if version < 2:
+            d = ia.read_string("digest")
+            digest = int(d, 16) if d is not None else 0
+        else:
+            digest = ia.read_long("digest")
+        return ZxidDigest(zxid, version, digest)
+
+    def __repr__(self):
+        return "ZxidDigest(zxid=0x%x, version=%d, digest=%d)" % (self.zxid, self.digest_version, self.digest)
+
+
+class _CheckedFileArchive(BinaryOutputArchive):
+    """A BinaryOutputArchive over a file with an Adler32 of everything written
+    (Java's BufferedOutputStream + CheckedOutputStream). Records are encoded into
+    `buf`, which goes to the file in chunks."""
+
+    def __init__(self, f):
+        super().__init__(None)
+        self._f = f
+        self._adler = 1
+
+    def _drain(self):
+        buf = self.buf
+        if buf:
+            self._adler = zlib.adler32(buf, self._adler)
+            self._f.write(buf)
+            self.buf = bytearray()
+
+    def _out(self, b):
+        buf = self.buf
+        buf += b
+        if len(buf) >= _CHUNK:
+            self._drain()
+
+    def write_record(self, record, tag=None):
+        record._encode(self.buf)
+        if len(self.buf) >= _CHUNK:
+            self._drain()
+
+    def get_checksum(self):
+        """The Adler32 of every byte written so far."""
+        return zlib.adler32(self.buf, self._adler)
+
+    def flush(self):
+        self._drain()
+        self._f.flush()
+
+
+class FileSnap(SnapShot):
+    """Mirror of org.apache.zookeeper.server.persistence.FileSnap."""
+
+    SNAP_MAGIC = SNAP_MAGIC
+    VERSION = VERSION
+    SNAPSHOT_FILE_PREFIX = SNAPSHOT_FILE_PREFIX
+
+    def __init__(self, snap_dir):
+        self.snap_dir = snap_dir
+        self.closed = False
+        self.digest_from_loaded_snapshot = None  # ZxidDigest of the last snapshot read, 3.6+ files only
+        self._lock = threading.RLock()
+
+    def deserialize(self, dt, sessions):
+        """Load the newest snapshot that reads back whole; returns its zxid, or -1 if there is none.
+
+        Up to 100 of the newest snapshots that look valid are tried in turn.
+        """
+        snap_list = self.find_n_valid_snapshots(100)
+        if not snap_list:
+            return -1
+        snap = None
+        found_valid = False
+        for i, snap in enumerate(snap_list):
+            if i > 0:
+                # Java keeps what a broken snapshot put in the map; we start the next one clean.
+                sessions.clear()
+            LOG.info("Reading snapshot %s", snap)
+            try:
+                self.digest_from_loaded_snapshot = self.read_snapshot_file(dt, sessions, snap)
+                found_valid = True
+                break
+            except Exception as e:  # Java catches IOException; a damaged file can fail in more ways here
+                LOG.warning("problem reading snap file %s", snap, exc_info=e)
+        if not found_valid:
+            raise IOError("Not able to find valid snapshots in %s" % self.snap_dir)
+        dt.last_processed_zxid = Util.get_zxid_from_name(os.path.basename(snap), SNAPSHOT_FILE_PREFIX)
+        return dt.last_processed_zxid
+
+    def read_snapshot_file(self, dt, sessions, snap):
+        """Read one snapshot file into dt/sessions and check its seal(s); the 3.6+ digest or None."""
+        with open(snap, "rb") as f:
+            buf = f.read()
+        ia = BinaryInputArchive(buf, 0)
+        self.deserialize_archive(dt, sessions, ia)
+        check_sum = zlib.adler32(memoryview(buf)[:ia.pos])
+        val = ia.read_long("val")
+        if val != check_sum:
+            raise IOError("CRC corruption in snapshot :  %s" % snap)
+        # 3.6+: "/" then ZxidDigest and a second seal. 3.5 files end after the "/".
+        try:
+            ia.read_string("path")
+            digest = ZxidDigest.read(ia)
+        except JuteEOFError:
+            return None
+        check_sum = zlib.adler32(memoryview(buf)[:ia.pos])
+        val = ia.read_long("val")
+        ia.read_string("path")
+        if val != check_sum:
+            raise IOError("CRC corruption")
+        return digest if digest.zxid > 0 else None
+
+    def deserialize_archive(self, dt, sessions, ia):
+        """Java's deserialize(dt, sessions, ia): the FileHeader, then sessions and tree."""
+        header = ia.read_record(FileHeader)
+        if header.magic != SNAP_MAGIC:
+            raise IOError("mismatching magic headers %d !=  %d" % (header.magic, SNAP_MAGIC))
+        SerializeUtils.deserialize_snapshot(dt, ia, sessions)
+
+    def find_most_recent_snapshot(self):
+        files = self.find_n_valid_snapshots(1)
+        return files[0] if files else None
+
+    def find_n_valid_snapshots(self, n):
+        """The n newest snapshots that pass Util.is_valid_snapshot (names that do not parse are skipped)."""
+        files = Util.sort_data_dir(list_files(self.snap_dir), SNAPSHOT_FILE_PREFIX, False)
+        result = []
+        for f in files:
+            # catch the exceptions from the valid snapshot and continue until we find a valid one
+            try:
+                if Util.is_valid_snapshot(f):
+                    result.append(f)
+                    if len(result) == n:
+                        break
+            except OSError as e:
+                LOG.info("invalid snapshot %s", f, exc_info=e)
+        return result
+
+    def find_n_recent_snapshots(self, n):
+        """The n newest files named snapshot.<hex>, valid or not."""
+        files = Util.sort_data_dir(list_files(self.snap_dir), SNAPSHOT_FILE_PREFIX, False)
+        result = []
+        for f in files:
+            if len(result) == n:
+                break
+            if Util.get_zxid_from_name(os.path.basename(f), SNAPSHOT_FILE_PREFIX) != -1:
+                result.append(f)
+        return result
+
+    def serialize_archive(self, dt, sessions, oa, header):
+        """Java's serialize(dt, sessions, oa, header)."""
+        if header is None:
+            raise RuntimeError("Snapshot's not open for writing: uninitialized header")
+        oa.write_record(header, "fileheader")
+        SerializeUtils.serialize_snapshot(dt, oa, sessions)
+
+    def serialize(self, dt, sessions, snap_shot, fsync=False):
+        """Write a snapshot of dt and sessions to the file `snap_shot`.
+
+        3.5.7 does not fsync snapshots; fsync=True is 3.6's learner sync snapshot.
+        """
+        with self._lock:
+            if self.closed:
+                raise IOError("FileSnap has already been closed")
+            with open(snap_shot, "wb") as f:
+                oa = _CheckedFileArchive(f)
+                header = FileHeader(SNAP_MAGIC, VERSION, DB_ID)
+                self.serialize_archive(dt, sessions, oa, header)
+                val = oa.get_checksum()
+                oa.write_long(val, "val")
+                oa.write_string("/", "path")
+                oa.flush()
+                if fsync:
+                    _fdatasync(f.fileno())
+
+    def close(self):
+        with self._lock:
+            self.closed = True
