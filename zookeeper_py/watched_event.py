@@ -43,6 +43,8 @@ class WatchedEvent:
         return hash((self.keeper_state, self.event_type, self.path))
 
     def __str__(self):
-        return "WatchedEvent state:%s type:%s path:%s" % (self.keeper_state, self.event_type, self.path)
+        # Java prints a null path as "null".
+        path = self.path if self.path is not None else "null"
+        return "WatchedEvent state:%s type:%s path:%s" % (self.keeper_state, self.event_type, path)
 
     __repr__ = __str__

@@ -1,0 +1,1 @@
+"""Mirror of org.apache.zookeeper.client: connect strings, host providers, client config."""
