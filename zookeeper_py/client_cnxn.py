@@ -803,8 +803,8 @@ class SendThread(threading.Thread):
                 sock.do_transport(to, cnxn.pending_queue, cnxn)
             except Exception as e:
                 if cnxn.closing:
-                    # Closing, so this is expected.
-                    LOG.warning("An exception was thrown while closing send thread for session 0x%s.",
+                    # Closing, so this is expected (3.5.7 logs it at debug).
+                    LOG.debug("An exception was thrown while closing send thread for session 0x%s.",
                                 _hex(cnxn.session_id), exc_info=LOG.isEnabledFor(logging.DEBUG))
                     break
                 # I/O trouble is expected and told in one line; anything else is a bug
