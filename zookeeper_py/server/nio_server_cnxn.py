@@ -237,7 +237,7 @@ class NIOServerCnxn(ServerCnxn):
             LOG.debug("Command %s is not executed because it is not in the whitelist.", cmd)
             CommandExecutor.nop(self, pwriter, cmd + " is not executed because it is not in the whitelist.")
             return True
-        LOG.info("Processing %s command from %s", cmd, self.remote_address)
+        LOG.info("Processing %s command from %s", cmd, format_address(self.remote_address))
         if code == FourLetterCommands.setTraceMaskCmd:
             mask_bytes = bytes(self.inbuf[4:12])
             while len(mask_bytes) < 8:
@@ -344,6 +344,9 @@ class NIOServerCnxn(ServerCnxn):
     def get_remote_socket_address(self):
         return None if self.closed else self.remote_address
 
+    def get_remote_address_string(self):
+        return format_address(self.get_remote_socket_address())
+
     def get_socket_address(self):
         return None if self.closed or not self.remote_address else self.remote_address[0]
 
@@ -354,7 +357,7 @@ class NIOServerCnxn(ServerCnxn):
         return self.closed
 
     def __str__(self):
-        return "ip: %s sessionId: 0x%x" % (self.remote_address, self.session_id & 0xFFFFFFFFFFFFFFFF)
+        return "ip: %s sessionId: 0x%x" % (format_address(self.remote_address), self.session_id & 0xFFFFFFFFFFFFFFFF)
 
     # -- closing --------------------------------------------------------------------------
 
@@ -377,6 +380,14 @@ class NIOServerCnxn(ServerCnxn):
             "which had sessionid 0x%x" % (self.session_id & 0xFFFFFFFFFFFFFFFF) if self.session_id
             else "(no session established for client)")
         close_sock(self.sock)
+
+
+def format_address(addr):
+    """InetSocketAddress.toString() of a peer: /ip:port."""
+    if not addr:
+        return "null"
+    host = addr[0]
+    return "/%s:%d" % ("[%s]" % host if ":" in host else host, addr[1])
 
 
 def close_sock(sock):

@@ -150,10 +150,9 @@ class ServerCnxn:
 
     def dump_connection_info(self, pwriter, brief):
         """The `cons` line of this connection."""
-        addr = self.get_remote_socket_address()
         interest = self.get_interest_ops()
         parts = [" %s[%s](queued=%d,recved=%d,sent=%d" % (
-            "/%s:%d" % addr[:2] if addr else "null",
+            self.get_remote_address_string(),
             "0" if interest == 0 else "%x" % interest,
             self.get_outstanding_requests(), self.get_packets_received(), self.get_packets_sent())]
         if not brief:
@@ -240,6 +239,9 @@ class ServerCnxn:
         raise NotImplementedError
 
     def get_remote_socket_address(self):
+        raise NotImplementedError
+
+    def get_remote_address_string(self):
         raise NotImplementedError
 
     def get_interest_ops(self):

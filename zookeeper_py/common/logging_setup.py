@@ -1,0 +1,128 @@
+"""Logging from conf/logging.yaml: the log4j.properties of zookeeper_py.
+
+The YAML is a logging.config.dictConfig document in which `${name:default}` is
+replaced by the system property `name` (set with -Dname=value, as the scripts do
+for zookeeper.log.dir, zookeeper.log.file and zookeeper.root.logger). As in Java,
+`zookeeper.root.logger` is "LEVEL, APPENDER[, APPENDER...]" and picks the root
+level and handlers. Lines look like log4j's:
+
+    2020-02-10 11:23:25,123 [myid:1] - INFO  [SyncThread:1:FileTxnLog@215] - Creating new log file: log.100000001
+"""
+
+import io
+import logging
+import logging.config
+import os
+import re
+import signal
+import sys
+import threading
+import traceback
+
+from zookeeper_py.common import system_properties
+
+_PLACEHOLDER = re.compile(r"\$\{([^}:]+)(?::([^}]*))?\}")
+_LEVEL_NAMES = {"WARNING": "WARN", "CRITICAL": "FATAL"}
+DEFAULT_FORMAT = "%(asctime)s [myid:%(myid)s] - %(levelname_java)-5s [%(threadName)s:%(name)s@%(lineno)d] - %(message)s"
+
+_myid = ""
+
+
+def set_myid(myid):
+    """MDC.put("myid", ...): every later log line carries it."""
+    global _myid
+    _myid = str(myid)
+
+
+class MyIdFilter(logging.Filter):
+    """Adds the myid and Java's level name (WARN, not WARNING) to each record."""
+
+    def filter(self, record):
+        record.myid = _myid
+        record.levelname_java = _LEVEL_NAMES.get(record.levelname, record.levelname)
+        return True
+
+
+def _substitute(text):
+    return _PLACEHOLDER.sub(lambda m: system_properties.get_property(m.group(1), m.group(2) or ""), text)
+
+
+def default_config_path():
+    conf_dir = os.environ.get("ZOOCFGDIR")
+    if conf_dir and os.path.exists(os.path.join(conf_dir, "logging.yaml")):
+        return os.path.join(conf_dir, "logging.yaml")
+    here = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    return os.path.join(here, "conf", "logging.yaml")
+
+
+def configure_logging(path=None):
+    """Configure logging from logging.yaml (ZOO_LOG_CONF, or conf/logging.yaml); fall back to the console."""
+    path = path or os.environ.get("ZOO_LOG_CONF") or default_config_path()
+    try:
+        import yaml
+
+        with open(path) as f:
+            config = yaml.safe_load(_substitute(f.read()))
+    except (OSError, ImportError) as e:
+        _basic_console()
+        logging.getLogger("ZooKeeperServerMain").warning("No logging configuration (%s); logging to the console", e)
+        return
+    root_spec = system_properties.get_property("zookeeper.root.logger")
+    if root_spec:
+        parts = [p.strip() for p in root_spec.split(",") if p.strip()]
+        if parts:
+            config.setdefault("root", {})["level"] = _python_level(parts[0])
+            handlers = [h for h in parts[1:] if h in config.get("handlers", {})]
+            if handlers:
+                config["root"]["handlers"] = handlers
+    for handler in config.get("handlers", {}).values():
+        filename = handler.get("filename")
+        if filename:
+            os.makedirs(os.path.dirname(os.path.abspath(filename)), exist_ok=True)
+    logging.config.dictConfig(config)
+
+
+def _python_level(name):
+    name = name.upper()
+    return {"WARN": "WARNING", "FATAL": "CRITICAL", "TRACE": "DEBUG", "ALL": "NOTSET", "OFF": "CRITICAL"}.get(name, name)
+
+
+def _basic_console():
+    handler = logging.StreamHandler(sys.stdout)
+    handler.addFilter(MyIdFilter())
+    handler.setFormatter(logging.Formatter(DEFAULT_FORMAT))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.INFO)
+
+
+def thread_dump():
+    """Every thread's name and stack, like a JVM's answer to kill -QUIT."""
+    frames = sys._current_frames()
+    out = io.StringIO()
+    out.write("Full thread dump zookeeper_py (Python %s):\n\n" % sys.version.split()[0])
+    for t in threading.enumerate():
+        out.write('"%s" %sid=%s %s\n' % (t.name, "daemon " if t.daemon else "", t.ident,
+                                          "RUNNABLE" if t.is_alive() else "TERMINATED"))
+        frame = frames.get(t.ident)
+        if frame is not None:
+            for line in traceback.format_stack(frame)[::-1]:
+                for sub in line.rstrip().splitlines():
+                    out.write("\tat " + sub.strip() + "\n")
+        out.write("\n")
+    return out.getvalue()
+
+
+def install_thread_dump_handler():
+    """kill -QUIT <pid> prints all threads to stderr, as a JVM prints to its stdout."""
+    if not hasattr(signal, "SIGQUIT"):
+        return
+
+    def handler(signum, frame):
+        sys.stderr.write(thread_dump())
+        sys.stderr.flush()
+
+    try:
+        signal.signal(signal.SIGQUIT, handler)
+    except ValueError:
+        pass  # not the main thread

@@ -1,0 +1,60 @@
+"""Mirror of org.apache.zookeeper.server.command.MonitorCommand."""
+
+import os
+
+from zookeeper_py.server.command.abstract_four_letter_command import ZK_NOT_SERVING, AbstractFourLetterCommand
+from zookeeper_py.version import Version
+
+
+def _fd_counts():
+    """OSMXBean's open and max file descriptor counts (Unix only)."""
+    try:
+        import resource
+
+        max_fds = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+        open_fds = len(os.listdir("/proc/self/fd"))
+        return open_fds, max_fds
+    except (ImportError, OSError):
+        return None
+
+
+class MonitorCommand(AbstractFourLetterCommand):
+    """Mirror of org.apache.zookeeper.server.command.MonitorCommand (mntr): zk_<key>\\t<value> lines."""
+
+    def command_run(self):
+        zks = self.zk_server
+        if not self.is_zk_server_running():
+            self.println(ZK_NOT_SERVING)
+            return
+        zkdb = zks.get_zk_database()
+        stats = zks.server_stats()
+        tree = zkdb.get_data_tree()
+        self.print("version", Version.get_full_version())
+        self.print("avg_latency", stats.get_avg_latency())
+        self.print("max_latency", stats.get_max_latency())
+        self.print("min_latency", stats.get_min_latency())
+        self.print("packets_received", stats.get_packets_received())
+        self.print("packets_sent", stats.get_packets_sent())
+        self.print("num_alive_connections", stats.get_num_alive_client_connections())
+        self.print("outstanding_requests", stats.get_outstanding_requests())
+        self.print("server_state", stats.get_server_state())
+        self.print("znode_count", zkdb.get_node_count())
+        self.print("watch_count", tree.get_watch_count())
+        self.print("ephemerals_count", tree.get_ephemerals_count())
+        self.print("approximate_data_size", tree.approximate_data_size())
+        fds = _fd_counts()
+        if fds is not None:
+            self.print("open_file_descriptor_count", fds[0])
+            self.print("max_file_descriptor_count", fds[1])
+        if stats.get_server_state() == "leader":
+            leader = zks.get_leader()
+            proposal_stats = leader.get_proposal_stats()
+            self.print("followers", len(leader.get_learners()))
+            self.print("synced_followers", len(leader.get_forwarding_followers()))
+            self.print("pending_syncs", leader.get_num_pending_syncs())
+            self.print("last_proposal_size", proposal_stats.get_last_buffer_size())
+            self.print("max_proposal_size", proposal_stats.get_max_buffer_size())
+            self.print("min_proposal_size", proposal_stats.get_min_buffer_size())
+
+    def print(self, key, value):
+        self.println("zk_%s\t%s" % (key, value))

@@ -1,0 +1,95 @@
+"""Mirror of org.apache.zookeeper.server.quorum.flexible.QuorumHierarchical."""
+
+import logging
+
+from zookeeper_py.server.quorum.flexible.quorum_verifier import QuorumVerifier
+from zookeeper_py.server.quorum.quorum_server import ConfigException, LearnerType, QuorumServer
+
+LOG = logging.getLogger("QuorumHierarchical")
+
+
+class QuorumHierarchical(QuorumVerifier):
+    """Mirror of org.apache.zookeeper.server.quorum.flexible.QuorumHierarchical.
+
+    Voters are in groups (group.N=sid:sid:...) with weights (weight.sid=w, default 1).
+    A quorum is a majority of the groups of non-zero weight, each counted when the set
+    holds more than half of that group's weight.
+    """
+
+    def __init__(self, props):
+        self.server_weight = {}
+        self.server_group = {}
+        self.group_weight = {}
+        self.num_groups = 0
+        self.all_members = {}
+        self.voting_members = {}
+        self.observing_members = {}
+        self.version = 0
+        self._parse(props)
+        LOG.info("%d, %d, %d", len(self.server_weight), len(self.server_group), len(self.group_weight))
+
+    def _parse(self, props):
+        for key, value in props.items():
+            if key.startswith("server."):
+                sid = int(key[key.index(".") + 1:])
+                qs = QuorumServer(sid, value)
+                self.all_members[sid] = qs
+                (self.voting_members if qs.type is LearnerType.PARTICIPANT else self.observing_members)[sid] = qs
+            elif key.startswith("group"):
+                gid = int(key[key.index(".") + 1:])
+                self.num_groups += 1
+                for s in value.split(":"):
+                    sid = int(s)
+                    if sid in self.server_group:
+                        raise ConfigException("Server %d is in multiple groups" % sid)
+                    self.server_group[sid] = gid
+            elif key.startswith("weight"):
+                sid = int(key[key.index(".") + 1:])
+                self.server_weight[sid] = int(value)
+            elif key == "version":
+                self.version = int(value, 16)
+        for sid, qs in self.all_members.items():
+            if qs.type is LearnerType.PARTICIPANT:
+                if sid not in self.server_group:
+                    raise ConfigException("Server %d is not in a group" % sid)
+                self.server_weight.setdefault(sid, 1)
+        for sid, gid in self.server_group.items():
+            self.group_weight[gid] = self.group_weight.get(gid, 0) + self.server_weight.get(sid, 1)
+        # A group of weight 0 does not count towards the majority of groups.
+        self.num_groups -= sum(1 for w in self.group_weight.values() if w == 0)
+
+    def get_weight(self, sid):
+        return self.server_weight.get(sid, 0)
+
+    def contains_quorum(self, set_):
+        if not set_:
+            return False
+        expansion = {}
+        for sid in set_:
+            gid = self.server_group.get(sid)
+            if gid is None:
+                continue
+            expansion[gid] = expansion.get(gid, 0) + self.server_weight.get(sid, 0)
+        maj_groups = sum(1 for gid, w in expansion.items() if w > self.group_weight[gid] // 2)
+        return maj_groups > self.num_groups // 2
+
+    def __str__(self):
+        out = self._servers_text()
+        groups = {}
+        for sid, gid in self.server_group.items():
+            groups.setdefault(gid, []).append(str(sid))
+        for gid in sorted(groups):
+            out += "group.%d=%s\n" % (gid, ":".join(groups[gid]))
+        for sid in sorted(self.server_weight):
+            out += "weight.%d=%d\n" % (sid, self.server_weight[sid])
+        return out + "version=%x" % (self.version & 0xFFFFFFFFFFFFFFFF)
+
+    def __eq__(self, other):
+        if not isinstance(other, QuorumHierarchical):
+            return False
+        if other.version == self.version:
+            return True
+        return (self._members_equal(other) and self.server_weight == other.server_weight
+                and self.group_weight == other.group_weight and self.server_group == other.server_group)
+
+    __hash__ = None

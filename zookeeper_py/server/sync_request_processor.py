@@ -1,0 +1,122 @@
+"""Mirror of org.apache.zookeeper.server.SyncRequestProcessor."""
+
+import logging
+import queue
+import random
+
+from zookeeper_py.server.request import Request
+from zookeeper_py.server.request_processor import RequestProcessor
+from zookeeper_py.server.zoo_keeper_thread import ZooKeeperCriticalThread, ZooKeeperThread
+
+LOG = logging.getLogger("SyncRequestProcessor")
+
+# toFlush is flushed when the queue runs dry or it holds more than this.
+_FLUSH_BATCH = 1000
+
+
+class _SnapshotThread(ZooKeeperThread):
+    def __init__(self, zks):
+        super().__init__("Snapshot Thread")
+        self.zks = zks
+
+    def run_thread(self):
+        try:
+            self.zks.take_snapshot()
+        except Exception:
+            LOG.warning("Unexpected exception", exc_info=True)
+
+
+class SyncRequestProcessor(ZooKeeperCriticalThread, RequestProcessor):
+    """Mirror of org.apache.zookeeper.server.SyncRequestProcessor: the txn log writer.
+
+    Appends each txn to the log and hands requests on only after a group commit
+    (fsync), which batches whatever arrived meanwhile. Reads with nothing waiting for
+    a flush pass straight through. Every snapCount/2 + random(snapCount/2) txns it rolls
+    the log and starts a "Snapshot Thread".
+    """
+
+    def __init__(self, zks, next_processor):
+        super().__init__("SyncThread:%d" % zks.get_server_id(), zks.get_zoo_keeper_server_listener())
+        self.zks = zks
+        # Java: unbounded LinkedBlockingQueue, bounded in practice by globalOutstandingLimit.
+        self.queued_requests = queue.SimpleQueue()
+        self.next_processor = next_processor
+        self.snap_in_process = None
+        self.running = True
+        self.to_flush = []
+        self.random = random.Random()
+        self.snap_count = zks.get_snap_count()
+
+    def run_thread(self):
+        try:
+            log_count = 0
+            rand_roll = self.random.randrange(self.snap_count // 2)
+            zk_db = self.zks.get_zk_database()
+            to_flush = self.to_flush
+            next_processor = self.next_processor
+            flushable = hasattr(next_processor, "flush")
+            death = Request.requestOfDeath
+            q = self.queued_requests
+            while True:
+                if not to_flush:
+                    si = q.get()
+                else:
+                    try:
+                        si = q.get_nowait()
+                    except queue.Empty:
+                        self.flush(to_flush)
+                        continue
+                if si is death:
+                    break
+                if zk_db.append(si):
+                    log_count += 1
+                    if log_count > self.snap_count // 2 + rand_roll:
+                        rand_roll = self.random.randrange(self.snap_count // 2)
+                        zk_db.roll_log()
+                        if self.snap_in_process is not None and self.snap_in_process.is_alive():
+                            LOG.warning("Too busy to snap, skipping")
+                        else:
+                            self.snap_in_process = _SnapshotThread(self.zks)
+                            self.snap_in_process.start()
+                        log_count = 0
+                elif not to_flush:
+                    # A read with no write ahead of it waiting on the disk: pass it on now.
+                    if next_processor is not None:
+                        next_processor.process_request(si)
+                        if flushable:
+                            next_processor.flush()
+                    continue
+                to_flush.append(si)
+                if len(to_flush) > _FLUSH_BATCH:
+                    self.flush(to_flush)
+        finally:
+            self.running = False
+        LOG.info("SyncRequestProcessor exited!")
+
+    def flush(self, to_flush):
+        if not to_flush:
+            return
+        self.zks.get_zk_database().commit()
+        next_processor = self.next_processor
+        if next_processor is not None:
+            for request in to_flush:
+                next_processor.process_request(request)
+            if hasattr(next_processor, "flush"):
+                next_processor.flush()
+        to_flush.clear()
+
+    def shutdown(self):
+        LOG.info("Shutting down")
+        self.queued_requests.put(Request.requestOfDeath)
+        try:
+            if self.running and self.ident is not None:
+                self.join()
+            if self.to_flush:
+                self.flush(self.to_flush)
+        except (IOError, OSError):
+            LOG.warning("Got IO exception during shutdown")
+        if self.next_processor is not None:
+            self.next_processor.shutdown()
+
+    def process_request(self, request):
+        self.queued_requests.put(request)

@@ -1,0 +1,136 @@
+"""Mirror of org.apache.zookeeper.server.ZooKeeperServerMain: the standalone server's main."""
+
+import logging
+import sys
+import threading
+
+from zookeeper_py.common import system_properties
+from zookeeper_py.common.logging_setup import configure_logging, install_thread_dump_handler
+from zookeeper_py.server.container_manager import ContainerManager
+from zookeeper_py.server.exit_code import ExitCode
+from zookeeper_py.server.persistence.file_txn_snap_log import DatadirException, FileTxnSnapLog
+from zookeeper_py.server.quorum.quorum_server import ConfigException
+from zookeeper_py.server.server_cnxn_factory import ServerCnxnFactory
+from zookeeper_py.server.server_config import ServerConfig
+from zookeeper_py.server.zoo_keeper_server import ZooKeeperServer
+from zookeeper_py.server.zoo_keeper_server_listener import ZooKeeperServerShutdownHandler
+
+LOG = logging.getLogger("ZooKeeperServerMain")
+
+USAGE = "Usage: ZooKeeperServerMain configfile | port datadir [ticktime] [maxcnxns]"
+
+
+class ZooKeeperServerMain:
+    """Mirror of org.apache.zookeeper.server.ZooKeeperServerMain."""
+
+    def __init__(self):
+        self.cnxn_factory = None
+        self.secure_cnxn_factory = None
+        self.container_manager = None
+        self.zk_server = None
+        self.shutdown_latch = threading.Event()
+
+    def initialize_and_run(self, args):
+        config = ServerConfig()
+        if len(args) == 1:
+            config.parse(args[0])
+        else:
+            config.parse_args(args)
+        self.run_from_config(config)
+
+    def run_from_config(self, config):
+        LOG.info("Starting server")
+        txn_log = None
+        try:
+            txn_log = FileTxnSnapLog(config.data_log_dir, config.data_dir)
+            zk_server = ZooKeeperServer(txn_log, config.tick_time, config.min_session_timeout,
+                                        config.max_session_timeout)
+            self.zk_server = zk_server
+            txn_log.set_server_stats(zk_server.server_stats())
+            zk_server.register_server_shutdown_handler(ZooKeeperServerShutdownHandler(self.shutdown_latch))
+            # The Jetty AdminServer has no twin here; the four-letter words cover its commands.
+            need_start_zk_server = True
+            if config.get_client_port_address() is not None:
+                self.cnxn_factory = ServerCnxnFactory.create_factory()
+                self.cnxn_factory.configure(config.get_client_port_address(), config.get_max_client_cnxns())
+                self.cnxn_factory.startup(zk_server)
+                need_start_zk_server = False
+            if need_start_zk_server:
+                zk_server.startdata()
+                zk_server.startup()
+            self.container_manager = ContainerManager(
+                zk_server.get_zk_database(), zk_server.first_processor,
+                system_properties.get_integer("znode.container.checkIntervalMs", 60000),
+                system_properties.get_integer("znode.container.maxPerMinute", 10000))
+            self.container_manager.start()
+            while not self.shutdown_latch.wait(1.0):
+                pass
+            self.shutdown()
+            if self.cnxn_factory is not None:
+                self.cnxn_factory.join()
+            if zk_server.can_shutdown():
+                zk_server.shutdown(True)
+        finally:
+            if txn_log is not None:
+                txn_log.close()
+
+    def request_shutdown(self):
+        """What Java's shutdown hook does on SIGTERM: let the main loop stop the server."""
+        self.shutdown_latch.set()
+
+    def shutdown(self):
+        if self.container_manager is not None:
+            self.container_manager.stop()
+        if self.cnxn_factory is not None:
+            self.cnxn_factory.shutdown()
+
+    def get_cnxn_factory(self):
+        return self.cnxn_factory
+
+
+def main(argv=None):
+    threading.current_thread().name = "main"
+    args = system_properties.split_args(sys.argv[1:] if argv is None else argv)
+    configure_logging()
+    install_thread_dump_handler()
+    server_main = ZooKeeperServerMain()
+    sys.exit(run_main(server_main.initialize_and_run, args, server_main.request_shutdown, USAGE))
+
+
+def run_main(run, args, request_shutdown, usage):
+    """The exit codes of Java's main(): 2 bad config, 3 data dir, 1 anything else, 0 normal end."""
+    import signal
+
+    def on_term(signum, frame):
+        LOG.info("Received signal %d, shutting down", signum)
+        request_shutdown()
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        try:
+            signal.signal(sig, on_term)
+        except ValueError:
+            pass
+    try:
+        run(args)
+    except ValueError as e:
+        LOG.error("Invalid arguments, exiting abnormally", exc_info=True)
+        LOG.info(usage)
+        sys.stderr.write("%s\n%s\n" % (e, usage))
+        return ExitCode.INVALID_INVOCATION
+    except ConfigException as e:
+        LOG.error("Invalid config, exiting abnormally: %s", e)
+        sys.stderr.write("Invalid config, exiting abnormally\n%s\n" % e)
+        return ExitCode.INVALID_INVOCATION
+    except DatadirException as e:
+        LOG.error("Unable to access datadir, exiting abnormally: %s", e)
+        sys.stderr.write("Unable to access datadir, exiting abnormally\n%s\n" % e)
+        return ExitCode.UNABLE_TO_ACCESS_DATADIR
+    except Exception:
+        LOG.error("Unexpected exception, exiting abnormally", exc_info=True)
+        return ExitCode.UNEXPECTED_ERROR
+    LOG.info("Exiting normally")
+    return ExitCode.EXECUTION_FINISHED
+
+
+if __name__ == "__main__":
+    main()
