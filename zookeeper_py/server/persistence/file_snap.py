@@ -135,8 +135,8 @@ class FileSnap(SnapShot):
                 LOG.warning("problem reading snap file %s", snap, exc_info=e)
         if not found_valid:
             raise IOError("Not able to find valid snapshots in %s" % self.snap_dir)
-        dt.last_processed_zxid = Util.get_zxid_from_name(os.path.basename(snap), SNAPSHOT_FILE_PREFIX)
-        return dt.last_processed_zxid
+        dt.lastProcessedZxid = Util.get_zxid_from_name(os.path.basename(snap), SNAPSHOT_FILE_PREFIX)
+        return dt.lastProcessedZxid
 
     def read_snapshot_file(self, dt, sessions, snap):
         """Read one snapshot file into dt/sessions and check its seal(s); the 3.6+ digest or None."""

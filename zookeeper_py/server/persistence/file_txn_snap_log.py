@@ -143,16 +143,16 @@ class FileTxnSnapLog:
         return self.fast_forward_from_edits(dt, sessions, listener)
 
     def fast_forward_from_edits(self, dt, sessions, listener=None):
-        """Apply every logged txn after dt.last_processed_zxid; the highest zxid seen."""
-        itr = self.txn_log.read(dt.last_processed_zxid + 1)
-        highest_zxid = dt.last_processed_zxid
+        """Apply every logged txn after dt.lastProcessedZxid; the highest zxid seen."""
+        itr = self.txn_log.read(dt.lastProcessedZxid + 1)
+        highest_zxid = dt.lastProcessedZxid
         try:
             while True:
                 # iterator points to the first valid txn when initialized
                 hdr = itr.get_header()
                 if hdr is None:
                     # empty logs
-                    return dt.last_processed_zxid
+                    return dt.lastProcessedZxid
                 if hdr.zxid < highest_zxid and highest_zxid != 0:
                     LOG.error("%d(highestZxid) > %d(next log) for type %d", highest_zxid, hdr.zxid, hdr.type)
                 else:
@@ -193,7 +193,7 @@ class FileTxnSnapLog:
 
     def save(self, data_tree, sessions_with_timeouts, sync_snap=False):
         """Snapshot the tree as snapshot.<its lastProcessedZxid>."""
-        last_zxid = data_tree.last_processed_zxid
+        last_zxid = data_tree.lastProcessedZxid
         snapshot_file = os.path.join(self.snap_dir, Util.make_snapshot_name(last_zxid))
         LOG.info("Snapshotting: 0x%x to %s", last_zxid & 0xFFFFFFFFFFFFFFFF, snapshot_file)
         self.snap_log.serialize(data_tree, sessions_with_timeouts, snapshot_file, sync_snap)
