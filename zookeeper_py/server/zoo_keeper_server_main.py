@@ -1,6 +1,7 @@
 """Mirror of org.apache.zookeeper.server.ZooKeeperServerMain: the standalone server's main."""
 
 import logging
+import os
 import sys
 import threading
 
@@ -94,7 +95,15 @@ def main(argv=None):
     configure_logging()
     install_thread_dump_handler()
     server_main = ZooKeeperServerMain()
-    sys.exit(run_main(server_main.initialize_and_run, args, server_main.request_shutdown, USAGE))
+    exit_jvm(run_main(server_main.initialize_and_run, args, server_main.request_shutdown, USAGE))
+
+
+def exit_jvm(code):
+    """System.exit: flush the logs and end the process now, daemon threads and all."""
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(int(code))
 
 
 def run_main(run, args, request_shutdown, usage):

@@ -11,7 +11,7 @@ from zookeeper_py.common import system_properties
 from zookeeper_py.common.logging_setup import configure_logging, install_thread_dump_handler, set_myid
 from zookeeper_py.server.datadir_cleanup_manager import DatadirCleanupManager
 from zookeeper_py.server.quorum.quorum_peer_config import QuorumPeerConfig
-from zookeeper_py.server.zoo_keeper_server_main import ZooKeeperServerMain, run_main
+from zookeeper_py.server.zoo_keeper_server_main import ZooKeeperServerMain, exit_jvm, run_main
 
 LOG = logging.getLogger("QuorumPeerMain")
 
@@ -66,7 +66,7 @@ def main(argv=None):
     configure_logging()
     install_thread_dump_handler()
     peer_main = QuorumPeerMain()
-    sys.exit(run_main(peer_main.initialize_and_run, args, peer_main.request_shutdown, USAGE))
+    exit_jvm(run_main(peer_main.initialize_and_run, args, peer_main.request_shutdown, USAGE))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,190 @@
+#!/usr/bin/env bash
+# Start, stop and query a zookeeper_py server: the twin of Java ZooKeeper's bin/zkServer.sh.
+#
+#   zkServer.sh [--config <conf-dir>] {start|start-foreground|stop|version|restart|status|print-cmd} [cfgfile]
+#
+# The config is $ZOOCFGDIR/zoo.cfg (conf/zoo.cfg) unless named. Java system properties
+# go in SERVER_JVMFLAGS or JVMFLAGS as -Dname=value (other JVM flags are ignored).
+# ZOO_PYTHON picks the interpreter (e.g. ZOO_PYTHON=pypy3).
+
+ZOOBIN="${BASH_SOURCE-$0}"
+ZOOBIN="$(dirname "${ZOOBIN}")"
+ZOOBINDIR="$(cd "${ZOOBIN}"; pwd)"
+
+. "$ZOOBINDIR"/zkEnv.sh
+
+ZOOMAIN="zookeeper_py.server.quorum.quorum_peer_main"
+
+if [ "x$SERVER_JVMFLAGS" != "x" ]; then
+    JVMFLAGS="$SERVER_JVMFLAGS $JVMFLAGS"
+fi
+# The flags reach the server as arguments; keep it from reading them a second time.
+unset SERVER_JVMFLAGS
+
+if [ "x$2" != "x" ]; then
+    ZOOCFG="$ZOOCFGDIR/$2"
+fi
+# If a path was given for the config, use it as given.
+if [ "x$(dirname "$ZOOCFG")" != "x$ZOOCFGDIR" ]; then
+    ZOOCFG="$2"
+fi
+
+echo "Using config: $ZOOCFG" >&2
+
+GREP=grep
+ZOO_DATADIR="$($GREP "^[[:space:]]*dataDir" "$ZOOCFG" 2>/dev/null | sed -e 's/.*=//')"
+ZOO_DATADIR="$(echo -e "${ZOO_DATADIR}" | sed -e 's/^[[:space:]]*//' -e 's/[[:space:]]*$//')"
+ZOO_DATALOGDIR="$($GREP "^[[:space:]]*dataLogDir" "$ZOOCFG" 2>/dev/null | sed -e 's/.*=//')"
+
+if [ -n "$ZOO_DATADIR_AUTOCREATE_DISABLE" ]; then
+    if [ ! -d "$ZOO_DATADIR/version-2" ]; then
+        echo "ZooKeeper data directory is missing at $ZOO_DATADIR fix the path or run initialize"
+        exit 1
+    fi
+    if [ -n "$ZOO_DATALOGDIR" ] && [ ! -d "$ZOO_DATALOGDIR/version-2" ]; then
+        echo "ZooKeeper txnlog directory is missing at $ZOO_DATALOGDIR fix the path or run initialize"
+        exit 1
+    fi
+    ZOO_DATADIR_AUTOCREATE="-Dzookeeper.datadir.autocreate=false"
+fi
+
+if [ -z "$ZOOPIDFILE" ]; then
+    if [ -n "$ZOO_DATADIR" ] && [ ! -d "$ZOO_DATADIR" ]; then
+        mkdir -p "$ZOO_DATADIR"
+    fi
+    ZOOPIDFILE="$ZOO_DATADIR/zookeeper_server.pid"
+else
+    # ensure it exists, otw stop will fail
+    mkdir -p "$(dirname "$ZOOPIDFILE")"
+fi
+
+if [ ! -w "$ZOO_LOG_DIR" ]; then
+    mkdir -p "$ZOO_LOG_DIR"
+fi
+
+ZOO_LOG4J_PROP="${ZOO_LOG4J_PROP:-INFO,CONSOLE}"
+ZOO_USER="${USER:-$(id -un 2>/dev/null)}"
+ZOO_HOST="${HOSTNAME:-$(hostname 2>/dev/null)}"
+ZOO_LOG_FILE=zookeeper-$ZOO_USER-server-$ZOO_HOST.log
+_ZOO_DAEMON_OUT="$ZOO_LOG_DIR/zookeeper-$ZOO_USER-server-$ZOO_HOST.out"
+
+server_args() {
+    # shellcheck disable=SC2086
+    echo $ZOO_DATADIR_AUTOCREATE "-Dzookeeper.log.dir=${ZOO_LOG_DIR}" "-Dzookeeper.log.file=${ZOO_LOG_FILE}" \
+        "-Dzookeeper.root.logger=${ZOO_LOG4J_PROP}" $JVMFLAGS
+}
+
+case $1 in
+start)
+    echo -n "Starting zookeeper ... "
+    if [ -f "$ZOOPIDFILE" ]; then
+        if kill -0 "$(cat "$ZOOPIDFILE")" > /dev/null 2>&1; then
+            echo already running as process "$(cat "$ZOOPIDFILE")".
+            exit 1
+        fi
+    fi
+    # shellcheck disable=SC2046
+    nohup "$PYTHON" -m $ZOOMAIN $(server_args) "$ZOOCFG" > "$_ZOO_DAEMON_OUT" 2>&1 < /dev/null &
+    if [ $? -eq 0 ]; then
+        if /bin/echo -n $! > "$ZOOPIDFILE"; then
+            sleep 1
+            pid=$(cat "${ZOOPIDFILE}")
+            if ps -p "${pid}" > /dev/null 2>&1; then
+                echo STARTED
+            else
+                echo FAILED TO START
+                exit 1
+            fi
+        else
+            echo FAILED TO WRITE PID
+            exit 1
+        fi
+    else
+        echo SERVER DID NOT START
+        exit 1
+    fi
+    ;;
+start-foreground)
+    ZOO_CMD=(exec "$PYTHON")
+    if [ "${ZOO_NOEXEC}" != "" ]; then
+        ZOO_CMD=("$PYTHON")
+    fi
+    # shellcheck disable=SC2046
+    "${ZOO_CMD[@]}" -m $ZOOMAIN $(server_args) "$ZOOCFG"
+    ;;
+print-cmd)
+    echo "\"$PYTHON\" -m $ZOOMAIN $(server_args) \"$ZOOCFG\" > \"$_ZOO_DAEMON_OUT\" 2>&1 < /dev/null"
+    ;;
+stop)
+    echo -n "Stopping zookeeper ... "
+    if [ ! -f "$ZOOPIDFILE" ]; then
+        echo "no zookeeper to stop (could not find file $ZOOPIDFILE)"
+    else
+        pid=$(cat "$ZOOPIDFILE")
+        kill "$pid"
+        rm "$ZOOPIDFILE"
+        # Java's script sleeps 1 s; wait for the process to be gone (at most 30 s) so a
+        # restart finds the port free.
+        for _ in $(seq 1 300); do
+            kill -0 "$pid" > /dev/null 2>&1 || break
+            sleep 0.1
+        done
+        echo STOPPED
+    fi
+    exit 0
+    ;;
+version)
+    "$PYTHON" -c 'from zookeeper_py.version import Version; print("Apache ZooKeeper, version " + Version.get_full_version())'
+    ;;
+restart)
+    shift
+    "$0" stop "${@}"
+    sleep 3
+    "$0" start "${@}"
+    ;;
+status)
+    clientPortAddress=$($GREP "^[[:space:]]*clientPortAddress[^[:alpha:]]" "$ZOOCFG" | sed -e 's/.*=//')
+    if ! [ "$clientPortAddress" ]; then
+        clientPortAddress="localhost"
+    fi
+    clientPort=$($GREP "^[[:space:]]*clientPort[^[:alpha:]]" "$ZOOCFG" | sed -e 's/.*=//')
+    if ! [[ "$clientPort" =~ ^[0-9]+$ ]]; then
+        dataDir=$($GREP "^[[:space:]]*dataDir" "$ZOOCFG" | sed -e 's/.*=//')
+        myid=$(cat "$dataDir/myid" 2>/dev/null)
+        if ! [[ "$myid" =~ ^[0-9]+$ ]]; then
+            echo "clientPort not found and myid could not be determined. Terminating."
+            exit 1
+        fi
+        clientPortAndAddress=$($GREP "^[[:space:]]*server.$myid=.*;.*" "$ZOOCFG" | sed -e 's/.*=//' | sed -e 's/.*;//')
+        if [ ! "$clientPortAndAddress" ]; then
+            echo "Client port not found in static config file. Looking in dynamic config file."
+            dynamicConfigFile=$($GREP "^[[:space:]]*dynamicConfigFile" "$ZOOCFG" | sed -e 's/.*=//')
+            clientPortAndAddress=$($GREP "^[[:space:]]*server.$myid=.*;.*" "$dynamicConfigFile" | sed -e 's/.*=//' | sed -e 's/.*;//')
+        fi
+        if [ ! "$clientPortAndAddress" ]; then
+            echo "Client port not found. Terminating."
+            exit 1
+        fi
+        if [[ "$clientPortAndAddress" =~ ^.*:[0-9]+ ]]; then
+            clientPortAddress=$(echo "$clientPortAndAddress" | sed -e 's/:.*//')
+        fi
+        clientPort=$(echo "$clientPortAndAddress" | sed -e 's/.*://')
+        if [ ! "$clientPort" ]; then
+            echo "Client port not found. Terminating."
+            exit 1
+        fi
+    fi
+    echo "Client port found: $clientPort. Client address: $clientPortAddress."
+    STAT=$("$PYTHON" -m zookeeper_py.client.four_letter_word_main "$clientPortAddress" "$clientPort" srvr 2> /dev/null \
+        | $GREP Mode)
+    if [ "x$STAT" = "x" ]; then
+        echo "Error contacting service. It is probably not running."
+        exit 1
+    else
+        echo "$STAT"
+        exit 0
+    fi
+    ;;
+*)
+    echo "Usage: $0 [--config <conf-dir>] {start|start-foreground|stop|version|restart|status|print-cmd}" >&2
+esac
