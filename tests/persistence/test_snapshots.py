@@ -1,0 +1,379 @@
+"""FileSnap, FileTxnSnapLog and ZKDatabase on our own data directories."""
+
+import logging
+import os
+import shutil
+import struct
+import zlib
+
+import pytest
+
+from zookeeper_py.common import system_properties
+from zookeeper_py.jute import BinaryInputArchive, BinaryOutputArchive
+from zookeeper_py.server.data_tree import DataTree
+from zookeeper_py.server.persistence.file_padding import FilePadding
+from zookeeper_py.server.persistence.file_snap import FileSnap
+from zookeeper_py.server.persistence.file_txn_snap_log import (
+    DatadirException,
+    FileTxnSnapLog,
+    LogDirContentCheckException,
+    SnapDirContentCheckException,
+)
+from zookeeper_py.server.persistence.util import Util
+from zookeeper_py.server.request import Request
+from zookeeper_py.server.zk_database import ZKDatabase
+
+from tests.persistence.test_file_txn_log import sysprops  # noqa: F401  (fixture)
+from tests.persistence.trees import diff_states, parse_snapshot, restore, tree_state
+from tests.persistence.txns import SESSION_1, SESSION_2, sample_txns
+
+
+@pytest.fixture
+def extended(sysprops):  # noqa: F811
+    """TTL nodes need extendedTypesEnabled, as in Java."""
+    sysprops("zookeeper.extendedTypesEnabled", "true")
+    return sysprops
+
+
+def build(data_dir, txns, snap_at=(), roll_at=(), snap_dir=None):
+    """Apply txns to a DataTree through FileTxnSnapLog as a server does: log each, snapshot at
+    the given indexes (fuzzy points, right after logging that txn). Returns (dt, sessions, fts)."""
+    fts = FileTxnSnapLog(str(data_dir), str(snap_dir or data_dir))
+    dt = DataTree()
+    sessions = {}
+    fts.restore(dt, sessions)
+    for i, (hdr, txn) in enumerate(txns):
+        fts.append(Request.from_txn(hdr.clientId, hdr.cxid, hdr.type, hdr, txn, hdr.zxid))
+        fts.commit()
+        fts.process_transaction(hdr, dt, sessions, txn)
+        if i in roll_at:
+            fts.roll_log()
+        if i in snap_at:
+            fts.save(dt, sessions)
+    fts.close()
+    return dt, sessions, fts
+
+
+def version_dir(d):
+    return os.path.join(str(d), "version-2")
+
+
+def test_restore_round_trip_through_snapshots_and_logs(tmp_path, extended):
+    txns = sample_txns(count_extra=30)
+    dt, sessions, _ = build(tmp_path, txns, snap_at={8, 20}, roll_at={8, 20})
+    names = sorted(os.listdir(version_dir(tmp_path)))
+    assert names == sorted(["snapshot.0", Util.make_snapshot_name(9), Util.make_snapshot_name(21),
+                            "log.1", Util.make_log_name(10), Util.make_log_name(22)])
+    replayed = []
+    dt2, sessions2, zxid, _ = restore(str(tmp_path), listener=lambda h, t, d: replayed.append(h.zxid))
+    assert zxid == txns[-1][0].zxid
+    assert dt2.lastProcessedZxid == zxid
+    assert diff_states(tree_state(dt), tree_state(dt2)) == []
+    assert sessions2 == sessions == {SESSION_1: 30000}
+    assert dt2.get_ephemerals_map() == dt.get_ephemerals_map() == {SESSION_1: {"/a/e1"}}
+    assert dt2.get_containers() == {"/c"} and dt2.get_ttls() == {"/t"}
+    # only the txns after the newest snapshot are replayed
+    assert replayed == [h.zxid for h, _ in txns[21:]]
+
+
+def test_snapshot_file_layout(tmp_path, extended):
+    dt, sessions, fts = build(tmp_path, sample_txns())
+    path = os.path.join(version_dir(tmp_path), "snapshot.x")
+    FileSnap(version_dir(tmp_path)).serialize(dt, sessions, path)
+    data = open(path, "rb").read()
+    assert data[:16] == b"ZKSN" + struct.pack(">iq", 2, -1)
+    assert data.endswith(b"\x00\x00\x00\x01/")
+    snap = parse_snapshot(data)
+    assert snap["crc_ok"] and snap["tail"] == b"\x00\x00\x00\x01/"
+    assert snap["sessions"] == {SESSION_1: 30000}
+    # the root is written as "", parents before children, every node once
+    assert snap["order"][0] == ""
+    assert set(snap["order"]) == set(p for p in dt.nodes if p != "/")
+    for p in snap["order"][1:]:
+        assert snap["order"].index(p[:p.rfind("/")]) < snap["order"].index(p)
+    # the built-in nodes use ACL -1 and are not in the cache; client nodes have real indexes from 1
+    assert struct.unpack_from(">q", snap["nodes"]["/zookeeper"], 4)[0] == -1
+    assert min(snap["acls"]) == 1 and -1 not in snap["acls"]
+
+
+def test_serialize_snapshot_stream_for_learners(tmp_path, extended):
+    """ZKDatabase.serializeSnapshot/deserializeSnapshot: sessions + tree, no header or seal."""
+    dt, sessions, fts = build(tmp_path, sample_txns())
+    db = ZKDatabase(FileTxnSnapLog(str(tmp_path), str(tmp_path)))
+    db.load_data_base()
+    oa = BinaryOutputArchive()
+    db.serialize_snapshot(oa)
+    oa.write_string("BenWasHere", "signature")
+    raw = bytes(oa.buf)
+    assert raw[:4] == struct.pack(">i", 1) and raw.endswith(b"\x00\x00\x00\x01/\x00\x00\x00\x0aBenWasHere")
+    other = ZKDatabase(FileTxnSnapLog(str(tmp_path / "other"), str(tmp_path / "other")))
+    ia = BinaryInputArchive(raw, 0)
+    other.deserialize_snapshot(ia)
+    assert ia.read_string("signature") == "BenWasHere"
+    assert other.is_initialized()
+    assert diff_states(tree_state(db.get_data_tree()), tree_state(other.get_data_tree())) == []
+    assert other.get_session_with_time_outs() == {SESSION_1: 30000}
+
+
+def damage(path, offset_from_end=None, offset=None):
+    with open(path, "r+b") as f:
+        size = os.fstat(f.fileno()).st_size
+        f.seek(offset if offset is not None else size - offset_from_end)
+        b = f.read(1)
+        f.seek(-1, 1)
+        f.write(bytes([b[0] ^ 0xFF]))
+
+
+def test_corrupt_newest_snapshot_falls_back_to_older_and_loses_nothing(tmp_path, extended, caplog):
+    txns = sample_txns(count_extra=20)
+    dt, sessions, _ = build(tmp_path, txns, snap_at={10, 25}, roll_at={10})
+    newest = os.path.join(version_dir(tmp_path), Util.make_snapshot_name(26))
+    damage(newest, offset=200)  # inside the tree: the seal still looks right, the CRC does not
+    assert Util.is_valid_snapshot(newest)
+    with caplog.at_level(logging.INFO):
+        dt2, sessions2, zxid, _ = restore(str(tmp_path))
+    assert "problem reading snap file %s" % newest in caplog.text
+    assert "Reading snapshot %s" % os.path.join(version_dir(tmp_path), Util.make_snapshot_name(11)) in caplog.text
+    assert zxid == txns[-1][0].zxid
+    assert diff_states(tree_state(dt), tree_state(dt2)) == []
+    assert sessions2 == sessions
+
+
+def test_truncated_newest_snapshot_is_not_even_tried(tmp_path, extended, caplog):
+    txns = sample_txns(count_extra=5)
+    dt, sessions, _ = build(tmp_path, txns, snap_at={15})
+    newest = os.path.join(version_dir(tmp_path), Util.make_snapshot_name(16))
+    size = os.path.getsize(newest)
+    with open(newest, "r+b") as f:
+        f.truncate(size // 2)
+    with caplog.at_level(logging.INFO):
+        dt2, _, zxid, fts = restore(str(tmp_path))
+    assert "Invalid snapshot %s" % newest in caplog.text
+    assert "Reading snapshot %s" % newest not in caplog.text
+    assert fts.find_most_recent_snapshot() == os.path.join(version_dir(tmp_path), "snapshot.0")
+    assert diff_states(tree_state(dt), tree_state(dt2)) == []
+
+
+def test_every_snapshot_bad_fails(tmp_path, extended):
+    build(tmp_path, sample_txns(), snap_at={5})
+    for name in os.listdir(version_dir(tmp_path)):
+        if name.startswith("snapshot."):
+            damage(os.path.join(version_dir(tmp_path), name), offset=20)
+    with pytest.raises(IOError, match="Not able to find valid snapshots in"):
+        restore(str(tmp_path))
+
+
+def test_stray_files_in_the_directory_are_ignored(tmp_path, extended):
+    txns = sample_txns(count_extra=5)
+    dt, _, _ = build(tmp_path, txns, snap_at={7})
+    vd = version_dir(tmp_path)
+    good = open(os.path.join(vd, Util.make_snapshot_name(8)), "rb").read()
+    # names Util.getZxidFromName rejects, even with valid contents
+    for name in ("snapshot.ffff.gz", "snapshot.zz", "snapshot.", "snapshot.8.tmp", "notes.txt",
+                 "log.ffff.fixed", "acceptedEpoch"):
+        with open(os.path.join(vd, name), "wb") as f:
+            f.write(good if name.startswith("snapshot") else b"junk")
+    dt2, _, zxid, fts = restore(str(tmp_path))
+    assert zxid == txns[-1][0].zxid
+    assert diff_states(tree_state(dt), tree_state(dt2)) == []
+    assert fts.find_n_recent_snapshots(10) == [os.path.join(vd, Util.make_snapshot_name(8)),
+                                               os.path.join(vd, "snapshot.0")]
+
+
+def test_empty_dir_writes_snapshot_0_at_once(tmp_path):
+    dt, sessions, zxid, fts = restore(str(tmp_path / "data"))
+    assert zxid == 0
+    assert os.listdir(version_dir(tmp_path / "data")) == ["snapshot.0"]
+    assert Util.is_valid_snapshot(os.path.join(version_dir(tmp_path / "data"), "snapshot.0"))
+    assert set(tree_state(dt)) == {"/", "/zookeeper", "/zookeeper/quota", "/zookeeper/config"}
+
+
+def test_logs_without_snapshot_refuse_unless_trusted(tmp_path, extended):
+    txns = sample_txns()
+    dt, sessions, _ = build(tmp_path, txns)
+    os.remove(os.path.join(version_dir(tmp_path), "snapshot.0"))
+    with pytest.raises(IOError, match="No snapshot found, but there are log entries. Something is broken!"):
+        restore(str(tmp_path))
+    extended("zookeeper.snapshot.trust.empty", "true")
+    dt2, sessions2, zxid, _ = restore(str(tmp_path))
+    assert zxid == txns[-1][0].zxid
+    assert diff_states(tree_state(dt), tree_state(dt2)) == []
+
+
+def test_crc_error_in_log_stops_restore_and_toolkit_repair_recovers_all(tmp_path, extended, caplog):
+    """Java fails to load a log with a CRC error (IOException); TxnLogToolkit -r repairs it."""
+    from tests.persistence.test_file_txn_log import entry_offsets
+    from zookeeper_py.server.persistence.txn_log_toolkit import TxnLogToolkit
+    txns = sample_txns(count_extra=5)
+    dt, sessions, _ = build(tmp_path, txns)
+    log = os.path.join(version_dir(tmp_path), "log.1")
+    offsets, _ = entry_offsets(log)
+    damage(log, offset=offsets[12] + 12 + 32 + 14 + 20)  # a byte of the node data
+    with caplog.at_level(logging.ERROR), pytest.raises(IOError, match="CRC check failed"):
+        restore(str(tmp_path))
+    assert "CRC check failed in %s for the entry at offset %d" % (log, offsets[12]) in caplog.text
+    import io
+    with TxnLogToolkit(True, False, log, True, out=io.StringIO()) as tk:
+        tk.dump()
+        assert tk.crc_fixed == 1
+    os.replace(log + ".fixed", log)
+    dt2, _, zxid, _ = restore(str(tmp_path))
+    assert zxid == txns[-1][0].zxid
+    assert len(tree_state(dt2)) == len(tree_state(dt))
+
+
+def test_autocreate_off_and_dir_content_checks(tmp_path, sysprops):  # noqa: F811
+    sysprops("zookeeper.datadir.autocreate", "false")
+    with pytest.raises(DatadirException, match="Missing data directory .*automatic data directory creation is disabled"):
+        FileTxnSnapLog(str(tmp_path / "logs"), str(tmp_path / "snaps"))
+    sysprops("zookeeper.datadir.autocreate", "true")
+    FileTxnSnapLog(str(tmp_path / "logs"), str(tmp_path / "snaps"))
+    open(os.path.join(version_dir(tmp_path / "logs"), "snapshot.5"), "w").close()
+    with pytest.raises(LogDirContentCheckException, match="Log directory has snapshot files"):
+        FileTxnSnapLog(str(tmp_path / "logs"), str(tmp_path / "snaps"))
+    os.remove(os.path.join(version_dir(tmp_path / "logs"), "snapshot.5"))
+    open(os.path.join(version_dir(tmp_path / "snaps"), "log.5"), "w").close()
+    with pytest.raises(SnapDirContentCheckException, match="Snapshot directory has log files"):
+        FileTxnSnapLog(str(tmp_path / "logs"), str(tmp_path / "snaps"))
+
+
+def test_separate_log_and_snap_dirs(tmp_path, extended):
+    txns = sample_txns(count_extra=3)
+    dt, _, _ = build(tmp_path / "logs", txns, snap_at={6}, snap_dir=tmp_path / "snaps")
+    assert all(n.startswith("log.") for n in os.listdir(version_dir(tmp_path / "logs")))
+    assert all(n.startswith("snapshot.") for n in os.listdir(version_dir(tmp_path / "snaps")))
+    dt2, _, zxid, _ = restore(str(tmp_path / "logs"), str(tmp_path / "snaps"))
+    assert diff_states(tree_state(dt), tree_state(dt2)) == []
+
+
+def test_truncate_log_then_reload(tmp_path, extended):
+    txns = sample_txns(count_extra=10)
+    build(tmp_path, txns, snap_at={3}, roll_at={9})
+    db = ZKDatabase(FileTxnSnapLog(str(tmp_path), str(tmp_path)))
+    assert db.load_data_base() == txns[-1][0].zxid
+    cut = txns[14][0].zxid
+    assert db.truncate_log(cut)
+    assert db.get_data_tree_last_processed_zxid() == cut
+    assert FileTxnSnapLog(str(tmp_path), str(tmp_path)).get_last_logged_zxid() == cut
+    # the same as a tree built from those txns alone
+    expected, _, _ = build(tmp_path / "fresh", txns[:15], snap_at={3}, roll_at={9})
+    assert diff_states(tree_state(expected), tree_state(db.get_data_tree())) == []
+
+
+def test_committed_log_and_proposals_from_txn_log(tmp_path, extended):
+    FilePadding.reset_prealloc_size()
+    txns = sample_txns(count_extra=600)
+    build(tmp_path, txns, snap_at={100}, roll_at={100, 300})
+    db = ZKDatabase(FileTxnSnapLog(str(tmp_path), str(tmp_path)))
+    db.load_data_base()
+    committed = db.get_committed_log()
+    # Java drops one only when it already holds more than 500: 501 stay
+    assert len(committed) == 501
+    assert committed[-1].packet.zxid == db.get_max_committed_log() == txns[-1][0].zxid
+    assert committed[0].packet.zxid == db.get_min_committed_log() == txns[-501][0].zxid
+    p = committed[-2]
+    assert p.packet.type == 2 and p.packet.data == txns[-2][0].to_bytes() + txns[-2][1].to_bytes()
+    # a leader reads older txns from the log
+    itr = db.get_proposals_from_txn_log(txns[150][0].zxid, 0)
+    got = [prop.packet.zxid for prop in itr]
+    itr.close()
+    # (from the start of the log file holding it, as Java: the learner handler skips what the
+    # learner already has)
+    assert got == [h.zxid for h, _ in txns[101:]]
+    # ...unless the log no longer starts at that zxid, or holds more than the size limit
+    assert not db.get_proposals_from_txn_log(0, 0).has_next()
+    assert not db.get_proposals_from_txn_log(txns[150][0].zxid, 10).has_next()
+    assert not db.get_proposals_from_txn_log(txns[150][0].zxid, -1).has_next()
+    snap = FileTxnSnapLog(str(tmp_path), str(tmp_path)).find_most_recent_snapshot()
+    assert db.calculate_txn_log_size_limit() == int(os.path.getsize(snap) * 0.33)
+
+
+def test_snapshot_size_factor_property(tmp_path, sysprops):  # noqa: F811
+    fts = FileTxnSnapLog(str(tmp_path), str(tmp_path))
+    assert ZKDatabase(fts).snapshot_size_factor == 0.33
+    sysprops("zookeeper.snapshotSizeFactor", "-1")
+    db = ZKDatabase(fts)
+    assert db.snapshot_size_factor == -1.0 and not db.is_txn_log_sync_enabled()
+    sysprops("zookeeper.snapshotSizeFactor", "7")
+    assert ZKDatabase(fts).snapshot_size_factor == 0.33
+    sysprops("zookeeper.snapshotSizeFactor", "lots")
+    assert ZKDatabase(fts).snapshot_size_factor == 0.33
+
+
+def test_init_config_in_zk_database(tmp_path):
+    class QV:
+        def __str__(self):
+            return "server.1=127.0.0.1:2888:3888:participant\nversion=100000000"
+
+        def get_version(self):
+            return 0x100000000
+
+    db = ZKDatabase(FileTxnSnapLog(str(tmp_path), str(tmp_path)))
+    db.load_data_base()
+    db.init_config_in_zk_database(QV())
+    node = db.get_node("/zookeeper/config")
+    assert node.data == str(QV()).encode()
+    assert node.stat.mzxid == 0x100000000
+    db.init_config_in_zk_database(None)
+
+
+def test_kill_session_and_passthroughs(tmp_path, extended):
+    build(tmp_path, sample_txns())
+    db = ZKDatabase(FileTxnSnapLog(str(tmp_path), str(tmp_path)))
+    db.load_data_base()
+    assert db.get_ephemerals(SESSION_1) == {"/a/e1"}
+    assert db.get_ephemerals() == {SESSION_1: {"/a/e1"}}
+    assert db.get_ephemerals(SESSION_2) == set()
+    count = db.get_node_count()
+    db.kill_session(SESSION_1, 1000)
+    assert db.get_node("/a/e1") is None and db.get_node_count() == count - 1
+    db.clear()
+    assert not db.is_initialized() and db.get_committed_log() == []
+    assert db.get_session_with_time_outs() == {}
+
+
+def test_fast_forward_database(tmp_path, extended):
+    txns = sample_txns(count_extra=5)
+    build(tmp_path, txns[:10])
+    db = ZKDatabase(FileTxnSnapLog(str(tmp_path), str(tmp_path)))
+    db.load_data_base()
+    # more txns land in the log (as on a follower); fast forward picks them up
+    fts = FileTxnSnapLog(str(tmp_path), str(tmp_path))
+    for hdr, txn in txns[10:]:
+        fts.append(Request.from_txn(hdr.clientId, hdr.cxid, hdr.type, hdr, txn, hdr.zxid))
+    fts.commit()
+    fts.close()
+    assert db.fast_forward_data_base() == txns[-1][0].zxid
+    expected, _, _ = build(tmp_path / "fresh", txns)
+    assert diff_states(tree_state(expected), tree_state(db.get_data_tree())) == []
+
+
+def test_atomic_epoch_files(tmp_path):
+    from zookeeper_py.common.atomic_file_output_stream import (
+        AtomicFileOutputStream,
+        read_long_from_file,
+        write_long_to_file,
+    )
+    path = str(tmp_path / "currentEpoch")
+    write_long_to_file(path, 5)
+    assert open(path, "rb").read() == b"5"
+    write_long_to_file(path, -(1 << 63))
+    assert read_long_from_file(path) == -(1 << 63)
+    assert os.listdir(tmp_path) == ["currentEpoch"]
+    # an aborted write leaves the old file alone and no .tmp behind
+    with pytest.raises(RuntimeError):
+        with AtomicFileOutputStream(path) as out:
+            out.write(b"12")
+            raise RuntimeError("crash")
+    assert read_long_from_file(path) == -(1 << 63)
+    assert os.listdir(tmp_path) == ["currentEpoch"]
+    with open(path, "w") as f:
+        f.write("7\nrest")
+    assert read_long_from_file(path) == 7
+    for bad, shown in (("x1", "x1"), ("", "null"), ("99999999999999999999", "99999999999999999999")):
+        with open(path, "w") as f:
+            f.write(bad)
+        with pytest.raises(IOError, match="Found %s in %s" % (shown, path)):
+            read_long_from_file(path)
+    with pytest.raises(FileNotFoundError):
+        read_long_from_file(str(tmp_path / "acceptedEpoch"))
