@@ -178,6 +178,7 @@ def run_workload(zk, zk2):
 @pytest.fixture(scope="session")
 def java_written(tmp_path_factory):
     java_zk.require_java_zookeeper()
+    pytest.importorskip("kazoo", reason="kazoo is not installed for this interpreter")
     from kazoo.client import KazooClient
 
     from tests.support.servers import JavaServer

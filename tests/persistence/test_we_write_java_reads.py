@@ -15,6 +15,13 @@ from tests.support.servers import JavaServer, PythonServer
 pytestmark = pytest.mark.java
 
 
+@pytest.fixture(autouse=True)
+def _needs_java_and_kazoo():
+    from tests.support import java_zk
+    java_zk.require_java_zookeeper()
+    pytest.importorskip("kazoo", reason="kazoo is not installed for this interpreter")
+
+
 def java_view(data_dir, base):
     """Start Java 3.8 on data_dir; return (kazoo tree, dump sessions, dump ephemerals, server log)."""
     from kazoo.client import KazooClient
