@@ -55,6 +55,7 @@ from zookeeper_py.proto import (
     WhoAmIResponse,
 )
 from zookeeper_py.server.prep_request_processor import check_acl
+from zookeeper_py.server.snapshot_formatter import java_hash_order, string_hash_code
 from zookeeper_py.server.request_processor import RequestProcessor
 from zookeeper_py.watcher import WatcherType
 from zookeeper_py.zoo_defs import OpCode, Perms
@@ -234,8 +235,9 @@ class FinalRequestProcessor(RequestProcessor):
                 last_op = "GETE"
                 prefix = GetEphemeralsRequest.from_bytes(request.request).prefixPath
                 all_ephems = zk_db.get_ephemerals(request.sessionId)
+                all_ephems = _hash_set_clone_order(all_ephems)
                 if prefix is None or not prefix.strip() or prefix.strip() == "/":
-                    ephemerals = list(all_ephems)
+                    ephemerals = all_ephems
                 else:
                     ephemerals = [p for p in all_ephems if p.startswith(prefix)]
                 rsp = GetEphemeralsResponse(ephemerals)
@@ -346,11 +348,34 @@ class FinalRequestProcessor(RequestProcessor):
 
 
 def client_infos(auth_info):
-    """AuthUtil.getClientInfos: what whoAmI reports, one ClientInfo per authenticated id."""
+    """AuthUtil.getClientInfos: what whoAmI reports, one ClientInfo per authenticated id.
+
+    3.7+ keeps a connection's ids in a ConcurrentHashMap key set, so they are listed in
+    the hash order of Id.hashCode, not in the order they were added.
+    """
     infos = []
-    for id_ in auth_info:
+    for id_ in java_hash_order(auth_info, _id_hash_code):
         user = id_.id
         if id_.scheme == "digest":
             user = user.split(":", 1)[0]
         infos.append(ClientInfo(id_.scheme, user))
     return infos
+
+
+def _id_hash_code(id_):
+    """The jute-generated Id.hashCode: 37 * (37 * 17 + scheme.hashCode()) + id.hashCode()."""
+    h = (37 * 17 + string_hash_code(id_.scheme)) & 0xFFFFFFFF
+    return (37 * h + string_hash_code(id_.id)) & 0xFFFFFFFF
+
+
+def _hash_set_clone_order(paths):
+    """The iteration order of DataTree.getEphemerals' result: a clone of the session's HashSet<String>.
+
+    HashMap.clone re-sizes the table for its size (the next power of two of size / 0.75 + 1)
+    and re-inserts the entries in the original's order (a table grown from 16).
+    """
+    original = java_hash_order(paths, string_hash_code, 16)
+    cap = 1
+    while cap < int(len(original) / 0.75 + 1):
+        cap <<= 1
+    return java_hash_order(original, string_hash_code, cap)
