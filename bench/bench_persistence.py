@@ -1,0 +1,237 @@
+"""Benchmark of the data directory: txn-log appends, snapshot write/load, memory per znode.
+
+Prints a table of our figures next to Java ZooKeeper 3.8's, measured on this machine
+with bench/PersistenceBench.java (Java's own FileTxnLog, DataTree and FileSnap). Not a test.
+
+    .venv/bin/python bench/bench_persistence.py             # 100k znodes
+    .venv/bin/python bench/bench_persistence.py --big       # also 1M znodes (takes minutes)
+    pypy3 bench/bench_persistence.py --no-java              # our side only
+
+Txn-log rows: CreateTxn of 100 data bytes, appended in batches of 1, 10 and 100 with a
+commit (flush + fdatasync) after each batch, as SyncRequestProcessor does; ours and Java's
+runs alternate (--rounds, median shown) because fsync latency on a shared disk drifts. Snapshot rows:
+a tree of 100 parents with (N-100) children of 100 data bytes; "write" is FileSnap.serialize,
+"load" is FileSnap.deserialize (CRC check included) in a fresh process, and memory per znode
+is that process's RSS growth (Java: heap in use after GC) divided by the node count.
+"""
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, REPO)
+
+from zookeeper_py.server.data_tree import DataTree  # noqa: E402
+from zookeeper_py.server.persistence.file_snap import FileSnap  # noqa: E402
+from zookeeper_py.server.persistence.file_txn_log import FileTxnLog  # noqa: E402
+from zookeeper_py.server.persistence.file_txn_snap_log import FileTxnSnapLog  # noqa: E402
+from zookeeper_py.server.persistence.util import Util  # noqa: E402
+from zookeeper_py.txn import CreateTxn, TxnHeader  # noqa: E402
+from zookeeper_py.zoo_defs import Ids, OpCode  # noqa: E402
+
+JAVA_JARS = ["/usr/share/java/zookeeper.jar", "/usr/share/java/zookeeper-jute.jar", "/usr/share/java/slf4j-api.jar",
+             "/usr/share/java/slf4j-nop.jar", "/usr/share/java/metrics-core.jar"]
+JAVA_BENCH = os.path.join(REPO, "bench", "PersistenceBench.java")
+OPEN = list(Ids.OPEN_ACL_UNSAFE)
+DATA = bytes(100)
+
+
+def rss_bytes():
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+# -- ours ---------------------------------------------------------------------------
+
+def bench_log(directory, batch, total):
+    log = FileTxnLog(directory)
+    zxid = 0
+    for i in range(2000):  # same warm-up file as the Java side
+        zxid += 1
+        log.append(TxnHeader(1, i, zxid, int(time.time() * 1000), OpCode.create),
+                   CreateTxn("/bench/n%d" % i, DATA, OPEN, False, i))
+    log.commit()
+    log.roll_log()
+    t0 = time.perf_counter()
+    i = 0
+    while i < total:
+        for _ in range(batch):
+            zxid += 1
+            log.append(TxnHeader(1, i, zxid, int(time.time() * 1000), OpCode.create),
+                       CreateTxn("/bench/n%d" % i, DATA, OPEN, False, i))
+            i += 1
+        log.commit()
+    secs = time.perf_counter() - t0
+    log.close()
+    return total / secs, total / batch / secs
+
+
+def bench_log_read(directory):
+    t0 = time.perf_counter()
+    n = 0
+    with FileTxnLog(directory).read(0) as itr:
+        while itr.get_header() is not None:
+            n += 1
+            if not itr.next():
+                break
+    return n / (time.perf_counter() - t0)
+
+
+def build_tree(n):
+    dt = DataTree()
+    zxid = 0
+    for i in range(100):
+        zxid += 1
+        dt.process_txn(TxnHeader(1, zxid, zxid, 0, OpCode.create), CreateTxn("/p%d" % i, bytes(10), OPEN, False, i + 1))
+    for i in range(n - 100):
+        zxid += 1
+        dt.process_txn(TxnHeader(1, zxid, zxid, 0, OpCode.create),
+                       CreateTxn("/p%d/n%d" % (i % 100, i), DATA, OPEN, False, i // 100 + 1))
+    return dt, zxid
+
+
+def load_in_fresh_process(directory):
+    """Run `--load-only` in a new interpreter: (seconds, nodes, bytes per node)."""
+    out = subprocess.run([sys.executable, os.path.abspath(__file__), "--load-only", directory],
+                         capture_output=True, text=True, check=True).stdout.split()
+    return float(out[0]), int(out[1]), float(out[2])
+
+
+def load_only(directory):
+    import gc
+    gc.collect()
+    before = rss_bytes()
+    dt = DataTree()
+    sessions = {}
+    t0 = time.perf_counter()
+    FileSnap(directory).deserialize(dt, sessions)
+    secs = time.perf_counter() - t0
+    gc.collect()
+    grown = rss_bytes() - before
+    print(secs, dt.get_node_count(), grown / dt.get_node_count())
+
+
+def bench_replay(directory, n):
+    """Restore = newest snapshot + replay of n logged creates: replayed txns per second."""
+    fts = FileTxnSnapLog(directory, directory)
+    dt = DataTree()
+    fts.restore(dt, {})  # writes snapshot.0
+    zxid = dt.lastProcessedZxid
+    log = FileTxnLog(os.path.join(directory, "version-2"))
+    for i in range(n):
+        zxid += 1
+        log.append(TxnHeader(1, i, zxid, 0, OpCode.create), CreateTxn("/r%d" % i, DATA, OPEN, False, i + 1))
+    log.commit()
+    log.close()
+    dt = DataTree()
+    t0 = time.perf_counter()
+    FileTxnSnapLog(directory, directory).restore(dt, {})
+    return n / (time.perf_counter() - t0)
+
+
+# -- Java ---------------------------------------------------------------------------
+
+def java_available():
+    return shutil.which("java") and all(os.path.exists(j) for j in JAVA_JARS)
+
+
+def run_java(*args):
+    cmd = ["java", "-Xmx8g", "-cp", ":".join(JAVA_JARS), JAVA_BENCH, *map(str, args)]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    return dict(kv.split("=", 1) for kv in out.split())
+
+
+# -- main ---------------------------------------------------------------------------
+
+def median(runs):
+    """The run with the median txn/s."""
+    runs = sorted(runs)
+    return runs[len(runs) // 2]
+
+
+def fmt(v, spec="%.0f"):
+    return "n/a" if v is None else spec % v
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--big", action="store_true", help="also 1M znodes (minutes, ~2 GB of RAM)")
+    ap.add_argument("--no-java", action="store_true", help="skip the Java 3.8 figures")
+    ap.add_argument("--rounds", type=int, default=3, help="txn-log runs per batch size (median reported)")
+    ap.add_argument("--dir", default=None, help="scratch directory (default: a new one under /tmp)")
+    ap.add_argument("--load-only", metavar="DIR", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.load_only:
+        load_only(args.load_only)
+        return
+    java = not args.no_java and java_available()
+    base = args.dir or tempfile.mkdtemp(prefix="bench-persistence-")
+    impl = "%s %s" % (sys.implementation.name, ".".join(map(str, sys.version_info[:3])))
+    print("zookeeper_py persistence benchmark (%s) vs Java ZooKeeper 3.8%s; scratch dir %s"
+          % (impl, "" if java else " (not measured)", base))
+    rows = []
+    try:
+        print("\nTxn log: append + commit (fdatasync), CreateTxn with 100 data bytes")
+        print("%-10s %14s %14s %14s %14s" % ("batch", "ours txn/s", "ours commit/s", "Java txn/s", "Java commit/s"))
+        for batch, total in ((1, 2000), (10, 10000), (100, 50000)):
+            # fsync cost on a shared virtual disk drifts a lot from minute to minute: alternate
+            # ours and Java's runs and take the median of each
+            ours_runs, java_runs = [], []
+            for r in range(args.rounds):
+                d = os.path.join(base, "log-%d-%d" % (batch, r))
+                os.makedirs(d)
+                ours_runs.append(bench_log(d, batch, total))
+                if java:
+                    j = run_java("log", os.path.join(base, "jlog-%d-%d" % (batch, r)), batch, total)
+                    java_runs.append((float(j["txns_per_s"]), float(j["commits_per_s"])))
+            txn_s, commit_s = median(ours_runs)
+            jt, jc = median(java_runs) if java_runs else (None, None)
+            print("%-10d %14s %14s %14s %14s" % (batch, fmt(txn_s), fmt(commit_s), fmt(jt), fmt(jc)))
+            rows.append(("log", batch, txn_s, commit_s, jt, jc))
+        read_s = bench_log_read(os.path.join(base, "log-100-0"))
+        print("(reading the batch-100 log back with FileTxnIterator: %.0f txn/s)" % read_s)
+        replay_s = bench_replay(os.path.join(base, "replay"), 50000)
+        print("(restore replaying 50000 logged creates into a DataTree: %.0f txn/s)" % replay_s)
+
+        sizes = [100000] + ([1000000] if args.big else [])
+        print("\nSnapshots (FileSnap) and memory of the loaded tree")
+        print("%-9s %9s %9s %9s %11s %9s %9s %9s %11s %11s" % (
+            "znodes", "build s", "write s", "load s", "B/znode", "J write s", "J load s", "J load*", "J B/znode",
+            "size MB"))
+        for n in sizes:
+            d = os.path.join(base, "snap-%d" % n)
+            os.makedirs(d)
+            t0 = time.perf_counter()
+            dt, zxid = build_tree(n)
+            build = time.perf_counter() - t0
+            t0 = time.perf_counter()
+            path = os.path.join(d, Util.make_snapshot_name(zxid))
+            FileSnap(d).serialize(dt, {1: 30000}, path)
+            write = time.perf_counter() - t0
+            del dt
+            load, nodes, per_node = load_in_fresh_process(d)
+            j = run_java("snap", os.path.join(base, "jsnap-%d" % n), n) if java else {}
+            jours = run_java("load", d) if java else {}
+            print("%-9d %9.2f %9.2f %9.2f %11.0f %9s %9s %9s %11s %11.1f" % (
+                n, build, write, load, per_node,
+                j.get("write_s", "n/a"), j.get("load_s", "n/a"), jours.get("load_s", "n/a"),
+                fmt(float(j["bytes_per_node"])) if j else "n/a", os.path.getsize(path) / 1e6))
+            rows.append(("snap", n, build, write, load, per_node, j, jours))
+        print("\nJ load* = Java loading the snapshot file we wrote; Java figures are cold JVM runs "
+              "(one load, as at server start). B/znode: our RSS growth vs Java heap after GC.")
+    finally:
+        if not args.dir:
+            shutil.rmtree(base, ignore_errors=True)
+    return rows
+
+
+if __name__ == "__main__":
+    main()
