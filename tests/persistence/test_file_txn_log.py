@@ -277,10 +277,20 @@ def test_truncated_last_entry_ends_the_log(tmp_path, sysprops, caplog):
     write_log(tmp_path, txns)
     path = tmp_path / "log.1"
     offsets, end = entry_offsets(path)
-    for cut in (offsets[-1] + 5, offsets[-1] + 12, end - 1):
+    for cut in (end - 1, offsets[-1] + 12, offsets[-1] + 5):
         with open(path, "r+b") as f:
             f.truncate(cut)
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, logger="FileTxnLog"):
+            assert [h for h, _ in read_all(tmp_path)] == [h for h, _ in txns[:-1]]
+        assert "Transaction log %s ends with a partial entry at offset %d" % (path, offsets[-1]) in caplog.text
+    # a file that ends right after an entry (as truncate() leaves it) is no warning
+    with open(path, "r+b") as f:
+        f.truncate(offsets[-1])
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="FileTxnLog"):
         assert [h for h, _ in read_all(tmp_path)] == [h for h, _ in txns[:-1]]
+    assert caplog.text == ""
     assert FileTxnLog(str(tmp_path)).get_last_logged_zxid() == txns[-2][0].zxid
 
 
@@ -293,9 +303,10 @@ def test_partial_entry_in_preallocated_file_is_logged_and_later_files_still_read
     with open(first, "r+b") as f:
         f.seek(offsets[-1] + 14)
         f.write(bytes(end - offsets[-1] - 14))
-    with caplog.at_level(logging.ERROR):
+    with caplog.at_level(logging.WARNING):
         got = read_all(tmp_path)
     assert "Last transaction was partial." in caplog.text
+    assert "Transaction log %s ends with a partial entry at offset %d" % (first, offsets[-1]) in caplog.text
     # everything before the broken entry, then the next file, is still there
     assert [h.zxid for h, _ in got] == [h.zxid for h, _ in txns[:7] + txns[8:]]
 

@@ -431,6 +431,8 @@ class FileTxnIterator(TxnIterator):
     def _read_entry(self, stream):
         """One entry as (hdr, txn, digest), or None at the end of this file's data."""
         if not stream.ensure(12):
+            if len(stream.buf) > stream.pos:
+                self._partial(stream, "the file ends inside an entry header")
             return None
         start = stream.pos
         crc, n = _CRC_LEN.unpack_from(stream.buf, start)
@@ -440,12 +442,14 @@ class FileTxnIterator(TxnIterator):
             stream.close()
             raise JuteIOError("Unreasonable length = %d" % n)
         if not stream.ensure(13 + n):
+            self._partial(stream, "the file ends inside an entry")
             return None
         buf = stream.buf
         start = stream.pos
         end = start + 12 + n
         if buf[end] != 0x42:
             LOG.error("Last transaction was partial.")
+            self._partial(stream, "no end-of-record marker")
             return None
         data = buf[start + 12:end]
         stream.pos = end + 1
@@ -457,10 +461,17 @@ class FileTxnIterator(TxnIterator):
         try:
             return SerializeUtils.deserialize_txn_entry(data)
         except JuteEOFError:
+            stream.pos = start
+            self._partial(stream, "the txn record is shorter than its type needs")
             return None
         except JuteIOError:
             stream.close()
             raise
+
+    def _partial(self, stream, why):
+        # Java logs no file name here (at most "Last transaction was partial."); say where.
+        LOG.warning("Transaction log %s ends with a partial entry at offset %d (%s); "
+                    "it is read up to there", self.log_file, stream.get_position(), why)
 
     def get_header(self):
         return self.hdr
