@@ -1,0 +1,1 @@
+"""Mirror of org.apache.zookeeper.cli: the commands of zkCli (ZooKeeperMain)."""

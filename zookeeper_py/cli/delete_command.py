@@ -1,0 +1,46 @@
+"""Mirror of org.apache.zookeeper.cli.DeleteCommand."""
+
+from zookeeper_py.cli.cli_command import CliCommand
+from zookeeper_py.cli.cli_parse_exception import CliParseException
+from zookeeper_py.cli.cli_wrapper_exception import CliWrapperException
+from zookeeper_py.cli.commons_cli import Options
+from zookeeper_py.cli.java_text import parse_int
+from zookeeper_py.cli.malformed_path_exception import MalformedPathException
+from zookeeper_py.keeper_exception import KeeperException
+
+
+class DeleteCommand(CliCommand):
+    """Mirror of org.apache.zookeeper.cli.DeleteCommand: `delete [-v version] path`."""
+
+    options = Options().add_option("v", True, "version")
+
+    def __init__(self):
+        super().__init__("delete", "[-v version] path")
+        self.args = None
+        self.cl = None
+
+    def parse(self, cmd_args):
+        self.cl = self.parse_options(self.options, cmd_args)
+        self.args = self.cl.get_args()
+        if len(self.args) < 2:
+            raise CliParseException(self.get_usage_str())
+        self.retain_compatibility(cmd_args)
+        return self
+
+    def retain_compatibility(self, cmd_args):
+        # The old `delete path version` form is accepted; its version is not used (as in Java).
+        if len(self.args) > 2:
+            self.eprintln("'delete path [version]' has been deprecated. Please use 'delete [-v version] path' instead.")
+            self.cl = self.parse_options(self.options, cmd_args)
+            self.args = self.cl.get_args()
+
+    def exec(self):
+        path = self.args[1]
+        version = parse_int(self.cl.get_option_value("v")) if self.cl.has_option("v") else -1
+        try:
+            self.zk.delete(path, version)
+        except ValueError as ex:
+            raise MalformedPathException(str(ex)) from None
+        except KeeperException as ex:
+            raise CliWrapperException(ex) from None
+        return False
