@@ -13,13 +13,15 @@ HOUR_MS = 3600 * 1000
 
 
 class PurgeTaskStatus(enum.Enum):
+    """Mirror of org.apache.zookeeper.server.DatadirCleanupManager.PurgeTaskStatus."""
+
     NOT_STARTED = 0
     STARTED = 1
     COMPLETED = 2
 
 
 class PurgeTask:
-    """Mirror of DatadirCleanupManager.PurgeTask (a TimerTask)."""
+    """Mirror of org.apache.zookeeper.server.DatadirCleanupManager.PurgeTask (a TimerTask)."""
 
     def __init__(self, data_dir, snap_dir, count):
         self.logs_dir = data_dir

@@ -297,7 +297,9 @@ class FileTxnLog(TxnLog):
 
 
 class PositionInputStream:
-    """Mirror of FileTxnLog.PositionInputStream: a log file read in big chunks.
+    """Mirror of org.apache.zookeeper.server.persistence.FileTxnLog.PositionInputStream.
+
+    A log file read in big chunks.
 
     `buf[pos:]` are bytes not consumed yet; `get_position()` is the file offset of
     the first of them (what the reader has consumed), which truncate() cuts at.

@@ -27,19 +27,23 @@ EMPTY_SNAPSHOT_WARNING = "No snapshot found, but there are log entries. "
 
 
 class DatadirException(IOError):
-    """Mirror of FileTxnSnapLog.DatadirException."""
+    """Mirror of org.apache.zookeeper.server.persistence.FileTxnSnapLog.DatadirException."""
 
 
 class LogDirContentCheckException(DatadirException):
-    """Mirror of FileTxnSnapLog.LogDirContentCheckException."""
+    """Mirror of org.apache.zookeeper.server.persistence.FileTxnSnapLog.LogDirContentCheckException."""
 
 
 class SnapDirContentCheckException(DatadirException):
-    """Mirror of FileTxnSnapLog.SnapDirContentCheckException."""
+    """Mirror of org.apache.zookeeper.server.persistence.FileTxnSnapLog.SnapDirContentCheckException."""
 
 
 class PlayBackListener:
-    """Mirror of FileTxnSnapLog.PlayBackListener: told of every txn replayed from the logs."""
+    """Mirror of org.apache.zookeeper.server.persistence.FileTxnSnapLog.PlayBackListener.
+
+    Told of every txn replayed from the logs. restore() also takes a plain callable
+    f(hdr, txn, digest).
+    """
 
     def on_txn_loaded(self, hdr, rec, digest=None):
         raise NotImplementedError

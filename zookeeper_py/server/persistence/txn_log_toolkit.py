@@ -38,7 +38,7 @@ OPTIONS = (
 
 
 class TxnLogToolkitException(Exception):
-    """Mirror of TxnLogToolkit.TxnLogToolkitException: a message and the exit code."""
+    """Mirror of org.apache.zookeeper.server.persistence.TxnLogToolkit.TxnLogToolkitException."""
 
     def __init__(self, exit_code, message, *params):
         super().__init__(message % params if params else message)
@@ -46,7 +46,7 @@ class TxnLogToolkitException(Exception):
 
 
 class TxnLogToolkitParseException(TxnLogToolkitException):
-    """Mirror of TxnLogToolkit.TxnLogToolkitParseException."""
+    """Mirror of org.apache.zookeeper.server.persistence.TxnLogToolkit.TxnLogToolkitParseException."""
 
 
 def format_date_time(ms):
