@@ -248,8 +248,16 @@ class ZooKeeperMain:
             else:
                 self.process_cmd(self.cl)
         except SystemExitRequest as e:
+            self._drain_events()
             return e.code
+        self._drain_events()
         return self.exit_code
+
+    def _drain_events(self):
+        """A closed session's last events (Closed) are printed before the process ends."""
+        zk = self.zk
+        if zk is not None and not zk.get_state().is_alive():
+            zk.cnxn.event_thread.join(2.0)
 
     def _run_prompt(self, input, output):
         from prompt_toolkit import PromptSession

@@ -7,6 +7,8 @@ from zookeeper_py.cli.cli_exception import CliException
 def _message(cause):
     if isinstance(cause, ke.KeeperException):
         path = cause.get_path()
+        if path is None:
+            path = "null"  # Java's string concatenation of a null
         if isinstance(cause, ke.NoNodeException):
             return "Node does not exist: %s" % path
         if isinstance(cause, ke.NoChildrenForEphemeralsException):

@@ -48,6 +48,10 @@ class Option:
     def get_key(self):
         return self.opt
 
+    def accepts_arg(self):
+        """One value at most: every zkCli option takes zero or one."""
+        return self.has_arg and not self.values
+
     def copy(self):
         return Option(self.opt, self.has_arg, self.description, self.required)
 
@@ -176,7 +180,7 @@ class DefaultParser:
             self.cmd.args.append(token)
         elif token == "--":
             self.skip_parsing = True
-        elif self.current_option is not None and self.current_option.has_arg and self._is_argument(token):
+        elif self.current_option is not None and self.current_option.accepts_arg() and self._is_argument(token):
             self.current_option.values.append(token)
         elif token.startswith("--"):
             self._handle_unknown_token(token)  # no long options are defined
@@ -184,7 +188,7 @@ class DefaultParser:
             self._handle_short_option(token)
         else:
             self._handle_unknown_token(token)
-        if self.current_option is not None and not self.current_option.has_arg:
+        if self.current_option is not None and not self.current_option.accepts_arg():
             self.current_option = None
 
     def _is_argument(self, token):
