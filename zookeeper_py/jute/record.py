@@ -246,18 +246,23 @@ def _compile(cls):
     if not names:
         init.add(1, "pass")
 
+    cp = _Writer()
+    cp.add(0, "def copy(self):")
+    cp.add(1, "return %s(%s)" % (cname, ", ".join("self.%s" % n for n in names)))
+
     eq = _Writer()
     eq.add(0, "def __eq__(self, other):")
     eq.add(1, "if type(other) is not type(self):")
     eq.add(2, "return NotImplemented")
     eq.add(1, "return " + (" and ".join("self.%s == other.%s" % (n, n) for n in names) or "True"))
 
-    source = "\n".join(enc.lines + dec.lines + init.lines + eq.lines) + "\n"
+    source = "\n".join(enc.lines + dec.lines + init.lines + cp.lines + eq.lines) + "\n"
     exec(compile(source, "<jute %s>" % cls.__name__, "exec"), _NS)
     cls._encode = _NS[enc_name]
     cls._decode = staticmethod(_NS[dec_name])
     cls.__init__ = _NS.pop("__init__")
     cls.__eq__ = _NS.pop("__eq__")
+    cls.copy = _NS.pop("copy")
     cls._encoder_name = enc_name
     cls._decoder_name = dec_name
 
@@ -323,6 +328,10 @@ class Record(metaclass=_RecordMeta):
     @classmethod
     def from_bytes(cls, buf, pos=0):
         return cls.decode(buf, pos)[0]
+
+    def copy(self):
+        """A shallow copy (compiled per record class)."""
+        raise NotImplementedError
 
     def copy_from(self, other):
         for name in self.__slots__:

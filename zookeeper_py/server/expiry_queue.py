@@ -34,6 +34,8 @@ class ExpiryQueue:
     def update(self, elem, timeout):
         """Move elem to the bucket of now+timeout; returns the new expiry time or None if unchanged."""
         new_expiry = self._round_to_next_interval(Time.current_elapsed_time() + timeout)
+        if self.elem_map.get(elem) == new_expiry:
+            return None  # still in the right bucket: the common case needs no lock
         with self.lock:
             prev = self.elem_map.get(elem)
             if prev == new_expiry:

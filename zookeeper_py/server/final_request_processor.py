@@ -79,12 +79,15 @@ class FinalRequestProcessor(RequestProcessor):
     def process_request(self, request):
         zks = self.zks
         LOG.debug("Processing request:: %s", request)
-        with zks.outstanding_changes_lock:
-            rc = zks.process_txn(request) if request.hdr is not None or request.type in (
-                OpCode.createSession, OpCode.closeSession) else None
-            hdr = request.hdr
-            if hdr is not None:
-                zxid = hdr.zxid
+        hdr = request.hdr
+        rc = zks.process_txn(request) if hdr is not None or request.type in (
+            OpCode.createSession, OpCode.closeSession) else None
+        if hdr is not None:
+            # Java applies the txn and drops its ChangeRecords under one lock. Dropping them
+            # after the tree has the change is as safe (PrepRequestProcessor sees either the
+            # record or the new tree) and keeps the lock short.
+            zxid = hdr.zxid
+            with zks.outstanding_changes_lock:
                 changes = zks.outstanding_changes
                 for_path = zks.outstanding_changes_for_path
                 while changes and changes[0].zxid <= zxid:
@@ -93,8 +96,8 @@ class FinalRequestProcessor(RequestProcessor):
                         LOG.warning("Zxid outstanding %d is less than current %d", cr.zxid, zxid)
                     if for_path.get(cr.path) is cr:
                         del for_path[cr.path]
-            if request.is_quorum():
-                zks.get_zk_database().add_committed_proposal(request)
+        if request.is_quorum():
+            zks.get_zk_database().add_committed_proposal(request)
 
         if request.type == OpCode.closeSession and request.cnxn is None:
             # The client did not ask (the session expired): drop its connection, if any.

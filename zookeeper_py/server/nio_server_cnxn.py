@@ -22,6 +22,32 @@ _SEND_GATHER = 65536
 CLOSE_CONN = server_cnxn_factory.CLOSE_CONN
 
 
+_reply_batch = threading.local()
+
+
+class ReplyBatch:
+    """Coalesces the replies a thread produces into one send per connection.
+
+    A thread that answers many requests in a row (SyncThread, commit workers) opens a
+    batch once; its replies are queued, and flush() writes each connection that got
+    some with one send. The thread calls flush() before it blocks for more work, so a
+    reply never waits for a later request.
+    """
+
+    @staticmethod
+    def begin():
+        _reply_batch.cnxns = set()
+
+    @staticmethod
+    def flush():
+        cnxns = getattr(_reply_batch, "cnxns", None)
+        if cnxns:
+            pending = list(cnxns)
+            cnxns.clear()
+            for cnxn in pending:
+                cnxn.flush_outgoing()
+
+
 class _SendBufferWriter:
     """The PrintWriter of a four-letter word: text goes out synchronously, then the socket closes."""
 
@@ -98,35 +124,58 @@ class NIOServerCnxn(ServerCnxn):
             LOG.error("Error sending data synchronously %s", e)
 
     def send_buffer(self, buf):
-        """Queue bytes (or CLOSE_CONN) for the client; write at once when nothing waits ahead."""
+        """Queue bytes (or CLOSE_CONN) for the client.
+
+        A thread inside a reply batch (see ReplyBatch) only queues; it writes all its
+        connections with one send each when it runs out of work. Any other thread
+        writes at once, when nothing waits ahead of the buffer.
+        """
         with self.out_lock:
             if self.closed:
                 return
-            if not self.outgoing and buf is not CLOSE_CONN:
-                try:
-                    sent = self.sock.send(buf)
-                except (BlockingIOError, InterruptedError):
-                    sent = 0
-                except OSError:
-                    # The socket is gone; the selector sees it and closes the connection.
-                    sent = 0
-                if sent == len(buf):
-                    self.packet_sent()
-                    return
-                buf = memoryview(buf)[sent:]
             self.outgoing.append(buf)
-        self.request_interest_ops_update()
+            if len(self.outgoing) > 1:
+                return  # whoever queued the first buffer writes this one too
+        batch = getattr(_reply_batch, "cnxns", None)
+        if batch is not None:
+            batch.add(self)
+        else:
+            self.flush_outgoing()
+
+    def flush_outgoing(self):
+        """Write what is queued without blocking; leave the rest to the selector."""
+        close = False
+        try:
+            with self.out_lock:
+                if self.closed:
+                    return
+                close = self._write_outgoing()
+        except OSError:
+            close = True  # the peer is gone
+        if close:
+            self.close()
+        elif self.outgoing:
+            self.request_interest_ops_update()
 
     def handle_write(self):
-        """Write what is queued; raise CloseRequestException when CLOSE_CONN is reached."""
+        """Write what is queued (selector side); CloseRequestException when CLOSE_CONN is reached."""
         with self.out_lock:
-            outgoing = self.outgoing
+            if self._write_outgoing():
+                raise CloseRequestException("close requested")
+
+    def _write_outgoing(self):
+        """Send queued buffers, small ones gathered into one send (as Java's direct buffer does).
+
+        Holds out_lock. Returns True when CLOSE_CONN is reached after everything before it.
+        """
+        outgoing = self.outgoing
+        sock = self.sock
+        try:
             while outgoing:
                 head = outgoing[0]
                 if head is CLOSE_CONN:
-                    raise CloseRequestException("close requested")
+                    return True
                 if len(outgoing) > 1 and len(head) < _SEND_GATHER:
-                    # Gather small replies into one send, as Java's direct buffer does.
                     chunk = bytearray()
                     count = 0
                     for b in outgoing:
@@ -134,7 +183,7 @@ class NIOServerCnxn(ServerCnxn):
                             break
                         chunk += b
                         count += 1
-                    sent = self.sock.send(chunk)
+                    sent = sock.send(chunk)
                     while count and sent >= len(outgoing[0]):
                         sent -= len(outgoing[0])
                         outgoing.popleft()
@@ -142,14 +191,17 @@ class NIOServerCnxn(ServerCnxn):
                         count -= 1
                     if count:
                         outgoing[0] = memoryview(outgoing[0])[sent:]
-                        return
+                        return False
                     continue
-                sent = self.sock.send(head)
+                sent = sock.send(head)
                 if sent < len(head):
                     outgoing[0] = memoryview(head)[sent:]
-                    return
+                    return False
                 outgoing.popleft()
                 self.packet_sent()
+        except (BlockingIOError, InterruptedError):
+            pass
+        return False
 
     # -- input ----------------------------------------------------------------------
 
@@ -229,6 +281,8 @@ class NIOServerCnxn(ServerCnxn):
         cmd = FourLetterCommands.get_command_string(code)
         self.packet_received()
         # The connection leaves the selector: the command answers synchronously, then closes it.
+        # Not selectable while it runs (as on Java's worker), so cons/stat show it with [0].
+        self.disable_selectable()
         self.selector_thread.cancel(self)
         pwriter = _SendBufferWriter(self)
         from zookeeper_py.server.command.command_executor import CommandExecutor
@@ -251,7 +305,8 @@ class NIOServerCnxn(ServerCnxn):
         return CommandExecutor().execute(self, pwriter, code, self.zk_server, self.factory)
 
     def is_zk_server_running(self):
-        return self.zk_server is not None and self.zk_server.is_running()
+        zks = self.zk_server
+        return zks is not None and zks.is_running()
 
     # -- throttling and interest -------------------------------------------------------
 

@@ -4,6 +4,7 @@ import logging
 import queue
 import random
 
+from zookeeper_py.server.nio_server_cnxn import ReplyBatch
 from zookeeper_py.server.request import Request
 from zookeeper_py.server.request_processor import RequestProcessor
 from zookeeper_py.server.zoo_keeper_thread import ZooKeeperCriticalThread, ZooKeeperThread
@@ -57,15 +58,17 @@ class SyncRequestProcessor(ZooKeeperCriticalThread, RequestProcessor):
             flushable = hasattr(next_processor, "flush")
             death = Request.requestOfDeath
             q = self.queued_requests
+            ReplyBatch.begin()
             while True:
-                if not to_flush:
-                    si = q.get()
-                else:
-                    try:
-                        si = q.get_nowait()
-                    except queue.Empty:
+                try:
+                    si = q.get_nowait()
+                except queue.Empty:
+                    if to_flush:
                         self.flush(to_flush)
                         continue
+                    # Nothing more to do now: send the replies of this round, then wait.
+                    ReplyBatch.flush()
+                    si = q.get()
                 if si is death:
                     break
                 if zk_db.append(si):
@@ -90,6 +93,7 @@ class SyncRequestProcessor(ZooKeeperCriticalThread, RequestProcessor):
                 if len(to_flush) > _FLUSH_BATCH:
                     self.flush(to_flush)
         finally:
+            ReplyBatch.flush()
             self.running = False
         LOG.info("SyncRequestProcessor exited!")
 

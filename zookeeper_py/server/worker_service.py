@@ -26,9 +26,18 @@ class _Worker(threading.Thread):
         self.work_queue = work_queue
 
     def run(self):
+        from zookeeper_py.server.nio_server_cnxn import ReplyBatch
+
+        ReplyBatch.begin()
+        get_nowait = self.work_queue.get_nowait
         while True:
-            work = self.work_queue.get()
+            try:
+                work = get_nowait()
+            except queue.Empty:
+                ReplyBatch.flush()  # replies of this round go out before the worker waits
+                work = self.work_queue.get()
             if work is _STOP:
+                ReplyBatch.flush()
                 return
             self.service._run(work)
 

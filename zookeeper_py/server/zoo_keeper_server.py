@@ -68,9 +68,7 @@ class ChangeRecord:
         self.acl = acl
 
     def duplicate(self, zxid):
-        stat = StatPersisted()
-        if self.stat is not None:
-            stat.copy_from(self.stat)
+        stat = self.stat.copy() if self.stat is not None else StatPersisted()
         return ChangeRecord(zxid, self.path, stat, self.childCount, list(self.acl) if self.acl else [])
 
 
