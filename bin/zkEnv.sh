@@ -2,10 +2,10 @@
 # Environment of the zookeeper_py scripts, the twin of Java ZooKeeper's bin/zkEnv.sh.
 # Sourced by zkServer.sh, zkCli.sh, zkCleanup.sh and the toolkits.
 #
-# Where Java's script finds a JVM, this one finds a Python: $ZOO_PYTHON if set (for
-# example ZOO_PYTHON=pypy3), else python3. The first run makes a virtual environment
-# next to the checkout (.venv, or .venv-<interpreter> for another one) holding the
-# package's dependencies, and later runs reuse it.
+# Where Java's script finds a JVM, this one finds a Python: $ZOO_PYTHON if set, else
+# pypy3 if installed (the fastest), else python3. The first run makes a virtual
+# environment next to the checkout (.venv for python3, .venv-<name> for another
+# interpreter) holding the package's dependencies; later runs reuse it.
 
 ZOOBINDIR="${ZOOBINDIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)}"
 ZOOKEEPER_PREFIX="$(cd "${ZOOBINDIR}/.." && pwd)"
@@ -42,29 +42,43 @@ if [ -z "${ZOO_LOG_CONF}" ]; then
     ZOO_LOG_CONF="$ZOOCFGDIR/logging.yaml"
 fi
 
-zk_find_python() {
-    local want="${ZOO_PYTHON:-python3}"
-    if ! command -v "$want" >/dev/null 2>&1; then
-        echo "Error: $want not found; set ZOO_PYTHON to a Python 3.9+ interpreter." 1>&2
-        exit 1
-    fi
+zk_setup_venv() {
+    # $1: interpreter; sets PYTHON on success.
+    local want="$1"
+    command -v "$want" >/dev/null 2>&1 || return 1
     local venv="$ZOOKEEPER_PREFIX/.venv"
-    if [ -n "$ZOO_PYTHON" ] && [ "$ZOO_PYTHON" != "python3" ]; then
+    if [ "$want" != "python3" ]; then
         venv="$ZOOKEEPER_PREFIX/.venv-$(basename "$want")"
     fi
-    ZOO_VENV="${ZOO_VENV:-$venv}"
     local deps="click>=7 prompt_toolkit>=3 pyyaml>=5"
-    local stamp="$ZOO_VENV/.zookeeper_py-deps"
-    if [ ! -x "$ZOO_VENV/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$deps" ]; then
-        echo "Setting up $ZOO_VENV for $want (first run only) ..." 1>&2
-        "$want" -m venv "$ZOO_VENV" 1>&2 || {
-            echo "Error: could not create a virtual environment with $want -m venv" 1>&2; exit 1; }
+    local stamp="$venv/.zookeeper_py-deps"
+    if [ ! -x "$venv/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$deps" ]; then
+        echo "Setting up $venv for $want (first run only) ..." 1>&2
         # shellcheck disable=SC2086
-        "$ZOO_VENV/bin/python" -m pip install -q $deps 1>&2 || {
-            echo "Error: could not install $deps into $ZOO_VENV" 1>&2; exit 1; }
+        "$want" -m venv "$venv" 1>&2 && "$venv/bin/python" -m pip install -q $deps 1>&2 || {
+            echo "Could not set up $venv with $want" 1>&2
+            return 1
+        }
         echo "$deps" > "$stamp"
     fi
-    PYTHON="$ZOO_VENV/bin/python"
+    ZOO_VENV="$venv"
+    PYTHON="$venv/bin/python"
+}
+
+zk_find_python() {
+    # ZOO_PYTHON wins; else PyPy when installed (it runs the server several times faster),
+    # else python3.
+    if [ -n "$ZOO_PYTHON" ]; then
+        zk_setup_venv "$ZOO_PYTHON" || {
+            echo "Error: could not use ZOO_PYTHON=$ZOO_PYTHON (a Python 3.9+ with venv and pip)." 1>&2
+            exit 1
+        }
+        return
+    fi
+    zk_setup_venv pypy3 2>/dev/null || zk_setup_venv python3 || {
+        echo "Error: no usable python3 found; install Python 3.9+ with venv, or set ZOO_PYTHON." 1>&2
+        exit 1
+    }
 }
 
 if [ -z "$PYTHON" ]; then
