@@ -31,4 +31,5 @@ def test_python_session_ids_carry_the_server_id(py_server):
         zk.stop()
         zk.close()
     first = SessionTrackerImpl.initialize_next_session(5)
-    assert (first >> 56) & 0xFF == 5 and first & 0xFFFFFF == 0
+    # ((now << 24) >>> 8): the millisecond clock sits above 16 zero bits, under the server id.
+    assert (first >> 56) & 0xFF == 5 and first & 0xFFFF == 0
