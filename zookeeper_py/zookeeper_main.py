@@ -162,6 +162,7 @@ class ZooKeeperMain:
         self.zk = zk
         self.host = ""
         self.connect_latch = None
+        self.session = None  # the prompt_toolkit PromptSession, when at a terminal
         if zk is None:
             self.cl.parse_options(args or [])
             self.println("Connecting to " + self.cl.get_option("server"))
@@ -266,20 +267,23 @@ class ZooKeeperMain:
 
         from zookeeper_py.j_line_z_node_completer import JLineZNodeCompleter
 
+        from prompt_toolkit.application import create_app_session
+
         history_path = os.path.expanduser(os.environ.get(HISTORY_ENV) or DEFAULT_HISTORY)
-        session = PromptSession(history=FileHistory(history_path), completer=JLineZNodeCompleter(self),
-                                complete_while_typing=False, input=input, output=output)
-        # Watcher output from the EventThread is printed above the prompt, which is then
-        # drawn again with the current state.
-        with patch_stdout(raw=True):
-            while True:
-                try:
-                    line = session.prompt(self.get_prompt)
-                except KeyboardInterrupt:
-                    continue  # Ctrl-C drops the line being typed
-                except EOFError:
-                    break
-                self.execute_line(line)
+        with create_app_session(input=input, output=output):
+            session = self.session = PromptSession(
+                history=FileHistory(history_path), completer=JLineZNodeCompleter(self), complete_while_typing=False)
+            # Watcher output from the EventThread is printed above the prompt, which is
+            # then drawn again, with the current state.
+            with patch_stdout(raw=True):
+                while True:
+                    try:
+                        line = session.prompt(self.get_prompt)
+                    except KeyboardInterrupt:
+                        continue  # Ctrl-C drops the line being typed
+                    except EOFError:
+                        break
+                    self.execute_line(line)
 
     def execute_line(self, line):
         if line != "":
