@@ -35,14 +35,9 @@ class ServerState(enum.Enum):
 
 
 def get_host_and_port(s):
-    """ConfigUtils.getHostAndPort: split on ':' keeping a [ipv6] host whole."""
-    if s.startswith("["):
-        i = s.find("]:")
-        if i < 0:
-            raise ConfigException(s + " starts with '[' but has no matching ']:'")
-        rest = s[i + 2:].split(":")
-        return [s[1:i]] + rest
-    return s.split(":")
+    from zookeeper_py.server.util.config_utils import ConfigUtils
+
+    return ConfigUtils.get_host_and_port(s)
 
 
 def _delimited_host(host):
