@@ -310,8 +310,9 @@ class NIOServerCnxn(ServerCnxn):
 
     # -- throttling and interest -------------------------------------------------------
 
-    def incr_outstanding_requests(self, h):
-        if h.xid >= 0:
+    def incr_outstanding_requests(self, xid):
+        """Java passes the RequestHeader; only its xid matters (pings and auth do not count)."""
+        if xid >= 0:
             self.outstanding_requests += 1
             in_process = self.zk_server.get_in_process()
             if in_process > self.outstanding_limit:

@@ -97,7 +97,7 @@ class ServerCnxn:
         self.count = 0
         self.total_latency = 0
 
-    def incr_outstanding_requests(self, h):
+    def incr_outstanding_requests(self, xid):
         pass
 
     def update_stats_for_response(self, cxid, zxid, op, start, end):

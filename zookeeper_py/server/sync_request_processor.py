@@ -100,6 +100,7 @@ class SyncRequestProcessor(ZooKeeperCriticalThread, RequestProcessor):
     def flush(self, to_flush):
         if not to_flush:
             return
+        ReplyBatch.flush()  # replies already made must not wait for the fsync
         self.zks.get_zk_database().commit()
         next_processor = self.next_processor
         if next_processor is not None:

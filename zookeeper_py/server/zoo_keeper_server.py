@@ -12,7 +12,7 @@ from zookeeper_py.common import system_properties
 from zookeeper_py.common.java_random import JavaRandom
 from zookeeper_py.data import StatPersisted
 from zookeeper_py.keeper_exception import Code, KeeperException
-from zookeeper_py.proto import AuthPacket, ConnectRequest, ConnectResponse, ReplyHeader, RequestHeader
+from zookeeper_py.proto import AuthPacket, ConnectRequest, ConnectResponse, ReplyHeader
 from zookeeper_py.server.auth.provider_registry import ProviderRegistry
 from zookeeper_py.server.data_tree import ProcessTxnResult
 from zookeeper_py.server.exit_code import ExitCode
@@ -578,7 +578,7 @@ class ZooKeeperServer(SessionExpirer):
         si.owner = ServerCnxn.me
         self.set_local_session_flag(si)
         self.submit_request(si)
-        cnxn.incr_outstanding_requests(RequestHeader(xid, op))
+        cnxn.incr_outstanding_requests(xid)
 
     def process_txn(self, request=None, hdr=None, txn=None):
         """Apply a txn: processTxn(hdr, txn) or processTxn(request); also tracks session create/close."""
