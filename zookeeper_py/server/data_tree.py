@@ -664,8 +664,13 @@ class DataTree:
         return self.data_watches.get_watches_summary()
 
     def dump_ephemerals(self, pwriter):
+        # Java iterates ConcurrentHashMap<Long, HashSet<String>>: sessions in Long hash order,
+        # each session's paths in String hash order.
+        from zookeeper_py.server.snapshot_formatter import java_hash_order, long_hash_code, string_hash_code
+
         with self.lock:
-            items = [(sid, list(paths)) for sid, paths in self.ephemerals.items()]
+            items = [(sid, java_hash_order(self.ephemerals[sid], string_hash_code))
+                     for sid in java_hash_order(self.ephemerals, long_hash_code)]
         pwriter.write("Sessions with Ephemerals (%d):\n" % len(items))
         for sid, paths in items:
             pwriter.write("0x%x:\n" % (sid & 0xFFFFFFFFFFFFFFFF))

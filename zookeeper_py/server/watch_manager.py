@@ -140,16 +140,20 @@ class WatchManager:
                 len(self.watch2_paths), len(self.watch_table), total)
 
     def dump_watches(self, pwriter, by_path):
+        # Java iterates a HashMap<String, ...> and HashSet<String>s: paths come in String hash
+        # order. Its watchers (connections) hash by identity, so their order is arbitrary there too.
+        from zookeeper_py.server.snapshot_formatter import java_hash_order, string_hash_code
+
         with self.lock:
             if by_path:
-                for path, watchers in self.watch_table.items():
+                for path in java_hash_order(self.watch_table, string_hash_code):
                     pwriter.write(path + "\n")
-                    for w in watchers:
+                    for w in self.watch_table[path]:
                         pwriter.write("\t0x%x\n" % (w.get_session_id() & 0xFFFFFFFFFFFFFFFF))
             else:
                 for w, paths in self.watch2_paths.items():
                     pwriter.write("0x%x\n" % (w.get_session_id() & 0xFFFFFFFFFFFFFFFF))
-                    for path in paths:
+                    for path in java_hash_order(paths, string_hash_code):
                         pwriter.write("\t" + path + "\n")
 
     def contains_watcher(self, path, watcher):
