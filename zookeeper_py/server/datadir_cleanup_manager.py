@@ -3,6 +3,7 @@
 import enum
 import logging
 import threading
+import time
 
 from zookeeper_py.server.purge_txn_log import PurgeTxnLog
 
@@ -47,9 +48,12 @@ class _Timer(threading.Thread):
         self._cancelled = threading.Event()
 
     def run(self):
+        # fixed rate: the k-th run is due at start + k * period, however long runs take
+        due = time.monotonic()
         while not self._cancelled.is_set():
             self.task.run()
-            if self._cancelled.wait(self.period):
+            due += self.period
+            if self._cancelled.wait(max(0.0, due - time.monotonic())):
                 break
 
     def cancel(self):
