@@ -47,9 +47,48 @@ class QuorumPeerMain:
             self.standalone.initialize_and_run(args)
 
     def run_from_config(self, config):
-        from zookeeper_py.server.quorum.quorum_server import ConfigException
+        """Build the QuorumPeer from the config, start it and wait until it ends."""
+        from zookeeper_py.server.persistence.file_txn_snap_log import FileTxnSnapLog
+        from zookeeper_py.server.quorum.quorum_peer import QuorumPeer
+        from zookeeper_py.server.server_cnxn_factory import ServerCnxnFactory
+        from zookeeper_py.server.zk_database import ZKDatabase
 
-        raise ConfigException("replicated mode (server.N lines) is not available in this build yet")
+        LOG.info("Starting quorum peer")
+        cnxn_factory = None
+        if config.get_client_port_address() is not None:
+            cnxn_factory = ServerCnxnFactory.create_factory()
+            cnxn_factory.configure(config.get_client_port_address(), config.get_max_client_cnxns())
+        if config.get_secure_client_port_address() is not None:
+            LOG.warning("secureClientPort is set, but TLS is not supported by zookeeper_py; it will not listen")
+        quorum_peer = QuorumPeer()
+        self.quorum_peer = quorum_peer
+        quorum_peer.set_txn_factory(FileTxnSnapLog(config.get_data_log_dir(), config.get_data_dir()))
+        quorum_peer.enable_local_sessions(config.are_local_sessions_enabled())
+        quorum_peer.enable_local_sessions_upgrading(config.is_local_sessions_upgrading_enabled())
+        quorum_peer.set_election_type(config.get_election_alg())
+        quorum_peer.set_myid(config.get_server_id())
+        quorum_peer.set_tick_time(config.get_tick_time())
+        quorum_peer.set_min_session_timeout(config.get_min_session_timeout())
+        quorum_peer.set_max_session_timeout(config.get_max_session_timeout())
+        quorum_peer.set_init_limit(config.get_init_limit())
+        quorum_peer.set_sync_limit(config.get_sync_limit())
+        quorum_peer.set_config_file_name(config.get_config_filename())
+        quorum_peer.set_zk_database(ZKDatabase(quorum_peer.get_txn_factory()))
+        quorum_peer.set_quorum_verifier(config.get_quorum_verifier(), False)
+        if config.get_last_seen_quorum_verifier() is not None:
+            quorum_peer.set_last_seen_quorum_verifier(config.get_last_seen_quorum_verifier(), False)
+        quorum_peer.init_config_in_zk_database()
+        quorum_peer.set_cnxn_factory(cnxn_factory)
+        quorum_peer.set_learner_type(config.get_peer_type())
+        quorum_peer.set_sync_enabled(config.get_sync_enabled())
+        quorum_peer.set_quorum_listen_on_all_ips(config.get_quorum_listen_on_all_ips())
+        if config.quorum_enable_sasl:
+            LOG.warning("quorum.auth.enableSasl is set, but quorum SASL is not supported by zookeeper_py")
+        quorum_peer.set_quorum_cnxn_threads_size(config.quorum_cnxn_threads_size)
+        quorum_peer.start()
+        # Java: quorumPeer.join(); a timed join keeps the main thread responsive to signals.
+        while quorum_peer.is_alive():
+            quorum_peer.join(1.0)
 
     def request_shutdown(self):
         if self.standalone is not None:

@@ -1,0 +1,162 @@
+"""A replicated ensemble of server processes (ours, Java 3.8, or mixed) on loopback with free ports.
+
+    ens = Ensemble(tmp_dir, kinds=["python", "python", "java"])
+    ens.start()
+    leader = ens.wait_for_quorum()   # sid of the leader once every member serves
+    ens.kill(leader)                 # kill -9
+    ...
+    ens.stop()
+
+Each member has its own directory (zoo.cfg, data/ with myid, logs) and the same
+server.N lines; `tickTime`, `initLimit` and `syncLimit` default small so elections
+are quick.
+"""
+
+import os
+import re
+import time
+
+from tests.support.net import four_letter_word, free_ports
+from tests.support.servers import JavaServer, PythonServer
+
+KINDS = {"python": PythonServer, "java": JavaServer}
+
+_MODE = re.compile(r"^Mode: (\S+)", re.M)
+_ZXID = re.compile(r"^Zxid: 0x([0-9a-f]+)", re.M)
+
+
+class Ensemble:
+    def __init__(self, base_dir, kinds=("python", "python", "python"), observers=(), tick_time=500, init_limit=10,
+                 sync_limit=5, extra_cfg=None, flags=(), member_flags=None):
+        self.base_dir = base_dir
+        self.kinds = {sid: kind for sid, kind in enumerate(kinds, start=1)}
+        self.observers = set(observers)
+        ports = free_ports(3 * len(kinds))
+        self.client_ports = {}
+        self.quorum_ports = {}
+        self.election_ports = {}
+        lines = {}
+        for i, sid in enumerate(self.kinds):
+            qport, eport, cport = ports[3 * i:3 * i + 3]
+            self.quorum_ports[sid] = qport
+            self.election_ports[sid] = eport
+            self.client_ports[sid] = cport
+            lines["server.%d" % sid] = "127.0.0.1:%d:%d%s" % (qport, eport,
+                                                              ":observer" if sid in self.observers else "")
+        self.servers = {}
+        for sid, kind in self.kinds.items():
+            cfg = {"tickTime": str(tick_time), "initLimit": str(init_limit), "syncLimit": str(sync_limit)}
+            cfg.update(lines)
+            if sid in self.observers:
+                cfg["peerType"] = "observer"
+            cfg.update(extra_cfg or {})
+            member_dir = os.path.join(base_dir, "s%d-%s" % (sid, kind))
+            os.makedirs(member_dir, exist_ok=True)
+            server_flags = list(flags) + list((member_flags or {}).get(sid, ()))
+            self.servers[sid] = KINDS[kind](member_dir, client_port=self.client_ports[sid], extra_cfg=cfg,
+                                            flags=server_flags, myid=sid)
+
+    # -- processes -----------------------------------------------------------------------
+
+    def start(self, sids=None):
+        for sid in sids or self.servers:
+            self.servers[sid].start(wait=False)
+        return self
+
+    def start_member(self, sid):
+        self.servers[sid].start(wait=False)
+
+    def kill(self, sid):
+        """kill -9."""
+        return self.servers[sid].stop(kill=True)
+
+    def stop_member(self, sid):
+        """SIGTERM."""
+        return self.servers[sid].stop()
+
+    def stop(self):
+        for server in self.servers.values():
+            try:
+                server.stop(kill=True)
+            except Exception:
+                pass
+
+    def is_running(self, sid):
+        proc = self.servers[sid].proc
+        return proc is not None and proc.poll() is None
+
+    def running(self):
+        return [sid for sid in self.servers if self.is_running(sid)]
+
+    # -- status ---------------------------------------------------------------------------
+
+    def srvr(self, sid, timeout=2):
+        try:
+            return four_letter_word("127.0.0.1", self.client_ports[sid], "srvr", timeout=timeout)
+        except OSError:
+            return ""
+
+    def mode(self, sid):
+        """leader, follower, observer, read-only, standalone, or None (not serving / not running)."""
+        if not self.is_running(sid):
+            return None
+        m = _MODE.search(self.srvr(sid))
+        return m.group(1) if m else None
+
+    def zxid(self, sid):
+        m = _ZXID.search(self.srvr(sid))
+        return int(m.group(1), 16) if m else None
+
+    def modes(self, sids=None):
+        return {sid: self.mode(sid) for sid in (sids or self.running())}
+
+    def wait_for_quorum(self, sids=None, timeout=60):
+        """Wait until every given (default: running) member serves with one leader; return the leader's sid."""
+        deadline = time.time() + timeout
+        last = None
+        while time.time() < deadline:
+            for sid in sids or self.running():
+                server = self.servers[sid]
+                if server.proc is not None and server.proc.poll() is not None:
+                    raise RuntimeError("server %d exited with %s:\n%s" % (sid, server.proc.returncode,
+                                                                            server.output_tail()))
+            modes = self.modes(sids)
+            last = modes
+            leaders = [sid for sid, m in modes.items() if m == "leader"]
+            if len(leaders) == 1 and all(m in ("leader", "follower", "observer") for m in modes.values()):
+                return leaders[0]
+            time.sleep(0.05)
+        raise TimeoutError("no quorum within %ss: %r\n%s" % (timeout, last, self.tails()))
+
+    def leader(self):
+        for sid in self.running():
+            if self.mode(sid) == "leader":
+                return sid
+        return None
+
+    # -- clients and logs ----------------------------------------------------------------------
+
+    def address(self, sid):
+        return "127.0.0.1:%d" % self.client_ports[sid]
+
+    def connect_string(self, sids=None):
+        return ",".join(self.address(sid) for sid in (sids or self.servers))
+
+    def log(self, sid):
+        """Everything the member logged (stdout and log file)."""
+        server = self.servers[sid]
+        text = ""
+        for path in (server.out_path, server.log_path):
+            try:
+                with open(path, errors="replace") as f:
+                    text += f.read()
+            except OSError:
+                pass
+        return text
+
+    def tails(self, n=3000):
+        return "\n".join("--- server %d (%s) ---\n%s" % (sid, self.kinds[sid], self.servers[sid].output_tail(n))
+                         for sid in self.servers)
+
+    def data_dir(self, sid):
+        return self.servers[sid].data_dir

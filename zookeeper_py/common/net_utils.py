@@ -1,0 +1,47 @@
+"""Mirror of org.apache.zookeeper.common.NetUtils, and Java's InetSocketAddress.toString()."""
+
+import ipaddress
+import socket
+
+
+def _is_ip_literal(host):
+    try:
+        ipaddress.ip_address(host)
+        return True
+    except ValueError:
+        return False
+
+
+def resolve(host):
+    """InetAddress.getByName(host).getHostAddress(); the host itself when it does not resolve."""
+    if not host:
+        return "0.0.0.0"
+    if _is_ip_literal(host):
+        return host
+    try:
+        return socket.getaddrinfo(host, None, 0, socket.SOCK_STREAM)[0][4][0]
+    except (OSError, IndexError):
+        return host
+
+
+class NetUtils:
+    """Mirror of org.apache.zookeeper.common.NetUtils."""
+
+    @staticmethod
+    def format_inet_addr(addr):
+        """`ip:port`, `[v6]:port` for IPv6, or `host:port` when the host does not resolve."""
+        host, port = addr[0], addr[1]
+        ip = resolve(host)
+        if ":" in ip:
+            return "[%s]:%d" % (ip, port)
+        return "%s:%d" % (ip, port)
+
+
+def inet_socket_address_str(addr):
+    """InetSocketAddress.toString(): `hostname/ip:port`, or `/ip:port` for an IP literal."""
+    host, port = addr[0], addr[1]
+    if not host:
+        host = "0.0.0.0"
+    if _is_ip_literal(host):
+        return "/%s:%d" % (host, port)
+    return "%s/%s:%d" % (host, resolve(host), port)

@@ -1,0 +1,594 @@
+"""Mirror of org.apache.zookeeper.server.quorum.LearnerHandler."""
+
+import logging
+import queue
+import socket
+import struct
+import threading
+import time
+
+from zookeeper_py.common import system_properties
+from zookeeper_py.common.net_utils import inet_socket_address_str
+from zookeeper_py.jute import BinaryInputArchive, BinaryOutputArchive, JuteIOError
+from zookeeper_py.keeper_exception import SessionExpiredException
+from zookeeper_py.server.quorum.learner_snapshot_throttler import SnapshotThrottleException
+from zookeeper_py.server.quorum.learner_sync_request import LearnerSyncRequest
+from zookeeper_py.server.quorum.quorum_packet import QuorumPacket
+from zookeeper_py.server.quorum.quorum_server import LearnerType
+from zookeeper_py.server.quorum.state_summary import StateSummary
+from zookeeper_py.server.request import Request
+from zookeeper_py.server.util.serialize_utils import SerializeUtils
+from zookeeper_py.server.util.zxid_utils import ZxidUtils
+from zookeeper_py.server.zoo_keeper_thread import ZooKeeperThread
+from zookeeper_py.zoo_defs import OpCode
+
+LOG = logging.getLogger("LearnerHandler")
+
+_U64 = 0xFFFFFFFFFFFFFFFF
+_INT = struct.Struct(">i")
+_LONG = struct.Struct(">q")
+_SESSION = struct.Struct(">qi")
+_REQUEST_HEAD = struct.Struct(">qii")
+
+FORCE_SNAP_SYNC = "zookeeper.forceSnapshotSync"
+
+# Packet types (Leader's constants; leader.py imports this module).
+REQUEST, PROPOSAL, ACK, COMMIT, PING, REVALIDATE, SYNC, INFORM = 1, 2, 3, 4, 5, 6, 7, 8
+COMMITANDACTIVATE, NEWLEADER, FOLLOWERINFO, UPTODATE, DIFF, TRUNC, SNAP = 9, 10, 11, 12, 13, 14, 15
+OBSERVERINFO, LEADERINFO, ACKEPOCH, INFORMANDACTIVATE = 16, 17, 18, 19
+
+_WRITE_BUFFER = 65536
+
+
+class SyncLimitCheck:
+    """Mirror of LearnerHandler.SyncLimitCheck: is the oldest unacked proposal older than syncLimit ticks?"""
+
+    def __init__(self, handler):
+        self.handler = handler
+        self.started = False
+        self.current_zxid = 0
+        self.current_time = 0
+        self.next_zxid = 0
+        self.next_time = 0
+        self._lock = threading.Lock()
+
+    def start(self):
+        with self._lock:
+            self.started = True
+
+    def update_proposal(self, zxid, time_ns):
+        with self._lock:
+            if not self.started:
+                return
+            if self.current_time == 0:
+                self.current_time = time_ns
+                self.current_zxid = zxid
+            else:
+                self.next_time = time_ns
+                self.next_zxid = zxid
+
+    def update_ack(self, zxid):
+        with self._lock:
+            if self.current_zxid == zxid:
+                self.current_time = self.next_time
+                self.current_zxid = self.next_zxid
+                self.next_time = 0
+                self.next_zxid = 0
+            elif self.next_zxid == zxid:
+                LOG.warning("ACK for %d received before ACK for %d!!!!", zxid, self.current_zxid)
+                self.next_time = 0
+                self.next_zxid = 0
+
+    def check(self, time_ns):
+        with self._lock:
+            if self.current_time == 0:
+                return True
+            ms_delay = (time_ns - self.current_time) // 1000000
+            peer = self.handler.leader.self
+            return ms_delay < peer.tick_time * peer.sync_limit
+
+
+class LearnerHandler(ZooKeeperThread):
+    """Mirror of org.apache.zookeeper.server.quorum.LearnerHandler: the leader's side of one learner.
+
+    Runs the handshake (FOLLOWERINFO/OBSERVERINFO, LEADERINFO, ACKEPOCH), syncs the
+    learner (DIFF, TRUNC or SNAP), sends NEWLEADER and UPTODATE, then reads ACK, PING,
+    REVALIDATE and REQUEST packets. Everything sent after the sync decision goes
+    through queuedPackets and the Sender-<addr> thread, one buffered write per packet
+    and a flush whenever the queue runs dry.
+    """
+
+    def __init__(self, sock, leader):
+        self.remote_address = inet_socket_address_str(sock.getpeername())
+        super().__init__("LearnerHandler-" + self.remote_address)
+        self.sock = sock
+        self.sock_closed = False
+        self.leader = leader
+        self.tick_of_next_ack_deadline = 0
+        self.sid = 0
+        self.version = 0x1
+        # Java: unbounded LinkedBlockingQueue; proposalOfDeath stops the sender
+        self.queued_packets = queue.SimpleQueue()
+        self._queued_count = 0
+        self.sync_limit_check = SyncLimitCheck(self)
+        self.ia = None
+        self.oa = None
+        self.buffered_input = sock.makefile("rb")
+        self.buffered_output = None
+        self.sending_thread_started = False
+        self.force_snap_sync = False
+        self.need_op_packet = True
+        self.leader_last_zxid = 0
+        self.learner_type = LearnerType.PARTICIPANT
+        self.proposal_of_death = QuorumPacket()
+        # What syncFollower chose: "DIFF", "TRUNC" or "SNAP" (for tests and the log).
+        self.sync_mode = None
+        if system_properties.get_boolean(FORCE_SNAP_SYNC):
+            self.force_snap_sync = True
+            LOG.info("Forcing snapshot sync is enabled")
+
+    def get_socket(self):
+        return self.sock
+
+    def get_sid(self):
+        return self.sid
+
+    def get_version(self):
+        return self.version
+
+    def __str__(self):
+        return "LearnerHandler %s tickOfNextAckDeadline:%d synced?:%s queuedPacketLength:%d" % (
+            self.remote_address, self.tick_of_next_ack_deadline, self.synced(), self.queued_packets.qsize())
+
+    def get_learner_type(self):
+        return self.learner_type
+
+    # -- sending ---------------------------------------------------------------------------
+
+    def send_packets(self):
+        """The Sender thread: write queued packets, flushing when the queue is empty."""
+        q = self.queued_packets
+        out = self.buffered_output
+        death = self.proposal_of_death
+        sync_limit_check = self.sync_limit_check
+        while True:
+            try:
+                try:
+                    p = q.get_nowait()
+                except queue.Empty:
+                    out.flush()
+                    p = q.get()
+                if p is death:
+                    # Packet of death!
+                    break
+                if p.type == PROPOSAL:
+                    sync_limit_check.update_proposal(p.zxid, time.monotonic_ns())
+                out.write(p.to_bytes())
+            except (OSError, ValueError) as e:
+                if not self.sock_closed:
+                    LOG.warning("Unexpected exception at %s", self, exc_info=e)
+                    self._close_sock()
+                break
+
+    @staticmethod
+    def packet_to_string(p):
+        mess = None
+        type_ = _TYPE_NAMES.get(p.type)
+        if type_ is None:
+            type_ = "UNKNOWN%d" % p.type
+        elif p.type == REVALIDATE and p.data:
+            try:
+                mess = " sessionid = %d" % _LONG.unpack_from(p.data, 0)[0]
+            except struct.error:
+                pass
+        return "%s %x %s" % (type_, p.zxid & _U64, mess)
+
+    def _write_record(self, qp):
+        self.buffered_output.write(qp.to_bytes())
+
+    def _read_packet(self):
+        return self.ia.read_record(QuorumPacket)
+
+    # -- the handler -------------------------------------------------------------------------
+
+    def run_thread(self):
+        leader = self.leader
+        peer = leader.self
+        try:
+            leader.add_learner_handler(self)
+            self.tick_of_next_ack_deadline = peer.tick + peer.init_limit + peer.sync_limit
+            self.ia = BinaryInputArchive.get_archive(self.buffered_input)
+            self.buffered_output = self.sock.makefile("wb", buffering=_WRITE_BUFFER)
+            self.oa = BinaryOutputArchive.get_archive(self.buffered_output)
+            qp = self._read_packet()
+            if qp.type not in (FOLLOWERINFO, OBSERVERINFO):
+                LOG.error("First packet %s is not FOLLOWERINFO or OBSERVERINFO!", qp)
+                return
+            learner_info_data = qp.data
+            if learner_info_data is not None:
+                if len(learner_info_data) >= 8:
+                    self.sid, = _LONG.unpack_from(learner_info_data, 0)
+                if len(learner_info_data) >= 12:
+                    self.version, = _INT.unpack_from(learner_info_data, 8)  # protocolVersion
+                if len(learner_info_data) >= 20:
+                    config_version, = _LONG.unpack_from(learner_info_data, 12)
+                    if config_version > peer.get_quorum_verifier().get_version():
+                        raise IOError("Follower is ahead of the leader (has a later activated configuration)")
+            else:
+                self.sid = leader.next_follower_counter()
+            if self.sid in peer.get_view():
+                LOG.info("Follower sid: %d : info : %s", self.sid, peer.get_view()[self.sid])
+            else:
+                LOG.info("Follower sid: %d not in the current config %x", self.sid,
+                         peer.get_quorum_verifier().get_version() & _U64)
+            if qp.type == OBSERVERINFO:
+                self.learner_type = LearnerType.OBSERVER
+            last_accepted_epoch = qp.zxid >> 32
+            zxid = qp.zxid
+            new_epoch = leader.get_epoch_to_propose(self.get_sid(), last_accepted_epoch)
+            new_leader_zxid = ZxidUtils.make_zxid(new_epoch, 0)
+            if self.get_version() < 0x10000:
+                # we are going to have to extrapolate the epoch information
+                epoch = zxid >> 32
+                ss = StateSummary(epoch, zxid)
+                # fake the message
+                leader.wait_for_epoch_ack(self.get_sid(), ss)
+            else:
+                self._write_record(QuorumPacket(LEADERINFO, new_leader_zxid, _INT.pack(0x10000), None))
+                self.buffered_output.flush()
+                ack_epoch_packet = self._read_packet()
+                if ack_epoch_packet.type != ACKEPOCH:
+                    LOG.error("%s is not ACKEPOCH", ack_epoch_packet)
+                    return
+                ss = StateSummary(_INT.unpack_from(ack_epoch_packet.data, 0)[0], ack_epoch_packet.zxid)
+                leader.wait_for_epoch_ack(self.get_sid(), ss)
+            peer_last_zxid = ss.get_last_zxid()
+            # Take any necessary action if we need to send TRUNC or DIFF; startForwarding() will be called in all
+            # cases
+            need_snap = self.sync_follower(peer_last_zxid, leader.zk.get_zk_database(), leader)
+            # if we are not truncating or sending a diff just send a snapshot
+            if need_snap:
+                self.sync_mode = "SNAP"
+                exempt_from_throttle = self.get_learner_type() is not LearnerType.OBSERVER
+                snapshot = leader.get_learner_snapshot_throttler().begin_snapshot(exempt_from_throttle)
+                try:
+                    zxid_to_send = leader.zk.get_zk_database().get_data_tree_last_processed_zxid()
+                    self._write_record(QuorumPacket(SNAP, zxid_to_send, None, None))
+                    self.buffered_output.flush()
+                    LOG.info("Sending snapshot last zxid of peer is 0x%x, zxid of leader is 0x%x, send zxid of db as "
+                             "0x%x, %d concurrent snapshots, snapshot was %s from throttle", peer_last_zxid & _U64,
+                             self.leader_last_zxid & _U64, zxid_to_send & _U64,
+                             snapshot.get_concurrent_snapshot_number(),
+                             "exempt" if snapshot.is_essential() else "not exempt")
+                    # Dump data to peer
+                    leader.zk.get_zk_database().serialize_snapshot(self.oa)
+                    self.oa.write_string("BenWasHere", "signature")
+                    self.buffered_output.flush()
+                finally:
+                    snapshot.close()
+            LOG.debug("Sending NEWLEADER message to %d", self.sid)
+            # the version of this quorumVerifier will be set by leader.lead() in case the leader is just being
+            # established. waitForEpochAck makes sure that readyToStart is true, so we are guaranteed that the
+            # quorum verifier version is set properly
+            if self.get_version() < 0x10000:
+                self._write_record(QuorumPacket(NEWLEADER, new_leader_zxid, None, None))
+            else:
+                self.queue_packet(QuorumPacket(NEWLEADER, new_leader_zxid,
+                                               str(peer.get_last_seen_quorum_verifier()).encode("utf-8"), None))
+            self.buffered_output.flush()
+            # Start thread that blast packets in the queue to learner
+            self.start_sending_packets()
+            # Have to wait for the first ACK, wait until the leader is ready, and only then we can start processing
+            # messages.
+            qp = self._read_packet()
+            if qp.type != ACK:
+                LOG.error("Next packet was supposed to be an ACK, but received packet: %s", self.packet_to_string(qp))
+                return
+            LOG.debug("Received NEWLEADER-ACK message from %d", self.sid)
+            leader.wait_for_new_leader_ack(self.get_sid(), qp.zxid)
+            self.sync_limit_check.start()
+            # now that the ack has been processed expect the syncLimit
+            self.sock.settimeout(peer.tick_time * peer.sync_limit / 1000.0)
+            # Wait until leader starts up
+            zk = leader.zk
+            while not zk.is_running() and self.is_alive() and not leader.is_shutdown:
+                with zk.state_lock:
+                    zk.state_lock.wait(0.02)
+            # Mutation packets will be queued during the serialize, so we need to mark when the peer can actually
+            # start using the data
+            LOG.debug("Sending UPTODATE message to %d", self.sid)
+            self.queue_packet(QuorumPacket(UPTODATE, -1, None, None))
+            self._read_loop()
+        except (OSError, EOFError, JuteIOError, struct.error) as e:
+            if not self.sock_closed:
+                LOG.error("Unexpected exception causing shutdown while sock still open", exc_info=e)
+                self._close_sock()
+        except SnapshotThrottleException as e:
+            LOG.error("too many concurrent snapshots: %s", e)
+        except Exception as e:  # Java: InterruptedException (initLimit timeouts of the leader's waits)
+            LOG.error("Unexpected exception causing shutdown", exc_info=e)
+        finally:
+            LOG.warning("******* GOODBYE %s ********", self.remote_address)
+            self.shutdown()
+
+    def _read_loop(self):
+        leader = self.leader
+        peer = leader.self
+        zk = leader.zk
+        read = self.ia.read_record
+        while True:
+            qp = read(QuorumPacket)
+            self.tick_of_next_ack_deadline = peer.tick + peer.sync_limit
+            t = qp.type
+            if t == ACK:
+                if self.learner_type is LearnerType.OBSERVER:
+                    LOG.debug("Received ACK from Observer  %d", self.sid)
+                self.sync_limit_check.update_ack(qp.zxid)
+                leader.process_ack(self.sid, qp.zxid, self.remote_address)
+            elif t == PING:
+                # Process the touches
+                data = qp.data or b""
+                for i in range(0, len(data) - 11, 12):
+                    sess, to = _SESSION.unpack_from(data, i)
+                    zk.touch(sess, to)
+            elif t == REVALIDATE:
+                id_, to = _SESSION.unpack_from(qp.data, 0)
+                valid = zk.check_if_valid_global_session(id_, to)
+                if valid:
+                    try:
+                        # set the session owner as the follower that owns the session
+                        zk.set_owner(id_, self)
+                    except SessionExpiredException as e:
+                        LOG.error("Somehow session %x expired right after being renewed! (impossible)", id_ & _U64,
+                                  exc_info=e)
+                LOG.debug("Session 0x%x is valid: %s", id_ & _U64, valid)
+                self.queue_packet(QuorumPacket(REVALIDATE, qp.zxid, _LONG.pack(id_) + (b"\1" if valid else b"\0"),
+                                               qp.authinfo))
+            elif t == REQUEST:
+                data = qp.data
+                session_id, cxid, type_ = _REQUEST_HEAD.unpack_from(data, 0)
+                body = data[16:]
+                auth_info = qp.authinfo if qp.authinfo is not None else []
+                if type_ == OpCode.sync:
+                    si = LearnerSyncRequest(self, session_id, cxid, type_, body, auth_info)
+                else:
+                    si = Request(None, session_id, cxid, type_, body, auth_info)
+                si.owner = self
+                zk.submit_learner_request(si)
+            else:
+                LOG.warning("unexpected quorum packet, type: %s", self.packet_to_string(qp))
+
+    def start_sending_packets(self):
+        if not self.sending_thread_started:
+            # Start sending packets
+            _Sender(self).start()
+            self.sending_thread_started = True
+        else:
+            LOG.error("Attempting to start sending thread after it already started")
+
+    # -- sync ---------------------------------------------------------------------------------
+
+    def sync_follower(self, peer_last_zxid, db, leader):
+        """Queue the packets that bring the learner up to date; True if it needs a snapshot instead.
+
+        With the committed log (and the on-disk txn log within its size limit): DIFF
+        plus PROPOSAL/COMMIT pairs, or TRUNC when the learner has txns the leader
+        never committed. Otherwise SNAP.
+        """
+        # When leader election is completed, the leader will set its lastProcessedZxid to be (epoch < 32). There
+        # will be no txn associated with this zxid. The learner will set its lastProcessedZxid to the same value
+        # if it get DIFF or SNAP from the leader. If the same learner come back to sync with leader using this
+        # zxid, we will never find this zxid in our history. In this case, we will ignore TRUNC logic and always
+        # send DIFF if we have old enough history
+        is_peer_new_epoch_zxid = (peer_last_zxid & 0xFFFFFFFF) == 0
+        # Keep track of the latest zxid which already queued
+        current_zxid = peer_last_zxid
+        need_snap = True
+        txn_log_sync_enabled = db.is_txn_log_sync_enabled()
+        with db.get_log_lock():
+            max_committed_log = db.getmax_committed_log()
+            min_committed_log = db.getmin_committed_log()
+            last_processed_zxid = db.get_data_tree_last_processed_zxid()
+            committed_log = db.get_committed_log()
+            LOG.info("Synchronizing with Follower sid: %d maxCommittedLog=0x%x minCommittedLog=0x%x "
+                     "lastProcessedZxid=0x%x peerLastZxid=0x%x", self.get_sid(), max_committed_log & _U64,
+                     min_committed_log & _U64, last_processed_zxid & _U64, peer_last_zxid & _U64)
+            if not committed_log:
+                # The committedLog may be empty: then only the last processed zxid is known.
+                min_committed_log = last_processed_zxid
+                max_committed_log = last_processed_zxid
+            # Here are the cases that we want to handle
+            # 1. Force sending snapshot (for testing purpose)
+            # 2. Peer and leader is already sync, send empty diff
+            # 3. Follower has txn that we haven't seen. This may be old leader so we need to send TRUNC. However, if
+            #    peer has newEpochZxid, we cannot send TRUNC since the follower has no txnlog
+            # 4. Follower is within committedLog range or already in-sync. We may need to send DIFF or TRUNC
+            #    depending on follower's zxid. We will always send empty DIFF if follower is already in-sync
+            # 5. Follower missed the committedLog. We will try to use on-disk txnlog + committedLog to sync with
+            #    follower. If that fail, we will send snapshot
+            if self.force_snap_sync:
+                # Force leader to use snapshot to sync with follower
+                LOG.warning("Forcing snapshot sync - should not see this in production")
+            elif last_processed_zxid == peer_last_zxid:
+                # Follower is already sync with us, send empty diff
+                LOG.info("Sending DIFF zxid=0x%x for peer sid: %d", peer_last_zxid & _U64, self.get_sid())
+                self.queue_op_packet(DIFF, peer_last_zxid)
+                self.sync_mode = "DIFF"
+                self.need_op_packet = False
+                need_snap = False
+            elif peer_last_zxid > max_committed_log and not is_peer_new_epoch_zxid:
+                # Newer than committedLog, send trunc and done
+                LOG.info("Sending TRUNC to follower zxidToSend=0x%x for peer sid:%d", max_committed_log & _U64,
+                         self.get_sid())
+                self.queue_op_packet(TRUNC, max_committed_log)
+                self.sync_mode = "TRUNC"
+                current_zxid = max_committed_log
+                self.need_op_packet = False
+                need_snap = False
+            elif max_committed_log >= peer_last_zxid >= min_committed_log:
+                # Follower is within commitLog range
+                LOG.info("Using committedLog for peer sid: %d", self.get_sid())
+                current_zxid = self.queue_committed_proposals(iter(committed_log), peer_last_zxid, None,
+                                                              max_committed_log)
+                need_snap = False
+            elif peer_last_zxid < min_committed_log and txn_log_sync_enabled:
+                # Use txnlog and committedLog to sync
+                # Calculate sizeLimit that we allow to retrieve txnlog from disk
+                size_limit = db.calculate_txn_log_size_limit()
+                # This method can return empty iterator if the requested zxid is older than on-disk txnlog
+                txn_log_itr = db.get_proposals_from_txn_log(peer_last_zxid, size_limit)
+                try:
+                    if txn_log_itr.has_next():
+                        LOG.info("Use txnlog and committedLog for peer sid: %d", self.get_sid())
+                        current_zxid = self.queue_committed_proposals(txn_log_itr, peer_last_zxid, min_committed_log,
+                                                                      max_committed_log)
+                        LOG.debug("Queueing committedLog 0x%x", current_zxid & _U64)
+                        current_zxid = self.queue_committed_proposals(iter(committed_log), current_zxid, None,
+                                                                      max_committed_log)
+                        need_snap = False
+                finally:
+                    txn_log_itr.close()
+            else:
+                LOG.warning("Unhandled scenario for peer sid: %d", self.get_sid())
+            LOG.debug("Start forwarding 0x%x for peer sid: %d", current_zxid & _U64, self.get_sid())
+            self.leader_last_zxid = leader.start_forwarding(self, current_zxid)
+        if self.need_op_packet and not need_snap:
+            # This should never happen, but we should fall back to sending snapshot just in case.
+            LOG.error("Unhandled scenario for peer sid: %d fall back to use snapshot", self.get_sid())
+            need_snap = True
+        return need_snap
+
+    def queue_committed_proposals(self, itr, peer_last_zxid, max_zxid, last_committed_zxid):
+        """Queue PROPOSAL/COMMIT pairs after peer_last_zxid (preceded by DIFF, or TRUNC when the peer diverged);
+        returns the last zxid queued."""
+        is_peer_new_epoch_zxid = (peer_last_zxid & 0xFFFFFFFF) == 0
+        queued_zxid = peer_last_zxid
+        # as we look through proposals, this variable keeps track of previous proposal Id.
+        prev_proposal_zxid = -1
+        for propose in itr:
+            packet_zxid = propose.packet.zxid
+            # abort if we hit the limit
+            if max_zxid is not None and packet_zxid > max_zxid:
+                break
+            # skip the proposals the peer already has
+            if packet_zxid < peer_last_zxid:
+                prev_proposal_zxid = packet_zxid
+                continue
+            # If we are sending the first packet, figure out whether to trunc or diff
+            if self.need_op_packet:
+                # Send diff when we see the follower's zxid in our history
+                if packet_zxid == peer_last_zxid:
+                    LOG.info("Sending DIFF zxid=0x%x for peer sid: %d", last_committed_zxid & _U64, self.get_sid())
+                    self.queue_op_packet(DIFF, last_committed_zxid)
+                    self.sync_mode = "DIFF"
+                    self.need_op_packet = False
+                    continue
+                if is_peer_new_epoch_zxid:
+                    # Send diff and fall through if zxid is of a new-epoch
+                    LOG.info("Sending DIFF zxid=0x%x for peer sid: %d", last_committed_zxid & _U64, self.get_sid())
+                    self.queue_op_packet(DIFF, last_committed_zxid)
+                    self.sync_mode = "DIFF"
+                    self.need_op_packet = False
+                elif packet_zxid > peer_last_zxid:
+                    # Peer have some proposals that the leader hasn't seen yet it may used to be a leader
+                    if (packet_zxid >> 32) != (peer_last_zxid >> 32):
+                        # We cannot send TRUNC that cross epoch boundary. The learner will crash if it is asked to
+                        # do so. We will send snapshot this those cases.
+                        LOG.warning("Cannot send TRUNC to peer sid: %d peer zxid is from different epoch",
+                                    self.get_sid())
+                        return queued_zxid
+                    LOG.info("Sending TRUNC zxid=0x%x for peer sid: %d", prev_proposal_zxid & _U64, self.get_sid())
+                    self.queue_op_packet(TRUNC, prev_proposal_zxid)
+                    self.sync_mode = "TRUNC"
+                    self.need_op_packet = False
+            if packet_zxid <= queued_zxid:
+                # We can get here, if we have already queued the DIFF
+                continue
+            # Since this is already committed proposal, we need to follow it by a commit packet
+            self.queue_packet(propose.packet)
+            self.queue_op_packet(COMMIT, packet_zxid)
+            queued_zxid = packet_zxid
+        if self.need_op_packet and is_peer_new_epoch_zxid:
+            # We will send DIFF for this kind of zxid in any case. This if-block is the catch when our history older
+            # than learner and there is no new txn since then. So we need an empty diff
+            LOG.info("Sending DIFF zxid=0x%x for peer sid: %d", last_committed_zxid & _U64, self.get_sid())
+            self.queue_op_packet(DIFF, last_committed_zxid)
+            self.sync_mode = "DIFF"
+            self.need_op_packet = False
+        return queued_zxid
+
+    def shutdown(self):
+        # Send the packet of death
+        self.queued_packets.put(self.proposal_of_death)
+        self._close_sock()
+        self.leader.remove_learner_handler(self)
+
+    def _close_sock(self):
+        if not self.sock_closed:
+            self.sock_closed = True
+            _close(self.sock)
+            try:
+                self.buffered_input.close()
+            except (OSError, ValueError):
+                pass
+
+    def ping(self):
+        """Ping the learner (called by the leader every tickTime/2), or give up on it if it lags syncLimit."""
+        # If learner hasn't sync properly yet, don't send ping packet otherwise, the learner will crash
+        if not self.sending_thread_started:
+            return
+        if self.sync_limit_check.check(time.monotonic_ns()):
+            with self.leader._lock:
+                id_ = self.leader.last_proposed
+            self.queue_packet(QuorumPacket(PING, id_, None, None))
+        else:
+            LOG.warning("Closing connection to peer due to transaction timeout.")
+            self.shutdown()
+
+    def queue_op_packet(self, type_, zxid):
+        self.queue_packet(QuorumPacket(type_, zxid, None, None))
+
+    def queue_packet(self, p):
+        self.queued_packets.put(p)
+
+    def synced(self):
+        return self.is_alive() and self.leader.self.tick <= self.tick_of_next_ack_deadline
+
+    def get_queued_packets(self):
+        return self.queued_packets
+
+    def set_first_packet(self, value):
+        self.need_op_packet = value
+
+
+class _Sender(threading.Thread):
+    """The anonymous sender Thread of LearnerHandler.startSendingPackets, named Sender-<addr>."""
+
+    def __init__(self, handler):
+        super().__init__(name="Sender-" + handler.remote_address, daemon=True)
+        self.handler = handler
+
+    def run(self):
+        try:
+            self.handler.send_packets()
+        except Exception as e:
+            LOG.warning("Unexpected interruption %s", e)
+
+
+def _close(sock):
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+    try:
+        sock.close()
+    except OSError:
+        pass
+
+
+_TYPE_NAMES = {
+    ACK: "ACK", COMMIT: "COMMIT", FOLLOWERINFO: "FOLLOWERINFO", NEWLEADER: "NEWLEADER", PING: "PING",
+    PROPOSAL: "PROPOSAL", REQUEST: "REQUEST", REVALIDATE: "REVALIDATE", UPTODATE: "UPTODATE", DIFF: "DIFF",
+    TRUNC: "TRUNC", SNAP: "SNAP", ACKEPOCH: "ACKEPOCH", SYNC: "SYNC", INFORM: "INFORM",
+    COMMITANDACTIVATE: "COMMITANDACTIVATE", INFORMANDACTIVATE: "INFORMANDACTIVATE",
+}

@@ -1,0 +1,77 @@
+"""Mirror of org.apache.zookeeper.server.quorum.LearnerSnapshotThrottler, LearnerSnapshot and
+SnapshotThrottleException."""
+
+import logging
+import threading
+
+from zookeeper_py.common.time import Time
+
+LOG = logging.getLogger("LearnerSnapshotThrottler")
+
+
+class SnapshotThrottleException(Exception):
+    """Mirror of org.apache.zookeeper.server.quorum.SnapshotThrottleException."""
+
+    def __init__(self, concurrent_snapshot_number, throttle_threshold):
+        super().__init__("new snapshot would make %d concurrently in progress; maximum is %d"
+                         % (concurrent_snapshot_number, throttle_threshold))
+
+
+class LearnerSnapshot:
+    """Mirror of org.apache.zookeeper.server.quorum.LearnerSnapshot: one SNAP transfer in progress."""
+
+    def __init__(self, throttler, concurrent_snapshot_number, essential):
+        self.throttler = throttler
+        self.concurrent_snapshot_number = concurrent_snapshot_number
+        self.essential = essential
+
+    def close(self):
+        self.throttler.end_snapshot()
+
+    def get_concurrent_snapshot_number(self):
+        return self.concurrent_snapshot_number
+
+    def is_essential(self):
+        return self.essential
+
+
+class LearnerSnapshotThrottler:
+    """Mirror of org.apache.zookeeper.server.quorum.LearnerSnapshotThrottler.
+
+    Limits concurrent SNAP transfers to observers; followers ("essential") are never
+    refused.
+    """
+
+    def __init__(self, max_concurrent_snapshots, timeout_millis=0):
+        if timeout_millis < 0:
+            raise ValueError("timeout cannot be negative, was %d" % timeout_millis)
+        if max_concurrent_snapshots <= 0:
+            raise ValueError("maxConcurrentSnapshots must be positive, was %d" % max_concurrent_snapshots)
+        self.max_concurrent_snapshots = max_concurrent_snapshots
+        self.timeout_millis = timeout_millis
+        self._cv = threading.Condition()
+        self.snaps_in_progress = 0
+
+    def begin_snapshot(self, essential):
+        with self._cv:
+            if not essential and self.timeout_millis > 0 and self.snaps_in_progress >= self.max_concurrent_snapshots:
+                timestamp = Time.current_elapsed_time()
+                while True:
+                    self._cv.wait(self.timeout_millis / 1000.0)
+                    if not (self.snaps_in_progress >= self.max_concurrent_snapshots
+                            and timestamp + self.timeout_millis < Time.current_elapsed_time()):
+                        break
+            if essential or self.snaps_in_progress < self.max_concurrent_snapshots:
+                self.snaps_in_progress += 1
+                snapshot_number = self.snaps_in_progress
+            else:
+                raise SnapshotThrottleException(self.snaps_in_progress + 1, self.max_concurrent_snapshots)
+        return LearnerSnapshot(self, snapshot_number, essential)
+
+    def end_snapshot(self):
+        with self._cv:
+            self.snaps_in_progress -= 1
+            new_count = self.snaps_in_progress
+            self._cv.notify()
+        if new_count < 0:
+            LOG.error("endSnapshot() called incorrectly; current snapshot count is %d", new_count)
