@@ -2,13 +2,10 @@
 
 import logging
 import os
-import shutil
 import struct
-import zlib
 
 import pytest
 
-from zookeeper_py.common import system_properties
 from zookeeper_py.jute import BinaryInputArchive, BinaryOutputArchive
 from zookeeper_py.server.data_tree import DataTree
 from zookeeper_py.server.persistence.file_padding import FilePadding

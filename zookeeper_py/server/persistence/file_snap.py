@@ -16,7 +16,6 @@ chunks.
 
 import logging
 import os
-import struct
 import threading
 import zlib
 
