@@ -60,6 +60,7 @@ class Shell:
         wait_until(lambda: self.main.command_count > n, 10, message="line %r run" % text)
 
     def close(self):
+        self.main.print_watches = False  # the Closed event would print after pytest's capture
         self.send("\x04")  # Ctrl-D on an empty line: EOF
         self.thread.join(10)
         self._pipe_cm.__exit__(None, None, None)
