@@ -9,8 +9,10 @@ with bench/PersistenceBench.java (Java's own FileTxnLog, DataTree and FileSnap).
 
 Txn-log rows: CreateTxn of 100 data bytes, appended in batches of 1, 10 and 100 with a
 commit (flush + fdatasync) after each batch, as SyncRequestProcessor does; ours and Java's
-runs alternate (--rounds, median shown) because fsync latency on a shared disk drifts. Snapshot rows:
-a tree of 100 parents with (N-100) children of 100 data bytes; "write" is FileSnap.serialize,
+runs alternate (--rounds, median shown) because fsync latency on a shared disk drifts.
+The "nosync" row (zookeeper.forceSync=no) shows the CPU cost of appending alone.
+
+Snapshot rows: a tree of 100 parents with (N-100) children of 100 data bytes; "write" is FileSnap.serialize,
 "load" is FileSnap.deserialize (CRC check included) in a fresh process, and memory per znode
 is that process's RSS growth (Java: heap in use after GC) divided by the node count.
 """
@@ -26,6 +28,7 @@ import time
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
 
+from zookeeper_py.common import system_properties  # noqa: E402
 from zookeeper_py.server.data_tree import DataTree  # noqa: E402
 from zookeeper_py.server.persistence.file_snap import FileSnap  # noqa: E402
 from zookeeper_py.server.persistence.file_txn_log import FileTxnLog  # noqa: E402
@@ -51,7 +54,8 @@ def rss_bytes():
 
 # -- ours ---------------------------------------------------------------------------
 
-def bench_log(directory, batch, total):
+def bench_log(directory, batch, total, force_sync=True):
+    system_properties.set_property("zookeeper.forceSync", "yes" if force_sync else "no")
     log = FileTxnLog(directory)
     zxid = 0
     for i in range(2000):  # same warm-up file as the Java side
@@ -143,8 +147,8 @@ def java_available():
     return shutil.which("java") and all(os.path.exists(j) for j in JAVA_JARS)
 
 
-def run_java(*args):
-    cmd = ["java", "-Xmx8g", "-cp", ":".join(JAVA_JARS), JAVA_BENCH, *map(str, args)]
+def run_java(*args, flags=()):
+    cmd = ["java", "-Xmx8g", *flags, "-cp", ":".join(JAVA_JARS), JAVA_BENCH, *map(str, args)]
     out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
     return dict(kv.split("=", 1) for kv in out.split())
 
@@ -181,22 +185,25 @@ def main():
     try:
         print("\nTxn log: append + commit (fdatasync), CreateTxn with 100 data bytes")
         print("%-10s %14s %14s %14s %14s" % ("batch", "ours txn/s", "ours commit/s", "Java txn/s", "Java commit/s"))
-        for batch, total in ((1, 2000), (10, 10000), (100, 50000)):
+        for batch, total, sync in ((1, 2000, True), (10, 10000, True), (100, 50000, True), (100, 200000, False)):
             # fsync cost on a shared virtual disk drifts a lot from minute to minute: alternate
             # ours and Java's runs and take the median of each
             ours_runs, java_runs = [], []
             for r in range(args.rounds):
-                d = os.path.join(base, "log-%d-%d" % (batch, r))
+                d = os.path.join(base, "log-%d-%d-%s" % (batch, r, sync))
                 os.makedirs(d)
-                ours_runs.append(bench_log(d, batch, total))
+                ours_runs.append(bench_log(d, batch, total, sync))
                 if java:
-                    j = run_java("log", os.path.join(base, "jlog-%d-%d" % (batch, r)), batch, total)
+                    j = run_java("log", os.path.join(base, "jlog-%d-%d-%s" % (batch, r, sync)), batch, total,
+                                 flags=() if sync else ("-Dzookeeper.forceSync=no",))
                     java_runs.append((float(j["txns_per_s"]), float(j["commits_per_s"])))
             txn_s, commit_s = median(ours_runs)
             jt, jc = median(java_runs) if java_runs else (None, None)
-            print("%-10d %14s %14s %14s %14s" % (batch, fmt(txn_s), fmt(commit_s), fmt(jt), fmt(jc)))
+            label = "%d" % batch if sync else "%d nosync" % batch
+            print("%-10s %14s %14s %14s %14s" % (label, fmt(txn_s), fmt(commit_s), fmt(jt), fmt(jc)))
             rows.append(("log", batch, txn_s, commit_s, jt, jc))
-        read_s = bench_log_read(os.path.join(base, "log-100-0"))
+        system_properties.clear_property("zookeeper.forceSync")
+        read_s = bench_log_read(os.path.join(base, "log-100-0-True"))
         print("(reading the batch-100 log back with FileTxnIterator: %.0f txn/s)" % read_s)
         replay_s = bench_replay(os.path.join(base, "replay"), 50000)
         print("(restore replaying 50000 logged creates into a DataTree: %.0f txn/s)" % replay_s)
