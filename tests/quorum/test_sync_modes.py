@@ -1,0 +1,116 @@
+"""How the leader syncs a (re)joining learner: DIFF, TRUNC or SNAP, as LearnerHandler.syncFollower chooses."""
+
+import os
+import shutil
+import signal
+import time
+
+from tests.quorum.conftest import kazoo, log_offset, log_since
+from tests.support.net import wait_until
+from zookeeper_py.server.persistence.file_txn_snap_log import FileTxnSnapLog
+
+
+def test_restarted_follower_is_synced_by_diff(make_ensemble):
+    ens = make_ensemble().start()
+    leader = ens.wait_for_quorum()
+    follower = 1
+    with kazoo(ens.connect_string()) as zk:
+        for i in range(20):
+            zk.create("/a%d" % i, b"")
+    ens.kill(follower)
+    with kazoo(ens.connect_string([s for s in ens.servers if s != follower])) as zk:
+        for i in range(20):
+            zk.create("/b%d" % i, b"")
+    leader_off = log_offset(ens, leader)
+    follower_off = log_offset(ens, follower)
+    ens.start_member(follower)
+    ens.wait_for_quorum(timeout=30)
+    assert "Getting a diff from the leader" in log_since(ens, follower, follower_off)
+    leader_log = log_since(ens, leader, leader_off)
+    assert "Sending DIFF zxid=" in leader_log and "Synchronizing with Follower sid: %d" % follower in leader_log
+    assert "Sending snapshot" not in leader_log
+    with kazoo(ens.address(follower)) as zk:
+        assert {"b%d" % i for i in range(20)} <= set(zk.get_children("/"))
+
+
+def test_empty_member_is_synced_by_snap(make_ensemble):
+    ens = make_ensemble().start()
+    leader = ens.wait_for_quorum()
+    follower = 1
+    with kazoo(ens.connect_string()) as zk:
+        for i in range(200):
+            zk.create("/s%03d" % i, b"data%d" % i)
+    ens.kill(follower)
+    # An empty member: no snapshot, no log, no epoch files (myid kept).
+    shutil.rmtree(os.path.join(ens.data_dir(follower), "version-2"))
+    leader_off = log_offset(ens, leader)
+    follower_off = log_offset(ens, follower)
+    ens.start_member(follower)
+    ens.wait_for_quorum(timeout=30)
+    assert "Getting a snapshot from leader" in log_since(ens, follower, follower_off)
+    assert "Sending snapshot last zxid of peer is 0x0" in log_since(ens, leader, leader_off)
+    with kazoo(ens.address(follower)) as zk:
+        assert len([c for c in zk.get_children("/") if c.startswith("s")]) == 200
+        assert zk.get("/s123")[0] == b"data123"
+
+
+def _last_logged_zxid(data_dir):
+    return FileTxnSnapLog(data_dir, data_dir).get_last_logged_zxid()
+
+
+def test_old_leader_with_uncommitted_txns_is_truncated(make_ensemble):
+    ens = make_ensemble(tick_time=500, sync_limit=10).start()
+    old_leader = ens.wait_for_quorum()
+    assert old_leader == 3
+    with kazoo(ens.connect_string()) as zk:
+        zk.create("/committed", b"yes")
+    with kazoo(ens.address(old_leader)) as zk:
+        # (session creation and close are txns too: wait until every member applied everything)
+        committed_zxid = wait_until(lambda: len({ens.zxid(sid) for sid in ens.servers}) == 1 and ens.zxid(1),
+                                    timeout=10, message="members agree on the last zxid")
+        # Freeze the followers: the leader logs the next proposals but nobody acks them.
+        for sid in (1, 2):
+            os.kill(ens.servers[sid].proc.pid, signal.SIGSTOP)
+        for i in range(3):
+            zk.create_async("/uncommitted%d" % i, b"no")
+        wait_until(lambda: _last_logged_zxid(ens.data_dir(old_leader)) > committed_zxid, timeout=10,
+                   message="uncommitted txns in the old leader's log")
+    ens.kill(old_leader)
+    # The frozen followers die without reading what the leader sent them.
+    ens.kill(1)
+    ens.kill(2)
+    assert _last_logged_zxid(ens.data_dir(1)) == committed_zxid
+    uncommitted_zxid = _last_logged_zxid(ens.data_dir(old_leader))
+    assert uncommitted_zxid > committed_zxid
+    # 1 and 2 form the new quorum first; nothing is written in the new epoch yet.
+    ens.start([1, 2])
+    new_leader = ens.wait_for_quorum([1, 2], timeout=30)
+    leader_off = log_offset(ens, new_leader)
+    old_off = log_offset(ens, old_leader)
+    ens.start_member(old_leader)
+    ens.wait_for_quorum(timeout=30)
+    assert ("Sending TRUNC to follower zxidToSend=0x%x for peer sid:%d" % (committed_zxid, old_leader)
+            in log_since(ens, new_leader, leader_off))
+    assert "Truncating log to get in sync with the leader 0x%x" % committed_zxid in log_since(ens, old_leader, old_off)
+    for sid in ens.servers:
+        with kazoo(ens.address(sid)) as zk:
+            zk.sync("/")
+            assert zk.get("/committed")[0] == b"yes"
+            assert not [c for c in zk.get_children("/") if c.startswith("uncommitted")]
+    ens.stop_member(old_leader)
+    logged = _logged_zxids(ens.data_dir(old_leader), committed_zxid + 1)
+    assert not [z for z in logged if z >> 32 == committed_zxid >> 32], "uncommitted txns still logged"
+    assert logged and min(logged) >> 32 > committed_zxid >> 32  # only the new epoch follows
+
+
+def _logged_zxids(data_dir, start):
+    itr = FileTxnSnapLog(data_dir, data_dir).read_txn_log(start)
+    zxids = []
+    try:
+        while itr.get_header() is not None:
+            zxids.append(itr.get_header().zxid)
+            if not itr.next():
+                break
+    finally:
+        itr.close()
+    return zxids
