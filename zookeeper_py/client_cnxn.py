@@ -590,6 +590,7 @@ class SendThread(threading.Thread):
         self.rw_server_address = None
         self.ping_rw_timeout = self.MIN_PING_RW_TIMEOUT
         self._reset_requested = False
+        self._zk_state_lock = threading.Lock()
         self.change_zk_state(_zookeeper.States.CONNECTING)
 
     # -- replies --
@@ -659,8 +660,10 @@ class SendThread(threading.Thread):
         return self.cnxn.state
 
     def change_zk_state(self, new_state):
+        # Java's changeZkState is synchronized on the SendThread, not on `state`, so it
+        # is not held up by a cleanup in progress.
         cnxn = self.cnxn
-        with cnxn._state_lock:
+        with self._zk_state_lock:
             if not cnxn.state.is_alive() and new_state is _zookeeper.States.CONNECTING:
                 raise IOError("Connection has already been closed and reconnection is not allowed")
             cnxn.state = new_state

@@ -217,7 +217,10 @@ class ZooKeeperMain:
             try:
                 client_config = ZKClientConfig(self.cl.get_option("client-configuration"))
             except ConfigException as e:
-                sys.stderr.write("%s\n" % e)
+                # Java prints the ConfigException's stack trace and exits.
+                sys.stderr.write("org.apache.zookeeper.server.quorum.QuorumPeerConfig$ConfigException: %s\n" % e)
+                if e.__cause__ is not None:
+                    sys.stderr.write("Caused by: java.lang.IllegalArgumentException: %s\n" % e.__cause__)
                 raise SystemExitRequest(INVALID_INVOCATION) from None
         if self.cl.get_option("waitforconnection") is not None:
             self.connect_latch = threading.Event()
@@ -226,6 +229,7 @@ class ZooKeeperMain:
         if self.connect_latch is not None:
             if not self.connect_latch.wait(timeout / 1000.0):
                 self.zk.close()
+                self._drain_events()
                 raise IOError("org.apache.zookeeper.KeeperException$ConnectionLossException: "
                               "KeeperErrorCode = ConnectionLoss")
 
@@ -420,8 +424,9 @@ def main(argv=None):
     except SystemExitRequest as e:
         code = e.code
     except (IOError, ValueError) as e:
-        # Java's uncaught exception in main: its text, exit code 1.
-        sys.stderr.write('Exception in thread "main" %s\n' % e)
+        # Java's uncaught exception in main: its first line, exit code 1.
+        java_class = "java.io.IOException" if isinstance(e, IOError) else "java.lang.IllegalArgumentException"
+        sys.stderr.write('Exception in thread "main" %s: %s\n' % (java_class, e))
         code = UNEXPECTED_ERROR
     except KeyboardInterrupt:
         code = 130

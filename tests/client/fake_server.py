@@ -8,6 +8,7 @@ op, body)` decides the reply; the default answers pings and sends an empty OK re
 import socket
 import struct
 import threading
+import time
 
 from tests.support.net import free_port
 from zookeeper_py.proto import ConnectRequest, ConnectResponse
@@ -31,6 +32,8 @@ class FakeServer:
         self.listener.listen(16)
         self.connects = []  # (ConnectRequest, readOnly byte) per session connect
         self.requests = []  # (xid, op) per request
+        self.request_times = []  # time.monotonic() of each request
+        self.answer_pings = True
         self.isro_count = 0
         self.connections = []
         self.stopped = threading.Event()
@@ -98,9 +101,11 @@ class FakeServer:
                 n = _INT.unpack(self._read_exact(conn, 4))[0]
                 frame = self._read_exact(conn, n)
                 xid, op = struct.unpack_from(">ii", frame)
+                self.request_times.append(time.monotonic())
                 self.requests.append((xid, op))
                 if op == 11:  # ping
-                    self.send_reply(conn, -2, 0, 0)
+                    if self.answer_pings:
+                        self.send_reply(conn, -2, 0, 0)
                 else:
                     self.on_request(conn, xid, op, frame[8:])
         except (EOFError, OSError):

@@ -16,6 +16,7 @@ import sys
 import pytest
 
 from tests.support import java_zk
+from tests.support.net import free_port
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ZKCLI = os.path.join(REPO, "bin", "zkCli.sh")
@@ -130,9 +131,17 @@ redo 0x15
 redo 999
 history
 config
+config -c
+config -s
+reconfig -add server.5=localhost:1234:1235;1236
+reconfig
+reconfig -file x -add y
+reconfig -v zz -add y
 version
 close
 ls /
+connect {addr}
+ls /zookeeper
 """
 
 
@@ -181,7 +190,7 @@ def both_runs(server):
     runs = {}
     for who, runner in (("java", run_java_cli), ("ours", run_our_cli)):
         base = "/cli_%s_%s" % (server.kind, who)
-        script = SCRIPT.format(b=base, digest=digest("user1", "pw"))
+        script = SCRIPT.format(b=base, digest=digest("user1", "pw"), addr=server.address)
         p = runner(server, [], stdin=script)
         out, events = split_events(mask(p.stdout, base))
         runs[who] = (p.returncode, out, events, mask(p.stderr, base))
@@ -202,7 +211,8 @@ def test_cli_watch_events_match_java(both_runs):
     java, ours = both_runs["java"], both_runs["ours"]
     assert ours[2] == java[2]
     assert "WatchedEvent state:SyncConnected type:NodeChildrenChanged path:{b}" in ours[2]
-    assert ours[2][-1] == "WatchedEvent state:Closed type:None path:null"
+    assert ours[2][-2:] == ["WatchedEvent state:Closed type:None path:null",
+                            "WatchedEvent state:SyncConnected type:None path:null"]  # close, connect
 
 
 def test_cli_exit_code_matches_java(both_runs):
@@ -251,3 +261,25 @@ def test_system_properties_from_client_jvmflags(server):
     assert p.returncode == 1 and p.stderr == "KeeperErrorCode = ConnectionLoss for /\n"
     p = run_our_cli(server, ["-Dzookeeper.request.timeout=5000", "ls", "/"])
     assert "[" in p.stdout and p.returncode == 0
+
+
+def test_shell_options_match_java(server, tmp_path):
+    """-waitforconnection on a dead server, -client-configuration (missing and good), -r."""
+    java_zk.require_java_zookeeper()
+    good = tmp_path / "good.properties"
+    good.write_text("zookeeper.request.timeout=3000\n")
+    dead = "127.0.0.1:%d" % free_port()
+    cases = [
+        ["-waitforconnection", "-timeout", "1000", "-server", dead, "ls", "/"],
+        ["-client-configuration", str(tmp_path / "missing.properties"), "ls", "/"],
+        ["-client-configuration", str(good), "-r", "-timeout", "5000", "ls", "/zookeeper"],
+    ]
+    for args in cases:
+        java = run_java_cli(server, args)
+        ours = run_our_cli(server, args)
+        assert ours.returncode == java.returncode, args
+        assert split_events(ours.stdout) == split_events(java.stdout), args
+        # Java goes on with a stack trace; the first line and any "Caused by" agree.
+        jerr = [l for l in java.stderr.splitlines() if not l.startswith(("\tat ", "\t..."))]
+        assert ours.stderr.splitlines() == jerr[:len(ours.stderr.splitlines())], args
+        assert ours.stderr.splitlines()[:1] == jerr[:1]

@@ -77,12 +77,12 @@ class ZKClientConfig:
     def add_configuration(self, config_path):
         """ZKConfig.addConfiguration: every key=value of the file, trimmed."""
         LOG.info("Reading configuration from: %s", config_path)
-        if not os.path.exists(config_path):
-            raise ValueError(os.path.abspath(config_path) + " file is missing")
         try:
+            if not os.path.exists(config_path):
+                raise ValueError(config_path + " file is missing")
             props = _read_properties(config_path)
-        except OSError as e:
-            raise ConfigException("Error processing " + config_path) from e
+        except (OSError, ValueError) as e:
+            raise ConfigException("Error while processing " + os.path.abspath(config_path)) from e
         for key, value in props.items():
             self.set_property(key.strip(), value.strip())
 
