@@ -681,7 +681,7 @@ class SendThread(threading.Thread):
         self.is_first_connect = False
         sess_id = cnxn.session_id if cnxn.seen_rw_server_before else 0
         con_req = ConnectRequest(0, cnxn.last_zxid, cnxn.session_timeout, sess_id, cnxn.session_passwd)
-        queue = cnxn.outgoing_queue
+        outgoing = cnxn.outgoing_queue
         wm = cnxn.watch_manager
         # Java's priming order: each addFirst puts the packet before the ones added so
         # far, so the queue starts ConnectRequest, auth packets, SetWatches, then the
@@ -715,14 +715,14 @@ class SendThread(threading.Thread):
                         opcode = OpCode.setWatches2
                     packet = Packet(opcode, SET_WATCHES_XID, True, record, None, None)
                     packet.create_bb()
-                    queue.appendleft(packet)
+                    outgoing.appendleft(packet)
         for auth in cnxn.auth_info:
             packet = Packet(OpCode.auth, AUTHPACKET_XID, False, AuthPacket(0, auth.scheme, auth.data), None, None)
             packet.create_bb()
-            queue.appendleft(packet)
+            outgoing.appendleft(packet)
         packet = Packet(None, 0, False, con_req, None, None, cnxn.read_only)
         packet.create_bb()
-        queue.appendleft(packet)
+        outgoing.appendleft(packet)
         sock.connection_primed()
         LOG.debug("Session establishment request sent on %s", sock.get_remote_socket_address())
 

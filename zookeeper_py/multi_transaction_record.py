@@ -10,7 +10,7 @@ MultiTransactionRecord.decode(buf, pos) -> (record, new_pos).
 import struct
 
 from zookeeper_py.jute import JuteIOError, Record
-from zookeeper_py.op import Check, Create, CreateTTL, Delete, GetChildren, GetData, Op, SetData
+from zookeeper_py.op import Check, Create, Delete, GetChildren, GetData, Op, SetData
 from zookeeper_py.proto import (
     CheckVersionRequest,
     CreateRequest,

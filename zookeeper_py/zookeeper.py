@@ -74,7 +74,7 @@ from zookeeper_py.proto import (
     WhoAmIResponse,
 )
 from zookeeper_py.watch_deregistration import WatchDeregistration
-from zookeeper_py.watcher import AddWatchMode, WatcherType
+from zookeeper_py.watcher import AddWatchMode
 from zookeeper_py.zk_watch_manager import as_watcher_function
 from zookeeper_py.zoo_defs import ZooDefs, OpCode
 

@@ -226,6 +226,7 @@ def test_cli_exit_code_matches_java(both_runs):
     ["create"],
     ["ls", "-x", "/"],
     ["stat", "/zookeeper"],
+    ["quit"],
 ], ids=lambda a: "_".join(a).replace("/", ""))
 def test_one_shot_command_output_and_exit_code(server, args):
     java_zk.require_java_zookeeper()
