@@ -16,7 +16,7 @@ import os
 import re
 import time
 
-from tests.support.net import four_letter_word, free_ports
+from tests.support.net import four_letter_word, free_ports, wait_until
 from tests.support.servers import JavaServer, PythonServer
 
 KINDS = {"python": PythonServer, "java": JavaServer}
@@ -61,6 +61,21 @@ class Ensemble:
     def start(self, sids=None):
         for sid in sids or self.servers:
             self.servers[sid].start(wait=False)
+        return self
+
+    def start_first(self, first, timeout=60):
+        """Start `first` (sids) and wait until they listen, then the others.
+
+        A member started alone cannot win an election, but it is there when the others
+        start: so the election order, not the start order of the processes (JVMs start
+        slower), decides who leads."""
+        self.start(first)
+        for sid in first:
+            wait_until(lambda: self.srvr(sid, timeout=1) != "" or not self.is_running(sid), timeout=timeout,
+                       message="member %d listening" % sid)
+        rest = [sid for sid in self.servers if sid not in first]
+        if rest:
+            self.start(rest)
         return self
 
     def start_member(self, sid):

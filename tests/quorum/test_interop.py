@@ -1,0 +1,88 @@
+"""Mixed ensembles of Java ZooKeeper 3.8 and zookeeper_py peers (election, Zab, sync, both directions)."""
+
+import os
+import shutil
+
+import pytest
+
+from tests.quorum.conftest import kazoo, log_offset, log_since
+from tests.support import java_zk
+
+pytestmark = pytest.mark.java
+
+
+@pytest.fixture(autouse=True)
+def _need_java():
+    java_zk.require_java_zookeeper()
+
+
+def _check_same_data(ens, sids, expected):
+    seen = {}
+    for sid in sids:
+        with kazoo(ens.address(sid)) as zk:
+            zk.sync("/")
+            children = {c for c in zk.get_children("/") if c != "zookeeper"}
+            assert expected <= children, "member %d (%s) misses %s" % (sid, ens.kinds[sid], expected - children)
+            seen[sid] = {c: zk.get("/" + c)[0] for c in sorted(expected)}
+    values = list(seen.values())
+    assert all(v == values[0] for v in values)
+
+
+@pytest.mark.parametrize("kinds", [["java", "java", "python"], ["python", "python", "java"]],
+                         ids=["2java+1python", "1java+2python"])
+def test_mixed_ensemble_elects_replicates_and_survives_leader_kill(make_ensemble, kinds):
+    ens = make_ensemble(kinds=kinds, tick_time=1000, init_limit=10, sync_limit=5).start_first([3])
+    leader = ens.wait_for_quorum(timeout=60)
+    assert leader == 3, ens.modes()  # the highest sid, whichever implementation it runs
+    expected = set()
+    for sid in ens.servers:
+        with kazoo(ens.address(sid)) as zk:
+            for i in range(10):
+                zk.create("/%s%d_%d" % (ens.kinds[sid], sid, i), b"%d-%d" % (sid, i))
+                expected.add("%s%d_%d" % (ens.kinds[sid], sid, i))
+            zk.set("/%s%d_0" % (ens.kinds[sid], sid), b"updated")
+            eph = zk.create("/eph-%d" % sid, b"", ephemeral=True)
+            assert zk.exists(eph)
+    _check_same_data(ens, ens.servers, expected)
+    # kill -9 the leader (Python in the first case, Java in the second)
+    ens.kill(leader)
+    rest = [s for s in ens.servers if s != leader]
+    new_leader = ens.wait_for_quorum(rest, timeout=60)
+    assert new_leader == 2
+    with kazoo(ens.connect_string(rest)) as zk:
+        for i in range(10):
+            zk.create("/after%d" % i, b"a")
+            expected.add("after%d" % i)
+    _check_same_data(ens, rest, expected)
+    # The old leader comes back as a follower of the other implementation and catches up (DIFF).
+    off = log_offset(ens, leader)
+    ens.start_member(leader)
+    ens.wait_for_quorum(timeout=60)
+    assert ens.mode(leader) == "follower"
+    assert "Getting a diff from the leader" in log_since(ens, leader, off)
+    _check_same_data(ens, ens.servers, expected)
+    with kazoo(ens.address(leader)) as zk:
+        zk.create("/from-old-leader", b"back")
+        expected.add("from-old-leader")
+    _check_same_data(ens, ens.servers, expected)
+
+
+@pytest.mark.parametrize("kinds", [["java", "java", "python"], ["python", "python", "java"]],
+                         ids=["java-leader-snaps-python", "python-leader-snaps-java"])
+def test_snap_sync_across_implementations(make_ensemble, kinds):
+    ens = make_ensemble(kinds=kinds, tick_time=1000).start_first([3])
+    ens.wait_for_quorum(timeout=60)
+    # 1 and 2 lead/follow; the member of the other kind (3) gets wiped and synced by SNAP from leader 2.
+    ens.stop_member(3)
+    assert ens.wait_for_quorum([1, 2], timeout=60) == 2
+    expected = set()
+    with kazoo(ens.connect_string([1, 2])) as zk:
+        for i in range(300):
+            zk.create("/snap%03d" % i, b"v%d" % i)
+            expected.add("snap%03d" % i)
+    shutil.rmtree(os.path.join(ens.data_dir(3), "version-2"))
+    off = log_offset(ens, 3)
+    ens.start_member(3)
+    ens.wait_for_quorum(timeout=60)
+    assert "Getting a snapshot from leader" in log_since(ens, 3, off)
+    _check_same_data(ens, ens.servers, expected)

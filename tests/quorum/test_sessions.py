@@ -1,0 +1,94 @@
+"""Sessions are global: their ephemerals survive a leader change and a move to another member."""
+
+import subprocess
+import sys
+
+from kazoo.client import KazooClient
+from kazoo.protocol.states import KazooState
+
+from tests.quorum.conftest import kazoo
+from tests.support.net import wait_until
+
+
+def test_session_and_ephemerals_survive_leader_change(make_ensemble):
+    ens = make_ensemble().start()
+    leader = ens.wait_for_quorum()
+    follower = 1 if leader != 1 else 2
+    states = []
+    zk = KazooClient(hosts=ens.address(follower), timeout=10)
+    zk.add_listener(states.append)
+    zk.start(timeout=10)
+    try:
+        zk.create("/eph", b"mine", ephemeral=True)
+        session_id = zk.client_id[0]
+        ens.kill(leader)
+        ens.wait_for_quorum([s for s in ens.servers if s != leader], timeout=30)
+        wait_until(lambda: zk.state == KazooState.CONNECTED and KazooState.SUSPENDED in states, timeout=30,
+                   message="client reconnected")
+        assert zk.client_id[0] == session_id
+        assert KazooState.LOST not in states
+        data, stat = zk.get("/eph")
+        assert data == b"mine" and stat.ephemeralOwner == session_id
+        # Seen by the other members too.
+        other = [s for s in ens.servers if s not in (leader, follower)][0]
+        with kazoo(ens.address(other)) as zk2:
+            zk2.sync("/")
+            assert zk2.get("/eph")[1].ephemeralOwner == session_id
+    finally:
+        zk.stop()
+        zk.close()
+    # Closing the session removes its ephemerals everywhere.
+    for sid in ens.running():
+        with kazoo(ens.address(sid)) as zk3:
+            zk3.sync("/")
+            assert zk3.exists("/eph") is None
+
+
+_CLIENT_SCRIPT = """
+import sys, time
+from kazoo.client import KazooClient
+zk = KazooClient(hosts=sys.argv[1], timeout=10)
+zk.start(timeout=10)
+zk.create("/moving", b"x", ephemeral=True)
+sid, pwd = zk.client_id
+print("%d %s" % (sid, pwd.hex()), flush=True)
+time.sleep(600)
+"""
+
+
+def test_session_moves_to_another_member(make_ensemble):
+    ens = make_ensemble().start()
+    leader = ens.wait_for_quorum()
+    a, b = [s for s in ens.servers if s != leader]
+    # A client process creates an ephemeral through member a, then dies without closing its session.
+    proc = subprocess.Popen([sys.executable, "-c", _CLIENT_SCRIPT, ens.address(a)], stdout=subprocess.PIPE,
+                            text=True)
+    try:
+        session_id, password = proc.stdout.readline().split()
+    finally:
+        proc.kill()
+        proc.wait()
+    session_id, password = int(session_id), bytes.fromhex(password)
+    # The session comes back through member b (which asks the leader to revalidate it) ...
+    moved = KazooClient(hosts=ens.address(b), timeout=10, client_id=(session_id, password))
+    moved.start(timeout=10)
+    try:
+        assert moved.client_id[0] == session_id
+        assert moved.get("/moving")[1].ephemeralOwner == session_id
+        moved.set("/moving", b"y")
+        assert "Revalidating client: 0x%x" % session_id in ens.log(b)
+    finally:
+        moved._connection._socket.close()  # noqa: SLF001  (drop off the network; the session stays)
+        moved._stopped.set()  # noqa: SLF001
+    # ... and then through the leader itself.
+    again = KazooClient(hosts=ens.address(leader), timeout=10, client_id=(session_id, password))
+    again.start(timeout=10)
+    try:
+        assert again.client_id[0] == session_id
+        assert again.get("/moving")[0] == b"y"
+    finally:
+        again.stop()
+        again.close()
+    with kazoo(ens.address(a)) as zk:
+        zk.sync("/")
+        assert zk.exists("/moving") is None
