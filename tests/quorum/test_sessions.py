@@ -47,41 +47,48 @@ def test_session_and_ephemerals_survive_leader_change(make_ensemble):
 _CLIENT_SCRIPT = """
 import sys, time
 from kazoo.client import KazooClient
-zk = KazooClient(hosts=sys.argv[1], timeout=10)
-zk.start(timeout=10)
-zk.create("/moving", b"x", ephemeral=True)
+if len(sys.argv) > 2:
+    zk = KazooClient(hosts=sys.argv[1], timeout=10, client_id=(int(sys.argv[2]), bytes.fromhex(sys.argv[3])))
+    zk.start(timeout=10)
+    owner = zk.get("/moving")[1].ephemeralOwner
+    zk.set("/moving", b"y")
+else:
+    zk = KazooClient(hosts=sys.argv[1], timeout=10)
+    zk.start(timeout=10)
+    zk.create("/moving", b"x", ephemeral=True)
+    owner = zk.client_id[0]
 sid, pwd = zk.client_id
-print("%d %s" % (sid, pwd.hex()), flush=True)
+print("%d %s %d" % (sid, pwd.hex(), owner), flush=True)
 time.sleep(600)
 """
+
+
+def _client_that_dies(*args):
+    """Run _CLIENT_SCRIPT in a process, read its line, then kill -9 it (its session is not closed)."""
+    proc = subprocess.Popen([sys.executable, "-c", _CLIENT_SCRIPT] + [str(a) for a in args],
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        line = proc.stdout.readline().split()
+    finally:
+        proc.kill()
+        proc.wait()
+    assert len(line) == 3, "client process failed"
+    return int(line[0]), line[1], int(line[2])
 
 
 def test_session_moves_to_another_member(make_ensemble):
     ens = make_ensemble().start()
     leader = ens.wait_for_quorum()
     a, b = [s for s in ens.servers if s != leader]
-    # A client process creates an ephemeral through member a, then dies without closing its session.
-    proc = subprocess.Popen([sys.executable, "-c", _CLIENT_SCRIPT, ens.address(a)], stdout=subprocess.PIPE,
-                            text=True)
-    try:
-        session_id, password = proc.stdout.readline().split()
-    finally:
-        proc.kill()
-        proc.wait()
-    session_id, password = int(session_id), bytes.fromhex(password)
+    # A client creates an ephemeral through member a, then dies without closing its session.
+    session_id, password, owner = _client_that_dies(ens.address(a))
+    assert owner == session_id
     # The session comes back through member b (which asks the leader to revalidate it) ...
-    moved = KazooClient(hosts=ens.address(b), timeout=10, client_id=(session_id, password))
-    moved.start(timeout=10)
-    try:
-        assert moved.client_id[0] == session_id
-        assert moved.get("/moving")[1].ephemeralOwner == session_id
-        moved.set("/moving", b"y")
-        assert "Revalidating client: 0x%x" % session_id in ens.log(b)
-    finally:
-        moved._connection._socket.close()  # noqa: SLF001  (drop off the network; the session stays)
-        moved._stopped.set()  # noqa: SLF001
+    moved_id, _, owner = _client_that_dies(ens.address(b), session_id, password)
+    assert moved_id == session_id and owner == session_id
+    assert "Revalidating client: 0x%x" % session_id in ens.log(b)
     # ... and then through the leader itself.
-    again = KazooClient(hosts=ens.address(leader), timeout=10, client_id=(session_id, password))
+    again = KazooClient(hosts=ens.address(leader), timeout=10, client_id=(session_id, bytes.fromhex(password)))
     again.start(timeout=10)
     try:
         assert again.client_id[0] == session_id
