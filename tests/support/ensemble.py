@@ -27,7 +27,7 @@ _ZXID = re.compile(r"^Zxid: 0x([0-9a-f]+)", re.M)
 
 class Ensemble:
     def __init__(self, base_dir, kinds=("python", "python", "python"), observers=(), tick_time=500, init_limit=10,
-                 sync_limit=5, extra_cfg=None, flags=(), member_flags=None):
+                 sync_limit=5, extra_cfg=None, flags=(), member_flags=None, dynamic_file=False):
         self.base_dir = base_dir
         self.kinds = {sid: kind for sid, kind in enumerate(kinds, start=1)}
         self.observers = set(observers)
@@ -52,6 +52,13 @@ class Ensemble:
             cfg.update(extra_cfg or {})
             member_dir = os.path.join(base_dir, "s%d-%s" % (sid, kind))
             os.makedirs(member_dir, exist_ok=True)
+            if dynamic_file:
+                # The membership in a separate dynamic config file (server., group. and weight. keys).
+                dynamic_path = os.path.join(member_dir, "zoo.cfg.dynamic")
+                with open(dynamic_path, "w") as f:
+                    for key in [k for k in cfg if k.startswith(("server.", "group.", "weight."))]:
+                        f.write("%s=%s\n" % (key, cfg.pop(key)))
+                cfg["dynamicConfigFile"] = dynamic_path
             server_flags = list(flags) + list((member_flags or {}).get(sid, ()))
             self.servers[sid] = KINDS[kind](member_dir, client_port=self.client_ports[sid], extra_cfg=cfg,
                                             flags=server_flags, myid=sid)
