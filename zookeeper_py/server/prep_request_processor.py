@@ -296,7 +296,7 @@ class PrepRequestProcessor(ZooKeeperCriticalThread, RequestProcessor):
                 raise NotEmptyException(path)
             if EphemeralType.get(node_record.stat.ephemeralOwner) is EphemeralType.NORMAL:
                 raise BadVersionException(path)
-            self._delete(request, path, parent_record)
+            self.add_delete_txn(request, path, parent_record)
         elif op_type == OpCode.delete:
             tracker.check_session(request.sessionId, request.owner)
             path = record.path
@@ -307,7 +307,7 @@ class PrepRequestProcessor(ZooKeeperCriticalThread, RequestProcessor):
             check_and_inc_version(node_record.stat.version, record.version, path)
             if node_record.childCount > 0:
                 raise NotEmptyException(path)
-            self._delete(request, path, parent_record)
+            self.add_delete_txn(request, path, parent_record)
         elif op_type == OpCode.setData:
             tracker.check_session(request.sessionId, request.owner)
             path = record.path
@@ -363,7 +363,7 @@ class PrepRequestProcessor(ZooKeeperCriticalThread, RequestProcessor):
         else:
             LOG.warning("unknown type %d", op_type)
 
-    def _delete(self, request, path, parent_record):
+    def add_delete_txn(self, request, path, parent_record):
         request.txn = DeleteTxn(path)
         parent_record = parent_record.duplicate(request.hdr.zxid)
         parent_record.childCount -= 1
