@@ -99,3 +99,23 @@ def test_session_moves_to_another_member(make_ensemble):
     with kazoo(ens.address(a)) as zk:
         zk.sync("/")
         assert zk.exists("/moving") is None
+
+
+def test_local_session_upgraded_by_an_ephemeral(make_ensemble):
+    ens = make_ensemble(extra_cfg={"localSessionsEnabled": "true", "localSessionsUpgradingEnabled": "true"}).start()
+    leader = ens.wait_for_quorum()
+    follower = 1 if leader != 1 else 2
+    zxid_before = ens.zxid(leader)
+    with kazoo(ens.address(follower)) as zk:
+        session_id = zk.client_id[0]
+        # A local session is no txn: nothing was proposed for it.
+        assert ens.zxid(leader) == zxid_before
+        zk.create("/plain", b"")
+        zk.create("/eph", b"", ephemeral=True)
+        assert "Upgrading session 0x%x" % session_id in ens.log(follower)
+        with kazoo(ens.address(leader)) as other:
+            other.sync("/")
+            assert other.get("/eph")[1].ephemeralOwner == session_id
+    with kazoo(ens.address(leader)) as other:
+        other.sync("/")
+        assert other.exists("/eph") is None and other.exists("/plain") is not None
