@@ -86,3 +86,19 @@ def test_snap_sync_across_implementations(make_ensemble, kinds):
     ens.wait_for_quorum(timeout=60)
     assert "Getting a snapshot from leader" in log_since(ens, 3, off)
     _check_same_data(ens, ens.servers, expected)
+
+
+def test_java_multi_address_handshake_is_accepted(make_ensemble):
+    # Java 3 (the larger sid, so it dials 1 and 2) sends the 3.6+ handshake: protocol -65535, "host:port|...".
+    ens = make_ensemble(kinds=["python", "python", "java"], tick_time=1000,
+                        member_flags={3: ["-Dzookeeper.multiAddress.enabled=true"]}).start_first([3])
+    assert ens.wait_for_quorum(timeout=60) == 3
+    for sid in (1, 2):
+        log = ens.log(sid)
+        assert "Received connection request" in log
+        assert "unrecognized protocol version" not in log
+    with kazoo(ens.address(1)) as zk:
+        zk.create("/multi", b"address")
+    with kazoo(ens.address(3)) as zk:
+        zk.sync("/")
+        assert zk.get("/multi")[0] == b"address"
