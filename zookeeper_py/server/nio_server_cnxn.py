@@ -318,6 +318,10 @@ class NIOServerCnxn(ServerCnxn):
             if in_process > self.outstanding_limit:
                 LOG.debug("Throttling recv %d", in_process)
                 self.disable_recv()
+                # The replies may all have gone out between the check and the throttle; then
+                # none is left to lift it (a hang Java's code can hit too), so look again.
+                if self.outstanding_requests < 1 or self.zk_server.get_in_process() < self.outstanding_limit:
+                    self.enable_recv()
 
     def get_write_interest(self):
         return bool(self.outgoing)

@@ -52,12 +52,14 @@ class _Waker:
                 pass
 
     def drain(self):
-        self.pending = False
+        # Read first, then clear the flag: cleared first, a wakeup arriving in between
+        # would have its byte swallowed here and leave the flag set for good.
         try:
             while self.r.recv(4096):
                 pass
         except OSError:
             pass
+        self.pending = False
 
     def close(self):
         self.r.close()
