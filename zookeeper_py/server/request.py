@@ -53,7 +53,7 @@ class Request:
 
     __slots__ = (
         "sessionId", "cxid", "type", "request", "cnxn", "hdr", "txn", "zxid", "authInfo",
-        "createTime", "owner", "e", "qv", "isLocalSession", "txnDigest",
+        "createTime", "owner", "e", "qv", "isLocalSession", "txnDigest", "txnBytes",
     )
 
     def __init__(self, cnxn, session_id, xid, op_type, body=None, auth_info=None, hdr=None, txn=None, zxid=-1):
@@ -72,6 +72,9 @@ class Request:
         self.qv = None
         self.isLocalSession = False
         self.txnDigest = None
+        # TxnHeader + txn (+ digest) as bytes, made once and shared by the txn log, the
+        # committed log and PROPOSAL packets (Java serializes the same txn for each).
+        self.txnBytes = None
 
     @staticmethod
     def from_txn(session_id, xid, op_type, hdr, txn, zxid):

@@ -156,8 +156,10 @@ class FileTxnLog(TxnLog):
             for log in self.streams_to_flush:
                 log.close()
 
-    def append(self, hdr, txn, digest=None):
-        """Append one entry: True if appended, False for a None header."""
+    def append(self, hdr, txn, digest=None, txn_bytes=None):
+        """Append one entry: True if appended, False for a None header.
+
+        txn_bytes, when given, are hdr + txn (+ digest) already serialized."""
         if hdr is None:
             return False
         with self._lock:
@@ -182,11 +184,14 @@ class FileTxnLog(TxnLog):
             self.file_padding.pad_file(stream.fd, stream.position)
             # One buffer: room for crc+len, then TxnHeader, record, digest, 'B'.
             entry = bytearray(12)
-            hdr._encode(entry)
-            if txn is not None:
-                txn._encode(entry)
-            if digest is not None:
-                digest._encode(entry)
+            if txn_bytes is not None:
+                entry += txn_bytes
+            else:
+                hdr._encode(entry)
+                if txn is not None:
+                    txn._encode(entry)
+                if digest is not None:
+                    digest._encode(entry)
             n = len(entry) - 12
             _CRC_LEN.pack_into(entry, 0, _adler32(memoryview(entry)[12:]), n)
             entry.append(0x42)  # 'B'

@@ -13,6 +13,7 @@ from zookeeper_py.keeper_exception import Code, NoNodeException
 from zookeeper_py.server.persistence.file_snap import FileSnap
 from zookeeper_py.server.persistence.file_txn_log import FileTxnLog
 from zookeeper_py.server.persistence.util import Util, list_files
+from zookeeper_py.server.util.serialize_utils import SerializeUtils
 from zookeeper_py.zoo_defs import OpCode
 
 LOG = logging.getLogger("FileTxnSnapLog")
@@ -232,7 +233,9 @@ class FileTxnSnapLog:
 
     def append(self, si):
         """Log the txn of request si."""
-        return self.txn_log.append(si.hdr, si.txn, getattr(si, "txnDigest", None))
+        if si.hdr is None:
+            return False
+        return self.txn_log.append(si.hdr, si.txn, si.txnDigest, SerializeUtils.serialize_request(si))
 
     def commit(self):
         self.txn_log.commit()

@@ -150,4 +150,7 @@ class SerializeUtils:
         """The bytes of a PROPOSAL: TxnHeader + txn (+ digest), or None without a header."""
         if request is None or request.hdr is None:
             return None
-        return Util.marshall_txn_entry(request.hdr, request.txn, getattr(request, "txnDigest", None))
+        data = request.txnBytes
+        if data is None:
+            data = request.txnBytes = Util.marshall_txn_entry(request.hdr, request.txn, request.txnDigest)
+        return data
