@@ -334,6 +334,16 @@ def test_multi_and_transaction(zk, base_path):
     assert isinstance(results[0], CreateResult) and not isinstance(results[0], ErrorResult)
 
 
+def test_multi_container_and_ttl_creates(zk, base_path):
+    """createContainer and createTTL ops answer with create2 results (path and Stat)."""
+    res = zk.multi([Op.create(base_path + "/c", b"", OPEN, CreateMode.CONTAINER),
+                    Op.create(base_path + "/t", b"", OPEN, CreateMode.PERSISTENT_WITH_TTL, 60000),
+                    Op.create(base_path + "/p", b"", OPEN, CreateMode.PERSISTENT)])
+    assert [(r.get_type(), r.get_path()) for r in res] == [
+        (15, base_path + "/c"), (15, base_path + "/t"), (1, base_path + "/p")]
+    assert res[0].get_stat().czxid > 0 and res[2].get_stat() is None
+
+
 def test_multi_read(zk, base_path):
     zk.create(base_path + "/r", b"data", OPEN, CreateMode.PERSISTENT)
     res = zk.multi([Op.get_data(base_path + "/r"), Op.get_children(base_path), Op.get_data(base_path + "/none")])

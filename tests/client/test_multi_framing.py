@@ -84,3 +84,13 @@ def test_decoded_ops_keep_kind_and_ttl():
 def test_mixing_read_and_write_is_refused():
     with pytest.raises(ValueError, match="Mixing read and write"):
         MultiTransactionRecord([Op.get_data("/a"), Op.delete("/a", -1)])
+
+
+def test_create_results_are_create_or_create2():
+    """As Java's public constructors: a Stat makes it create2, whatever op it answers."""
+    assert CreateResult("/a").get_type() == 1
+    assert CreateResult("/a", STAT).get_type() == 15
+    assert CreateResult("/a", STAT, 19).get_type() == 15  # createContainer
+    assert CreateResult("/a", STAT, 21).get_type() == 15  # createTTL
+    data = MultiResponse([CreateResult("/a", STAT, 21)]).to_bytes()
+    assert MultiResponse.decode(data)[0].results[0].get_stat() == STAT
