@@ -146,3 +146,14 @@ def test_connect_timeout_moves_to_the_next_server():
         zk.close()
         srv.stop()
         hang.close()
+
+
+def test_zk_util_validate_file_input(tmp_path):
+    from zookeeper_py.zk_util import ZKUtil
+
+    f = tmp_path / "f"
+    f.write_text("x")
+    assert ZKUtil.validate_file_input(str(f)) is None
+    assert ZKUtil.validate_file_input(str(tmp_path / "none")) == "File '%s' does not exist." % (tmp_path / "none")
+    assert ZKUtil.validate_file_input(str(tmp_path)) == "'%s' is a directory. it must be a file." % tmp_path
+    assert ZKUtil.get_perm_string(31) == "cdrwa" and ZKUtil.get_perm_string(5) == "cr"
