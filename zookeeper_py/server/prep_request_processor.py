@@ -2,6 +2,7 @@
 
 import logging
 import queue
+import struct
 
 from zookeeper_py.common import system_properties
 from zookeeper_py.common.path_utils import validate_path as _validate_path
@@ -58,6 +59,7 @@ from zookeeper_py.zoo_defs import OpCode, Perms
 LOG = logging.getLogger("PrepRequestProcessor")
 
 _U64 = 0xFFFFFFFFFFFFFFFF
+_INT = struct.Struct(">i")
 
 # Requests that only need their session checked here (reads and watch management).
 _SESSION_CHECK_ONLY = frozenset((
@@ -334,7 +336,8 @@ class PrepRequestProcessor(ZooKeeperCriticalThread, RequestProcessor):
             node_record.stat.aversion = new_version
             self.add_change_record(node_record)
         elif op_type == OpCode.createSession:
-            timeout = int.from_bytes(request.request[0:4], "big", signed=True)
+            # Java's getInt(): a body shorter than 4 bytes fails (MARSHALLINGERROR), never reads as 0.
+            timeout, = _INT.unpack_from(request.request, 0)
             request.txn = CreateSessionTxn(timeout)
             if request.isLocalSession:
                 tracker.add_session(request.sessionId, timeout)
