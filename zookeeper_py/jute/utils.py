@@ -25,7 +25,11 @@ def decode_string(b):
         return str(b, "utf-8")
     except UnicodeDecodeError:
         pass
-    s = str(b, "utf-8", "surrogatepass")
+    try:
+        s = str(b, "utf-8", "surrogatepass")
+    except UnicodeDecodeError:
+        # Malformed bytes: Java's new String(bytes, UTF_8) puts U+FFFD in their place.
+        return str(b, "utf-8", "replace")
     # Recombine surrogate pairs; a lone surrogate becomes U+FFFD as in Java.
     return s.encode("utf-16-be", "surrogatepass").decode("utf-16-be", "replace")
 
