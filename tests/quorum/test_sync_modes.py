@@ -3,7 +3,6 @@
 import os
 import shutil
 import signal
-import time
 
 from tests.quorum.conftest import kazoo, log_offset, log_since
 from tests.support.net import wait_until

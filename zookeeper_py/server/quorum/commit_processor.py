@@ -165,7 +165,10 @@ class CommitProcessor(ZooKeeperCriticalThread, RequestProcessor):
 
 
 class CommitWorkRequest(WorkRequest):
-    """Mirror of CommitProcessor.CommitWorkRequest: run the next processor on a worker thread."""
+    """Mirror of org.apache.zookeeper.server.quorum.CommitProcessor.CommitWorkRequest.
+
+    Runs the next processor on a worker thread.
+    """
 
     __slots__ = ("cp", "request")
 

@@ -73,7 +73,9 @@ def build_msg(state, leader, zxid, election_epoch, epoch, config_data=None):
 
 
 class WorkerReceiver(ZooKeeperThread):
-    """Mirror of FastLeaderElection.Messenger.WorkerReceiver: turns frames into Notifications.
+    """Mirror of org.apache.zookeeper.server.quorum.FastLeaderElection.Messenger.WorkerReceiver.
+
+    Turns frames into Notifications.
 
     Java runs it inside a daemon Thread named WorkerReceiver[myid=N]; here the thread
     object carries that name itself.
@@ -184,7 +186,10 @@ class WorkerReceiver(ZooKeeperThread):
 
 
 class WorkerSender(ZooKeeperThread):
-    """Mirror of FastLeaderElection.Messenger.WorkerSender: ToSend -> frame -> QuorumCnxManager.toSend."""
+    """Mirror of org.apache.zookeeper.server.quorum.FastLeaderElection.Messenger.WorkerSender.
+
+    ToSend -> frame -> QuorumCnxManager.toSend.
+    """
 
     def __init__(self, fle, manager):
         super().__init__("WorkerSender[myid=%d]" % fle.self.get_id())

@@ -147,7 +147,8 @@ class LeaderZooKeeperServer(QuorumZooKeeperServer):
             joining_servers = record.joiningServers.split(",") if record.joiningServers else None
             leaving_servers = record.leavingServers.split(",") if record.leavingServers else None
             if not isinstance(last_seen_qv, QuorumMaj):
-                msg = "Incremental reconfiguration requested but last configuration seen has a non-majority quorum system"
+                msg = ("Incremental reconfiguration requested but last configuration seen has a non-majority quorum "
+                       "system")
                 LOG.warning(msg)
                 raise BadArgumentsException(msg)
             next_servers = dict(last_seen_qv.get_all_members())

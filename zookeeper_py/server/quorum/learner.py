@@ -19,7 +19,6 @@ from zookeeper_py.server.quorum.quorum_peer_config import QuorumPeerConfig
 from zookeeper_py.server.request import Request
 from zookeeper_py.server.util.serialize_utils import SerializeUtils
 from zookeeper_py.server.util.zxid_utils import ZxidUtils
-from zookeeper_py.txn import TxnHeader
 from zookeeper_py.zoo_defs import OpCode
 
 LOG = logging.getLogger("Learner")

@@ -17,7 +17,6 @@ from zookeeper_py.server.quorum.quorum_packet import QuorumPacket
 from zookeeper_py.server.quorum.quorum_server import LearnerType
 from zookeeper_py.server.quorum.state_summary import StateSummary
 from zookeeper_py.server.request import Request
-from zookeeper_py.server.util.serialize_utils import SerializeUtils
 from zookeeper_py.server.util.zxid_utils import ZxidUtils
 from zookeeper_py.server.zoo_keeper_thread import ZooKeeperThread
 from zookeeper_py.zoo_defs import OpCode
@@ -41,7 +40,10 @@ _WRITE_BUFFER = 65536
 
 
 class SyncLimitCheck:
-    """Mirror of LearnerHandler.SyncLimitCheck: is the oldest unacked proposal older than syncLimit ticks?"""
+    """Mirror of org.apache.zookeeper.server.quorum.LearnerHandler.SyncLimitCheck.
+
+    Is the oldest unacked proposal older than syncLimit ticks?
+    """
 
     def __init__(self, handler):
         self.handler = handler

@@ -60,7 +60,7 @@ class Message:
 
 
 class InitialMessageException(Exception):
-    """Mirror of QuorumCnxManager.InitialMessage.InitialMessageException."""
+    """Mirror of org.apache.zookeeper.server.quorum.QuorumCnxManager.InitialMessage.InitialMessageException."""
 
 
 class InitialMessage:
@@ -284,7 +284,8 @@ class QuorumCnxManager:
                     if self.connect_one_addr(sid, last_committed_view[sid].election_addr):
                         return
                 if sid in last_proposed_view and (
-                        not known_id or last_proposed_view[sid].election_addr != last_committed_view[sid].election_addr):
+                        not known_id
+                        or last_proposed_view[sid].election_addr != last_committed_view[sid].election_addr):
                     known_id = True
                     if self.connect_one_addr(sid, last_proposed_view[sid].election_addr):
                         return

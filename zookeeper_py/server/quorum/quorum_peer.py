@@ -613,7 +613,8 @@ class QuorumPeer(ZooKeeperThread):
                 return self.quorum_verifier
             prev_qv = self.quorum_verifier
             self.quorum_verifier = qv
-            if self.last_seen_quorum_verifier is None or qv.get_version() > self.last_seen_quorum_verifier.get_version():
+            last_seen = self.last_seen_quorum_verifier
+            if last_seen is None or qv.get_version() > last_seen.get_version():
                 self.last_seen_quorum_verifier = qv
             if write_to_disk:
                 # some tests initialize QuorumPeer without a static config file
