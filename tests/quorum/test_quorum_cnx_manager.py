@@ -1,0 +1,56 @@
+"""QuorumCnxManager's queues, in process: a send queue of capacity 1 per peer, a receive queue of 100."""
+
+import queue
+import threading
+
+from zookeeper_py.server.quorum.quorum_cnx_manager import Message, QuorumCnxManager
+
+
+class _Peer:
+    """The little of QuorumPeer a QuorumCnxManager reads before connecting anywhere."""
+
+    tick_time = 500
+    sync_limit = 5
+    qv_lock = threading.RLock()
+
+    def get_id(self):
+        return 1
+
+    def get_view(self):
+        return {}
+
+    def get_last_seen_quorum_verifier(self):
+        return None
+
+
+def _manager():
+    return QuorumCnxManager(_Peer(), 1, {}, 2500, False)
+
+
+def test_send_queue_keeps_only_the_newest_message():
+    qcm = _manager()
+    q = qcm.queue_send_map.setdefault(2, queue.Queue(QuorumCnxManager.SEND_CAPACITY))
+    for i in range(5):
+        qcm.add_to_send_queue(q, b"vote%d" % i)
+    assert q.qsize() == 1 and q.get_nowait() == b"vote4"
+    # Nothing delivered yet: have_delivered is False while every queue holds a message.
+    qcm.add_to_send_queue(q, b"again")
+    assert not qcm.have_delivered()
+    q.get_nowait()
+    assert qcm.have_delivered()
+
+
+def test_receive_queue_drops_the_oldest_when_full():
+    qcm = _manager()
+    for i in range(QuorumCnxManager.RECV_CAPACITY + 10):
+        qcm.add_to_recv_queue(Message(b"m%d" % i, 2))
+    assert qcm.recv_queue.qsize() == QuorumCnxManager.RECV_CAPACITY
+    first = qcm.poll_recv_queue(100)
+    assert first.buffer == b"m10" and first.sid == 2
+    # A message to myself loops back to the receive queue without a connection.
+    while qcm.poll_recv_queue(1) is not None:
+        pass
+    qcm.to_send(1, b"to-myself")
+    msg = qcm.poll_recv_queue(1000)
+    assert (msg.buffer, msg.sid) == (b"to-myself", 1)
+    assert qcm.poll_recv_queue(10) is None
