@@ -36,12 +36,10 @@ class CreateResult(OpResult):
 
     __slots__ = ("path", "stat")
 
-    def __init__(self, path, stat=None, op_type=None):
-        # Java's public constructors make only two kinds: create (no Stat) and create2
-        # (with a Stat, also for createTTL/createContainer ops); MultiResponse has no
-        # framing for any other. `op_type` is accepted and folded into those two.
-        op_type = OpCode.create if stat is None else OpCode.create2
-        super().__init__(op_type)
+    def __init__(self, path, stat=None):
+        # Java's constructors make only two kinds: create (no Stat) and create2 (with a
+        # Stat, also for createTTL/createContainer ops); MultiResponse frames only those.
+        super().__init__(OpCode.create if stat is None else OpCode.create2)
         self.path = path
         self.stat = stat
 

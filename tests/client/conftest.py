@@ -1,14 +1,9 @@
 """Fixtures of the client suite: servers shared per module, clients that always close.
 
 Every module runs once against our server and once against Java ZooKeeper 3.8 (same
-expectations). Our server's half is skipped, with the reason, until its entry point is in
-the tree.
+expectations).
 """
 
-import functools
-import importlib.util
-import os
-import subprocess
 import threading
 
 import pytest
@@ -23,29 +18,7 @@ EXTRA_CFG = {"extendedTypesEnabled": "true"}
 FLAGS = ["-Dzookeeper.extendedTypesEnabled=true"]
 
 
-@functools.lru_cache(maxsize=None)
-def python_server_missing():
-    """Why our server's half is skipped: its entry point is absent, or (in a git checkout)
-    not committed yet, i.e. still being written. Set ZK_CLIENT_TESTS_PYTHON=1 to force."""
-    if os.environ.get("ZK_CLIENT_TESTS_PYTHON") == "1":
-        return None
-    if importlib.util.find_spec("zookeeper_py.server.quorum.quorum_peer_main") is None:
-        return "our server (zookeeper_py.server.quorum.quorum_peer_main) is not in the tree yet"
-    repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    if os.path.isdir(os.path.join(repo, ".git")):
-        rel = "zookeeper_py/server/quorum/quorum_peer_main.py"
-        done = subprocess.run(["git", "-C", repo, "ls-files", "--error-unmatch", rel],
-                              capture_output=True).returncode == 0
-        if not done:
-            return "our server's entry point is not committed yet (set ZK_CLIENT_TESTS_PYTHON=1 to run anyway)"
-    return None
-
-
 def make_server(kind, tmp_path_factory, **kwargs):
-    if kind == "python":
-        reason = python_server_missing()
-        if reason:
-            pytest.skip(reason)
     kwargs.setdefault("extra_cfg", dict(EXTRA_CFG))
     kwargs.setdefault("flags", list(FLAGS))
     base = tmp_path_factory.mktemp(kind + "-server")
@@ -154,8 +127,3 @@ def base_path(request, zk):
     yield path
     if zk.get_state().is_alive():
         ZKUtil.delete_recursive(zk, path)
-
-
-def pytest_report_header(config):
-    reason = python_server_missing()
-    return "client suite: " + ("our server: " + reason if reason else "our server and Java 3.8")

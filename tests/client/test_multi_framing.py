@@ -90,7 +90,5 @@ def test_create_results_are_create_or_create2():
     """As Java's public constructors: a Stat makes it create2, whatever op it answers."""
     assert CreateResult("/a").get_type() == 1
     assert CreateResult("/a", STAT).get_type() == 15
-    assert CreateResult("/a", STAT, 19).get_type() == 15  # createContainer
-    assert CreateResult("/a", STAT, 21).get_type() == 15  # createTTL
-    data = MultiResponse([CreateResult("/a", STAT, 21)]).to_bytes()
+    data = MultiResponse([CreateResult("/a", STAT)]).to_bytes()
     assert MultiResponse.decode(data)[0].results[0].get_stat() == STAT

@@ -273,7 +273,7 @@ class FinalRequestProcessor(RequestProcessor):
             elif t == OpCode.create:
                 result = CreateResult(sub.path)
             elif t in (OpCode.create2, OpCode.createTTL, OpCode.createContainer):
-                result = CreateResult(sub.path, sub.stat, t)
+                result = CreateResult(sub.path, sub.stat)
             elif t in (OpCode.delete, OpCode.deleteContainer):
                 result = DeleteResult()
             elif t == OpCode.setData:
