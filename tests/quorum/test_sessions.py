@@ -47,7 +47,12 @@ def test_session_and_ephemerals_survive_leader_change(make_ensemble):
 _CLIENT_SCRIPT = """
 import sys, time
 from kazoo.client import KazooClient
-if len(sys.argv) > 2:
+if len(sys.argv) == 3:
+    zk = KazooClient(hosts=sys.argv[1], timeout=float(sys.argv[2]))
+    zk.start(timeout=10)
+    zk.create("/dies", b"", ephemeral=True)
+    owner = zk.client_id[0]
+elif len(sys.argv) > 3:
     zk = KazooClient(hosts=sys.argv[1], timeout=10, client_id=(int(sys.argv[2]), bytes.fromhex(sys.argv[3])))
     zk.start(timeout=10)
     owner = zk.get("/moving")[1].ephemeralOwner
@@ -119,3 +124,21 @@ def test_local_session_upgraded_by_an_ephemeral(make_ensemble):
     with kazoo(ens.address(leader)) as other:
         other.sync("/")
         assert other.exists("/eph") is None and other.exists("/plain") is not None
+
+
+def test_leader_expires_sessions_learners_keep_alive(make_ensemble):
+    ens = make_ensemble(tick_time=500).start()
+    leader = ens.wait_for_quorum()
+    follower = 1 if leader != 1 else 2
+    # A client of the follower that stays idle longer than its timeout: its pings reach the follower, whose
+    # PING replies carry the session to the leader, which keeps it.
+    with kazoo(ens.address(follower), timeout=2) as alive:
+        alive.create("/alive", b"", ephemeral=True)
+        # A client that dies without closing: the leader expires its session after its timeout.
+        dead_id, _, _ = _client_that_dies(ens.address(follower), 2)
+        with kazoo(ens.address(leader)) as watcher:
+            assert watcher.exists("/dies").ephemeralOwner == dead_id
+            wait_until(lambda: watcher.exists("/dies") is None, timeout=15, message="dead session expired")
+            assert "Expiring session 0x%x, timeout of " % dead_id in ens.log(leader)
+            assert alive.exists("/alive") is not None
+            assert watcher.exists("/alive").ephemeralOwner == alive.client_id[0]
