@@ -30,6 +30,16 @@ def test_writes_through_every_member_are_visible_on_every_member_5_nodes(make_en
             zxids.add(zk.get("/from5")[1].mzxid)
     assert len(zxids) == 1
     wait_until(lambda: len({ens.zxid(sid) for sid in ens.servers}) == 1, timeout=10, message="same zxid")
+    # Five members survive two failures, the leader's included: 4 leads 1, 2 and 3.
+    ens.kill(5)
+    ens.kill(1)
+    assert ens.wait_for_quorum([2, 3, 4], timeout=30) == 4
+    with kazoo(ens.connect_string([2, 3, 4])) as zk:
+        zk.create("/two-down", b"")
+    for sid in (2, 3, 4):
+        with kazoo(ens.address(sid)) as zk:
+            zk.sync("/")
+            assert expected | {"two-down"} <= set(zk.get_children("/"))
 
 
 def _wait_writable(connect_string, deadline_s):

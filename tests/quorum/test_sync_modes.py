@@ -113,3 +113,27 @@ def _logged_zxids(data_dir, start):
     finally:
         itr.close()
     return zxids
+
+
+def test_follower_beyond_the_committed_log_is_synced_from_the_txn_log(make_ensemble):
+    # Small log preallocation and frequent snapshots: the txn log the follower misses stays under
+    # snapshotSizeFactor (0.33) x the snapshot size, so the leader reads it instead of sending a snapshot.
+    ens = make_ensemble(extra_cfg={"snapCount": "400", "preAllocSize": "16"}).start()
+    leader = ens.wait_for_quorum()
+    with kazoo(ens.address(leader)) as zk:
+        for r in [zk.create_async("/big%03d" % i, b"x" * 1000) for i in range(300)]:
+            r.get()
+        ens.kill(1)
+        # More than the 500 txns of the committed log
+        for r in [zk.create_async("/small%04d" % i, b"s") for i in range(600)]:
+            r.get()
+    off = log_offset(ens, leader)
+    ens.start_member(1)
+    ens.wait_for_quorum(timeout=30)
+    log = log_since(ens, leader, off)
+    assert "Use txnlog and committedLog for peer sid: 1" in log
+    assert "Sending DIFF zxid=" in log and "Sending snapshot" not in log
+    with kazoo(ens.address(1)) as zk:
+        children = zk.get_children("/")
+        assert len([c for c in children if c.startswith("small")]) == 600
+        assert len([c for c in children if c.startswith("big")]) == 300
