@@ -2,11 +2,15 @@
 
 import os
 import shutil
+import threading
 
 import pytest
+from kazoo.exceptions import KazooException
+from kazoo.handlers.threading import KazooTimeoutError
 
 from tests.quorum.conftest import kazoo, log_offset, log_since
 from tests.support import java_zk
+from tests.support.net import wait_until
 
 pytestmark = pytest.mark.java
 
@@ -102,3 +106,48 @@ def test_java_multi_address_handshake_is_accepted(make_ensemble):
     with kazoo(ens.address(3)) as zk:
         zk.sync("/")
         assert zk.get("/multi")[0] == b"address"
+
+
+def test_no_acknowledged_write_lost_killing_java_and_python_leaders(make_ensemble):
+    ens = make_ensemble(kinds=["java", "python", "java"], tick_time=1000).start()
+    ens.wait_for_quorum(timeout=60)
+    acked = set()
+    stop = threading.Event()
+
+    def writer():
+        i = 0
+        with kazoo(ens.connect_string(), timeout=10) as zk:
+            while not stop.is_set():
+                path = "/w%06d" % i
+                try:
+                    zk.create(path, b"x")
+                    acked.add(path)
+                except (KazooException, KazooTimeoutError):
+                    pass  # not acknowledged: may or may not exist
+                i += 1
+
+    thread = threading.Thread(target=writer, daemon=True)
+    thread.start()
+    killed = []
+    try:
+        # (usually java, python, java, ...: the highest sid among equals wins; go on until both kinds died)
+        while len(killed) < 3 or set(killed) != {"java", "python"}:
+            assert len(killed) < 8, killed
+            wait_until(lambda: len(acked) > 20, timeout=60, message="writes going")
+            before = len(acked)
+            leader = ens.wait_for_quorum(timeout=60)
+            killed.append(ens.kinds[leader])
+            ens.kill(leader)
+            ens.wait_for_quorum([s for s in ens.servers if s != leader], timeout=60)
+            wait_until(lambda: len(acked) > before + 20, timeout=60, message="writes after re-election")
+            ens.start_member(leader)
+            ens.wait_for_quorum(timeout=60)
+    finally:
+        stop.set()
+        thread.join(30)
+    assert set(killed) == {"java", "python"}, killed
+    for sid in ens.servers:
+        with kazoo(ens.address(sid)) as zk:
+            zk.sync("/")
+            missing = acked - set("/" + c for c in zk.get_children("/"))
+            assert not missing, "member %d (%s) lost %d acknowledged writes" % (sid, ens.kinds[sid], len(missing))
