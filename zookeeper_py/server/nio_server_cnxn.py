@@ -8,7 +8,6 @@ import struct
 import threading
 
 from zookeeper_py.data import Id
-from zookeeper_py.jute import max_length
 from zookeeper_py.server import server_cnxn_factory
 from zookeeper_py.server.command.four_letter_commands import FourLetterCommands
 from zookeeper_py.server.server_cnxn import CloseRequestException, EndOfStreamException, ServerCnxn

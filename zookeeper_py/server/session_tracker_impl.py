@@ -2,7 +2,6 @@
 
 import logging
 import threading
-import time
 
 from zookeeper_py.common.time import Time
 from zookeeper_py.keeper_exception import (
