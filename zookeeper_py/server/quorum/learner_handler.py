@@ -123,8 +123,6 @@ class LearnerHandler(ZooKeeperThread):
         self.leader_last_zxid = 0
         self.learner_type = LearnerType.PARTICIPANT
         self.proposal_of_death = QuorumPacket()
-        # What syncFollower chose: "DIFF", "TRUNC" or "SNAP" (for tests and the log).
-        self.sync_mode = None
         if system_properties.get_boolean(FORCE_SNAP_SYNC):
             self.force_snap_sync = True
             LOG.info("Forcing snapshot sync is enabled")
@@ -250,7 +248,6 @@ class LearnerHandler(ZooKeeperThread):
             need_snap = self.sync_follower(peer_last_zxid, leader.zk.get_zk_database(), leader)
             # if we are not truncating or sending a diff just send a snapshot
             if need_snap:
-                self.sync_mode = "SNAP"
                 exempt_from_throttle = self.get_learner_type() is not LearnerType.OBSERVER
                 snapshot = leader.get_learner_snapshot_throttler().begin_snapshot(exempt_from_throttle)
                 try:
@@ -415,7 +412,6 @@ class LearnerHandler(ZooKeeperThread):
                 # Follower is already sync with us, send empty diff
                 LOG.info("Sending DIFF zxid=0x%x for peer sid: %d", peer_last_zxid & _U64, self.get_sid())
                 self.queue_op_packet(DIFF, peer_last_zxid)
-                self.sync_mode = "DIFF"
                 self.need_op_packet = False
                 need_snap = False
             elif peer_last_zxid > max_committed_log and not is_peer_new_epoch_zxid:
@@ -423,7 +419,6 @@ class LearnerHandler(ZooKeeperThread):
                 LOG.info("Sending TRUNC to follower zxidToSend=0x%x for peer sid:%d", max_committed_log & _U64,
                          self.get_sid())
                 self.queue_op_packet(TRUNC, max_committed_log)
-                self.sync_mode = "TRUNC"
                 current_zxid = max_committed_log
                 self.need_op_packet = False
                 need_snap = False
@@ -482,14 +477,12 @@ class LearnerHandler(ZooKeeperThread):
                 if packet_zxid == peer_last_zxid:
                     LOG.info("Sending DIFF zxid=0x%x for peer sid: %d", last_committed_zxid & _U64, self.get_sid())
                     self.queue_op_packet(DIFF, last_committed_zxid)
-                    self.sync_mode = "DIFF"
                     self.need_op_packet = False
                     continue
                 if is_peer_new_epoch_zxid:
                     # Send diff and fall through if zxid is of a new-epoch
                     LOG.info("Sending DIFF zxid=0x%x for peer sid: %d", last_committed_zxid & _U64, self.get_sid())
                     self.queue_op_packet(DIFF, last_committed_zxid)
-                    self.sync_mode = "DIFF"
                     self.need_op_packet = False
                 elif packet_zxid > peer_last_zxid:
                     # Peer have some proposals that the leader hasn't seen yet it may used to be a leader
@@ -501,7 +494,6 @@ class LearnerHandler(ZooKeeperThread):
                         return queued_zxid
                     LOG.info("Sending TRUNC zxid=0x%x for peer sid: %d", prev_proposal_zxid & _U64, self.get_sid())
                     self.queue_op_packet(TRUNC, prev_proposal_zxid)
-                    self.sync_mode = "TRUNC"
                     self.need_op_packet = False
             if packet_zxid <= queued_zxid:
                 # We can get here, if we have already queued the DIFF
@@ -515,7 +507,6 @@ class LearnerHandler(ZooKeeperThread):
             # than learner and there is no new txn since then. So we need an empty diff
             LOG.info("Sending DIFF zxid=0x%x for peer sid: %d", last_committed_zxid & _U64, self.get_sid())
             self.queue_op_packet(DIFF, last_committed_zxid)
-            self.sync_mode = "DIFF"
             self.need_op_packet = False
         return queued_zxid
 
