@@ -11,6 +11,7 @@ import threading
 from zookeeper_py.common import system_properties
 from zookeeper_py.common.java_random import JavaRandom
 from zookeeper_py.data import StatPersisted
+from zookeeper_py.jute.record import JuteEOFError
 from zookeeper_py.keeper_exception import Code, KeeperException
 from zookeeper_py.proto import AuthPacket, ConnectRequest, ConnectResponse, ReplyHeader
 from zookeeper_py.server.auth.provider_registry import ProviderRegistry
@@ -540,6 +541,9 @@ class ZooKeeperServer(SessionExpirer):
 
     def process_packet(self, cnxn, frame):
         """A request frame: RequestHeader + body. Auth and SASL are answered here; the rest is submitted."""
+        if len(frame) < 8:
+            # Java's byteBuffer2Record(RequestHeader) throws EOFException: the connection closes.
+            raise JuteEOFError("a %d-byte frame cannot hold a RequestHeader" % len(frame))
         xid, op = _HEADER.unpack_from(frame, 0)
         body = frame[8:]
         if op == OpCode.auth:
