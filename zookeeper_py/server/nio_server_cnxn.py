@@ -425,7 +425,6 @@ class NIOServerCnxn(ServerCnxn):
             return
         if self.zk_server is not None:
             self.zk_server.remove_cnxn(self)
-        self.selector_thread.cancel(self)
         self.close_sock()
 
     def close_sock(self):
@@ -434,6 +433,11 @@ class NIOServerCnxn(ServerCnxn):
                 return
             self.closed = True
             self.outgoing.clear()
+        # Leave the selector only once `closed` is set: an interest update racing with a close
+        # from another thread (it checks `closed` under the selector's lock) then cannot register
+        # the socket again, which would leave its fd registered after the close and make the
+        # selector refuse every new connection that gets the same fd.
+        self.selector_thread.cancel(self)
         LOG.debug(
             "Closed socket connection for client %s %s", self.remote_address,
             "which had sessionid 0x%x" % (self.session_id & 0xFFFFFFFFFFFFFFFF) if self.session_id
