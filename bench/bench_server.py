@@ -1,0 +1,373 @@
+#!/usr/bin/env python3
+"""Throughput and latency of our standalone server against Java ZooKeeper 3.8, one table.
+
+    .venv/bin/python bench/bench_server.py [--duration 5] [--warmup 2] [--ops get,set,create,exists]
+                                           [--servers python,java] [--profile out.txt]
+
+For each server (started fresh on a free port, as tests/support/servers.py does) and each
+operation (getData, setData, create PERSISTENT_SEQUENTIAL, exists; 100-byte payloads) it
+runs:
+  - pipelined: 1 connection with 64 requests in flight, and 32 connections with 8 each;
+  - window 1: 1 connection and 32 connections with one request in flight each, for
+    latency (p50/p99 of send-to-reply, microseconds).
+
+The load generator is this script's own: worker processes on raw sockets, frames built
+once with the jute records of zookeeper_py.proto (only the xid is patched per request),
+replies split by their length prefix, headers read with one struct call. Each worker
+measures its own CPU time, so the table shows how much of the machine the client took
+(client CPU per op and the rate one client core could drive); the server's CPU per op
+comes from /proc/<pid>/stat. On a 2-core machine shared with the load generator, the
+server-CPU-per-op column is the fairer comparison.
+
+--profile FILE runs py-spy on our server during one extra pipelined run of each op and
+writes the hottest functions (self time, all threads, idle excluded) to FILE.
+"""
+
+import argparse
+import collections
+import multiprocessing as mp
+import os
+import re
+import selectors
+import shutil
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, REPO)
+
+from tests.support.servers import JavaServer, PythonServer  # noqa: E402
+from zookeeper_py.data import ACL, Id  # noqa: E402
+from zookeeper_py.proto import (  # noqa: E402
+    ConnectRequest,
+    ConnectResponse,
+    CreateRequest,
+    ExistsRequest,
+    GetDataRequest,
+    SetDataRequest,
+)
+from zookeeper_py.zoo_defs import OpCode  # noqa: E402
+
+OPEN = [ACL(31, Id("world", "anyone"))]
+PAYLOAD = b"x" * 100
+_FRAME_HEAD = struct.Struct(">iii")  # length, xid, opcode
+_LEN = struct.Struct(">i")
+_REPLY = struct.Struct(">iqi")  # xid, zxid, err
+
+OPS = {
+    "get": (OpCode.getData, GetDataRequest("/bench/node", False)),
+    "set": (OpCode.setData, SetDataRequest("/bench/node", PAYLOAD, -1)),
+    "create": (OpCode.create, CreateRequest("/bench/seq/n-", PAYLOAD, OPEN, 2)),  # PERSISTENT_SEQUENTIAL
+    "exists": (OpCode.exists, ExistsRequest("/bench/node", False)),
+}
+
+# (label, connections, in-flight per connection)
+SCENARIOS = [
+    ("pipelined 1x64", 1, 64),
+    ("pipelined 32x8", 32, 8),
+    ("window-1 1x1", 1, 1),
+    ("window-1 32x1", 32, 1),
+]
+
+
+# -- the load generator (runs in worker processes) ------------------------------------------
+
+def _connect(port):
+    s = socket.create_connection(("127.0.0.1", port), timeout=30)
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    req = ConnectRequest(0, 0, 30000, 0, bytes(16)).to_bytes() + b"\0"
+    s.sendall(_LEN.pack(len(req)) + req)
+    buf = b""
+    while len(buf) < 4 or len(buf) < 4 + _LEN.unpack_from(buf)[0]:
+        chunk = s.recv(4096)
+        if not chunk:
+            raise ConnectionError("server closed during the handshake")
+        buf += chunk
+    rsp, _ = ConnectResponse.decode(buf, 4)
+    if rsp.timeOut <= 0:
+        raise ConnectionError("session refused")
+    s.setblocking(False)
+    return s
+
+
+def _worker(port, nconns, window, op_name, duration, warmup, barrier, results):
+    op, record = OPS[op_name]
+    body = record.to_bytes()
+    frame_len = 8 + len(body)
+    conns = [_connect(port) for _ in range(nconns)]
+    sel = selectors.DefaultSelector()
+    state = {}
+    for s in conns:
+        st = {"xid": 0, "sent": collections.deque(), "buf": bytearray()}
+        state[s.fileno()] = st
+        sel.register(s, selectors.EVENT_READ, s)
+
+    def frames(st, n, now):
+        out = []
+        for _ in range(n):
+            st["xid"] += 1
+            out.append(_FRAME_HEAD.pack(frame_len, st["xid"], op) + body)
+            st["sent"].append(now)
+        return b"".join(out)
+
+    barrier.wait()
+    cpu0 = time.process_time()
+    t0 = time.perf_counter()
+    measure_from = t0 + warmup
+    stop_at = measure_from + duration
+    done = errors = 0
+    latencies = []
+    for s in conns:
+        s.sendall(frames(state[s.fileno()], window, time.perf_counter()))
+    sending = True
+    while True:
+        now = time.perf_counter()
+        if now >= stop_at:
+            sending = False
+            if all(not st["sent"] for st in state.values()) or now > stop_at + 10:
+                break
+        for key, _ in sel.select(0.5):
+            s = key.data
+            st = state[s.fileno()]
+            try:
+                data = s.recv(262144)
+            except BlockingIOError:
+                continue
+            if not data:
+                raise ConnectionError("server closed a load connection")
+            buf = st["buf"]
+            buf += data
+            pos, n, replies = 0, len(buf), 0
+            now = time.perf_counter()
+            while n - pos >= 4:
+                length, = _LEN.unpack_from(buf, pos)
+                if n - pos - 4 < length:
+                    break
+                xid, _zxid, err = _REPLY.unpack_from(buf, pos + 4)
+                pos += 4 + length
+                if xid < 0:
+                    continue  # a watch event or ping: not ours
+                sent_at = st["sent"].popleft()
+                replies += 1
+                if measure_from <= now < stop_at:
+                    done += 1
+                    if err:
+                        errors += 1
+                    if window == 1:
+                        latencies.append(now - sent_at)
+            del buf[:pos]
+            if replies and sending:
+                s.sendall(frames(st, replies, now))
+    cpu = time.process_time() - cpu0
+    for s in conns:
+        s.close()
+    results.put((done, errors, cpu, latencies))
+
+
+def run_load(port, op_name, nconns, window, duration, warmup, server_pid):
+    """Run one scenario; returns a dict of measurements."""
+    procs_n = 1 if nconns == 1 else 2
+    per = [nconns // procs_n + (1 if i < nconns % procs_n else 0) for i in range(procs_n)]
+    ctx = mp.get_context("fork")
+    barrier = ctx.Barrier(procs_n + 1)
+    results = ctx.Queue()
+    procs = [ctx.Process(target=_worker, args=(port, n, window, op_name, duration, warmup, barrier, results))
+             for n in per]
+    for p in procs:
+        p.start()
+    barrier.wait()
+    time.sleep(warmup)
+    cpu_before = _proc_cpu(server_pid)
+    time.sleep(duration)
+    cpu_after = _proc_cpu(server_pid)
+    outs = [results.get(timeout=duration + warmup + 60) for _ in procs]
+    for p in procs:
+        p.join(30)
+    done = sum(o[0] for o in outs)
+    errors = sum(o[1] for o in outs)
+    client_cpu = sum(o[2] for o in outs)
+    lat = sorted(x for o in outs for x in o[3])
+    res = {
+        "ops": done / duration,
+        "errors": errors,
+        "server_cpu_us_per_op": (cpu_after - cpu_before) / max(done, 1) * 1e6,
+        "client_cpu_us_per_op": client_cpu / max(done, 1) * 1e6,
+    }
+    if lat:
+        res["p50_us"] = lat[len(lat) // 2] * 1e6
+        res["p99_us"] = lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1e6
+    return res
+
+
+def _proc_cpu(pid):
+    """User + system CPU seconds of a process (all threads) from /proc."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+# -- servers -----------------------------------------------------------------------------------
+
+def prepare(port):
+    """/bench/node with 100 bytes, /bench/seq for sequential creates."""
+    from tests.support.raw_zk import RawClient
+
+    with RawClient("127.0.0.1", port) as c:
+        c.connect()
+        for path, data in (("/bench", b""), ("/bench/node", PAYLOAD), ("/bench/seq", b"")):
+            c.request(OpCode.create, CreateRequest(path, data, OPEN, 0))
+
+
+def start(kind, base):
+    # Java gets the heap and GC it would get from zkServer.sh defaults; both log at INFO to a file.
+    server = kind(base, flags=["-Xmx1g"] if kind is JavaServer else [])
+    server.start(timeout=60)
+    prepare(server.client_port)
+    return server
+
+
+def profile_python(server, ops, duration, warmup, out_path):
+    """py-spy (all threads, no idle) on our server during a pipelined 32x8 run of each op."""
+    py_spy = shutil.which("py-spy") or os.path.join(os.path.dirname(sys.executable), "py-spy")
+    if not os.path.exists(py_spy):
+        print("py-spy not found: pip install py-spy into the venv to profile", file=sys.stderr)
+        return
+    report = []
+    for op_name in ops:
+        raw = out_path + "." + op_name + ".collapsed"
+        # --gil: only samples of the thread holding the GIL, i.e. where the interpreter's one
+        # core of Python work goes; --threads: the first frame names the thread.
+        spy = subprocess.Popen([py_spy, "record", "-p", str(server.proc.pid), "-d", str(int(duration + warmup)),
+                                "-r", "200", "--format", "raw", "-o", raw, "--nonblocking", "--gil", "--threads"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        res = run_load(server.client_port, op_name, 32, 8, duration, warmup, server.proc.pid)
+        spy.wait(60)
+        report.append(summarize_profile(raw, op_name, res))
+    with open(out_path, "w") as f:
+        f.write("\n".join(report))
+    print("profile written to", out_path)
+
+
+def summarize_profile(raw_path, op_name, res, top=25):
+    """Self and inclusive share of GIL-holding samples per function (and the hottest lines)."""
+    self_fn = collections.Counter()
+    incl_fn = collections.Counter()
+    self_line = collections.Counter()
+    by_thread = collections.Counter()
+    total = 0
+    try:
+        with open(raw_path) as f:
+            lines = f.read().splitlines()
+    except OSError:
+        return "%s: no profile" % op_name
+    for line in lines:
+        stack, _, count = line.rpartition(" ")
+        n = int(count)
+        frames = stack.split(";")
+        total += n
+        by_thread[re.sub(r"\(.*?\)\s*$", "", frames[0]).strip() or frames[0]] += n
+        leaf = frames[-1]
+        self_line[leaf] += n
+        self_fn[_function(leaf)] += n
+        for fn in {_function(fr) for fr in frames[1:]}:
+            incl_fn[fn] += n
+    if not total:
+        return "%s: no samples" % op_name
+    out = ["== %s: pipelined 32x8, %.0f ops/s while profiled; %d samples holding the GIL (py-spy --gil)"
+           % (op_name, res["ops"], total)]
+    out.append("-- by thread")
+    for th, n in by_thread.most_common(10):
+        out.append("%6.1f%%  %s" % (100.0 * n / total, th))
+    out.append("-- self, by function")
+    for fn, n in self_fn.most_common(top):
+        out.append("%6.1f%%  %s" % (100.0 * n / total, fn))
+    out.append("-- inclusive, by function")
+    for fn, n in incl_fn.most_common(top):
+        out.append("%6.1f%%  %s" % (100.0 * n / total, fn))
+    out.append("-- self, by line")
+    for fr, n in self_line.most_common(12):
+        out.append("%6.1f%%  %s" % (100.0 * n / total, fr))
+    return "\n".join(out) + "\n"
+
+
+def _function(frame):
+    """'func (path/file.py:123)' -> 'func (file.py)'."""
+    m = re.match(r"(.*) \((.*?):\d+\)$", frame)
+    return "%s (%s)" % (m.group(1), os.path.basename(m.group(2))) if m else frame
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--duration", type=float, default=5.0, help="measured seconds per scenario")
+    ap.add_argument("--warmup", type=float, default=2.0, help="seconds of load before measuring")
+    ap.add_argument("--ops", default="get,set,create,exists")
+    ap.add_argument("--servers", default="python,java")
+    ap.add_argument("--scenarios", default=",".join(str(i) for i in range(len(SCENARIOS))),
+                    help="indexes into: " + "; ".join("%d=%s" % (i, s[0]) for i, s in enumerate(SCENARIOS)))
+    ap.add_argument("--profile", metavar="FILE", help="py-spy our server under load, hot spots to FILE")
+    args = ap.parse_args()
+    ops = args.ops.split(",")
+    scenarios = [SCENARIOS[int(i)] for i in args.scenarios.split(",")]
+    kinds = {"python": PythonServer, "java": JavaServer}
+    results = {}
+    base = tempfile.mkdtemp(prefix="zk-bench-")
+    try:
+        for name in args.servers.split(","):
+            server = start(kinds[name], os.path.join(base, name))
+            try:
+                for op_name in ops:
+                    for label, nconns, window in scenarios:
+                        r = run_load(server.client_port, op_name, nconns, window, args.duration, args.warmup,
+                                     server.proc.pid)
+                        results[(name, op_name, label)] = r
+                        print("%-6s %-6s %-15s %9.0f ops/s  p50 %7s us  p99 %7s us  server %6.1f us/op  "
+                              "client %5.1f us/op  errors %d" % (
+                                  name, op_name, label, r["ops"], _fmt(r.get("p50_us")), _fmt(r.get("p99_us")),
+                                  r["server_cpu_us_per_op"], r["client_cpu_us_per_op"], r["errors"]),
+                              file=sys.stderr, flush=True)
+                if args.profile and name == "python":
+                    profile_python(server, ops, args.duration, args.warmup, args.profile)
+            finally:
+                server.stop()
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+    print_table(results, ops, scenarios, args.servers.split(","))
+
+
+def _fmt(v):
+    return "-" if v is None else "%.0f" % v
+
+
+def print_table(results, ops, scenarios, names):
+    both = "python" in names and "java" in names
+    head = "| op | scenario | ours ops/s | Java ops/s | ratio | ours p50/p99 us | Java p50/p99 us | p99 ratio " \
+           "| server CPU us/op ours / Java | client CPU us/op (one client core could drive) |"
+    print(head)
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for op_name in ops:
+        for label, _, window in scenarios:
+            ours = results.get(("python", op_name, label))
+            java = results.get(("java", op_name, label))
+            o_ops = ours["ops"] if ours else None
+            j_ops = java["ops"] if java else None
+            ratio = "%.2f" % (o_ops / j_ops) if both and j_ops else "-"
+            lat_o = "%s / %s" % (_fmt(ours.get("p50_us")), _fmt(ours.get("p99_us"))) if ours and window == 1 else "-"
+            lat_j = "%s / %s" % (_fmt(java.get("p50_us")), _fmt(java.get("p99_us"))) if java and window == 1 else "-"
+            p99r = "%.2f" % (ours["p99_us"] / java["p99_us"]) if both and window == 1 and ours and java \
+                and ours.get("p99_us") and java.get("p99_us") else "-"
+            cpu = "%s / %s" % ("%.1f" % ours["server_cpu_us_per_op"] if ours else "-",
+                               "%.1f" % java["server_cpu_us_per_op"] if java else "-")
+            clients = [r for r in (ours, java) if r]
+            client_us = max(r["client_cpu_us_per_op"] for r in clients) if clients else 0
+            client = "%.1f (%.0f ops/s)" % (client_us, 1e6 / client_us if client_us else 0)
+            print("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+                op_name, label, "%.0f" % o_ops if ours else "-", "%.0f" % j_ops if java else "-", ratio,
+                lat_o, lat_j, p99r, cpu, client))
+
+
+if __name__ == "__main__":
+    main()
