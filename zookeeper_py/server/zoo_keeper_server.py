@@ -5,14 +5,13 @@ import enum
 import logging
 import os
 import struct
-import sys
 import threading
 
 from zookeeper_py.common import system_properties
 from zookeeper_py.common.java_random import JavaRandom
 from zookeeper_py.data import StatPersisted
 from zookeeper_py.jute.record import JuteEOFError
-from zookeeper_py.keeper_exception import Code, KeeperException
+from zookeeper_py.keeper_exception import Code
 from zookeeper_py.proto import AuthPacket, ConnectRequest, ConnectResponse, ReplyHeader
 from zookeeper_py.server.auth.provider_registry import ProviderRegistry
 from zookeeper_py.server.data_tree import ProcessTxnResult
