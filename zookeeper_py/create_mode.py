@@ -31,11 +31,14 @@ class CreateMode(enum.Enum):
 
     @staticmethod
     def from_flag(flag, default=None):
-        for mode in CreateMode:
-            if mode.value[0] == flag:
-                return mode
+        mode = _BY_FLAG.get(flag)
+        if mode is not None:
+            return mode
         if default is not None:
             return default
         from zookeeper_py.keeper_exception import BadArgumentsException
 
         raise BadArgumentsException("Received an invalid flag value: %s to convert to a CreateMode" % flag)
+
+
+_BY_FLAG = {mode.value[0]: mode for mode in CreateMode}

@@ -393,10 +393,11 @@ def test_invalid_paths_and_special_nodes(zk):
 
 
 def test_restart_keeps_data_and_resumes_session(kind, tmp_path):
-    srv = SERVER_KINDS[kind](str(tmp_path), extra_cfg={"tickTime": "500", "maxSessionTimeout": "20000"})
+    # A long session timeout: a loaded machine may take many seconds to restart a JVM.
+    srv = SERVER_KINDS[kind](str(tmp_path), extra_cfg={"tickTime": "500", "maxSessionTimeout": "60000"})
     srv.start()
     states = []
-    client = KazooClient(srv.address, timeout=15)
+    client = KazooClient(srv.address, timeout=60)
     client.add_listener(states.append)
     client.start(timeout=10)
     try:
@@ -404,7 +405,7 @@ def test_restart_keeps_data_and_resumes_session(kind, tmp_path):
         client.create("/kept", b"data")
         client.create("/mine", ephemeral=True)
         srv.restart()
-        wait_until(lambda: client.state == KazooState.CONNECTED and KazooState.SUSPENDED in states, timeout=20,
+        wait_until(lambda: client.state == KazooState.CONNECTED and KazooState.SUSPENDED in states, timeout=50,
                    message="client reconnected after the restart")
         assert client.client_id == session_before
         assert client.get("/kept")[0] == b"data"

@@ -246,6 +246,16 @@ def _compile(cls):
     if not names:
         init.add(1, "pass")
 
+    hs = _Writer()
+    hs.add(0, "def __hash__(self):")
+    parts = []
+    for n, t in fields:
+        if isinstance(t, Vector):
+            parts.append("None if self.%s is None else tuple(self.%s)" % (n, n))
+        else:
+            parts.append("self.%s" % n)
+    hs.add(1, "return hash((%s, %s))" % (cname, ", ".join(parts) if parts else ""))
+
     cp = _Writer()
     cp.add(0, "def copy(self):")
     cp.add(1, "return %s(%s)" % (cname, ", ".join("self.%s" % n for n in names)))
@@ -256,13 +266,14 @@ def _compile(cls):
     eq.add(2, "return NotImplemented")
     eq.add(1, "return " + (" and ".join("self.%s == other.%s" % (n, n) for n in names) or "True"))
 
-    source = "\n".join(enc.lines + dec.lines + init.lines + cp.lines + eq.lines) + "\n"
+    source = "\n".join(enc.lines + dec.lines + init.lines + cp.lines + eq.lines + hs.lines) + "\n"
     exec(compile(source, "<jute %s>" % cls.__name__, "exec"), _NS)
     cls._encode = _NS[enc_name]
     cls._decode = staticmethod(_NS[dec_name])
     cls.__init__ = _NS.pop("__init__")
     cls.__eq__ = _NS.pop("__eq__")
     cls.copy = _NS.pop("copy")
+    cls.__hash__ = _NS.pop("__hash__")
     cls._encoder_name = enc_name
     cls._decoder_name = dec_name
 
@@ -340,9 +351,6 @@ class Record(metaclass=_RecordMeta):
     def field_values(self):
         return tuple(getattr(self, n) for n, _ in self.FIELDS)
 
-    def __hash__(self):
-        return hash((type(self).__name__,) + tuple(_hashable(v) for v in self.field_values()))
-
     def __repr__(self):
         return "%s(%s)" % (
             type(self).__name__,
@@ -356,10 +364,6 @@ class Record(metaclass=_RecordMeta):
         archive = CsvOutputArchive()
         self.write_fields(archive, "")
         return archive.getvalue()
-
-
-def _hashable(v):
-    return tuple(_hashable(x) for x in v) if isinstance(v, list) else v
 
 
 def _write_value(archive, ftype, value, tag):

@@ -78,7 +78,6 @@ class FinalRequestProcessor(RequestProcessor):
 
     def process_request(self, request):
         zks = self.zks
-        LOG.debug("Processing request:: %s", request)
         hdr = request.hdr
         rc = zks.process_txn(request) if hdr is not None or request.type in (
             OpCode.createSession, OpCode.closeSession) else None
@@ -123,7 +122,6 @@ class FinalRequestProcessor(RequestProcessor):
             ke = request.e
             if ke is not None and op != OpCode.multi:
                 raise ke
-            LOG.debug("%s", request)
             if op == OpCode.ping:
                 zks.server_stats().update_latency(request.createTime)
                 cnxn.update_stats_for_response(request.cxid, last_zxid, "PING", request.createTime,
@@ -192,8 +190,11 @@ class FinalRequestProcessor(RequestProcessor):
                 rsp = SyncResponse(SyncRequest.from_bytes(request.request).path)
             elif op == OpCode.check:
                 last_op = "CHEC"
-                rsp = SetDataResponse(rc.stat)
                 err = rc.err
+                if err == 0:
+                    # Java answers with rc.stat, which a check never sets, and fails to send any
+                    # reply; the node's current Stat is what SetDataResponse means to carry.
+                    rsp = SetDataResponse(zk_db.stat_node(rc.path, None))
             elif op == OpCode.setWatches:
                 last_op = "SETW"
                 sw = SetWatches.from_bytes(request.request)

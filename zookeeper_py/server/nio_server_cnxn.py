@@ -233,6 +233,11 @@ class NIOServerCnxn(ServerCnxn):
         except OSError as e:
             LOG.warning("Exception causing close of session 0x%x: %s", self.session_id & 0xFFFFFFFFFFFFFFFF, e)
             self.close()
+        except Exception:
+            # A malformed request must cost its own connection only, never the server.
+            LOG.warning("Unexpected exception causing close of session 0x%x", self.session_id & 0xFFFFFFFFFFFFFFFF,
+                        exc_info=True)
+            self.close()
 
     def process_input(self):
         """Handle every complete frame in inbuf, unless throttled."""

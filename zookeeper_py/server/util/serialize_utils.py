@@ -8,6 +8,7 @@ import struct
 from zookeeper_py.jute import JuteEOFError, JuteIOError
 from zookeeper_py.server.persistence.util import Util
 from zookeeper_py.txn import (
+    CheckVersionTxn,
     CloseSessionTxn,
     CreateContainerTxn,
     CreateSessionTxn,
@@ -41,6 +42,10 @@ TXN_RECORD_CLASSES = {
     OpCode.setACL: SetACLTxn,
     OpCode.error: ErrorTxn,
     OpCode.multi: MultiTxn,
+    # Not in Java: a client may send `check` outside a multi; Java logs it as a txn of
+    # type check, then cannot read its own log back. Reading it (a no-op) keeps the
+    # server able to restart.
+    OpCode.check: CheckVersionTxn,
 }
 
 _decode_hdr = TxnHeader._decode
