@@ -2,7 +2,11 @@
 """Throughput and latency of our standalone server against Java ZooKeeper 3.8, one table.
 
     .venv/bin/python bench/bench_server.py [--duration 5] [--warmup 2] [--ops get,set,create,exists]
-                                           [--servers python,java] [--profile out.txt]
+                                           [--servers python,pypy,java] [--profile out.txt]
+
+Servers: `python` is our server on the interpreter running this script (CPython), `pypy`
+our server on PyPy (the interpreter bin/zkServer.sh prefers; its venv .venv-pypy3 is made
+on first use), `java` Java ZooKeeper 3.8. Kinds that cannot run here are left out.
 
 For each server (started fresh on a free port, as tests/support/servers.py does) and each
 operation (getData, setData, create PERSISTENT_SEQUENTIAL, exists; 100-byte payloads) it
@@ -300,23 +304,50 @@ def _function(frame):
     return "%s (%s)" % (m.group(1), os.path.basename(m.group(2))) if m else frame
 
 
+class PyPyServer(PythonServer):
+    """Our server on PyPy, from the venv bin/zkEnv.sh makes (.venv-pypy3)."""
+
+    kind = "pypy"
+    python = os.path.join(REPO, ".venv-pypy3", "bin", "python")
+
+
+def pypy_available():
+    if not os.path.exists(PyPyServer.python):
+        if not shutil.which("pypy3"):
+            return False
+        # Let the scripts build the venv, as a first `zkServer.sh` run on PyPy would.
+        env = dict(os.environ, ZOO_PYTHON="pypy3")
+        subprocess.run([os.path.join(REPO, "bin", "zkServer.sh"), "version"], env=env,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return os.path.exists(PyPyServer.python)
+
+
+def java_available():
+    from tests.support import java_zk
+
+    return java_zk.missing_reason() is None
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--duration", type=float, default=5.0, help="measured seconds per scenario")
     ap.add_argument("--warmup", type=float, default=2.0, help="seconds of load before measuring")
     ap.add_argument("--ops", default="get,set,create,exists")
-    ap.add_argument("--servers", default="python,java")
+    ap.add_argument("--servers", default="python,pypy,java")
     ap.add_argument("--scenarios", default=",".join(str(i) for i in range(len(SCENARIOS))),
                     help="indexes into: " + "; ".join("%d=%s" % (i, s[0]) for i, s in enumerate(SCENARIOS)))
     ap.add_argument("--profile", metavar="FILE", help="py-spy our server under load, hot spots to FILE")
     args = ap.parse_args()
     ops = args.ops.split(",")
     scenarios = [SCENARIOS[int(i)] for i in args.scenarios.split(",")]
-    kinds = {"python": PythonServer, "java": JavaServer}
+    kinds = {"python": PythonServer, "pypy": PyPyServer, "java": JavaServer}
+    available = {"python": lambda: True, "pypy": pypy_available, "java": java_available}
+    names = [n for n in args.servers.split(",") if available[n]()]
+    print("servers: %s" % ", ".join(names), file=sys.stderr)
     results = {}
     base = tempfile.mkdtemp(prefix="zk-bench-")
     try:
-        for name in args.servers.split(","):
+        for name in names:
             server = start(kinds[name], os.path.join(base, name))
             try:
                 for op_name in ops:
@@ -329,13 +360,13 @@ def main():
                                   name, op_name, label, r["ops"], _fmt(r.get("p50_us")), _fmt(r.get("p99_us")),
                                   r["server_cpu_us_per_op"], r["client_cpu_us_per_op"], r["errors"]),
                               file=sys.stderr, flush=True)
-                if args.profile and name == "python":
+                if args.profile and name in ("python", "pypy"):
                     profile_python(server, ops, args.duration, args.warmup, args.profile)
             finally:
                 server.stop()
     finally:
         shutil.rmtree(base, ignore_errors=True)
-    print_table(results, ops, scenarios, args.servers.split(","))
+    print_table(results, ops, scenarios, names)
 
 
 def _fmt(v):
@@ -343,30 +374,34 @@ def _fmt(v):
 
 
 def print_table(results, ops, scenarios, names):
-    both = "python" in names and "java" in names
-    head = "| op | scenario | ours ops/s | Java ops/s | ratio | ours p50/p99 us | Java p50/p99 us | p99 ratio " \
-           "| server CPU us/op ours / Java | client CPU us/op (one client core could drive) |"
-    print(head)
-    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    """One row per op and scenario: ops/s of each server, ours/Java ratios, latency, CPU per op."""
+    ours = [n for n in names if n != "java"]
+    java = "java" in names
+    head = ["op", "scenario"] + ["%s ops/s" % n for n in names]
+    if java:
+        head += ["%s/Java" % n for n in ours]
+    head += ["%s p50/p99 us" % n for n in names]
+    if java:
+        head += ["%s p99/Java p99" % n for n in ours]
+    head += ["server CPU us/op (%s)" % " / ".join(names), "client CPU us/op"]
+    print("| " + " | ".join(head) + " |")
+    print("|" + "---|" * 2 + "---:|" * (len(head) - 2))
     for op_name in ops:
         for label, _, window in scenarios:
-            ours = results.get(("python", op_name, label))
-            java = results.get(("java", op_name, label))
-            o_ops = ours["ops"] if ours else None
-            j_ops = java["ops"] if java else None
-            ratio = "%.2f" % (o_ops / j_ops) if both and j_ops else "-"
-            lat_o = "%s / %s" % (_fmt(ours.get("p50_us")), _fmt(ours.get("p99_us"))) if ours and window == 1 else "-"
-            lat_j = "%s / %s" % (_fmt(java.get("p50_us")), _fmt(java.get("p99_us"))) if java and window == 1 else "-"
-            p99r = "%.2f" % (ours["p99_us"] / java["p99_us"]) if both and window == 1 and ours and java \
-                and ours.get("p99_us") and java.get("p99_us") else "-"
-            cpu = "%s / %s" % ("%.1f" % ours["server_cpu_us_per_op"] if ours else "-",
-                               "%.1f" % java["server_cpu_us_per_op"] if java else "-")
-            clients = [r for r in (ours, java) if r]
-            client_us = max(r["client_cpu_us_per_op"] for r in clients) if clients else 0
-            client = "%.1f (%.0f ops/s)" % (client_us, 1e6 / client_us if client_us else 0)
-            print("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
-                op_name, label, "%.0f" % o_ops if ours else "-", "%.0f" % j_ops if java else "-", ratio,
-                lat_o, lat_j, p99r, cpu, client))
+            r = {n: results.get((n, op_name, label)) for n in names}
+            row = [op_name, label] + ["%.0f" % r[n]["ops"] if r[n] else "-" for n in names]
+            if java:
+                row += ["%.2f" % (r[n]["ops"] / r["java"]["ops"]) if r[n] and r["java"] else "-" for n in ours]
+            row += ["%s / %s" % (_fmt(r[n].get("p50_us")), _fmt(r[n].get("p99_us"))) if r[n] and window == 1 else "-"
+                    for n in names]
+            if java:
+                row += ["%.2f" % (r[n]["p99_us"] / r["java"]["p99_us"])
+                        if window == 1 and r[n] and r["java"] and r[n].get("p99_us") and r["java"].get("p99_us")
+                        else "-" for n in ours]
+            row.append(" / ".join("%.1f" % r[n]["server_cpu_us_per_op"] if r[n] else "-" for n in names))
+            clients = [x for x in r.values() if x]
+            row.append("%.1f" % max(x["client_cpu_us_per_op"] for x in clients) if clients else "-")
+            print("| " + " | ".join(row) + " |")
 
 
 if __name__ == "__main__":

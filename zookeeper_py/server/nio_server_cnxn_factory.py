@@ -15,6 +15,7 @@ from zookeeper_py.server.expiry_queue import ExpiryQueue
 from zookeeper_py.server.nio_server_cnxn import NIOServerCnxn, close_sock
 from zookeeper_py.server.server_cnxn_factory import ServerCnxnFactory
 from zookeeper_py.server.worker_service import WorkerService, WorkRequest
+from zookeeper_py.server.zoo_keeper_server import SubmitBatch
 from zookeeper_py.server.zoo_keeper_thread import ZooKeeperThread
 
 LOG = logging.getLogger("NIOServerCnxnFactory")
@@ -189,6 +190,7 @@ class SelectorThread(AbstractSelectThread):
         return True
 
     def run_thread(self):
+        SubmitBatch.begin()
         try:
             while not self.factory.stopped:
                 try:
@@ -197,6 +199,8 @@ class SelectorThread(AbstractSelectThread):
                     self.process_interest_ops_update_requests()
                 except Exception:
                     LOG.warning("Ignoring unexpected exception", exc_info=True)
+                finally:
+                    SubmitBatch.flush()
             for key in list(self.selector.get_map().values()):
                 cnxn = key.data
                 if isinstance(cnxn, NIOServerCnxn):
