@@ -21,6 +21,7 @@ import struct
 import time
 
 from zookeeper_py.client_cnxn_socket import ClientCnxnSocket
+from zookeeper_py.common.net_utils import close_socket
 from zookeeper_py.zoo_defs import OpCode
 
 LOG = logging.getLogger("ClientCnxnSocketNIO")
@@ -157,15 +158,7 @@ class ClientCnxnSocketNIO(ClientCnxnSocket):
                 self.selector.unregister(sock)
             except (KeyError, ValueError):
                 pass
-            for how in (socket.SHUT_RD, socket.SHUT_WR):
-                try:
-                    sock.shutdown(how)
-                except OSError:
-                    pass
-            try:
-                sock.close()
-            except OSError:
-                pass
+            close_socket(sock)
         # Java sleeps 100 ms here, which also spaces out reconnect attempts.
         time.sleep(0.1)
         self.sock = None

@@ -45,3 +45,19 @@ def inet_socket_address_str(addr):
     if _is_ip_literal(host):
         return "/%s:%d" % (host, port)
     return "%s/%s:%d" % (host, resolve(host), port)
+
+
+def close_socket(sock):
+    """Shut a socket down both ways, then close it, ignoring errors.
+
+    The shutdown wakes a thread blocked reading it (close alone does not, on Linux)."""
+    if sock is None:
+        return
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+    try:
+        sock.close()
+    except OSError:
+        pass

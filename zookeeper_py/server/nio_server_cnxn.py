@@ -7,12 +7,17 @@ import socket
 import struct
 import threading
 
+from zookeeper_py.common.net_utils import close_socket, inet_socket_address_str
 from zookeeper_py.data import Id
 from zookeeper_py.server import server_cnxn_factory
 from zookeeper_py.server.command.four_letter_commands import FourLetterCommands
 from zookeeper_py.server.server_cnxn import CloseRequestException, EndOfStreamException, ServerCnxn
 
 LOG = logging.getLogger("NIOServerCnxn")
+
+
+def _address_str(addr):
+    return inet_socket_address_str(addr) if addr else "null"
 
 _LEN = struct.Struct(">i")
 _WATCH_EVENT_HEADER = struct.Struct(">iqi").pack(-1, -1, 0)
@@ -295,7 +300,7 @@ class NIOServerCnxn(ServerCnxn):
             LOG.debug("Command %s is not executed because it is not in the whitelist.", cmd)
             CommandExecutor.nop(self, pwriter, cmd + " is not executed because it is not in the whitelist.")
             return True
-        LOG.info("Processing %s command from %s", cmd, format_address(self.remote_address))
+        LOG.info("Processing %s command from %s", cmd, _address_str(self.remote_address))
         if code == FourLetterCommands.setTraceMaskCmd:
             mask_bytes = bytes(self.inbuf[4:12])
             while len(mask_bytes) < 8:
@@ -409,7 +414,7 @@ class NIOServerCnxn(ServerCnxn):
         return None if self.closed else self.remote_address
 
     def get_remote_address_string(self):
-        return format_address(self.get_remote_socket_address())
+        return _address_str(self.get_remote_socket_address())
 
     def get_socket_address(self):
         return None if self.closed or not self.remote_address else self.remote_address[0]
@@ -421,7 +426,7 @@ class NIOServerCnxn(ServerCnxn):
         return self.closed
 
     def __str__(self):
-        return "ip: %s sessionId: 0x%x" % (format_address(self.remote_address), self.session_id & 0xFFFFFFFFFFFFFFFF)
+        return "ip: %s sessionId: 0x%x" % (_address_str(self.remote_address), self.session_id & 0xFFFFFFFFFFFFFFFF)
 
     # -- closing --------------------------------------------------------------------------
 
@@ -447,24 +452,4 @@ class NIOServerCnxn(ServerCnxn):
             "Closed socket connection for client %s %s", self.remote_address,
             "which had sessionid 0x%x" % (self.session_id & 0xFFFFFFFFFFFFFFFF) if self.session_id
             else "(no session established for client)")
-        close_sock(self.sock)
-
-
-def format_address(addr):
-    """InetSocketAddress.toString() of a peer: /ip:port."""
-    if not addr:
-        return "null"
-    host = addr[0]
-    return "/%s:%d" % ("[%s]" % host if ":" in host else host, addr[1])
-
-
-def close_sock(sock):
-    for how in (socket.SHUT_WR, socket.SHUT_RD):
-        try:
-            sock.shutdown(how)
-        except OSError:
-            pass
-    try:
-        sock.close()
-    except OSError:
-        pass
+        close_socket(self.sock)

@@ -11,8 +11,9 @@ import threading
 import time
 
 from zookeeper_py.common import system_properties
+from zookeeper_py.common.net_utils import close_socket, inet_socket_address_str
 from zookeeper_py.server.expiry_queue import ExpiryQueue
-from zookeeper_py.server.nio_server_cnxn import NIOServerCnxn, close_sock
+from zookeeper_py.server.nio_server_cnxn import NIOServerCnxn
 from zookeeper_py.server.server_cnxn_factory import ServerCnxnFactory
 from zookeeper_py.server.worker_service import WorkerService, WorkRequest
 from zookeeper_py.server.zoo_keeper_server import SubmitBatch
@@ -25,14 +26,14 @@ ZOOKEEPER_NIO_NUM_SELECTOR_THREADS = "zookeeper.nio.numSelectorThreads"
 ZOOKEEPER_NIO_NUM_WORKER_THREADS = "zookeeper.nio.numWorkerThreads"
 ZOOKEEPER_NIO_SHUTDOWN_TIMEOUT = "zookeeper.nio.shutdownTimeout"
 
+def _bound_address_str(addr):
+    """InetSocketAddress(port).toString(): the wildcard prints as 0.0.0.0/0.0.0.0:port."""
+    host, port = addr[0] or "0.0.0.0", addr[1]
+    return "%s/%s:%d" % (host, host, port) if host == "0.0.0.0" else inet_socket_address_str((host, port))
+
+
 _READ = selectors.EVENT_READ
 _WRITE = selectors.EVENT_WRITE
-
-
-def format_inet_addr(addr):
-    """Java's InetSocketAddress.toString() of a bound address: host/ip:port."""
-    host, port = addr[0], addr[1]
-    return "%s/%s:%d" % (host, host, port)
 
 
 class _Waker:
@@ -94,14 +95,14 @@ class AbstractSelectThread(ZooKeeperThread):
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\1\0\0\0\0\0\0\0")
             except OSError:
                 pass
-            close_sock(sock)
+            close_socket(sock)
 
 
 class AcceptThread(AbstractSelectThread):
     """Mirror of org.apache.zookeeper.server.NIOServerCnxnFactory.AcceptThread."""
 
     def __init__(self, factory, server_sock, addr, selector_threads):
-        super().__init__(factory, "NIOServerCxnFactory.AcceptThread:" + format_inet_addr(addr))
+        super().__init__(factory, "NIOServerCxnFactory.AcceptThread:" + _bound_address_str(addr))
         self.accept_socket = server_sock
         self.selector.register(server_sock, _READ, "accept")
         self.selector_threads = list(selector_threads)
@@ -402,7 +403,7 @@ class NIOServerCnxnFactory(ServerCnxnFactory):
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         self.ss = socket.socket(family, socket.SOCK_STREAM)
         self.ss.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        LOG.info("binding to port %s", format_inet_addr((host or "0.0.0.0", port)))
+        LOG.info("binding to port %s", _bound_address_str((host, port)))
         self.ss.bind((host, port))
         self.ss.listen(128)
         self.ss.setblocking(False)

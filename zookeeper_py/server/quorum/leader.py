@@ -6,7 +6,7 @@ import socket
 import threading
 
 from zookeeper_py.common import system_properties
-from zookeeper_py.common.net_utils import inet_socket_address_str
+from zookeeper_py.common.net_utils import close_socket, inet_socket_address_str
 from zookeeper_py.common.time import Time
 from zookeeper_py.server.final_request_processor import FinalRequestProcessor
 from zookeeper_py.server.quorum.buffer_stats import BufferStats
@@ -36,17 +36,6 @@ class InterruptedException(Exception):
 
 class XidRolloverException(Exception):
     """Mirror of org.apache.zookeeper.server.quorum.Leader.XidRolloverException."""
-
-
-def _close_socket(sock):
-    try:
-        sock.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass
-    try:
-        sock.close()
-    except OSError:
-        pass
 
 
 class Leader:
@@ -306,7 +295,7 @@ class Leader:
             self.cnx_acceptor.halt()
         # NIO should not accept connections
         self.self.set_zoo_keeper_server(None)
-        _close_socket(self.ss)
+        close_socket(self.ss)
         self.self.close_all_connections()
         # shutdown the previous zk
         if self.zk is not None:
@@ -659,7 +648,7 @@ class LearnerCnxAcceptor(ZooKeeperCriticalThread):
                         raise
                 finally:
                     if error and s is not None:
-                        _close_socket(s)
+                        close_socket(s)
         except Exception as e:
             LOG.warning("Exception while accepting follower %s", e)
             self.handle_exception(self.name, e)

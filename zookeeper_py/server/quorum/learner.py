@@ -8,7 +8,7 @@ import threading
 import time
 
 from zookeeper_py.common import system_properties
-from zookeeper_py.common.net_utils import inet_socket_address_str
+from zookeeper_py.common.net_utils import close_socket, inet_socket_address_str
 from zookeeper_py.jute import BinaryInputArchive
 from zookeeper_py.server.exit_code import ExitCode
 from zookeeper_py.server.quorum.learner_handler import (
@@ -382,14 +382,7 @@ class Learner:
         if self.sock is None:
             return
         self.sock_closed = True
-        try:
-            self.sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-        try:
-            self.sock.close()
-        except OSError:
-            pass
+        close_socket(self.sock)
         if self._in is not None:
             try:
                 self._in.close()

@@ -2,13 +2,12 @@
 
 import logging
 import queue
-import socket
 import struct
 import threading
 import time
 
 from zookeeper_py.common import system_properties
-from zookeeper_py.common.net_utils import inet_socket_address_str
+from zookeeper_py.common.net_utils import close_socket, inet_socket_address_str
 from zookeeper_py.jute import BinaryInputArchive, BinaryOutputArchive, JuteIOError
 from zookeeper_py.keeper_exception import SessionExpiredException
 from zookeeper_py.server.quorum.learner_snapshot_throttler import SnapshotThrottleException
@@ -519,7 +518,7 @@ class LearnerHandler(ZooKeeperThread):
     def _close_sock(self):
         if not self.sock_closed:
             self.sock_closed = True
-            _close(self.sock)
+            close_socket(self.sock)
             try:
                 self.buffered_input.close()
             except (OSError, ValueError):
@@ -566,17 +565,6 @@ class _Sender(threading.Thread):
             self.handler.send_packets()
         except Exception as e:
             LOG.warning("Unexpected interruption %s", e)
-
-
-def _close(sock):
-    try:
-        sock.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass
-    try:
-        sock.close()
-    except OSError:
-        pass
 
 
 _TYPE_NAMES = {

@@ -8,7 +8,7 @@ import struct
 import threading
 
 from zookeeper_py.common import system_properties
-from zookeeper_py.common.net_utils import NetUtils, inet_socket_address_str
+from zookeeper_py.common.net_utils import NetUtils, close_socket, inet_socket_address_str
 from zookeeper_py.server.exit_code import ExitCode
 from zookeeper_py.server.quorum.quorum_server import ConfigException, get_host_and_port
 from zookeeper_py.server.zoo_keeper_thread import ZooKeeperThread
@@ -20,20 +20,6 @@ _INT = struct.Struct(">i")
 _HANDSHAKE_HEAD = struct.Struct(">qqi")  # protocol version, sid, address length
 
 OBSERVER_ID = (1 << 63) - 1  # QuorumPeer.OBSERVER_ID
-
-
-def _close_socket(sock):
-    """Close a socket so that a thread blocked on it wakes up (close alone does not on Linux)."""
-    if sock is None:
-        return
-    try:
-        sock.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass
-    try:
-        sock.close()
-    except OSError as e:
-        LOG.error("Exception while closing %s", e)
 
 
 def _recv_exactly(sock, n):
@@ -155,7 +141,7 @@ class QuorumCnxManager:
         except OSError as e:
             LOG.error("Exception while connecting, id: %d, addr: %s, closing learner connection", sid,
                       _peer_name(sock), exc_info=e)
-            _close_socket(sock)
+            close_socket(sock)
 
     def start_connection(self, sock, sid):
         """Send the handshake; keep the connection only if the peer's sid is smaller than ours."""
@@ -164,11 +150,11 @@ class QuorumCnxManager:
             sock.sendall(_HANDSHAKE_HEAD.pack(self.PROTOCOL_VERSION, self.self.get_id(), len(addr)) + addr)
         except OSError as e:
             LOG.warning("Ignoring exception reading or writing challenge: %s", e)
-            _close_socket(sock)
+            close_socket(sock)
             return False
         if sid > self.self.get_id():
             LOG.info("Have smaller server identifier, so dropping the connection: (%d, %d)", sid, self.self.get_id())
-            _close_socket(sock)
+            close_socket(sock)
             return False
         self._start_workers(sock, sid)
         return True
@@ -193,7 +179,7 @@ class QuorumCnxManager:
             self.handle_connection(sock)
         except (OSError, EOFError):
             LOG.error("Exception handling connection, addr: %s, closing server connection", _peer_name(sock))
-            _close_socket(sock)
+            close_socket(sock)
 
     def handle_connection(self, sock):
         election_addr = None
@@ -209,7 +195,7 @@ class QuorumCnxManager:
                     election_addr = init.election_addr
                 except InitialMessageException as ex:
                     LOG.error("%s", ex)
-                    _close_socket(sock)
+                    close_socket(sock)
                     return
             if sid == OBSERVER_ID:
                 # Pre-3.5 observers all call themselves Long.MAX_VALUE: give each its own id.
@@ -219,7 +205,7 @@ class QuorumCnxManager:
                 LOG.info("Setting arbitrary identifier to observer: %d", sid)
         except (OSError, EOFError) as e:
             LOG.warning("Exception reading or writing challenge: %s", e)
-            _close_socket(sock)
+            close_socket(sock)
             return
         if sid < self.self.get_id():
             # The connection from the larger sid is the one that survives: drop this one and call back.
@@ -228,7 +214,7 @@ class QuorumCnxManager:
             if sw is not None:
                 sw.finish()
             LOG.debug("Create new connection to server: %d", sid)
-            _close_socket(sock)
+            close_socket(sock)
             if election_addr is not None:
                 self.connect_one_addr(sid, election_addr)
             else:
@@ -265,7 +251,7 @@ class QuorumCnxManager:
             except OSError as e:
                 LOG.warning("Cannot open channel to %d at election address %s: %s", sid,
                             inet_socket_address_str(election_addr), e)
-                _close_socket(sock)
+                close_socket(sock)
                 return False
 
     def connect_one(self, sid):
@@ -436,9 +422,9 @@ class Listener(ZooKeeperThread):
                 LOG.error("Exception while listening", exc_info=e)
                 exit_exception = e
                 num_retries += 1
-                _close_socket(self.ss)
+                close_socket(self.ss)
                 self._halted.wait(1.0)
-                _close_socket(client)
+                close_socket(client)
                 client = None
         LOG.info("Leaving listener")
         if not mgr.shutdown:
@@ -448,14 +434,14 @@ class Listener(ZooKeeperThread):
             if isinstance(exit_exception, OSError):
                 self.socket_bind_error_handler()
         elif self.ss is not None:
-            _close_socket(self.ss)
+            close_socket(self.ss)
 
     def halt(self):
         LOG.debug("Trying to close listener: %s", self.ss)
         self._halted.set()
         if self.ss is not None:
             LOG.debug("Closing listener: %d", self.manager.my_sid)
-            _close_socket(self.ss)
+            close_socket(self.ss)
 
 
 def _exit_unable_to_bind():
@@ -491,7 +477,7 @@ class SendWorker(ZooKeeperThread):
                 # Avoids running finish() twice.
                 return self.running
             self.running = False
-            _close_socket(self.sock)
+            close_socket(self.sock)
             if self.recv_worker is not None:
                 self.recv_worker.finish()
             LOG.debug("Removing entry from senderWorkerMap sid=%d", self.sid)
@@ -558,7 +544,7 @@ class RecvWorker(ZooKeeperThread):
             sock.settimeout(None)
         except OSError as e:
             LOG.error("Error while accessing socket for %d", sid, exc_info=e)
-            _close_socket(sock)
+            close_socket(sock)
             self.running = False
 
     def finish(self):
@@ -585,4 +571,4 @@ class RecvWorker(ZooKeeperThread):
         finally:
             LOG.warning("Interrupting SendWorker")
             self.sw.finish()
-            _close_socket(self.sock)
+            close_socket(self.sock)
