@@ -16,6 +16,7 @@ class ServerConfig:
         self.max_client_cnxns = 60
         self.min_session_timeout = -1
         self.max_session_timeout = -1
+        self.initial_config = None
 
     def parse_args(self, args):
         """ServerConfig.parse(String[]): port datadir [ticktime] [maxcnxns]."""
@@ -43,6 +44,7 @@ class ServerConfig:
         self.max_client_cnxns = config.get_max_client_cnxns()
         self.min_session_timeout = config.get_min_session_timeout()
         self.max_session_timeout = config.get_max_session_timeout()
+        self.initial_config = config.get_initial_config()
 
     def get_client_port_address(self):
         return self.client_port_address
@@ -67,3 +69,6 @@ class ServerConfig:
 
     def get_max_session_timeout(self):
         return self.max_session_timeout
+
+    def get_initial_config(self):
+        return self.initial_config

@@ -23,6 +23,7 @@ from zookeeper_py.server.server_stats import ServerStats
 from zookeeper_py.server.session_tracker import SessionExpirer
 from zookeeper_py.server.session_tracker_impl import SessionTrackerImpl
 from zookeeper_py.server.zk_database import ZKDatabase
+from zookeeper_py.server.zoo_keeper_server_conf import ZooKeeperServerConf
 from zookeeper_py.server.zoo_keeper_server_listener import ZooKeeperServerListenerImpl
 from zookeeper_py.txn import CreateSessionTxn
 from zookeeper_py.zoo_defs import OpCode
@@ -133,6 +134,7 @@ class ZooKeeperServer(SessionExpirer):
         self.listener = ZooKeeperServerListenerImpl(self)
         self.zk_shutdown_handler = None
         self.create_session_tracker_server_id = 1
+        self.initial_config = None
         if txn_log_factory is not None:
             txn_log_factory.set_server_stats(self._server_stats)
             if self.zk_db is None:
@@ -148,20 +150,37 @@ class ZooKeeperServer(SessionExpirer):
         return self._server_stats
 
     def dump_conf(self, pwriter):
+        conf = self.get_conf()
         lines = [
-            "clientPort=%d" % self.get_client_port(),
+            "clientPort=%d" % conf.get_client_port(),
             "secureClientPort=%d" % self.get_secure_client_port(),
-            "dataDir=%s" % os.path.abspath(self.zk_db.snap_log.get_snap_dir()),
+            "dataDir=%s" % conf.get_data_dir(),
             "dataDirSize=%d" % self.get_data_dir_size(),
-            "dataLogDir=%s" % os.path.abspath(self.zk_db.snap_log.get_data_dir()),
+            "dataLogDir=%s" % conf.get_data_log_dir(),
             "dataLogSize=%d" % self.get_log_dir_size(),
-            "tickTime=%d" % self.get_tick_time(),
-            "maxClientCnxns=%d" % self.get_max_client_cnxns_per_host(),
-            "minSessionTimeout=%d" % self.get_min_session_timeout(),
-            "maxSessionTimeout=%d" % self.get_max_session_timeout(),
-            "serverId=%d" % self.get_server_id(),
+            "tickTime=%d" % conf.get_tick_time(),
+            "maxClientCnxns=%d" % conf.get_max_client_cnxns_per_host(),
+            "minSessionTimeout=%d" % conf.get_min_session_timeout(),
+            "maxSessionTimeout=%d" % conf.get_max_session_timeout(),
+            "serverId=%d" % conf.get_server_id(),
         ]
         pwriter.write("\n".join(lines) + "\n")
+
+    def get_conf(self):
+        """The values of `conf` for the AdminServer (dump_conf prints the same ones)."""
+        return ZooKeeperServerConf(
+            self.get_client_port(),
+            os.path.abspath(self.zk_db.snap_log.get_snap_dir()),
+            os.path.abspath(self.zk_db.snap_log.get_data_dir()),
+            self.get_tick_time(),
+            self.get_max_client_cnxns_per_host(),
+            self.get_min_session_timeout(),
+            self.get_max_session_timeout(),
+            self.get_server_id())
+
+    def get_initial_config(self):
+        """3.6+: the text of the config file the server started from (AdminServer `icfg`)."""
+        return self.initial_config
 
     def get_zk_database(self):
         return self.zk_db

@@ -1,21 +1,8 @@
 """Mirror of org.apache.zookeeper.server.command.MonitorCommand."""
 
-import os
-
 from zookeeper_py.server.command.abstract_four_letter_command import ZK_NOT_SERVING, AbstractFourLetterCommand
+from zookeeper_py.server.util.os_mx_bean import OSMXBean
 from zookeeper_py.version import Version
-
-
-def _fd_counts():
-    """OSMXBean's open and max file descriptor counts (Unix only)."""
-    try:
-        import resource
-
-        max_fds = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
-        open_fds = len(os.listdir("/proc/self/fd"))
-        return open_fds, max_fds
-    except (ImportError, OSError):
-        return None
 
 
 class MonitorCommand(AbstractFourLetterCommand):
@@ -42,10 +29,10 @@ class MonitorCommand(AbstractFourLetterCommand):
         self.print("watch_count", tree.get_watch_count())
         self.print("ephemerals_count", tree.get_ephemerals_count())
         self.print("approximate_data_size", tree.approximate_data_size())
-        fds = _fd_counts()
-        if fds is not None:
-            self.print("open_file_descriptor_count", fds[0])
-            self.print("max_file_descriptor_count", fds[1])
+        os_mbean = OSMXBean()
+        if os_mbean.get_unix():
+            self.print("open_file_descriptor_count", os_mbean.get_open_file_descriptor_count())
+            self.print("max_file_descriptor_count", os_mbean.get_max_file_descriptor_count())
         if stats.get_server_state() == "leader":
             leader = zks.get_leader()
             proposal_stats = leader.get_proposal_stats()

@@ -22,6 +22,7 @@ import zlib
 from zookeeper_py.jute import BinaryInputArchive, BinaryOutputArchive, JuteEOFError
 from zookeeper_py.server.persistence.file_header import FileHeader
 from zookeeper_py.server.persistence.snap_shot import SnapShot
+from zookeeper_py.server.persistence.snapshot_info import SnapshotInfo
 from zookeeper_py.server.persistence.util import SNAPSHOT_FILE_PREFIX, Util, list_files
 from zookeeper_py.server.util.serialize_utils import SerializeUtils
 
@@ -98,6 +99,14 @@ class _CheckedFileArchive(BinaryOutputArchive):
         self._f.flush()
 
 
+def _mtime_seconds(path):
+    """File.lastModified() / 1000 (0 when the file is gone, as Java's lastModified)."""
+    try:
+        return int(os.path.getmtime(path))
+    except OSError:
+        return 0
+
+
 class FileSnap(SnapShot):
     """Mirror of org.apache.zookeeper.server.persistence.FileSnap."""
 
@@ -109,6 +118,7 @@ class FileSnap(SnapShot):
         self.snap_dir = snap_dir
         self.closed = False
         self.digest_from_loaded_snapshot = None  # ZxidDigest of the last snapshot read, 3.6+ files only
+        self.last_snapshot_info = None  # 3.6+: the snapshot last read or written (AdminServer `lsnp`)
         self._lock = threading.RLock()
 
     def deserialize(self, dt, sessions):
@@ -135,7 +145,11 @@ class FileSnap(SnapShot):
         if not found_valid:
             raise IOError("Not able to find valid snapshots in %s" % self.snap_dir)
         dt.lastProcessedZxid = Util.get_zxid_from_name(os.path.basename(snap), SNAPSHOT_FILE_PREFIX)
+        self.last_snapshot_info = SnapshotInfo(dt.lastProcessedZxid, _mtime_seconds(snap))
         return dt.lastProcessedZxid
+
+    def get_last_snapshot_info(self):
+        return self.last_snapshot_info
 
     def read_snapshot_file(self, dt, sessions, snap):
         """Read one snapshot file into dt/sessions and check its seal(s); the 3.6+ digest or None."""
@@ -222,6 +236,8 @@ class FileSnap(SnapShot):
                 oa.flush()
                 if fsync:
                     _fdatasync(f.fileno())
+            self.last_snapshot_info = SnapshotInfo(
+                Util.get_zxid_from_name(os.path.basename(snap_shot), SNAPSHOT_FILE_PREFIX), _mtime_seconds(snap_shot))
 
     def close(self):
         with self._lock:

@@ -221,6 +221,10 @@ class FileTxnSnapLog:
             LOG.error("Unable to truncate Txn log", exc_info=e)
             return False
 
+    def get_last_snapshot_info(self):
+        """3.6+: SnapshotInfo of the snapshot last loaded or saved, or None."""
+        return self.snap_log.get_last_snapshot_info()
+
     def find_most_recent_snapshot(self):
         return FileSnap(self.snap_dir).find_most_recent_snapshot()
 

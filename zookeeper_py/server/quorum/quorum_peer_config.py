@@ -68,6 +68,7 @@ class QuorumPeerConfig:
         self.data_log_dir = None
         self.dynamic_config_file_str = None
         self.config_file_str = None
+        self.initial_config = None
         self.tick_time = DEFAULT_TICK_TIME
         self.max_client_cnxns = 60
         self.min_session_timeout = -1
@@ -109,6 +110,9 @@ class QuorumPeerConfig:
             raise ConfigException("Error processing %s: %s file is missing" % (path, path))
         try:
             props, lines = load_properties_file(path)
+            # 3.6+: the whole file as read, for the AdminServer's initial_configuration
+            with open(path, encoding="utf-8", errors="replace", newline="") as f:
+                self.initial_config = f.read()
         except OSError as e:
             raise ConfigException("Error processing %s: %s" % (path, e)) from None
         self.config_file_str = path
@@ -460,6 +464,9 @@ class QuorumPeerConfig:
 
     def get_config_filename(self):
         return self.config_file_str
+
+    def get_initial_config(self):
+        return self.initial_config
 
     def get_quorum_listen_on_all_ips(self):
         return self.quorum_listen_on_all_ips
