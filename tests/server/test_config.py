@@ -51,7 +51,8 @@ def _write_bad_config(tmp_path, body, myid, with_data_dir=True):
     if myid is not None:
         (data / "myid").write_text(myid)
     port, p1, p2, p3, p4 = (free_port() for _ in range(5))
-    text = "tickTime=2000\n"
+    # Should a bad config ever start a server, it must not take the AdminServer's port 8080.
+    text = "tickTime=2000\nadmin.enableServer=false\n"
     if with_data_dir:
         text += "dataDir=%s\n" % data
     text += body.format(port=port, p1=p1, p2=p2, p3=p3, p4=p4)
@@ -196,7 +197,8 @@ def test_server_jvmflags_and_jvmflags_through_zkserver_sh(tmp_path):
     conf.mkdir()
     data = tmp_path / "data"
     port = free_port()
-    (conf / "zoo.cfg").write_text("tickTime=2000\ndataDir=%s\nclientPort=%d\n" % (data, port))
+    (conf / "zoo.cfg").write_text("tickTime=2000\ndataDir=%s\nclientPort=%d\nadmin.enableServer=false\n"
+                                  % (data, port))
     env = dict(os.environ, PYTHON=sys.executable, ZOOCFGDIR=str(conf), ZOO_LOG_DIR=str(tmp_path / "logs"),
                SERVER_JVMFLAGS="-Xmx512m -Dzookeeper.DigestAuthenticationProvider.superDigest="
                + _super_digest("super", "supersecret"),
