@@ -7,6 +7,8 @@ import threading
 
 from zookeeper_py.common import system_properties
 from zookeeper_py.common.logging_setup import configure_logging, install_thread_dump_handler
+from zookeeper_py.server.admin.admin_server import AdminServerException
+from zookeeper_py.server.admin.admin_server_factory import AdminServerFactory
 from zookeeper_py.server.container_manager import ContainerManager
 from zookeeper_py.server.exit_code import ExitCode
 from zookeeper_py.server.persistence.file_txn_snap_log import DatadirException, FileTxnSnapLog
@@ -28,6 +30,7 @@ class ZooKeeperServerMain:
         self.cnxn_factory = None
         self.secure_cnxn_factory = None
         self.container_manager = None
+        self.admin_server = None
         self.zk_server = None
         self.shutdown_latch = threading.Event()
 
@@ -46,10 +49,14 @@ class ZooKeeperServerMain:
             txn_log = FileTxnSnapLog(config.data_log_dir, config.data_dir)
             zk_server = ZooKeeperServer(txn_log, config.tick_time, config.min_session_timeout,
                                         config.max_session_timeout)
+            zk_server.initial_config = config.get_initial_config()
             self.zk_server = zk_server
             txn_log.set_server_stats(zk_server.server_stats())
             zk_server.register_server_shutdown_handler(ZooKeeperServerShutdownHandler(self.shutdown_latch))
-            # The Jetty AdminServer has no twin here; the four-letter words cover its commands.
+            # Start Admin server
+            self.admin_server = AdminServerFactory.create_admin_server()
+            self.admin_server.set_zoo_keeper_server(zk_server)
+            self.admin_server.start()
             need_start_zk_server = True
             if config.get_client_port_address() is not None:
                 self.cnxn_factory = ServerCnxnFactory.create_factory()
@@ -84,6 +91,11 @@ class ZooKeeperServerMain:
             self.container_manager.stop()
         if self.cnxn_factory is not None:
             self.cnxn_factory.shutdown()
+        try:
+            if self.admin_server is not None:
+                self.admin_server.shutdown()
+        except AdminServerException:
+            LOG.warning("Problem stopping AdminServer", exc_info=True)
 
     def get_cnxn_factory(self):
         return self.cnxn_factory
@@ -107,7 +119,7 @@ def exit_jvm(code):
 
 
 def run_main(run, args, request_shutdown, usage):
-    """The exit codes of Java's main(): 2 bad config, 3 data dir, 1 anything else, 0 normal end."""
+    """The exit codes of Java's main(): 2 bad config, 3 data dir, 4 AdminServer, 1 anything else, 0 normal end."""
     import signal
 
     def on_term(signum, frame):
@@ -134,6 +146,10 @@ def run_main(run, args, request_shutdown, usage):
         LOG.error("Unable to access datadir, exiting abnormally: %s", e)
         sys.stderr.write("Unable to access datadir, exiting abnormally\n%s\n" % e)
         return ExitCode.UNABLE_TO_ACCESS_DATADIR
+    except AdminServerException:
+        LOG.error("Unable to start AdminServer, exiting abnormally", exc_info=True)
+        sys.stderr.write("Unable to start AdminServer, exiting abnormally\n")
+        return ExitCode.ERROR_STARTING_ADMIN_SERVER
     except Exception:
         LOG.error("Unexpected exception, exiting abnormally", exc_info=True)
         return ExitCode.UNEXPECTED_ERROR
