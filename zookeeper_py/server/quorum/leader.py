@@ -244,6 +244,7 @@ class Leader:
             zk.set_zxid((zk.get_zxid() & 0xFFFFFFFF00000000) | int(initial_zxid))
         if system_properties.get_property("zookeeper.leaderServes", "yes") != "no":
             peer.set_zoo_keeper_server(zk)
+        peer.admin_server.set_zoo_keeper_server(zk)
         # Every tickTime/2: check (every other time) that a quorum is still synced, then ping the learners.
         tick_skip = True
         shutdown_message = None
@@ -295,6 +296,7 @@ class Leader:
             self.cnx_acceptor.halt()
         # NIO should not accept connections
         self.self.set_zoo_keeper_server(None)
+        self.self.admin_server.set_zoo_keeper_server(None)
         close_socket(self.ss)
         self.self.close_all_connections()
         # shutdown the previous zk

@@ -314,6 +314,7 @@ class Learner:
                         zk.take_snapshot()
                         peer.set_current_epoch(new_epoch)
                     peer.set_zoo_keeper_server(zk)
+                    peer.admin_server.set_zoo_keeper_server(zk)
                     break
                 elif t == NEWLEADER:  # Getting NEWLEADER here instead of in discovery means this is Zab 1.0
                     LOG.info("Learner received NEWLEADER message")
@@ -393,6 +394,7 @@ class Learner:
         peer = self.self
         peer.set_zoo_keeper_server(None)
         peer.close_all_connections()
+        peer.admin_server.set_zoo_keeper_server(None)
         # shutdown previous zookeeper
         if self.zk is not None:
             self.zk.shutdown()

@@ -13,6 +13,8 @@ from zookeeper_py.common.atomic_file_output_stream import read_long_from_file, w
 from zookeeper_py.common.java_properties import load_properties
 from zookeeper_py.common.net_utils import inet_socket_address_str
 from zookeeper_py.common.time import Time
+from zookeeper_py.server.admin.admin_server import AdminServerException
+from zookeeper_py.server.admin.admin_server_factory import AdminServerFactory
 from zookeeper_py.server.quorum.fast_leader_election import FastLeaderElection
 from zookeeper_py.server.quorum.follower import Follower
 from zookeeper_py.server.quorum.follower_zoo_keeper_server import FollowerZooKeeperServer
@@ -114,6 +116,8 @@ class QuorumPeer(ZooKeeperThread):
         self.end_fle = 0
         self.accepted_epoch = -1
         self.current_epoch = -1
+        self.initial_config = None
+        self.admin_server = AdminServerFactory.create_admin_server()
 
     # -- identity and configuration -------------------------------------------------------
 
@@ -122,6 +126,12 @@ class QuorumPeer(ZooKeeperThread):
 
     def set_learner_type(self, p):
         self.learner_type = p
+
+    def set_initial_config(self, initial_config):
+        self.initial_config = initial_config
+
+    def get_initial_config(self):
+        return self.initial_config
 
     def set_config_file_name(self, s):
         with self.monitor:
@@ -199,7 +209,12 @@ class QuorumPeer(ZooKeeperThread):
                 raise RuntimeError("My id %d not in the peer list" % self.myid)
             self.load_data_base()
             self.start_server_cnxn_factory()
-            # The Jetty AdminServer has no twin here; the four-letter words cover its commands.
+            try:
+                self.admin_server.start()
+            except AdminServerException as e:
+                # A peer runs on without it (the standalone server exits instead).
+                LOG.warning("Problem starting AdminServer", exc_info=e)
+                print(e.to_java_string(), flush=True)
             self.start_leader_election()
             super().start()
 
@@ -422,6 +437,10 @@ class QuorumPeer(ZooKeeperThread):
         if observer is not None:
             observer.close_socket()
         self.shutdown_server_cnxn_factory()
+        try:
+            self.admin_server.shutdown()
+        except AdminServerException as e:
+            LOG.warning("Problem stopping AdminServer", exc_info=e)
         if self.get_election_alg() is not None:
             self.get_election_alg().shutdown()
         try:

@@ -73,6 +73,7 @@ class QuorumPeerMain:
         quorum_peer.set_init_limit(config.get_init_limit())
         quorum_peer.set_sync_limit(config.get_sync_limit())
         quorum_peer.set_config_file_name(config.get_config_filename())
+        quorum_peer.set_initial_config(config.get_initial_config())
         quorum_peer.set_zk_database(ZKDatabase(quorum_peer.get_txn_factory()))
         quorum_peer.set_quorum_verifier(config.get_quorum_verifier(), False)
         if config.get_last_seen_quorum_verifier() is not None:

@@ -23,6 +23,7 @@ class QuorumZooKeeperServer(ZooKeeperServer):
     def __init__(self, log_factory, tick_time, min_session_timeout, max_session_timeout, zk_db, peer):
         super().__init__(log_factory, tick_time, min_session_timeout, max_session_timeout, zk_db)
         self.self = peer
+        self.initial_config = peer.get_initial_config()
         self.upgradeable_session_tracker = None
 
     def start_session_tracker(self):

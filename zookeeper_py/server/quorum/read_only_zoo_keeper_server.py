@@ -21,6 +21,7 @@ class ReadOnlyZooKeeperServer(ZooKeeperServer):
     def __init__(self, log_factory, peer, zk_db):
         super().__init__(log_factory, peer.tick_time, peer.min_session_timeout, peer.max_session_timeout, zk_db)
         self.self = peer
+        self.initial_config = peer.get_initial_config()
         self._shutdown = False
 
     def setup_request_processors(self):
@@ -38,6 +39,7 @@ class ReadOnlyZooKeeperServer(ZooKeeperServer):
                 return
             super().startup()
             self.self.set_zoo_keeper_server(self)
+            self.self.admin_server.set_zoo_keeper_server(self)
             LOG.info("Read-only server started")
 
     def is_read_only(self):
@@ -59,6 +61,7 @@ class ReadOnlyZooKeeperServer(ZooKeeperServer):
             self.self.set_zoo_keeper_server(None)
             # clear all the connections
             self.self.close_all_connections()
+            self.self.admin_server.set_zoo_keeper_server(None)
             # shutdown the server itself
             super().shutdown(fully_shut_down)
 
