@@ -13,7 +13,7 @@ from zookeeper_py.server.persistence.file_txn_log import CrcCheckError, FileTxnL
 from zookeeper_py.server.persistence.util import Util
 from zookeeper_py.server.request import Request
 from zookeeper_py.server.util.serialize_utils import SerializeUtils
-from zookeeper_py.txn import CreateTxn, CreateTxnV0, TxnDigest, TxnHeader
+from zookeeper_py.txn import CheckVersionTxn, CreateTxn, CreateTxnV0, TxnDigest, TxnHeader
 from zookeeper_py.zoo_defs import OpCode
 
 from tests.persistence.txns import OPEN, SESSION_1, sample_txns
@@ -359,8 +359,12 @@ def test_deserialize_txn_reads_create_v0_and_3_8_trailers():
     assert (h, t, d) == (close, None, TxnDigest(2, 42))
     assert SerializeUtils.deserialize_txn_entry(raw, close_session_txn=True)[1] == CloseSessionTxn(["/e1"])
     assert SerializeUtils.deserialize_txn_entry(close.to_bytes()) == (close, None, None)
-    with pytest.raises(IOError, match="Unsupported Txn with type=%d13"):
-        SerializeUtils.deserialize_txn(TxnHeader(1, 1, 1, 1, OpCode.check).to_bytes())
+    with pytest.raises(IOError, match="Unsupported Txn with type=%d9"):
+        SerializeUtils.deserialize_txn(TxnHeader(1, 1, 1, 1, OpCode.sync).to_bytes())
+    # Unlike Java, a top-level check txn reads back (see test_standalone_check_does_not_break_restart).
+    check = TxnHeader(1, 1, 1, 1, OpCode.check)
+    assert SerializeUtils.deserialize_txn(check.to_bytes() + CheckVersionTxn("/c", 1).to_bytes()) == \
+        CheckVersionTxn("/c", 1)
     req = Request.from_txn(SESSION_1, 1, OpCode.create, hdr, CreateTxn("/x", b"", OPEN, False, 1), 5)
     assert SerializeUtils.serialize_request(req) == hdr.to_bytes() + CreateTxn("/x", b"", OPEN, False, 1).to_bytes()
     assert SerializeUtils.serialize_request(None) is None
