@@ -508,14 +508,15 @@ def test_quorum_peer_only_warns_and_serves_the_roles(tmp_path):
                 mntr = as_dict(command(ports[sid], "mntr"))
                 assert mntr["server_state"] == ("leader" if sid == leader else "follower")
                 assert ("followers" in mntr) == (sid == leader)
+                if sid == leader:
+                    assert (mntr["followers"], mntr["synced_followers"]) == (2, 2)
                 assert ("proposal_stats" in as_dict(command(ports[sid], "srvr"))) == (sid == leader)
                 assert as_dict(command(ports[sid], "conf"))["server_id"] == sid
             # Without a quorum the survivor is LOOKING: its AdminServer has no server to ask.
-            others = [sid for sid in (2, 3) if sid != leader]
-            ens.kill(leader)
-            if leader != 1:
-                ens.kill(1)
-            survivor = others[0]
+            survivor = [sid for sid in (2, 3) if sid != leader][0]
+            for sid in (1, 2, 3):
+                if sid != survivor:
+                    ens.kill(sid)
             wait_until(lambda: as_dict(command(ports[survivor], "ruok"))["error"] is not None, timeout=20,
                        message="survivor not serving")
             assert as_dict(command(ports[survivor], "sysp"))["error"] is None  # needs no server (3.6+)
