@@ -75,7 +75,7 @@ zk_find_python() {
         }
         return
     fi
-    zk_setup_venv pypy3 2>/dev/null || zk_setup_venv python3 || {
+    zk_setup_venv pypy3 || zk_setup_venv python3 || {
         echo "Error: no usable python3 found; install Python 3.9+ with venv, or set ZOO_PYTHON." 1>&2
         exit 1
     }

@@ -526,7 +526,10 @@ class NIOServerCnxnFactory(ServerCnxnFactory):
         current = threading.current_thread()
         for t in [self.accept_thread] + self.selector_threads:
             if t is not None and t is not current and t.ident is not None:
-                t.join()
+                # Java waits for ever; a stuck thread must not keep the process from exiting.
+                t.join(self.worker_shutdown_timeout_ms / 1000.0)
+                if t.is_alive():
+                    LOG.warning("%s did not stop within %d ms", t.name, self.worker_shutdown_timeout_ms)
         if self.worker_pool is not None:
             self.worker_pool.join(self.worker_shutdown_timeout_ms)
 
