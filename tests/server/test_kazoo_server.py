@@ -9,7 +9,6 @@ settings start their own.
 import base64
 import hashlib
 import threading
-import time
 
 import pytest
 from kazoo.client import KazooClient
@@ -305,9 +304,12 @@ def test_container_deleted_when_emptied(zk):
 
 def test_container_never_used_is_kept(zk):
     kazoo_ext.create_container(zk, "/container-unused")
-    zk.create("/probe-after-container")
-    # Several check intervals (200 ms) pass; a container that never had children stays.
-    wait_until(lambda: zk.exists("/probe-after-container") and time.sleep(1) is None, timeout=5)
+    # A used-then-emptied container created later goes at a check; once it has gone, a
+    # check has also looked at the unused one, which must stay (cversion 0).
+    kazoo_ext.create_container(zk, "/container-probe")
+    zk.create("/container-probe/child")
+    zk.delete("/container-probe/child")
+    wait_until(lambda: zk.exists("/container-probe") is None, timeout=10, message="probe container deleted")
     assert zk.exists("/container-unused") is not None
 
 
