@@ -160,13 +160,17 @@ def test_no_children_for_ephemerals(zk):
 
 
 def test_ephemeral_gone_after_session_timeout(server, zk):
-    from tests.support.raw_client import RawClient
+    from tests.support.raw_zk import RawClient
+    from zookeeper_py.data import ACL, Id
+    from zookeeper_py.proto import CreateRequest
 
-    raw = RawClient(server.client_port, timeout_ms=1000)
-    assert raw.negotiated_timeout == 1000  # min session timeout = 2 x tickTime(500)
-    raw.create("/eph-timeout", b"", ephemeral=True)
+    raw = RawClient("127.0.0.1", server.client_port)
+    rsp = raw.connect(timeout_ms=1000)
+    assert rsp.timeOut == 1000  # min session timeout = 2 x tickTime(500)
+    hdr, _ = raw.request(1, CreateRequest("/eph-timeout", b"", [ACL(31, Id("world", "anyone"))], 1))
+    assert hdr.err == 0
     assert zk.exists("/eph-timeout").ephemeralOwner == raw.session_id
-    raw.abandon()  # no pings, no close: the server must expire the session
+    raw.close()  # no pings, no closeSession: the server must expire the session
     wait_until(lambda: zk.exists("/eph-timeout") is None, timeout=10, message="ephemeral removed by expiry")
 
 

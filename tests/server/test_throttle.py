@@ -5,9 +5,10 @@ import struct
 
 import pytest
 
-from tests.support.raw_client import RawClient
+from tests.support.raw_zk import RawClient
 from tests.support.servers import PythonServer
 from zookeeper_py import proto
+from zookeeper_py.data import ACL, Id
 
 
 @pytest.fixture
@@ -19,8 +20,10 @@ def server(tmp_path):
 
 
 def test_pipelined_requests_past_the_limit_all_answered_in_order(server):
-    client = RawClient(server.client_port)
-    client.create("/t", b"v")
+    client = RawClient("127.0.0.1", server.client_port)
+    client.connect()
+    hdr, _ = client.request(1, proto.CreateRequest("/t", b"v", [ACL(31, Id("world", "anyone"))], 0))
+    assert hdr.err == 0
     n = 3000
     frames = bytearray()
     for i in range(n):
@@ -31,7 +34,7 @@ def test_pipelined_requests_past_the_limit_all_answered_in_order(server):
     xids = []
     last_data = None
     for _ in range(n):
-        hdr, pos = proto.ReplyHeader.decode(client.recv_frame())
+        hdr, pos = proto.ReplyHeader.decode(client.read_frame())
         assert hdr.err == 0
         xids.append(hdr.xid)
     assert xids == list(range(1000, 1000 + n))
