@@ -160,10 +160,17 @@ def _emit_decode_value(w, ind, ftype, target):
         w.add(ind + 2, "raise JuteEOFError(needed=end)")
         if ftype == "ustring":
             w.add(ind + 1, "v = buf[pos:end]")
-            w.add(ind + 1, "try:")
-            w.add(ind + 2, "%s = str(v, 'utf-8')" % target)
-            w.add(ind + 1, "except UnicodeDecodeError:")
-            w.add(ind + 2, "%s = _decstr(v)" % target)
+            if utils.LAX_UTF8:
+                # This decoder would pass CESU-8 surrogates through: 0xED starts them.
+                w.add(ind + 1, "if 0xED in v:")
+                w.add(ind + 2, "%s = _decstr(v)" % target)
+                w.add(ind + 1, "else:")
+                w.add(ind + 2, "%s = str(v, 'utf-8', 'replace')" % target)
+            else:
+                w.add(ind + 1, "try:")
+                w.add(ind + 2, "%s = str(v, 'utf-8')" % target)
+                w.add(ind + 1, "except UnicodeDecodeError:")
+                w.add(ind + 2, "%s = _decstr(v)" % target)
         else:
             w.add(ind + 1, "%s = bytes(buf[pos:end])" % target)
         w.add(ind + 1, "pos = end")

@@ -19,17 +19,32 @@ def encode_string(s):
     return s.encode("utf-8", "surrogatepass")
 
 
+def _utf8_decoder_is_lax():
+    """PyPy's UTF-8 decoder lets encoded surrogates through; CPython's refuses them."""
+    try:
+        str(b"\xed\xa0\xbd", "utf-8")
+        return True
+    except UnicodeDecodeError:
+        return False
+
+
+# True where str(bytes, "utf-8") accepts CESU-8 surrogates (they then need recombining).
+LAX_UTF8 = _utf8_decoder_is_lax()
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def decode_string(b):
     """Decode jute string bytes: plain UTF-8, or CESU-8 surrogate pairs written by Java."""
     try:
-        return str(b, "utf-8")
+        s = str(b, "utf-8")
+        if not LAX_UTF8 or not _SURROGATE.search(s):
+            return s
     except UnicodeDecodeError:
-        pass
-    try:
-        s = str(b, "utf-8", "surrogatepass")
-    except UnicodeDecodeError:
-        # Malformed bytes: Java's new String(bytes, UTF_8) puts U+FFFD in their place.
-        return str(b, "utf-8", "replace")
+        try:
+            s = str(b, "utf-8", "surrogatepass")
+        except UnicodeDecodeError:
+            # Malformed bytes: Java's new String(bytes, UTF_8) puts U+FFFD in their place.
+            return str(b, "utf-8", "replace")
     # Recombine surrogate pairs; a lone surrogate becomes U+FFFD as in Java.
     return s.encode("utf-16-be", "surrogatepass").decode("utf-16-be", "replace")
 

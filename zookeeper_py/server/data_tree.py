@@ -753,11 +753,7 @@ def _read_nodes(ia):
             end = pos + n
             if end > len(buf):
                 raise JuteEOFError(needed=end)
-            raw = buf[pos:end]
-            try:
-                path = str(raw, "utf-8")
-            except UnicodeDecodeError:
-                path = decode_string(raw)
+            path = decode_string(buf[pos:end])
             pos = end
             if path == "/":
                 ia.pos = pos
