@@ -58,12 +58,18 @@ class FollowerRequestProcessor(ZooKeeperCriticalThread, RequestProcessor):
     writes, syncs and global session ops are also forwarded to the leader.
     """
 
+    JAVA_NAME = "FollowerRequestProcessor"
+    log = LOG
+
     def __init__(self, zks, next_processor):
-        super().__init__("FollowerRequestProcessor:%d" % zks.get_server_id(), zks.get_zoo_keeper_server_listener())
+        super().__init__("%s:%d" % (self.JAVA_NAME, zks.get_server_id()), zks.get_zoo_keeper_server_listener())
         self.zks = zks
         self.next_processor = next_processor
         self.queued_requests = queue.SimpleQueue()  # Java: unbounded LinkedBlockingQueue
         self.finished = False
+
+    def get_learner(self):
+        return self.zks.get_follower()
 
     def run_thread(self):
         death = Request.requestOfDeath
@@ -76,15 +82,15 @@ class FollowerRequestProcessor(ZooKeeperCriticalThread, RequestProcessor):
             # We want to queue the request to be processed before we submit the request to the leader so that
             # we are ready to receive the response
             self.next_processor.process_request(request)
-            forward_learner_request(zks, zks.get_follower(), request)
-        LOG.info("FollowerRequestProcessor exited loop!")
+            forward_learner_request(zks, self.get_learner(), request)
+        self.log.info("%s exited loop!", self.JAVA_NAME)
 
     def process_request(self, request):
         if not self.finished:
-            queue_with_upgrade(self.zks, self.queued_requests, request, LOG)
+            queue_with_upgrade(self.zks, self.queued_requests, request, self.log)
 
     def shutdown(self):
-        LOG.info("Shutting down")
+        self.log.info("Shutting down")
         self.finished = True
         self.queued_requests.put(Request.requestOfDeath)
         self.next_processor.shutdown()
