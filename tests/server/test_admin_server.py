@@ -29,9 +29,8 @@ import urllib.error
 import urllib.request
 
 import pytest
-from kazoo.client import KazooClient
 
-from tests.support import java_zk
+from tests.support import java_zk, workload
 from tests.support.ensemble import Ensemble
 from tests.support.net import free_port, free_ports, wait_until
 from tests.support.servers import REPO, JavaServer, PythonServer
@@ -173,29 +172,13 @@ def listening(port):
         return False
 
 
-class Admin:
-    """A started server with its AdminServer and two kazoo clients that made nodes and watches."""
+class Admin(workload.Workload):
+    """A started server with its AdminServer, after the shared workload."""
 
     def __init__(self, server, port):
-        self.server = server
+        super().__init__(server)
         self.port = port
-        self.a = KazooClient(hosts=server.address)
-        self.a.start(timeout=15)
-        self.b = KazooClient(hosts=server.address)
-        self.b.start(timeout=15)
-        a, b = self.a, self.b
-        a.create("/a", b"x")
-        a.create("/a/b", b"yy")
-        a.create("/e", b"", ephemeral=True)
-        for i in range(12):
-            a.create("/n%d" % i, b"v", ephemeral=(i % 3 == 0))
-            a.get("/n%d" % i, watch=lambda e: None)
-        a.get("/a", watch=lambda e: None)
-        a.exists("/nope", watch=lambda e: None)
-        a.get_children("/a", watch=lambda e: None)
-        b.get("/a", watch=lambda e: None)
-        b.get("/n3", watch=lambda e: None)
-        self.labels = {a.client_id[0]: "<A>", b.client_id[0]: "<B>"}
+        self.labels = self.sessions
 
     def get(self, name):
         return command(self.port, name)
@@ -203,13 +186,6 @@ class Admin:
     def label(self, sid):
         return self.labels.get(int(sid), sid)
 
-    def close(self):
-        for c in (self.a, self.b):
-            try:
-                c.stop()
-                c.close()
-            except Exception:
-                pass
 
 
 @pytest.fixture(scope="module")

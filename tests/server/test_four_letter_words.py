@@ -21,7 +21,7 @@ import struct
 import pytest
 from kazoo.client import KazooClient
 
-from tests.support import java_zk
+from tests.support import java_zk, workload
 from tests.support.net import four_letter_word, wait_until
 from tests.support.servers import JavaServer, PythonServer
 
@@ -31,28 +31,8 @@ ALL_WORDS = "conf cons crst dump envi ruok srst srvr stat wchs wchc wchp mntr is
 NOT_A_NUMBER = object()
 
 
-class Workload:
-    """A server plus two kazoo clients that made nodes and watches and stay connected."""
-
-    def __init__(self, server):
-        self.server = server
-        self.a = KazooClient(hosts=server.address)
-        self.a.start(timeout=15)
-        self.b = KazooClient(hosts=server.address)
-        self.b.start(timeout=15)
-        a, b = self.a, self.b
-        a.create("/a", b"x")
-        a.create("/a/b", b"yy")
-        a.create("/e", b"", ephemeral=True)
-        for i in range(12):
-            a.create("/n%d" % i, b"v", ephemeral=(i % 3 == 0))
-            a.get("/n%d" % i, watch=lambda e: None)
-        a.get("/a", watch=lambda e: None)
-        a.exists("/nope", watch=lambda e: None)
-        a.get_children("/a", watch=lambda e: None)
-        b.get("/a", watch=lambda e: None)
-        b.get("/n3", watch=lambda e: None)
-        self.sessions = {a.client_id[0]: "<A>", b.client_id[0]: "<B>"}
+class Workload(workload.Workload):
+    """The shared workload, read through four-letter words."""
 
     def word(self, w):
         return four_letter_word("127.0.0.1", self.server.client_port, w)
@@ -62,13 +42,6 @@ class Workload:
             text = text.replace("0x%x" % sid, label)
         return text
 
-    def close(self):
-        for c in (self.a, self.b):
-            try:
-                c.stop()
-                c.close()
-            except Exception:
-                pass
 
 
 @pytest.fixture(scope="module")
