@@ -339,6 +339,18 @@ class ZooKeeper:
     def _raise(r, client_path):
         raise KeeperException.create(r.err, client_path)
 
+    def _request(self, op, request, response_cls, cb, ctx, client_path, server_path, wcb=None):
+        """With a callback: queue the request and return None. Without: wait for the reply and
+        return its record, raising the KeeperException of an error reply."""
+        if cb is not None:
+            self.cnxn.queue_packet(op, request, response_cls, async_callback.as_function(cb), client_path,
+                                   server_path, ctx, wcb)
+            return None
+        r, response = self.cnxn.submit_request(op, request, response_cls, wcb)
+        if r.err != 0:
+            self._raise(r, client_path)
+        return response
+
     # -- create --
 
     def create(self, path, data, acl, create_mode, stat_or_cb=None, ctx_or_ttl=None, ttl=None):
@@ -394,15 +406,7 @@ class ZooKeeper:
         PathUtils.validate_path(client_path)
         # delete("/") keeps its meaning under a chroot: it never succeeds.
         server_path = client_path if client_path == "/" else self.prepend_chroot(client_path)
-        request = DeleteRequest(server_path, version)
-        if cb is not None:
-            self.cnxn.queue_packet(OpCode.delete, request, None, async_callback.as_function(cb), client_path,
-                                   server_path, ctx, None)
-            return None
-        r, _ = self.cnxn.submit_request(OpCode.delete, request, None, None)
-        if r.err != 0:
-            self._raise(r, client_path)
-        return None
+        self._request(OpCode.delete, DeleteRequest(server_path, version), None, cb, ctx, client_path, server_path)
 
     # -- multi --
 
@@ -508,12 +512,9 @@ class ZooKeeper:
         server_path = self.prepend_chroot(client_path)
         request = GetDataRequest(server_path, watcher is not None)
         if is_callback(stat_or_cb):
-            self.cnxn.queue_packet(OpCode.getData, request, GetDataResponse, async_callback.as_function(stat_or_cb),
-                                   client_path, server_path, ctx, wcb)
-            return None
-        r, response = self.cnxn.submit_request(OpCode.getData, request, GetDataResponse, wcb)
-        if r.err != 0:
-            self._raise(r, client_path)
+            return self._request(OpCode.getData, request, GetDataResponse, stat_or_cb, ctx, client_path, server_path,
+                                 wcb)
+        response = self._request(OpCode.getData, request, GetDataResponse, None, None, client_path, server_path, wcb)
         _copy_stat(response.stat, stat_or_cb)
         return response.data
 
@@ -524,12 +525,10 @@ class ZooKeeper:
         wcb = DataWatchRegistration(self.get_watch_manager(), watcher, config_znode) if watcher else None
         request = GetDataRequest(config_znode, watcher is not None)
         if is_callback(stat_or_cb):
-            self.cnxn.queue_packet(OpCode.getData, request, GetDataResponse, async_callback.as_function(stat_or_cb),
-                                   config_znode, config_znode, ctx, wcb)
-            return None
-        r, response = self.cnxn.submit_request(OpCode.getData, request, GetDataResponse, wcb)
-        if r.err != 0:
-            self._raise(r, config_znode)
+            return self._request(OpCode.getData, request, GetDataResponse, stat_or_cb, ctx, config_znode,
+                                 config_znode, wcb)
+        response = self._request(OpCode.getData, request, GetDataResponse, None, None, config_znode, config_znode,
+                                 wcb)
         _copy_stat(response.stat, stat_or_cb)
         return response.data
 
@@ -537,15 +536,9 @@ class ZooKeeper:
         client_path = path
         PathUtils.validate_path(client_path)
         server_path = self.prepend_chroot(client_path)
-        request = SetDataRequest(server_path, data, version)
-        if cb is not None:
-            self.cnxn.queue_packet(OpCode.setData, request, SetDataResponse, async_callback.as_function(cb),
-                                   client_path, server_path, ctx, None)
-            return None
-        r, response = self.cnxn.submit_request(OpCode.setData, request, SetDataResponse, None)
-        if r.err != 0:
-            self._raise(r, client_path)
-        return response.stat
+        response = self._request(OpCode.setData, SetDataRequest(server_path, data, version), SetDataResponse, cb, ctx,
+                                 client_path, server_path)
+        return None if response is None else response.stat
 
     # -- ACLs --
 
@@ -553,14 +546,10 @@ class ZooKeeper:
         client_path = path
         PathUtils.validate_path(client_path)
         server_path = self.prepend_chroot(client_path)
-        request = GetACLRequest(server_path)
-        if cb is not None:
-            self.cnxn.queue_packet(OpCode.getACL, request, GetACLResponse, async_callback.as_function(cb),
-                                   client_path, server_path, ctx, None)
+        response = self._request(OpCode.getACL, GetACLRequest(server_path), GetACLResponse, cb, ctx, client_path,
+                                 server_path)
+        if response is None:
             return None
-        r, response = self.cnxn.submit_request(OpCode.getACL, request, GetACLResponse, None)
-        if r.err != 0:
-            self._raise(r, client_path)
         _copy_stat(response.stat, stat)
         return response.acl
 
@@ -569,15 +558,10 @@ class ZooKeeper:
         PathUtils.validate_path(client_path)
         server_path = self.prepend_chroot(client_path)
         request = SetACLRequest(server_path, acl, version)
-        if cb is not None:
-            self.cnxn.queue_packet(OpCode.setACL, request, SetACLResponse, async_callback.as_function(cb),
-                                   client_path, server_path, ctx, None)
-            return None
-        self._validate_acl(acl)
-        r, response = self.cnxn.submit_request(OpCode.setACL, request, SetACLResponse, None)
-        if r.err != 0:
-            self._raise(r, client_path)
-        return response.stat
+        if cb is None:
+            self._validate_acl(acl)  # Java checks the ACL in the blocking call only
+        response = self._request(OpCode.setACL, request, SetACLResponse, cb, ctx, client_path, server_path)
+        return None if response is None else response.stat
 
     # -- children --
 
@@ -616,16 +600,9 @@ class ZooKeeper:
         client_path = path
         PathUtils.validate_path(client_path)
         server_path = self.prepend_chroot(client_path)
-        request = GetAllChildrenNumberRequest(server_path)
-        if cb is not None:
-            self.cnxn.queue_packet(OpCode.getAllChildrenNumber, request, GetAllChildrenNumberResponse,
-                                   async_callback.as_function(cb), client_path, server_path, ctx, None)
-            return None
-        r, response = self.cnxn.submit_request(OpCode.getAllChildrenNumber, request,
-                                               GetAllChildrenNumberResponse, None)
-        if r.err != 0:
-            self._raise(r, client_path)
-        return response.totalNumber
+        response = self._request(OpCode.getAllChildrenNumber, GetAllChildrenNumberRequest(server_path),
+                                 GetAllChildrenNumberResponse, cb, ctx, client_path, server_path)
+        return None if response is None else response.totalNumber
 
     def get_ephemerals(self, prefix_path="/", cb=None, ctx=None):
         """3.6+: this session's ephemeral nodes under prefix_path (paths as the server has them)."""
@@ -648,15 +625,7 @@ class ZooKeeper:
         client_path = path
         PathUtils.validate_path(client_path)
         server_path = self.prepend_chroot(client_path)
-        request = SyncRequest(server_path)
-        if cb is not None:
-            self.cnxn.queue_packet(OpCode.sync, request, SyncResponse, async_callback.as_function(cb), client_path,
-                                   server_path, ctx, None)
-            return None
-        r, _ = self.cnxn.submit_request(OpCode.sync, request, SyncResponse, None)
-        if r.err != 0:
-            self._raise(r, client_path)
-        return None
+        self._request(OpCode.sync, SyncRequest(server_path), SyncResponse, cb, ctx, client_path, server_path)
 
     # -- watches --
 
@@ -680,14 +649,7 @@ class ZooKeeper:
         server_path = self.prepend_chroot(base_path)
         request = AddWatchRequest(server_path, mode.get_mode())
         wcb = AddWatchRegistration(self.get_watch_manager(), watcher, base_path, mode)
-        if cb is not None:
-            self.cnxn.queue_packet(OpCode.addWatch, request, ErrorResponse, async_callback.as_function(cb),
-                                   base_path, server_path, ctx, wcb)
-            return None
-        r, _ = self.cnxn.submit_request(OpCode.addWatch, request, ErrorResponse, wcb)
-        if r.err != 0:
-            self._raise(r, base_path)
-        return None
+        self._request(OpCode.addWatch, request, ErrorResponse, cb, ctx, base_path, server_path, wcb)
 
     @staticmethod
     def _validate_watcher(watcher):
