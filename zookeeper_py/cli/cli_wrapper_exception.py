@@ -4,37 +4,31 @@ from zookeeper_py import keeper_exception as ke
 from zookeeper_py.cli.cli_exception import CliException
 
 
+# Java's texts, by exception class; "%s" is the path (3.8's NoAuth text: 3.5.7 said
+# "Authentication is not valid : ").
+_TEXTS = (
+    (ke.NoNodeException, "Node does not exist: %s"),
+    (ke.NoChildrenForEphemeralsException, "Ephemerals cannot have children: %s"),
+    (ke.NodeExistsException, "Node already exists: %s"),
+    (ke.NotEmptyException, "Node not empty: %s"),
+    (ke.NotReadOnlyException, "Not a read-only call: %s"),
+    (ke.InvalidACLException, "Acl is not valid : %s"),
+    (ke.NoAuthException, "Insufficient permission : %s"),
+    (ke.BadArgumentsException, "Arguments are not valid : %s"),
+    (ke.BadVersionException, "version No is not valid : %s"),
+    (ke.ReconfigInProgress, "Another reconfiguration is in progress -- concurrent reconfigs not supported (yet)"),
+    (ke.NewConfigNoQuorum, "No quorum of new config is connected and up-to-date with the leader of last commmitted "
+                           "config - try invoking reconfiguration after new servers are connected and synced"),
+    (ke.QuotaExceededException, "Quota has exceeded : %s"),
+)
+
+
 def _message(cause):
-    if isinstance(cause, ke.KeeperException):
-        path = cause.get_path()
-        if path is None:
-            path = "null"  # Java's string concatenation of a null
-        if isinstance(cause, ke.NoNodeException):
-            return "Node does not exist: %s" % path
-        if isinstance(cause, ke.NoChildrenForEphemeralsException):
-            return "Ephemerals cannot have children: %s" % path
-        if isinstance(cause, ke.NodeExistsException):
-            return "Node already exists: %s" % path
-        if isinstance(cause, ke.NotEmptyException):
-            return "Node not empty: %s" % path
-        if isinstance(cause, ke.NotReadOnlyException):
-            return "Not a read-only call: %s" % path
-        if isinstance(cause, ke.InvalidACLException):
-            return "Acl is not valid : %s" % path
-        if isinstance(cause, ke.NoAuthException):
-            # 3.8's text (3.5.7 said "Authentication is not valid : ").
-            return "Insufficient permission : %s" % path
-        if isinstance(cause, ke.BadArgumentsException):
-            return "Arguments are not valid : %s" % path
-        if isinstance(cause, ke.BadVersionException):
-            return "version No is not valid : %s" % path
-        if isinstance(cause, ke.ReconfigInProgress):
-            return "Another reconfiguration is in progress -- concurrent reconfigs not supported (yet)"
-        if isinstance(cause, ke.NewConfigNoQuorum):
-            return ("No quorum of new config is connected and up-to-date with the leader of last commmitted "
-                    "config - try invoking reconfiguration after new servers are connected and synced")
-        if isinstance(cause, ke.QuotaExceededException):
-            return "Quota has exceeded : %s" % path
+    for cls, text in _TEXTS:
+        if isinstance(cause, cls):
+            path = cause.get_path()
+            # Java's string concatenation of a null path.
+            return text % ("null" if path is None else path,) if "%s" in text else text
     return str(cause)
 
 
