@@ -34,6 +34,15 @@ class SyncRequestProcessor(ZooKeeperCriticalThread, RequestProcessor):
     (fsync), which batches whatever arrived meanwhile. Reads with nothing waiting for
     a flush pass straight through. Every snapCount/2 + random(snapCount/2) txns it rolls
     the log and starts a "Snapshot Thread".
+
+    A request goes downstream at most once: flush() takes each one off `to_flush`
+    before handing it on, as Java's toFlush.remove(). When the log itself fails (a
+    write, a roll or an fsync raises, e.g. ENOSPC or EIO), the thread dies as Java's
+    does (ZooKeeperCriticalThread: one "Severe unrecoverable error" line, then the
+    server stops), and unlike Java, shutdown() does not try the commit again for
+    what is left in `to_flush`: after a failed fsync Linux may report the next one
+    as a success although the pages were dropped, so those requests are never
+    applied or answered.
     """
 
     def __init__(self, zks, next_processor):
@@ -45,70 +54,98 @@ class SyncRequestProcessor(ZooKeeperCriticalThread, RequestProcessor):
         self.snap_in_process = None
         self.running = True
         self.to_flush = []
+        # True once an append, roll or commit of the txn log raised: what is in
+        # to_flush then was never fsynced.
+        self.log_failed = False
         self.random = random.Random()
         self.snap_count = zks.get_snap_count()
 
     def run_thread(self):
         try:
-            log_count = 0
-            rand_roll = self.random.randrange(self.snap_count // 2)
-            zk_db = self.zks.get_zk_database()
-            to_flush = self.to_flush
-            next_processor = self.next_processor
-            flushable = hasattr(next_processor, "flush")
-            death = Request.requestOfDeath
-            q = self.queued_requests
-            ReplyBatch.begin()
-            while True:
-                try:
-                    si = q.get_nowait()
-                except queue.Empty:
-                    if to_flush:
-                        self.flush(to_flush)
-                        continue
-                    # Nothing more to do now: send the replies of this round, then wait.
-                    ReplyBatch.flush()
-                    si = q.get()
-                if si is death:
-                    break
-                if zk_db.append(si):
-                    log_count += 1
-                    if log_count > self.snap_count // 2 + rand_roll:
-                        rand_roll = self.random.randrange(self.snap_count // 2)
-                        zk_db.roll_log()
-                        if self.snap_in_process is not None and self.snap_in_process.is_alive():
-                            LOG.warning("Too busy to snap, skipping")
-                        else:
-                            self.snap_in_process = _SnapshotThread(self.zks)
-                            self.snap_in_process.start()
-                        log_count = 0
-                elif not to_flush:
-                    # A read with no write ahead of it waiting on the disk: pass it on now.
-                    if next_processor is not None:
-                        next_processor.process_request(si)
-                        if flushable:
-                            next_processor.flush()
-                    continue
-                to_flush.append(si)
-                if len(to_flush) > _FLUSH_BATCH:
-                    self.flush(to_flush)
+            self._run()
+        except BaseException as t:  # noqa: B902  (Java: catch (Throwable t) { handleException(...) })
+            self.handle_exception(self.name, t)
         finally:
             ReplyBatch.flush()
             self.running = False
         LOG.info("SyncRequestProcessor exited!")
 
+    def _run(self):
+        log_count = 0
+        rand_roll = self.random.randrange(self.snap_count // 2)
+        zk_db = self.zks.get_zk_database()
+        to_flush = self.to_flush
+        next_processor = self.next_processor
+        flushable = hasattr(next_processor, "flush")
+        death = Request.requestOfDeath
+        q = self.queued_requests
+        ReplyBatch.begin()
+        while True:
+            try:
+                si = q.get_nowait()
+            except queue.Empty:
+                if to_flush:
+                    self.flush(to_flush)
+                    continue
+                # Nothing more to do now: send the replies of this round, then wait.
+                ReplyBatch.flush()
+                si = q.get()
+            if si is death:
+                break
+            try:
+                appended = zk_db.append(si)
+            except BaseException:
+                self.log_failed = True
+                raise
+            if appended:
+                log_count += 1
+                if log_count > self.snap_count // 2 + rand_roll:
+                    rand_roll = self.random.randrange(self.snap_count // 2)
+                    try:
+                        zk_db.roll_log()
+                    except BaseException:
+                        self.log_failed = True
+                        raise
+                    if self.snap_in_process is not None and self.snap_in_process.is_alive():
+                        LOG.warning("Too busy to snap, skipping")
+                    else:
+                        self.snap_in_process = _SnapshotThread(self.zks)
+                        self.snap_in_process.start()
+                    log_count = 0
+            elif not to_flush:
+                # A read with no write ahead of it waiting on the disk: pass it on now.
+                if next_processor is not None:
+                    next_processor.process_request(si)
+                    if flushable:
+                        next_processor.flush()
+                continue
+            to_flush.append(si)
+            if len(to_flush) > _FLUSH_BATCH:
+                self.flush(to_flush)
+
     def flush(self, to_flush):
         if not to_flush:
             return
         ReplyBatch.flush()  # replies already made must not wait for the fsync
-        self.zks.get_zk_database().commit()
+        try:
+            self.zks.get_zk_database().commit()
+        except BaseException:
+            self.log_failed = True
+            raise
         next_processor = self.next_processor
-        if next_processor is not None:
+        if next_processor is None:
+            to_flush.clear()
+            return
+        handed = 0
+        try:
             for request in to_flush:
+                # Counted before it goes: one that raises downstream is not handed again.
+                handed += 1
                 next_processor.process_request(request)
-            if hasattr(next_processor, "flush"):
-                next_processor.flush()
-        to_flush.clear()
+        finally:
+            del to_flush[:handed]
+        if hasattr(next_processor, "flush"):
+            next_processor.flush()
 
     def shutdown(self):
         LOG.info("Shutting down")
@@ -117,9 +154,16 @@ class SyncRequestProcessor(ZooKeeperCriticalThread, RequestProcessor):
             if self.running and self.ident is not None:
                 self.join()
             if self.to_flush:
-                self.flush(self.to_flush)
+                if self.log_failed:
+                    LOG.warning("Not applying or answering %d request(s) whose txns were not fsynced "
+                                "to the txn log", len(self.to_flush))
+                    self.to_flush.clear()
+                else:
+                    self.flush(self.to_flush)
         except (IOError, OSError):
             LOG.warning("Got IO exception during shutdown")
+        except Exception:
+            LOG.warning("Got request processor exception during shutdown")
         if self.next_processor is not None:
             self.next_processor.shutdown()
 

@@ -2,6 +2,7 @@
 
 import logging
 import threading
+import traceback
 
 from zookeeper_py.server.exit_code import ExitCode
 
@@ -37,6 +38,10 @@ class ZooKeeperCriticalThread(ZooKeeperThread):
 
     A thread the server cannot live without: when it dies the listener puts the server
     into the ERROR state, which shuts it down instead of leaving it half alive.
+
+    Java's line is the message with the stack trace right under it, its first line
+    the cause ("java.io.IOException: No space left on device"); a Python traceback
+    ends with the cause instead, so the cause is on the message line too.
     """
 
     def __init__(self, name, listener, daemon=True):
@@ -44,5 +49,6 @@ class ZooKeeperCriticalThread(ZooKeeperThread):
         self.listener = listener
 
     def handle_exception(self, thread_name, e):
-        CRITICAL_LOG.error("Severe unrecoverable error, from thread : %s", thread_name, exc_info=e)
+        cause = " ".join("".join(traceback.format_exception_only(type(e), e)).split("\n")).strip()
+        CRITICAL_LOG.error("Severe unrecoverable error, from thread : %s: %s", thread_name, cause, exc_info=e)
         self.listener.notify_stopping(thread_name, ExitCode.UNEXPECTED_ERROR.get_value())
