@@ -76,11 +76,19 @@ class _LogOutputStream:
         self.position = 0
 
     def _write_fully(self, data):
-        view = memoryview(data)
-        while view:
-            n = os.write(self.fd, view)
-            view = view[n:]
-            self.position += n
+        """Write all of data; returns how many bytes went to the file, raising (OSError
+        with `written` set) when the disk refuses the rest."""
+        written = 0
+        with memoryview(data) as view:
+            try:
+                while written < len(view):
+                    n = os.write(self.fd, view[written:])
+                    written += n
+                    self.position += n
+            except OSError as e:
+                e.written = written
+                raise
+        return written
 
     def write(self, data):
         n = len(data)
@@ -93,8 +101,16 @@ class _LogOutputStream:
         self.buf += data
 
     def flush(self):
+        """Hand the buffer to the OS. When that fails part way (ENOSPC), what did reach
+        the file leaves the buffer, so a later flush (close) never writes it twice;
+        Java's BufferedOutputStream would write its whole buffer again."""
         if self.buf:
-            self._write_fully(self.buf)
+            try:
+                self._write_fully(self.buf)
+            except OSError as e:
+                # a copy, not del buf[:n]: a memoryview of buf may still be alive (PyPy)
+                self.buf = self.buf[e.written:]
+                raise
             self.buf = bytearray()
 
     def fileno(self):
