@@ -1,0 +1,250 @@
+"""What the fuzz tests share: hypothesis settings, strategies for jute records and their
+mutations, and the checks that a live server is still whole after a malformed input.
+
+Every fuzz test runs a bounded, derandomized number of examples with no example
+database, so a run is reproducible and CI sees the same inputs each time. Set
+ZK_FUZZ_SCALE (a float, default 1) to run that many times more examples, e.g.
+`ZK_FUZZ_SCALE=20 bin/run-tests.sh tests/fuzz` for a long local session.
+"""
+
+import os
+import re
+import signal
+import socket
+import struct
+import time
+
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+
+from tests.support.raw_zk import ConnectionClosed, RawClient
+from zookeeper_py.jute import Record, Vector
+from zookeeper_py.jute.record import max_length
+from zookeeper_py.proto import ExistsRequest
+from zookeeper_py.zoo_defs import OpCode
+
+SCALE = float(os.environ.get("ZK_FUZZ_SCALE", "1"))
+
+
+def examples(n):
+    """The example budget of one test: n scaled by ZK_FUZZ_SCALE."""
+    return max(1, int(n * SCALE))
+
+
+def fuzz_settings(n, **kwargs):
+    """Hypothesis settings for a fuzz test: n examples, reproducible, no deadline per example."""
+    return settings(
+        max_examples=examples(n),
+        database=None,
+        derandomize=True,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+        **kwargs,
+    )
+
+
+# -- strategies ------------------------------------------------------------------------------
+
+INT32_MIN, INT32_MAX = -(1 << 31), (1 << 31) - 1
+INT64_MIN, INT64_MAX = -(1 << 63), (1 << 63) - 1
+
+EDGE_INT32 = [0, 1, -1, -2, 2, 0x7F, 0x80, 0xFF, 0x7FFF, 0xFFFF, 0x10000, 0xFFFFF, 0x100000,
+              INT32_MAX, INT32_MIN, INT32_MIN + 1, INT32_MAX - 1]
+EDGE_INT64 = EDGE_INT32 + [INT64_MAX, INT64_MIN, 1 << 32, (1 << 32) - 1, -(1 << 32), 0x100000000]
+
+int32s = st.one_of(st.sampled_from(EDGE_INT32), st.integers(INT32_MIN, INT32_MAX))
+int64s = st.one_of(st.sampled_from(EDGE_INT64), st.integers(INT64_MIN, INT64_MAX))
+bytes8 = st.integers(-128, 127)
+
+# Paths mostly shaped like paths, sometimes anything at all.
+PATH_CHARS = st.sampled_from(list("/abz09._-") + ["\x00", "\u00e9", "\U0001F600", "\u2028"])
+paths = st.one_of(
+    st.sampled_from(["/", "", "/zookeeper", "/zookeeper/config", "/zookeeper/quota", "/fuzz", "/fuzz/a",
+                     "//", "/fuzz/", "/./a", "/fuzz/../x", "a"]),
+    st.lists(st.text(PATH_CHARS, min_size=1, max_size=6), min_size=1, max_size=3).map(lambda p: "/" + "/".join(p)),
+    st.text(max_size=20),
+)
+texts = st.one_of(st.none(), paths, st.text(max_size=30))
+buffers = st.one_of(st.none(), st.binary(max_size=64))
+
+
+def value_strategy(ftype, depth=0):
+    """A strategy for one jute field value of a FIELDS declaration type."""
+    if isinstance(ftype, Vector):
+        if depth > 2:
+            return st.one_of(st.none(), st.just([]))
+        return st.one_of(st.none(), st.lists(value_strategy(ftype.element, depth + 1), max_size=4))
+    if isinstance(ftype, type) and issubclass(ftype, Record):
+        return record_strategy(ftype, depth + 1)
+    return {
+        "byte": bytes8,
+        "boolean": st.booleans(),
+        "int": int32s,
+        "long": int64s,
+        "float": st.floats(allow_nan=False, width=32),
+        "double": st.floats(allow_nan=False),
+        "ustring": texts,
+        "buffer": buffers,
+    }[ftype]
+
+
+def record_strategy(cls, depth=0):
+    """Valid instances of a jute record class with FIELDS (every field drawn independently)."""
+    fields = {name: value_strategy(ftype, depth) for name, ftype in cls.FIELDS}
+    return st.fixed_dictionaries(fields).map(lambda kw: cls(**kw))
+
+
+def record_bytes(cls):
+    return record_strategy(cls).map(lambda r: r.to_bytes())
+
+
+def forged_lengths(size_hint=64):
+    """Lengths a hostile peer writes in a length or count field."""
+    limit = max_length()
+    return st.one_of(
+        st.sampled_from([-1, -2, -1000, INT32_MIN, INT32_MAX, limit, limit + 1, limit - 1, 0xFFFFF, 0x100000,
+                         0, 1, size_hint, size_hint + 1, 1 << 24, 1 << 30]),
+        st.integers(INT32_MIN, INT32_MAX),
+        st.integers(0, 2 * size_hint),
+    )
+
+
+@st.composite
+def mutated(draw, base):
+    """`base` (bytes) damaged one to three times: cut, overwritten, forged lengths, inserted, removed."""
+    data = bytearray(base)
+    for _ in range(draw(st.integers(1, 3))):
+        kind = draw(st.sampled_from(["truncate", "forge", "flip", "insert", "delete", "append", "random"]))
+        pos = draw(st.integers(0, len(data))) if data else 0
+        if kind == "truncate":
+            del data[pos:]
+        elif kind == "forge":
+            data[pos:pos + 4] = struct.pack(">i", draw(forged_lengths(len(data))))
+        elif kind == "flip" and data:
+            pos = min(pos, len(data) - 1)
+            data[pos] = draw(st.integers(0, 255))
+        elif kind == "insert":
+            data[pos:pos] = draw(st.binary(min_size=1, max_size=16))
+        elif kind == "delete":
+            del data[pos:pos + draw(st.integers(1, 8))]
+        elif kind == "append":
+            data += draw(st.binary(min_size=1, max_size=32))
+        elif kind == "random":
+            data = bytearray(draw(st.binary(max_size=96)))
+    return bytes(data)
+
+
+def damaged(valid_bytes):
+    """Valid bytes, or valid bytes mutated, or random bytes."""
+    return st.one_of(
+        valid_bytes,
+        valid_bytes.flatmap(mutated),
+        valid_bytes.flatmap(mutated),
+        st.binary(max_size=96),
+    )
+
+
+# -- server health -----------------------------------------------------------------------------
+
+HEALTH_DEADLINE = 10.0  # seconds a well-behaved client may wait for an answer
+
+
+def assert_serving(port, what="server", deadline=HEALTH_DEADLINE, proc=None):
+    """A new, well-behaved client connects and gets an exists("/") answer within the deadline."""
+    if proc is not None:
+        assert proc.poll() is None, "%s exited with %s" % (what, proc.returncode)
+    start = time.monotonic()
+    try:
+        with RawClient("127.0.0.1", port, timeout=deadline) as c:
+            c.connect()
+            hdr, _ = c.request(OpCode.exists, ExistsRequest("/", False), timeout=deadline)
+    except (OSError, ConnectionClosed) as e:
+        raise AssertionError("%s: a well-behaved client got no answer within %ss: %r" % (what, deadline, e)) from None
+    assert hdr.err == 0, "%s answered exists('/') with %r" % (what, hdr)
+    return time.monotonic() - start
+
+
+_DUMP_HEADER = "Full thread dump zookeeper_py"
+_THREAD_LINE = re.compile(r'^"(.*)" (?:daemon )?id=\d+ (?:RUNNABLE|TERMINATED)$', re.M)
+
+
+def _read(path):
+    try:
+        with open(path, errors="replace") as f:
+            return f.read()
+    except OSError:
+        return ""
+
+
+def thread_names(server, timeout=15):
+    """The names of the server process's threads, from its `kill -QUIT` thread dump."""
+    before = _read(server.out_path).count(_DUMP_HEADER)
+    os.kill(server.proc.pid, signal.SIGQUIT)
+    deadline = time.time() + timeout
+    last = None
+    while time.time() < deadline:
+        text = _read(server.out_path)
+        if text.count(_DUMP_HEADER) > before:
+            names = _THREAD_LINE.findall(text[text.rindex(_DUMP_HEADER):])
+            if names and names == last:
+                return set(names)
+            last = names
+        time.sleep(0.1)
+    raise AssertionError("no thread dump from pid %d within %ss" % (server.proc.pid, timeout))
+
+
+# Per-connection threads: they come and go with their peers.
+TRANSIENT_THREADS = re.compile(r"^(LearnerHandler-|Sender-|SendWorker:|RecvWorker:|Snapshot Thread|Thread-\d+|"
+                               r"NIOWorkerThread-|CommitProcWorkThread-|ProcessThread\(.*\):$)")
+
+
+def lasting_threads(names):
+    return {n for n in names if not TRANSIENT_THREADS.match(n)}
+
+
+# Lines that say a thread the server needs has died, or a role was shut down.
+_PROBLEMS = [
+    re.compile(r"Severe unrecoverable error"),
+    re.compile(r"Exception occurred from thread (?!LearnerHandler-|RecvWorker:|SendWorker:|Sender-)"),
+    re.compile(r"exited loop!|SyncRequestProcessor exited!|WorkerReceiver is down|WorkerSender is down"),
+    re.compile(r"Leaving listener|QuorumPeer main thread exited|exiting abnormally"),
+    re.compile(r"Shutdown called\. shutdown Leader!"),
+    re.compile(r" ERROR \[(?!LearnerHandler-|Sender-)[^\]]*\] - Unexpected exception"),
+]
+
+
+def log_problems(text):
+    """The log lines (tracebacks and thread dumps left out) that tell of a dead thread or a lost role."""
+    found = []
+    for line in text.splitlines():
+        if line.startswith(("\tat ", " ", "Traceback")):
+            continue
+        if any(p.search(line) for p in _PROBLEMS):
+            found.append(line)
+    return found
+
+
+class LogWatch:
+    """The part of a server's output written since the watch was made (or reset)."""
+
+    def __init__(self, path):
+        self.path = path
+        self.reset()
+
+    def reset(self):
+        self.offset = len(_read(self.path))
+
+    def text(self):
+        return _read(self.path)[self.offset:]
+
+    def problems(self):
+        return log_problems(self.text())
+
+
+def close_with_reset(sock):
+    """Close so that the peer sees a TCP reset (SO_LINGER 0), not a FIN."""
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    except OSError:
+        pass
+    sock.close()
