@@ -1,5 +1,6 @@
 """Mirror of org.apache.zookeeper.common.NetUtils, and Java's InetSocketAddress.toString()."""
 
+import errno
 import ipaddress
 import socket
 
@@ -61,3 +62,22 @@ def close_socket(sock):
         sock.close()
     except OSError:
         pass
+
+
+def peer_address(sock):
+    """The remote (host, port) of a socket, or None when the peer is already gone.
+
+    getpeername() raises ENOTCONN on an accepted socket the peer reset before we looked
+    (a port scanner, a health check); Java's getRemoteSocketAddress() does not throw."""
+    try:
+        return sock.getpeername()[:2]
+    except OSError:
+        return None
+
+
+# accept() errors that say something about one connection or a passing shortage of fds or
+# memory, not about the listening socket: a listener logs them and goes on accepting.
+TRANSIENT_ACCEPT_ERRORS = frozenset((
+    errno.ECONNABORTED, errno.ECONNRESET, errno.EPROTO, errno.EPERM, errno.EINTR, errno.EAGAIN,
+    errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM, errno.ETIMEDOUT, errno.EHOSTUNREACH,
+    errno.ENETUNREACH, errno.ENETDOWN, errno.EHOSTDOWN, errno.ENONET, errno.EOPNOTSUPP))

@@ -1,12 +1,14 @@
 """Mirror of org.apache.zookeeper.server.quorum.Leader."""
 
 import collections
+import errno
 import logging
 import socket
 import threading
+import time
 
 from zookeeper_py.common import system_properties
-from zookeeper_py.common.net_utils import close_socket, inet_socket_address_str
+from zookeeper_py.common.net_utils import TRANSIENT_ACCEPT_ERRORS, close_socket, inet_socket_address_str
 from zookeeper_py.common.time import Time
 from zookeeper_py.server.final_request_processor import FinalRequestProcessor
 from zookeeper_py.server.quorum.buffer_stats import BufferStats
@@ -630,27 +632,32 @@ class LearnerCnxAcceptor(ZooKeeperCriticalThread):
         peer = leader.self
         try:
             while not self.stop:
-                s = None
-                error = False
                 try:
                     s, _ = leader.ss.accept()
+                except OSError as e:
+                    if self.stop:
+                        LOG.info("exception while shutting down acceptor: %s", e)
+                        # When Leader.shutdown() calls ss.close(), the call to accept throws an exception. We catch
+                        # and set stop to true.
+                        self.stop = True
+                    elif e.errno in TRANSIENT_ACCEPT_ERRORS:
+                        # A learner (or a port scanner) that gave up before we took it: not a reason to stop leading.
+                        LOG.warning("Ignoring error accepting a learner connection: %s", e)
+                        if e.errno in (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM):
+                            time.sleep(0.1)
+                    else:
+                        raise
+                    continue
+                try:
                     # start with the initLimit, once the ack is processed in LearnerHandler switch to the syncLimit
                     s.settimeout(peer.tick_time * peer.init_limit / 1000.0)
                     s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1 if nodelay else 0)
                     fh = LearnerHandler(s, leader)
                     fh.start()
                 except OSError as e:
-                    error = True
-                    if self.stop:
-                        LOG.info("exception while shutting down acceptor: %s", e)
-                        # When Leader.shutdown() calls ss.close(), the call to accept throws an exception. We catch
-                        # and set stop to true.
-                        self.stop = True
-                    else:
-                        raise
-                finally:
-                    if error and s is not None:
-                        close_socket(s)
+                    # The peer reset the connection before we looked at it: it costs only that connection.
+                    LOG.info("Learner connection closed before its handshake: %s", e)
+                    close_socket(s)
         except Exception as e:
             LOG.warning("Exception while accepting follower %s", e)
             self.handle_exception(self.name, e)

@@ -1,5 +1,6 @@
 """Mirror of org.apache.zookeeper.server.quorum.LearnerHandler."""
 
+import errno
 import logging
 import queue
 import struct
@@ -7,7 +8,7 @@ import threading
 import time
 
 from zookeeper_py.common import system_properties
-from zookeeper_py.common.net_utils import close_socket, inet_socket_address_str
+from zookeeper_py.common.net_utils import close_socket, inet_socket_address_str, peer_address
 from zookeeper_py.jute import BinaryInputArchive, BinaryOutputArchive, JuteIOError
 from zookeeper_py.keeper_exception import SessionExpiredException
 from zookeeper_py.server.quorum.learner_snapshot_throttler import SnapshotThrottleException
@@ -100,7 +101,10 @@ class LearnerHandler(ZooKeeperThread):
     """
 
     def __init__(self, sock, leader):
-        self.remote_address = inet_socket_address_str(sock.getpeername())
+        remote = peer_address(sock)
+        if remote is None:
+            raise OSError(errno.ENOTCONN, "learner connection reset before its handshake")
+        self.remote_address = inet_socket_address_str(remote)
         super().__init__("LearnerHandler-" + self.remote_address)
         self.sock = sock
         self.sock_closed = False

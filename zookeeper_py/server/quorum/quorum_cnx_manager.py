@@ -1,14 +1,17 @@
 """Mirror of org.apache.zookeeper.server.quorum.QuorumCnxManager: the election-port connections."""
 
+import errno
 import logging
 import os
 import queue
 import socket
 import struct
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 from zookeeper_py.common import system_properties
-from zookeeper_py.common.net_utils import NetUtils, close_socket, inet_socket_address_str
+from zookeeper_py.common.net_utils import (
+    TRANSIENT_ACCEPT_ERRORS, NetUtils, close_socket, inet_socket_address_str, peer_address)
 from zookeeper_py.server.exit_code import ExitCode
 from zookeeper_py.server.quorum.quorum_server import ConfigException, get_host_and_port
 from zookeeper_py.server.zoo_keeper_thread import ZooKeeperThread
@@ -108,7 +111,7 @@ class QuorumCnxManager:
     PROTOCOL_VERSION_V2 = -65535  # 3.6+ multi-address handshake, accepted when received
     maxBuffer = 2048
 
-    def __init__(self, peer, my_sid, view, socket_timeout, listen_on_all_ips):
+    def __init__(self, peer, my_sid, view, socket_timeout, listen_on_all_ips, quorum_cnxn_threads_size=20):
         self.self = peer
         self.my_sid = my_sid
         self.socket_timeout = socket_timeout
@@ -131,6 +134,13 @@ class QuorumCnxManager:
         self.observer_counter = -1
         self.thread_cnt = 0
         self.shutdown = False
+        # Java reads the handshake on this pool only with quorum SASL; zookeeper_py always does,
+        # so a peer that connects and says nothing holds one of these threads (for at most the
+        # socket timeout), never the listener. More handshakes at once than threads are refused,
+        # as Java's SynchronousQueue refuses them.
+        self.connection_executor = ThreadPoolExecutor(
+            max_workers=quorum_cnxn_threads_size, thread_name_prefix="QuorumConnectionThread-[myid=%d]" % my_sid)
+        self.connection_slots = threading.BoundedSemaphore(quorum_cnxn_threads_size)
         self.listener = Listener(self)
 
     # -- connecting ---------------------------------------------------------------
@@ -179,6 +189,30 @@ class QuorumCnxManager:
             self.handle_connection(sock)
         except (OSError, EOFError):
             LOG.error("Exception handling connection, addr: %s, closing server connection", _peer_name(sock))
+            close_socket(sock)
+
+    def receive_connection_async(self, sock):
+        """Read the handshake of an accepted connection on a QuorumConnectionThread."""
+        if not self.connection_slots.acquire(blocking=False):
+            LOG.error("Exception handling connection, addr: %s, closing server connection: all %d connection "
+                      "threads busy", _peer_name(sock), self.connection_executor._max_workers)
+            close_socket(sock)
+            return
+
+        def receive():
+            try:
+                self.receive_connection(sock)
+            except Exception:
+                LOG.error("Exception handling connection, addr: %s, closing server connection", _peer_name(sock),
+                          exc_info=True)
+                close_socket(sock)
+            finally:
+                self.connection_slots.release()
+
+        try:
+            self.connection_executor.submit(receive)
+        except RuntimeError:  # shut down
+            self.connection_slots.release()
             close_socket(sock)
 
     def handle_connection(self, sock):
@@ -300,6 +334,7 @@ class QuorumCnxManager:
         self.listener.halt()
         if self.listener.ident is not None and self.listener is not threading.current_thread():
             self.listener.join(10)
+        self.connection_executor.shutdown(wait=False)
         self.soft_halt()
 
     def soft_halt(self):
@@ -356,10 +391,8 @@ class QuorumCnxManager:
 
 
 def _peer_name(sock):
-    try:
-        return inet_socket_address_str(sock.getpeername())
-    except OSError:
-        return "<closed>"
+    addr = peer_address(sock)
+    return inet_socket_address_str(addr) if addr else "<closed>"
 
 
 class Listener(ZooKeeperThread):
@@ -393,7 +426,6 @@ class Listener(ZooKeeperThread):
         peer = mgr.self
         num_retries = 0
         exit_exception = None
-        client = None
         while not mgr.shutdown and (self.port_bind_max_retry == 0 or num_retries < self.port_bind_max_retry):
             try:
                 ss = socket.socket(socket.AF_INET6 if ":" in peer.get_election_address()[0] else socket.AF_INET,
@@ -409,13 +441,8 @@ class Listener(ZooKeeperThread):
                 self.name = addr_str
                 ss.bind(addr)
                 ss.listen(50)
-                while not mgr.shutdown:
-                    client, _ = ss.accept()
-                    mgr.set_sock_opts(client)
-                    LOG.info("Received connection request %s", NetUtils.format_inet_addr(client.getpeername()))
-                    mgr.receive_connection(client)
-                    client = None
-                    num_retries = 0
+                num_retries = 0
+                self.accept_connections(ss)
             except OSError as e:
                 if mgr.shutdown:
                     break
@@ -424,8 +451,6 @@ class Listener(ZooKeeperThread):
                 num_retries += 1
                 close_socket(self.ss)
                 self._halted.wait(1.0)
-                close_socket(client)
-                client = None
         LOG.info("Leaving listener")
         if not mgr.shutdown:
             LOG.error("As I'm leaving the listener thread after %d errors. I won't be able to participate in leader "
@@ -435,6 +460,35 @@ class Listener(ZooKeeperThread):
                 self.socket_bind_error_handler()
         elif self.ss is not None:
             close_socket(self.ss)
+
+    def accept_connections(self, ss):
+        """Accept until shutdown. Only a broken listening socket raises: what goes wrong with one
+        accepted connection (the peer reset it, it sent garbage) costs that connection alone."""
+        mgr = self.manager
+        while not mgr.shutdown:
+            try:
+                client, _ = ss.accept()
+            except OSError as e:
+                if e.errno not in TRANSIENT_ACCEPT_ERRORS:
+                    raise
+                # The peer went away before we took it, or the fd table is full: not a bind failure.
+                LOG.warning("Ignoring error accepting an election connection: %s", e)
+                if e.errno in (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM):
+                    self._halted.wait(0.1)
+                continue
+            remote = peer_address(client)
+            if remote is None:
+                LOG.info("Election connection reset by its peer before it was read")
+                close_socket(client)
+                continue
+            try:
+                mgr.set_sock_opts(client)
+            except OSError as e:
+                LOG.info("Election connection from %s closed: %s", NetUtils.format_inet_addr(remote), e)
+                close_socket(client)
+                continue
+            LOG.info("Received connection request %s", NetUtils.format_inet_addr(remote))
+            mgr.receive_connection_async(client)
 
     def halt(self):
         LOG.debug("Trying to close listener: %s", self.ss)

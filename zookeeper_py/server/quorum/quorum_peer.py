@@ -888,7 +888,7 @@ class QuorumPeer(ZooKeeperThread):
 
     def create_cnxn_manager(self):
         return QuorumCnxManager(self, self.get_id(), self.get_view(), self.tick_time * self.sync_limit,
-                                self.get_quorum_listen_on_all_ips())
+                                self.get_quorum_listen_on_all_ips(), self.quorum_cnxn_threads_size)
 
     def is_leader(self, id_):
         vote = self.get_current_vote()
