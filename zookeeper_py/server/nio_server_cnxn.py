@@ -7,8 +7,10 @@ import socket
 import struct
 import threading
 
-from zookeeper_py.common.net_utils import close_socket, inet_socket_address_str
+from zookeeper_py.common import system_properties
+from zookeeper_py.common.net_utils import close_socket, inet_socket_address_str, peer_address
 from zookeeper_py.data import Id
+from zookeeper_py.proto import GetDataResponse
 from zookeeper_py.server import server_cnxn_factory
 from zookeeper_py.server.command.four_letter_commands import FourLetterCommands
 from zookeeper_py.server.server_cnxn import CloseRequestException, EndOfStreamException, ServerCnxn
@@ -21,9 +23,30 @@ def _address_str(addr):
 
 _LEN = struct.Struct(">i")
 _WATCH_EVENT_HEADER = struct.Struct(">iqi").pack(-1, -1, 0)
+_DATA_REPLY_HEAD = struct.Struct(">iiqii")  # frame length, ReplyHeader(xid, zxid, err), data length
 _RECV_SIZE = 65536
 _SEND_GATHER = 65536
+# getData replies with at least this much data send the znode's own bytes instead of a copy
+_ZERO_COPY_MIN = 16384
 CLOSE_CONN = server_cnxn_factory.CLOSE_CONN
+
+# Back-pressure (zookeeper_py only; Java's outgoing buffers are unbounded): a connection whose
+# unsent replies pass the high-water mark is not read until they drain below the low one, so a
+# client that never reads costs only its own buffer. Also zoo.cfg keys nio.outgoingHighWaterMark
+# and nio.outgoingLowWaterMark (unknown zoo.cfg keys become zookeeper.* properties).
+OUTGOING_HIGH_WATER_MARK = "zookeeper.nio.outgoingHighWaterMark"
+OUTGOING_LOW_WATER_MARK = "zookeeper.nio.outgoingLowWaterMark"
+DEFAULT_OUTGOING_HIGH_WATER_MARK = 1024 * 1024
+DEFAULT_OUTGOING_LOW_WATER_MARK = 256 * 1024
+
+
+def outgoing_water_marks():
+    """(high, low) in bytes from the system properties; low is kept below high."""
+    high = system_properties.get_integer(OUTGOING_HIGH_WATER_MARK, DEFAULT_OUTGOING_HIGH_WATER_MARK)
+    low = system_properties.get_integer(OUTGOING_LOW_WATER_MARK, DEFAULT_OUTGOING_LOW_WATER_MARK)
+    if high < 1:
+        high = DEFAULT_OUTGOING_HIGH_WATER_MARK
+    return high, max(0, min(low, high // 2))
 
 
 _reply_batch = threading.local()
@@ -53,7 +76,11 @@ class ReplyBatch:
 
 
 class _SendBufferWriter:
-    """The PrintWriter of a four-letter word: text goes out synchronously, then the socket closes."""
+    """The PrintWriter of a four-letter word (Java's SendBufferWriter).
+
+    Java writes the answer with a blocking write on the I/O thread. Here it goes out
+    through the connection's non-blocking write path, so a client that sends a command
+    and never reads holds only its own connection (until the sessionless timeout)."""
 
     def __init__(self, cnxn):
         self.cnxn = cnxn
@@ -66,7 +93,7 @@ class _SendBufferWriter:
         if self.parts:
             data = "".join(self.parts).encode("utf-8")
             self.parts = []
-            self.cnxn.send_buffer_sync(data)
+            self.cnxn.send_buffer(data)
 
     def close(self):
         self.flush()
@@ -80,7 +107,12 @@ class NIOServerCnxn(ServerCnxn):
     later ones go to ZooKeeperServer.processPacket. Several pipelined frames that
     arrive in one read are handled in one go. Replies are written by whichever thread
     produces them when nothing is queued (the socket is non-blocking); what does not fit
-    is queued and flushed by the selector when the socket becomes writable.
+    is queued and flushed by the selector when the socket becomes writable. Reading stops
+    while the unsent bytes are above the high-water mark (see outgoing_water_marks).
+
+    Java's names for the input path: doIO's read is do_io; readLength and readPayload are
+    process_input's frame split; readConnectRequest and readRequest are
+    read_connect_request and zk_server.process_packet.
     """
 
     def __init__(self, zk, sock, factory, selector_thread):
@@ -93,7 +125,13 @@ class NIOServerCnxn(ServerCnxn):
         self.initialized = False
         self.inbuf = bytearray()
         self.outgoing = collections.deque()
+        self.outgoing_bytes = 0  # unsent bytes in outgoing, under out_lock
+        self.high_water_mark = factory.outgoing_high_water_mark
+        self.low_water_mark = factory.outgoing_low_water_mark
+        self.write_paused = False  # reading stopped: outgoing_bytes passed the high-water mark
         self.out_lock = threading.Lock()
+        self.four_letter_word = False  # a 4lw was read: read no more, answer, close
+        self.interest_update_queued = False  # in the selector thread's update_queue
         self.session_timeout = factory.sessionless_cnxn_timeout
         self.session_id = 0
         self.outstanding_requests = 0
@@ -105,10 +143,7 @@ class NIOServerCnxn(ServerCnxn):
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         except OSError:
             pass
-        try:
-            self.remote_address = sock.getpeername()
-        except OSError:
-            self.remote_address = None
+        self.remote_address = peer_address(sock)
         if self.remote_address:
             self.auth_info.append(Id("ip", self.remote_address[0]))
 
@@ -116,16 +151,6 @@ class NIOServerCnxn(ServerCnxn):
 
     def send_close_session(self):
         self.send_buffer(CLOSE_CONN)
-
-    def send_buffer_sync(self, data):
-        """Blocking write used by the four-letter words."""
-        try:
-            if not self.closed:
-                self.sock.setblocking(True)
-                self.sock.sendall(data)
-            self.packet_sent()
-        except OSError as e:
-            LOG.error("Error sending data synchronously %s", e)
 
     def send_buffer(self, buf):
         """Queue bytes (or CLOSE_CONN) for the client.
@@ -138,8 +163,56 @@ class NIOServerCnxn(ServerCnxn):
             if self.closed:
                 return
             self.outgoing.append(buf)
+            if buf is not CLOSE_CONN:
+                self.packet_sent()
+                self._add_outgoing_bytes(len(buf))
             if len(self.outgoing) > 1:
                 return  # whoever queued the first buffer writes this one too
+        self._write_soon()
+
+    def send_response(self, h, r, tag=None):
+        try:
+            if type(r) is GetDataResponse and r.data is not None and len(r.data) >= _ZERO_COPY_MIN:
+                self._send_data_response(h, r)
+            else:
+                super().send_response(h, r, tag)
+            if h.xid > 0:
+                with self.out_lock:
+                    self.outstanding_requests -= 1
+                    lift = self.outstanding_requests < 1
+                if lift or self.zk_server.get_in_process() < self.outstanding_limit:
+                    self.enable_recv()
+        except Exception:
+            LOG.warning("Unexpected exception. Destruction averted.", exc_info=True)
+
+    def _send_data_response(self, h, r):
+        """A large getData reply as three buffers: the znode's data is sent as it is, not copied."""
+        data = r.data
+        stat = bytearray()
+        r.stat._encode(stat)
+        size = 16 + 4 + len(data) + len(stat)
+        head = _DATA_REPLY_HEAD.pack(size, h.xid, h.zxid, h.err, len(data))
+        stats = self.server_stats()
+        if stats is not None:
+            stats.update_client_response_size(size)
+        with self.out_lock:
+            if self.closed:
+                return
+            # head and data are parts (memoryview): only the last buffer of the reply counts as a packet
+            self.outgoing.extend((memoryview(head), memoryview(data), bytes(stat)))
+            self.packet_sent()
+            self._add_outgoing_bytes(size + 4)
+            if len(self.outgoing) > 3:
+                return
+        self._write_soon()
+
+    def _add_outgoing_bytes(self, n):
+        """Holds out_lock."""
+        self.outgoing_bytes += n
+        if self.outgoing_bytes > self.high_water_mark and not self.write_paused:
+            self.write_paused = True  # the selector sees the new interest on its next update
+
+    def _write_soon(self):
         batch = getattr(_reply_batch, "cnxns", None)
         if batch is not None:
             batch.add(self)
@@ -153,19 +226,21 @@ class NIOServerCnxn(ServerCnxn):
             with self.out_lock:
                 if self.closed:
                     return
+                paused = self.write_paused
                 close = self._write_outgoing()
         except OSError:
             close = True  # the peer is gone
         if close:
             self.close()
-        elif self.outgoing:
+        elif self.outgoing or paused != self.write_paused:
             self.request_interest_ops_update()
 
     def handle_write(self):
         """Write what is queued (selector side); CloseRequestException when CLOSE_CONN is reached."""
         with self.out_lock:
-            if self._write_outgoing():
-                raise CloseRequestException("close requested")
+            close = self._write_outgoing()
+        if close:
+            raise CloseRequestException("close requested")
 
     def _write_outgoing(self):
         """Send queued buffers, small ones gathered into one send (as Java's direct buffer does).
@@ -174,6 +249,8 @@ class NIOServerCnxn(ServerCnxn):
         """
         outgoing = self.outgoing
         sock = self.sock
+        before = self.outgoing_bytes
+        remaining = before
         try:
             while outgoing:
                 head = outgoing[0]
@@ -188,23 +265,27 @@ class NIOServerCnxn(ServerCnxn):
                         chunk += b
                         count += 1
                     sent = sock.send(chunk)
+                    remaining -= sent
                     while count and sent >= len(outgoing[0]):
                         sent -= len(outgoing[0])
                         outgoing.popleft()
-                        self.packet_sent()
                         count -= 1
                     if count:
                         outgoing[0] = memoryview(outgoing[0])[sent:]
                         return False
                     continue
                 sent = sock.send(head)
+                remaining -= sent
                 if sent < len(head):
                     outgoing[0] = memoryview(head)[sent:]
                     return False
                 outgoing.popleft()
-                self.packet_sent()
         except (BlockingIOError, InterruptedError):
             pass
+        finally:
+            self.outgoing_bytes = remaining
+            if self.write_paused and remaining <= self.low_water_mark:
+                self.write_paused = False  # the caller updates the selector's interest
         return False
 
     # -- input ----------------------------------------------------------------------
@@ -214,7 +295,7 @@ class NIOServerCnxn(ServerCnxn):
         try:
             if self.closed:
                 return
-            if readable:
+            if readable and self.get_read_interest():
                 try:
                     data = self.sock.recv(_RECV_SIZE)
                 except (BlockingIOError, InterruptedError):
@@ -245,12 +326,12 @@ class NIOServerCnxn(ServerCnxn):
             self.close()
 
     def process_input(self):
-        """Handle every complete frame in inbuf, unless throttled."""
+        """Handle every complete frame in inbuf, unless throttled or paused by unsent replies."""
         buf = self.inbuf
         pos = 0
         n = len(buf)
         try:
-            while not self.throttled and not self.closed and n - pos >= 4:
+            while not self.throttled and not self.write_paused and not self.closed and n - pos >= 4:
                 length, = _LEN.unpack_from(buf, pos)
                 if not self.initialized and pos == 0 and self.check_four_letter_word(length):
                     return
@@ -285,33 +366,39 @@ class NIOServerCnxn(ServerCnxn):
         self.initialized = True
 
     def check_four_letter_word(self, code):
+        """A four-letter word instead of a ConnectRequest: answer it, then close (CLOSE_CONN).
+
+        Returns True when the frame was a command (answered, or stmk still waiting for its
+        8-byte mask: the sessionless timeout closes a client that never sends it)."""
         if not FourLetterCommands.is_known(code):
             return False
         cmd = FourLetterCommands.get_command_string(code)
+        enabled = FourLetterCommands.is_enabled(cmd)
+        if enabled and code == FourLetterCommands.setTraceMaskCmd and len(self.inbuf) < 12:
+            return True
+        self.four_letter_word = True
         self.packet_received()
-        # The connection leaves the selector: the command answers synchronously, then closes it.
-        # Not selectable while it runs (as on Java's worker), so cons/stat show it with [0].
+        # Not selectable while the command runs (as on Java's worker), so cons/stat show it with [0].
         self.disable_selectable()
-        self.selector_thread.cancel(self)
-        pwriter = _SendBufferWriter(self)
+        try:
+            self._run_four_letter_word(code, cmd, enabled)
+        finally:
+            self.enable_selectable()
+        return True
+
+    def _run_four_letter_word(self, code, cmd, enabled):
         from zookeeper_py.server.command.command_executor import CommandExecutor
 
-        if not FourLetterCommands.is_enabled(cmd):
+        pwriter = _SendBufferWriter(self)
+        if not enabled:
             LOG.debug("Command %s is not executed because it is not in the whitelist.", cmd)
             CommandExecutor.nop(self, pwriter, cmd + " is not executed because it is not in the whitelist.")
-            return True
-        LOG.info("Processing %s command from %s", cmd, _address_str(self.remote_address))
-        if code == FourLetterCommands.setTraceMaskCmd:
-            mask_bytes = bytes(self.inbuf[4:12])
-            while len(mask_bytes) < 8:
-                self.sock.setblocking(True)
-                more = self.sock.recv(8 - len(mask_bytes))
-                if not more:
-                    raise IOError("Read error")
-                mask_bytes += more
-            CommandExecutor.set_trace_mask(self, pwriter, struct.unpack(">q", mask_bytes)[0])
-            return True
-        return CommandExecutor().execute(self, pwriter, code, self.zk_server, self.factory)
+        elif code == FourLetterCommands.setTraceMaskCmd:
+            LOG.info("Processing %s command from %s", cmd, _address_str(self.remote_address))
+            CommandExecutor.set_trace_mask(self, pwriter, struct.unpack_from(">q", self.inbuf, 4)[0])
+        else:
+            LOG.info("Processing %s command from %s", cmd, _address_str(self.remote_address))
+            CommandExecutor().execute(self, pwriter, code, self.zk_server, self.factory)
 
     def is_zk_server_running(self):
         zks = self.zk_server
@@ -322,7 +409,8 @@ class NIOServerCnxn(ServerCnxn):
     def incr_outstanding_requests(self, xid):
         """Java passes the RequestHeader; only its xid matters (pings and auth do not count)."""
         if xid >= 0:
-            self.outstanding_requests += 1
+            with self.out_lock:  # the reply thread decrements it (Java: AtomicInteger)
+                self.outstanding_requests += 1
             in_process = self.zk_server.get_in_process()
             if in_process > self.outstanding_limit:
                 LOG.debug("Throttling recv %d", in_process)
@@ -336,7 +424,7 @@ class NIOServerCnxn(ServerCnxn):
         return bool(self.outgoing)
 
     def get_read_interest(self):
-        return not self.throttled
+        return not (self.throttled or self.write_paused or self.four_letter_word)
 
     def disable_recv(self):
         if not self.throttled:
@@ -372,16 +460,6 @@ class NIOServerCnxn(ServerCnxn):
         return ops
 
     # -- replies and watches -----------------------------------------------------------
-
-    def send_response(self, h, r, tag=None):
-        try:
-            super().send_response(h, r, tag)
-            if h.xid > 0:
-                self.outstanding_requests -= 1
-                if self.outstanding_requests < 1 or self.zk_server.get_in_process() < self.outstanding_limit:
-                    self.enable_recv()
-        except Exception:
-            LOG.warning("Unexpected exception. Destruction averted.", exc_info=True)
 
     def process(self, event):
         """A watch fired: send the WatcherEvent with xid -1."""
@@ -443,6 +521,7 @@ class NIOServerCnxn(ServerCnxn):
                 return
             self.closed = True
             self.outgoing.clear()
+            self.outgoing_bytes = 0
         # Leave the selector only once `closed` is set: an interest update racing with a close
         # from another thread (it checks `closed` under the selector's lock) then cannot register
         # the socket again, which would leave its fd registered after the close and make the

@@ -13,7 +13,7 @@ import time
 from zookeeper_py.common import system_properties
 from zookeeper_py.common.net_utils import close_socket, inet_socket_address_str
 from zookeeper_py.server.expiry_queue import ExpiryQueue
-from zookeeper_py.server.nio_server_cnxn import NIOServerCnxn
+from zookeeper_py.server.nio_server_cnxn import NIOServerCnxn, outgoing_water_marks
 from zookeeper_py.server.server_cnxn_factory import ServerCnxnFactory
 from zookeeper_py.server.worker_service import WorkerService, WorkRequest
 from zookeeper_py.server.zoo_keeper_server import SubmitBatch
@@ -25,6 +25,9 @@ ZOOKEEPER_NIO_SESSIONLESS_CNXN_TIMEOUT = "zookeeper.nio.sessionlessCnxnTimeout"
 ZOOKEEPER_NIO_NUM_SELECTOR_THREADS = "zookeeper.nio.numSelectorThreads"
 ZOOKEEPER_NIO_NUM_WORKER_THREADS = "zookeeper.nio.numWorkerThreads"
 ZOOKEEPER_NIO_SHUTDOWN_TIMEOUT = "zookeeper.nio.shutdownTimeout"
+# Accepted sockets waiting for their selector thread (Java: an unbounded LinkedBlockingQueue).
+# A storm that outruns the selector has its surplus closed, as Java closes a socket it fails to queue.
+ACCEPTED_QUEUE_CAPACITY = 1024
 
 def _bound_address_str(addr):
     """InetSocketAddress(port).toString(): the wildcard prints as 0.0.0.0/0.0.0.0:port."""
@@ -170,20 +173,27 @@ class SelectorThread(AbstractSelectThread):
     def __init__(self, factory, id_):
         super().__init__(factory, "NIOServerCxnFactory.SelectorThread-%d" % id_)
         self.id = id_
-        self.accepted_queue = queue.SimpleQueue()
+        self.accepted_queue = queue.Queue(ACCEPTED_QUEUE_CAPACITY)
+        # Bounded by the number of connections: a connection is in it at most once (interest_update_queued).
         self.update_queue = queue.SimpleQueue()
         self.keys_lock = threading.Lock()
 
     def add_accepted_connection(self, sock):
         if self.factory.stopped:
             return False
-        self.accepted_queue.put(sock)
+        try:
+            self.accepted_queue.put_nowait(sock)
+        except queue.Full:
+            return False
         self.wakeup_selector()
         return True
 
     def add_interest_ops_update_request(self, cnxn):
         if self.factory.stopped:
             return False
+        if cnxn.interest_update_queued:
+            return True  # the selector reads the connection's state when it gets to it
+        cnxn.interest_update_queued = True
         self.update_queue.put(cnxn)
         if threading.current_thread() is self:
             return True  # the loop applies it right after this round of events
@@ -264,6 +274,7 @@ class SelectorThread(AbstractSelectThread):
                 cnxn = self.update_queue.get_nowait()
             except queue.Empty:
                 return
+            cnxn.interest_update_queued = False  # before reading its state, so no request is lost
             self._apply_interest(cnxn)
 
     def _apply_interest(self, cnxn):
@@ -375,6 +386,7 @@ class NIOServerCnxnFactory(ServerCnxnFactory):
         self.ss = None
         self.local_address = None
         self.max_buffer = system_properties.get_integer("jute.maxbuffer", 0xFFFFF)
+        self.outgoing_high_water_mark, self.outgoing_low_water_mark = outgoing_water_marks()
 
     def configure(self, addr, max_cc, secure=False):
         """Bind the client port. addr is a (host, port) pair; host "" means every interface."""
@@ -398,6 +410,10 @@ class NIOServerCnxnFactory(ServerCnxnFactory):
             "%s worker threads, and gathered writes.",
             self.sessionless_cnxn_timeout // 1000, self.num_selector_threads,
             self.num_worker_threads if self.num_worker_threads > 0 else "no")
+        self.outgoing_high_water_mark, self.outgoing_low_water_mark = outgoing_water_marks()
+        LOG.info("Reading from a connection pauses above %d unsent bytes and resumes below %d (%s, %s)",
+                 self.outgoing_high_water_mark, self.outgoing_low_water_mark,
+                 "zookeeper.nio.outgoingHighWaterMark", "zookeeper.nio.outgoingLowWaterMark")
         self.selector_threads = [SelectorThread(self, i) for i in range(self.num_selector_threads)]
         host, port = addr
         family = socket.AF_INET6 if ":" in host else socket.AF_INET

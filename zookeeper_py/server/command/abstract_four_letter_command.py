@@ -11,7 +11,7 @@ class AbstractFourLetterCommand:
     """Mirror of org.apache.zookeeper.server.command.AbstractFourLetterCommand.
 
     A command writes its answer to `pw` (write() of text) on the connection's I/O
-    thread; then the answer is flushed and the connection closed.
+    thread; then the answer is queued and the connection closed once it is sent.
     """
 
     def __init__(self, pw, server_cnxn):
@@ -48,7 +48,10 @@ class AbstractFourLetterCommand:
 
 
 def cleanup_writer_socket(cnxn, pw):
-    """ServerCnxn.cleanupWriterSocket: flush the answer, then close the connection."""
+    """ServerCnxn.cleanupWriterSocket: flush the answer, then close the connection.
+
+    Java's answer has been written (blocking) when it closes; ours is queued on the
+    connection's non-blocking write path, so the close is queued behind it (CLOSE_CONN)."""
     try:
         if pw is not None:
             pw.close()
@@ -56,6 +59,6 @@ def cleanup_writer_socket(cnxn, pw):
         LOG.info("Error closing PrintWriter ", exc_info=True)
     finally:
         try:
-            cnxn.close()
+            cnxn.send_close_session()
         except Exception:
             LOG.error("Error closing a command socket ", exc_info=True)
