@@ -9,6 +9,7 @@ level and handlers. Lines look like log4j's:
     2020-02-10 11:23:25,123 [myid:1] - INFO  [SyncThread:1:FileTxnLog@215] - Creating new log file: log.100000001
 """
 
+import faulthandler
 import io
 import logging
 import logging.config
@@ -97,18 +98,32 @@ def _basic_console():
 
 
 def thread_dump():
-    """Every thread's name and stack, like a JVM's answer to kill -QUIT."""
-    frames = sys._current_frames()
+    """Every thread's name and stack, like a JVM's answer to kill -QUIT.
+
+    Walking another thread's frames can fail on PyPy (SystemError: InvalidVirtualRef while
+    a JIT-compiled frame is live); such a thread is printed without its stack."""
+    try:
+        frames = sys._current_frames()
+    except Exception as e:
+        frames = {}
+        unreadable = e
+    else:
+        unreadable = None
     out = io.StringIO()
     out.write("Full thread dump zookeeper_py (Python %s):\n\n" % sys.version.split()[0])
     for t in threading.enumerate():
         out.write('"%s" %sid=%s %s\n' % (t.name, "daemon " if t.daemon else "", t.ident,
                                           "RUNNABLE" if t.is_alive() else "TERMINATED"))
-        frame = frames.get(t.ident)
-        if frame is not None:
-            for line in traceback.format_stack(frame)[::-1]:
-                for sub in line.rstrip().splitlines():
-                    out.write("\tat " + sub.strip() + "\n")
+        try:
+            frame = frames.get(t.ident)
+            lines = traceback.format_stack(frame)[::-1] if frame is not None else []
+        except Exception as e:
+            lines = ["(stack not readable: %s: %s)" % (type(e).__name__, e)]
+        if unreadable is not None:
+            lines = ["(stacks not readable: %s: %s)" % (type(unreadable).__name__, unreadable)]
+        for line in lines:
+            for sub in line.rstrip().splitlines():
+                out.write("\tat " + sub.strip() + "\n")
         out.write("\n")
     return out.getvalue()
 
@@ -119,8 +134,18 @@ def install_thread_dump_handler():
         return
 
     def handler(signum, frame):
-        sys.stderr.write(thread_dump())
-        sys.stderr.flush()
+        # A dump must never take the server down: whatever goes wrong stays in here, and
+        # faulthandler (C level, reads no Python objects) prints the stacks instead.
+        try:
+            sys.stderr.write(thread_dump())
+            sys.stderr.flush()
+        except BaseException:  # noqa: B902
+            try:
+                sys.stderr.write("thread dump failed; faulthandler's instead:\n")
+                sys.stderr.flush()
+                faulthandler.dump_traceback(file=sys.stderr, all_threads=True)
+            except BaseException:  # noqa: B902
+                pass
 
     try:
         signal.signal(signal.SIGQUIT, handler)
