@@ -1,6 +1,7 @@
 """Sockets for tests: free ports, waiting for a port, four-letter words."""
 
 import socket
+import struct
 import time
 
 
@@ -64,3 +65,28 @@ def wait_until(condition, timeout=10, interval=0.02, message="condition"):
         if time.time() > deadline:
             raise TimeoutError("%s not reached within %ss" % (message, timeout))
         time.sleep(interval)
+
+
+def reset_connection(host, port, timeout=2):
+    """Connect, then close with SO_LINGER 0: the peer gets an RST (a port scanner, a health check).
+
+    Returns False when nothing listens there."""
+    try:
+        s = socket.create_connection((host, port), timeout=timeout)
+    except OSError:
+        return False
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    s.close()
+    return True
+
+
+def process_rss_kb(pid):
+    """VmRSS of a process in KiB (Linux), or None."""
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        return None
+    return None

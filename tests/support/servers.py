@@ -6,6 +6,7 @@ directory: zoo.cfg, data/, and the server's log.
 """
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -166,3 +167,20 @@ class JavaServer(ServerProcess):
             "org.apache.zookeeper.server.quorum.QuorumPeerMain",
             self.cfg_path,
         ]
+
+
+_pypy = []
+
+
+def pypy_python():
+    """The PyPy of bin/zkServer.sh (its .venv-pypy3, made on first use), or None where PyPy is not installed."""
+    if not _pypy:
+        path = None
+        if shutil.which("pypy3"):
+            out = subprocess.run(["bash", "-c", 'ZOO_PYTHON=pypy3 . bin/zkEnv.sh >/dev/null && echo "$PYTHON"'],
+                                 cwd=REPO, capture_output=True, text=True, timeout=600)
+            candidate = out.stdout.strip()
+            if out.returncode == 0 and candidate and os.access(candidate, os.X_OK):
+                path = candidate
+        _pypy.append(path)
+    return _pypy[0]
