@@ -79,7 +79,8 @@ def test_reconfig_removes_and_adds_a_member(make_ensemble):
     spec2 = "server.2=127.0.0.1:%d:%d:participant;127.0.0.1:%d" % (
         ens.quorum_ports[2], ens.election_ports[2], ens.client_ports[2])
     with kazoo(ens.address(1)) as zk:
-        data, stat = zk.reconfig(joining=None, leaving="2", new_members=None)
+        # Java's StringUtils.split: items are trimmed and empty ones dropped ("reconfig -remove 2,").
+        data, stat = zk.reconfig(joining=None, leaving=" 2 ,", new_members=None)
         text = data.decode()
         assert "server.2=" not in text and "server.1=" in text and "server.3=" in text
         version = text.rsplit("version=", 1)[1]

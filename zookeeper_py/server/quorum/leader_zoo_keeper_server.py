@@ -3,6 +3,7 @@
 import logging
 
 from zookeeper_py.common import system_properties
+from zookeeper_py.common.string_utils import StringUtils
 from zookeeper_py.keeper_exception import SessionExpiredException
 from zookeeper_py.server.container_manager import ContainerManager
 from zookeeper_py.server.final_request_processor import FinalRequestProcessor
@@ -144,8 +145,8 @@ class LeaderZooKeeperServer(QuorumZooKeeperServer):
                 raise BadArgumentsException(str(e)) from None
         else:  # incremental change - must be a majority quorum system
             LOG.info("Incremental reconfig")
-            joining_servers = record.joiningServers.split(",") if record.joiningServers else None
-            leaving_servers = record.leavingServers.split(",") if record.leavingServers else None
+            joining_servers = StringUtils.split(record.joiningServers, ",") if record.joiningServers else None
+            leaving_servers = StringUtils.split(record.leavingServers, ",") if record.leavingServers else None
             if not isinstance(last_seen_qv, QuorumMaj):
                 msg = ("Incremental reconfiguration requested but last configuration seen has a non-majority quorum "
                        "system")
@@ -154,7 +155,7 @@ class LeaderZooKeeperServer(QuorumZooKeeperServer):
             next_servers = dict(last_seen_qv.get_all_members())
             try:
                 for leaving in leaving_servers or ():
-                    next_servers.pop(int(leaving.strip()), None)
+                    next_servers.pop(int(leaving), None)
                 for joiner in joining_servers or ():
                     # joiner should have the following format: server.x = server_spec;client_spec
                     parts = [p for p in joiner.split("=") if p]
