@@ -126,7 +126,9 @@ class PrepRequestProcessor(ZooKeeperCriticalThread, RequestProcessor):
     def __init__(self, zks, next_processor):
         super().__init__("ProcessThread(sid:%d cport:%d):" % (zks.get_server_id(), zks.get_client_port()),
                          zks.get_zoo_keeper_server_listener())
-        # Java: unbounded LinkedBlockingQueue; globalOutstandingLimit throttles the clients that fill it.
+        # Java: unbounded LinkedBlockingQueue. Bound: globalOutstandingLimit + one per connection, per
+        # member feeding this chain (clients are throttled past the limit); see util/queue_census.
+        # A SimpleQueue because queue.Queue(maxsize) costs this hot path a lock and a condition per hop.
         self.submitted_requests = queue.SimpleQueue()
         self.next_processor = next_processor
         self.zks = zks

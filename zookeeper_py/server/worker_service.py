@@ -63,6 +63,7 @@ class WorkerService:
         n = self.num_worker_threads
         if n > 0:
             if self.threads_are_assignable:
+                # Bound: the number of connections (one work request per connection at a time).
                 self.queues = [queue.SimpleQueue() for _ in range(n)]
                 for i in range(n):
                     self.threads.append(_Worker(self, "%s-%d" % (self.thread_name_prefix, i + 1), self.queues[i]))

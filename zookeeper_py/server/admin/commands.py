@@ -4,7 +4,7 @@ The 17 commands of 3.5.7 answer with 3.5.7's keys. Five commands of 3.6-3.8 that
 server can answer are added: initial_configuration, last_snapshot, leader,
 system_properties and voting_view. The rest of 3.8's (hash, observers,
 observer_connection_stat_reset, zabstate) rest on 3.6+ machinery (txn digests, observer
-masters, the Zab phase) that a 3.5.7 server has not.
+masters, the Zab phase) that a 3.5.7 server has not. `queues` is zookeeper_py's own.
 """
 
 import ipaddress
@@ -16,6 +16,7 @@ from zookeeper_py.server.admin.command_base import CommandBase
 from zookeeper_py.server.admin.command_response import CommandResponse
 from zookeeper_py.server.snapshot_formatter import java_hash_order, long_hash_code, string_hash_code
 from zookeeper_py.server.util.os_mx_bean import OSMXBean
+from zookeeper_py.server.util.queue_census import queue_census
 from zookeeper_py.server.zoo_trace import ZooTrace
 from zookeeper_py.version import Version
 
@@ -322,6 +323,19 @@ class RuokCommand(CommandBase):
         return self.initialize_response()
 
 
+class QueuesCommand(CommandBase):
+    """zookeeper_py's own: every queue between threads with its depth and bound (see util/queue_census)."""
+
+    def __init__(self):
+        super().__init__(["queues"])
+
+    def run(self, zk_server, kwargs):
+        response = self.initialize_response()
+        response.put("queues", queue_census(zk_server, zk_server.get_server_cnxn_factory(), _leader(zk_server),
+                                            _quorum_peer(zk_server)))
+        return response
+
+
 def _parse_long(text):
     """Long.parseLong: optional sign, decimal digits, within 64 bits; None if not."""
     if not text or text.strip() != text or "_" in text:
@@ -552,7 +566,7 @@ def _quorum_server_view(server):
 
 for _command in (CnxnStatResetCommand(), ConfCommand(), ConsCommand(), DirsCommand(), DumpCommand(),
                  EnvCommand(), GetTraceMaskCommand(), InitialConfigurationCommand(), IsroCommand(),
-                 LastSnapshotCommand(), LeaderCommand(), MonitorCommand(), RuokCommand(), SetTraceMaskCommand(),
+                 LastSnapshotCommand(), LeaderCommand(), MonitorCommand(), QueuesCommand(), RuokCommand(), SetTraceMaskCommand(),
                  SrvrCommand(), StatCommand(), StatResetCommand(), SystemPropertiesCommand(), VotingViewCommand(),
                  WatchCommand(), WatchesByPathCommand(), WatchSummaryCommand()):
     Commands.register_command(_command)

@@ -35,7 +35,8 @@ class CommitProcessor(ZooKeeperCriticalThread, RequestProcessor):
         super().__init__("CommitProcessor:" + id_, listener)
         self.next_processor = next_processor
         self.match_syncs = match_syncs
-        # Java: unbounded LinkedBlockingQueues (deque append/popleft are thread-safe)
+        # Java: unbounded LinkedBlockingQueues (deque append/popleft are thread-safe). Bound: the
+        # request bound of util/queue_census (globalOutstandingLimit + connections, per member).
         self.queued_requests = collections.deque()
         self.committed_requests = collections.deque()
         self.next_pending = None  # the local write waiting for its commit

@@ -31,6 +31,19 @@ _STATES = {0: ServerState.LOOKING, 1: ServerState.FOLLOWING, 2: ServerState.LEAD
 _WAKEUP = object()
 
 
+def offer(q, item):
+    """Put item on a bounded queue without blocking, dropping the oldest item when it is full."""
+    while True:
+        try:
+            q.put_nowait(item)
+            return
+        except queue.Full:
+            try:
+                q.get_nowait()
+            except queue.Empty:
+                pass
+
+
 class Notification:
     """Mirror of org.apache.zookeeper.server.quorum.FastLeaderElection.Notification: a vote received."""
 
@@ -145,7 +158,7 @@ class WorkerReceiver(ZooKeeperThread):
                 # Not a voter: just tell it what I think.
                 current = peer.get_current_vote()
                 qv = peer.get_quorum_verifier()
-                fle.sendqueue.put(ToSend(current.get_id(), current.get_zxid(), fle.logicalclock,
+                offer(fle.sendqueue, ToSend(current.get_id(), current.get_zxid(), fle.logicalclock,
                                          peer.get_peer_state(), response.sid, current.get_peer_epoch(),
                                          str(qv).encode("utf-8")))
                 continue
@@ -164,12 +177,12 @@ class WorkerReceiver(ZooKeeperThread):
             n.qv = rqv
             fle.print_notification(n)
             if peer.get_peer_state() is ServerState.LOOKING:
-                fle.recvqueue.put(n)
+                offer(fle.recvqueue, n)
                 # A LOOKING peer behind me in the election: send it my proposal.
                 if ackstate is ServerState.LOOKING and n.election_epoch < fle.logicalclock:
                     v = fle.get_vote()
                     qv = peer.get_quorum_verifier()
-                    fle.sendqueue.put(ToSend(v.get_id(), v.get_zxid(), fle.logicalclock, peer.get_peer_state(),
+                    offer(fle.sendqueue, ToSend(v.get_id(), v.get_zxid(), fle.logicalclock, peer.get_peer_state(),
                                              response.sid, v.get_peer_epoch(), str(qv).encode("utf-8")))
             else:
                 # Not looking myself: tell a LOOKING peer who the leader is.
@@ -179,7 +192,7 @@ class WorkerReceiver(ZooKeeperThread):
                               "= %x", peer.get_id(), response.sid, current.get_zxid() & _U64, current.get_id(),
                               peer.get_quorum_verifier().get_version() & _U64)
                     qv = peer.get_quorum_verifier()
-                    fle.sendqueue.put(ToSend(current.get_id(), current.get_zxid(), current.get_election_epoch(),
+                    offer(fle.sendqueue, ToSend(current.get_id(), current.get_zxid(), current.get_election_epoch(),
                                              peer.get_peer_state(), response.sid, current.get_peer_epoch(),
                                              str(qv).encode("utf-8")))
         LOG.info("WorkerReceiver is down")
@@ -240,6 +253,7 @@ class FastLeaderElection(Election):
 
     finalizeWait = 200
     maxNotificationInterval = 60000
+    QUEUE_CAPACITY = 1000  # zookeeper_py's bound of sendqueue and recvqueue
 
     def __init__(self, peer, manager):
         self.stop = False
@@ -250,9 +264,11 @@ class FastLeaderElection(Election):
         self.proposed_epoch = -1
         self.logicalclock = 0
         self._lock = threading.RLock()  # Java: synchronized methods of FastLeaderElection
-        # Java: unbounded LinkedBlockingQueues
-        self.sendqueue = queue.SimpleQueue()
-        self.recvqueue = queue.SimpleQueue()
+        # Java: unbounded LinkedBlockingQueues. Bounded here at QUEUE_CAPACITY, the oldest dropped
+        # when full (as QuorumCnxManager's queues do): a notification lost is sent again on the
+        # next round, and a flood from a broken peer cannot grow them.
+        self.sendqueue = queue.Queue(self.QUEUE_CAPACITY)
+        self.recvqueue = queue.Queue(self.QUEUE_CAPACITY)
         self.messenger = Messenger(self, manager)
 
     def get_logical_clock(self):
@@ -281,7 +297,7 @@ class FastLeaderElection(Election):
         self.manager.halt()
         LOG.debug("Shutting down messenger")
         self.messenger.halt()
-        self.recvqueue.put(_WAKEUP)
+        offer(self.recvqueue, _WAKEUP)
         LOG.debug("FLE is down")
 
     def send_notifications(self):
@@ -293,7 +309,7 @@ class FastLeaderElection(Election):
             LOG.debug("Sending Notification: %d (n.leader), 0x%x (n.zxid), 0x%x (n.round), %d (recipient), %d "
                       "(myid), 0x%x (n.peerEpoch)", self.proposed_leader, self.proposed_zxid & _U64,
                       self.logicalclock, sid, self.self.get_id(), self.proposed_epoch & _U64)
-            self.sendqueue.put(notmsg)
+            offer(self.sendqueue, notmsg)
 
     def print_notification(self, n):
         if not LOG.isEnabledFor(logging.INFO):
@@ -438,7 +454,7 @@ class FastLeaderElection(Election):
                                 continue
                             if self.total_order_predicate(n.leader, n.zxid, n.peer_epoch, self.proposed_leader,
                                                           self.proposed_zxid, self.proposed_epoch):
-                                recvqueue.put(n)
+                                offer(recvqueue, n)
                                 break
                         if n is None:
                             peer.set_peer_state(ServerState.LEADING if self.proposed_leader == peer.get_id()

@@ -65,7 +65,8 @@ class FollowerRequestProcessor(ZooKeeperCriticalThread, RequestProcessor):
         super().__init__("%s:%d" % (self.JAVA_NAME, zks.get_server_id()), zks.get_zoo_keeper_server_listener())
         self.zks = zks
         self.next_processor = next_processor
-        self.queued_requests = queue.SimpleQueue()  # Java: unbounded LinkedBlockingQueue
+        # Java: unbounded LinkedBlockingQueue. Bound: globalOutstandingLimit + connections (its clients are throttled).
+        self.queued_requests = queue.SimpleQueue()
         self.finished = False
 
     def get_learner(self):

@@ -112,7 +112,9 @@ class LearnerHandler(ZooKeeperThread):
         self.tick_of_next_ack_deadline = 0
         self.sid = 0
         self.version = 0x1
-        # Java: unbounded LinkedBlockingQueue; proposalOfDeath stops the sender
+        # Java: unbounded LinkedBlockingQueue; proposalOfDeath stops the sender. Bound: a proposal and a
+        # commit per request in flight (the request bound of util/queue_census), and pings; a learner
+        # that stops reading is dropped after syncLimit ticks without an ack.
         self.queued_packets = queue.SimpleQueue()
         self._queued_count = 0
         self.sync_limit_check = SyncLimitCheck(self)

@@ -25,7 +25,8 @@ class ReadOnlyRequestProcessor(ZooKeeperCriticalThread, RequestProcessor):
         super().__init__("ReadOnlyRequestProcessor:%d" % zks.get_server_id(), zks.get_zoo_keeper_server_listener())
         self.zks = zks
         self.next_processor = next_processor
-        self.queued_requests = queue.SimpleQueue()  # Java: unbounded LinkedBlockingQueue
+        # Java: unbounded LinkedBlockingQueue. Bound: globalOutstandingLimit + connections (its clients are throttled).
+        self.queued_requests = queue.SimpleQueue()
         self.finished = False
 
     def run_thread(self):
