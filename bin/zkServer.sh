@@ -74,8 +74,22 @@ server_args() {
         "-Dzookeeper.root.logger=${ZOO_LOG4J_PROP}" $JVMFLAGS
 }
 
+# Every client connection is a file descriptor, and the usual soft limit of 1024 is too few
+# for a busy server: raise it to the hard limit (or ZOO_MAX_OPEN_FILES) where allowed, as the
+# service files of ZooKeeper's packages do. Nothing changes where it is not allowed.
+raise_open_file_limit() {
+    local want="${ZOO_MAX_OPEN_FILES:-$(ulimit -Hn)}"
+    if [ "$want" = "unlimited" ]; then
+        want=$(cat /proc/sys/fs/nr_open 2>/dev/null || echo 1048576)
+    fi
+    if [ "$(ulimit -n)" != "$want" ]; then
+        ulimit -n "$want" 2>/dev/null || echo "zkServer.sh: open-file limit stays at $(ulimit -n) (could not set $want)" >&2
+    fi
+}
+
 case $1 in
 start)
+    raise_open_file_limit
     echo -n "Starting zookeeper ... "
     if [ -f "$ZOOPIDFILE" ]; then
         if kill -0 "$(cat "$ZOOPIDFILE")" > /dev/null 2>&1; then
@@ -105,6 +119,7 @@ start)
     fi
     ;;
 start-foreground)
+    raise_open_file_limit
     ZOO_CMD=(exec "$PYTHON")
     if [ "${ZOO_NOEXEC}" != "" ]; then
         ZOO_CMD=("$PYTHON")

@@ -293,3 +293,29 @@ def test_stop_waits_for_exit(install):
             break
         time.sleep(0.05)
     assert gone, "server %d still alive after stop" % pid
+
+
+def _soft_nofile(pid):
+    with open("/proc/%d/limits" % pid) as f:
+        for line in f:
+            if line.startswith("Max open files"):
+                return int(line.split()[3])
+    raise AssertionError("no Max open files line")
+
+
+def test_start_raises_the_open_file_limit(install):
+    """The server gets the hard open-file limit (or ZOO_MAX_OPEN_FILES), whatever the shell's soft one."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    want = 4096 if hard == resource.RLIM_INFINITY or hard >= 4096 else hard
+    env = install.env(ZOO_MAX_OPEN_FILES=str(want))
+    # Start from a soft limit of 256, as on a stock login shell.
+    r = subprocess.run(["bash", "-c", 'ulimit -Sn 256 && exec bash "$0" start', ZKSERVER], capture_output=True,
+                       text=True, timeout=60, env=env, cwd=install.root)
+    install.remember(os.path.join(install.data_dir, "zookeeper_server.pid"))
+    assert r.returncode == 0, _describe(r)
+    install.wait_mode(env=env)
+    pid = int(open(os.path.join(install.data_dir, "zookeeper_server.pid")).read())
+    assert _soft_nofile(pid) == want
+    assert install.run("stop", env=env).returncode == 0
