@@ -201,7 +201,23 @@ class FileTxnSnapLog:
         last_zxid = data_tree.lastProcessedZxid
         snapshot_file = os.path.join(self.snap_dir, Util.make_snapshot_name(last_zxid))
         LOG.info("Snapshotting: 0x%x to %s", last_zxid & 0xFFFFFFFFFFFFFFFF, snapshot_file)
-        self.snap_log.serialize(data_tree, sessions_with_timeouts, snapshot_file, sync_snap)
+        try:
+            self.snap_log.serialize(data_tree, sessions_with_timeouts, snapshot_file, sync_snap)
+        except (IOError, OSError):
+            # 3.6+: a full disk leaves an empty file, which would count as the newest
+            # snapshot when old ones are purged; a partial one is skipped on restart
+            # (it does not end with the "/" seal), so it stays for inspection.
+            try:
+                empty = os.path.getsize(snapshot_file) == 0
+            except OSError:
+                empty = False
+            if empty:
+                try:
+                    os.remove(snapshot_file)
+                    LOG.info("Deleted empty snapshot file: %s", os.path.abspath(snapshot_file))
+                except OSError:
+                    LOG.warning("Could not delete empty snapshot file: %s", os.path.abspath(snapshot_file))
+            raise
 
     def truncate_log(self, zxid):
         """Drop every logged txn after zxid (TRUNC from a leader); False if that failed."""
