@@ -348,6 +348,31 @@ def test_snapshot_disk_full(kind, tmp_path):
             server.stop()
 
 
+def test_snapshot_failing_while_empty_is_deleted(tmp_path):
+    """3.6+'s FileTxnSnapLog.save: when not a byte of the snapshot could be written (the
+    disk is full), the empty file is removed so that it never counts as the newest
+    snapshot; the IOException still goes up (the caller exits 10)."""
+    from zookeeper_py.server.data_tree import DataTree
+    from zookeeper_py.server.persistence.file_txn_snap_log import FileTxnSnapLog
+
+    with tmpfs(os.path.join(str(tmp_path), "disk"), "1m") as disk:
+        snap_log = FileTxnSnapLog(disk, disk)
+        filler = os.path.join(disk, "filler")
+        with open(filler, "wb", buffering=0) as f:
+            try:
+                while True:
+                    f.write(bytes(1 << 16))
+            except OSError as e:
+                assert e.errno == 28, e
+        dt = DataTree()
+        dt.lastProcessedZxid = 0x2A
+        with pytest.raises(OSError) as raised:
+            snap_log.save(dt, {})
+        assert raised.value.errno == 28
+        assert os.listdir(os.path.join(disk, "version-2")) == []
+        snap_log.close()
+
+
 # -- a follower's disk fills up ----------------------------------------------------------
 
 
