@@ -291,22 +291,16 @@ def _check_forged(cls, data, offset):
 # bytes at hand cannot hold makes the compiled decoder raise JuteEOFError(needed=pos + n), and _fill then
 # asks its stream for max(needed - have, 64 KiB) bytes in one read: up to 2 GiB from a forged count.
 # BufferedReader.read1(n) (LearnerHandler's and Learner's socket files) allocates those n bytes first.
-VECTOR_COUNT_BUG = ("BinaryInputArchive._fill asks its stream for a forged vector count's worth of bytes in one read "
-                    "(BufferedReader.read1 allocates it: 2 GiB for count 0x7fffffff)")
-
-
 @pytest.mark.parametrize("cls,data,offset", _forged_cases(("ustring", "buffer")))
 def test_forged_string_and_buffer_lengths(cls, data, offset):
     _check_forged(cls, data, offset)
 
 
-@pytest.mark.xfail(strict=True, reason=VECTOR_COUNT_BUG)
 @pytest.mark.parametrize("cls,data,offset", _forged_cases(("vector",)))
 def test_forged_vector_counts(cls, data, offset):
     _check_forged(cls, data, offset)
 
 
-@pytest.mark.xfail(strict=True, reason=VECTOR_COUNT_BUG)
 def test_forged_vector_count_on_a_socket_allocates_no_gigantic_buffer():
     """A learner's QuorumPacket whose authinfo count says 2^31-1, read as LearnerHandler reads it.
 
@@ -439,11 +433,6 @@ def initial_messages(draw):
 # the idna codec refuses ("a..b", a label over 63 characters) makes socket.create_connection in connect_one_addr
 # raise UnicodeError, which is no OSError: it escapes handle_connection, receive_connection and
 # Listener.run_thread, and the election-port listener thread dies (see test_fuzz_quorum.py).
-INITIAL_MESSAGE_BUG = ("InitialMessage.parse accepts a host that socket.create_connection refuses with UnicodeError "
-                       "(not OSError), which kills the QuorumPeerListener thread")
-
-
-@pytest.mark.xfail(strict=True, reason=INITIAL_MESSAGE_BUG)
 @fuzz_settings(300)
 @given(initial_messages())
 def test_initial_message_parse(case):

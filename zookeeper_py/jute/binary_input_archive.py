@@ -16,6 +16,7 @@ _FLOAT = struct.Struct(">f")
 _DOUBLE = struct.Struct(">d")
 
 _READ_CHUNK = 65536
+_MAX_READ = 1 << 20
 
 
 class BinaryInputArchive(InputArchive):
@@ -53,7 +54,9 @@ class BinaryInputArchive(InputArchive):
         self.buf = pending
         self.pos = 0
         while len(pending) < needed:
-            chunk = self._read(max(needed - len(pending), _READ_CHUNK))
+            # Never ask for more than _MAX_READ at once: a stream's read allocates what it is asked
+            # for, and `needed` may come from a forged length or count.
+            chunk = self._read(min(max(needed - len(pending), _READ_CHUNK), _MAX_READ))
             if not chunk:
                 raise JuteEOFError()
             pending += chunk

@@ -88,6 +88,12 @@ class InitialMessage:
                 port = int(host_port[1])
             except ValueError:
                 raise InitialMessageException("Bad port number: %s" % host_port[1]) from None
+            if not 0 <= port <= 65535:
+                raise InitialMessageException("Bad port number: %s" % host_port[1])
+            try:
+                host_port[0].encode("idna")  # what socket.create_connection will do with it
+            except UnicodeError:
+                raise InitialMessageException("Badly formed address: %s" % addr) from None
             if host_port[0] not in ("0.0.0.0", "::", "0:0:0:0:0:0:0:0"):
                 addresses.append((host_port[0], port))
         return InitialMessage(sid, addresses[0] if addresses else None)
@@ -282,7 +288,7 @@ class QuorumCnxManager:
                 LOG.debug("Connected to server %d", sid)
                 self.initiate_connection(sock, sid)
                 return True
-            except OSError as e:
+            except (OSError, UnicodeError, ValueError, OverflowError) as e:
                 LOG.warning("Cannot open channel to %d at election address %s: %s", sid,
                             inet_socket_address_str(election_addr), e)
                 close_socket(sock)
