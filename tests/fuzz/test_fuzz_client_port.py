@@ -379,11 +379,6 @@ def test_every_four_letter_word_answers(server, watch):
 
 # Java 3.5.7's CommandExecutor has no command for telnetCloseCmd: checkFourLetterWord returns false and
 # readLength throws "Len error" (the code is negative), so the connection closes at once.
-TELNET_CLOSE_BUG = ("telnet close (ff f4 ff fd) leaves the connection open until the sessionless expiry: "
-                    "check_four_letter_word returns True though no command ran and nothing queued CLOSE_CONN")
-
-
-@pytest.mark.xfail(strict=True, reason=TELNET_CLOSE_BUG)
 def test_telnet_close_closes_the_connection(server, watch):
     assert four_letter_exchange(server, TELNET_CLOSE, timeout=5) == b""
     healthy(server, watch)

@@ -398,7 +398,8 @@ class NIOServerCnxn(ServerCnxn):
             CommandExecutor.set_trace_mask(self, pwriter, struct.unpack_from(">q", self.inbuf, 4)[0])
         else:
             LOG.info("Processing %s command from %s", cmd, _address_str(self.remote_address))
-            CommandExecutor().execute(self, pwriter, code, self.zk_server, self.factory)
+            if not CommandExecutor().execute(self, pwriter, code, self.zk_server, self.factory):
+                self.send_close_session()  # a word with no command (telnet close): Java's "Len error" close
 
     def is_zk_server_running(self):
         zks = self.zk_server
