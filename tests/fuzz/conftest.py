@@ -20,7 +20,31 @@ from hypothesis import strategies as st
 from tests.support.raw_zk import ConnectionClosed, RawClient
 from zookeeper_py.jute import Record, Vector
 from zookeeper_py.jute.record import max_length
-from zookeeper_py.proto import ExistsRequest
+from zookeeper_py.proto import (
+    AddWatchRequest,
+    AuthPacket,
+    CheckVersionRequest,
+    CheckWatchesRequest,
+    CreateRequest,
+    CreateTTLRequest,
+    DeleteRequest,
+    ExistsRequest,
+    GetACLRequest,
+    GetAllChildrenNumberRequest,
+    GetChildren2Request,
+    GetChildrenRequest,
+    GetDataRequest,
+    GetEphemeralsRequest,
+    GetSASLRequest,
+    MultiHeader,
+    ReconfigRequest,
+    RemoveWatchesRequest,
+    SetACLRequest,
+    SetDataRequest,
+    SetWatches,
+    SetWatches2,
+    SyncRequest,
+)
 from zookeeper_py.zoo_defs import OpCode
 
 SCALE = float(os.environ.get("ZK_FUZZ_SCALE", "1"))
@@ -142,6 +166,57 @@ def damaged(valid_bytes):
         valid_bytes.flatmap(mutated),
         st.binary(max_size=96),
     )
+
+
+# -- request bodies of every opcode ------------------------------------------------------------------
+
+_INT = struct.Struct(">i")
+ALL_OPCODES = sorted(v for k, v in vars(OpCode).items() if not k.startswith("_") and isinstance(v, int))
+
+# The request record of each opcode; OTHER_BODIES has the bodies of the rest.
+REQUEST_RECORDS = {
+    OpCode.create: CreateRequest, OpCode.create2: CreateRequest, OpCode.createContainer: CreateRequest,
+    OpCode.createTTL: CreateTTLRequest, OpCode.delete: DeleteRequest, OpCode.exists: ExistsRequest,
+    OpCode.getData: GetDataRequest, OpCode.setData: SetDataRequest, OpCode.getACL: GetACLRequest,
+    OpCode.setACL: SetACLRequest, OpCode.getChildren: GetChildrenRequest, OpCode.getChildren2: GetChildren2Request,
+    OpCode.sync: SyncRequest, OpCode.check: CheckVersionRequest, OpCode.reconfig: ReconfigRequest,
+    OpCode.checkWatches: CheckWatchesRequest, OpCode.removeWatches: RemoveWatchesRequest, OpCode.auth: AuthPacket,
+    OpCode.setWatches: SetWatches, OpCode.setWatches2: SetWatches2, OpCode.sasl: GetSASLRequest,
+    OpCode.getEphemerals: GetEphemeralsRequest, OpCode.getAllChildrenNumber: GetAllChildrenNumberRequest,
+    OpCode.addWatch: AddWatchRequest,
+}
+MULTI_WRITE_OPS = [OpCode.create, OpCode.create2, OpCode.createContainer, OpCode.createTTL, OpCode.delete,
+                   OpCode.setData, OpCode.check]
+MULTI_READ_OPS = [OpCode.getChildren, OpCode.getData]
+
+
+def _multi_body(ops):
+    def part(op):
+        return record_bytes(REQUEST_RECORDS[op]).map(lambda b: MultiHeader(op, False, -1).to_bytes() + b)
+
+    parts = st.lists(st.sampled_from(ops).flatmap(part), max_size=4)
+    return parts.map(lambda ps: b"".join(ps) + MultiHeader(-1, True, -1).to_bytes())
+
+
+OTHER_BODIES = {
+    OpCode.multi: _multi_body(MULTI_WRITE_OPS),
+    OpCode.multiRead: _multi_body(MULTI_READ_OPS),
+    OpCode.deleteContainer: paths.map(lambda p: p.encode("utf-8")),  # the raw path, as the ContainerManager's
+    OpCode.createSession: int32s.map(_INT.pack),
+    OpCode.closeSession: st.just(b""),
+    OpCode.ping: st.just(b""),
+    OpCode.whoAmI: st.just(b""),
+    OpCode.notification: st.binary(max_size=16),
+    OpCode.error: st.binary(max_size=16),
+}
+
+
+def valid_body(op):
+    if op in REQUEST_RECORDS:
+        return record_bytes(REQUEST_RECORDS[op])
+    if op in OTHER_BODIES:
+        return OTHER_BODIES[op]
+    return st.binary(max_size=32)
 
 
 # -- server health -----------------------------------------------------------------------------

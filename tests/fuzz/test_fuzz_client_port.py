@@ -25,7 +25,10 @@ from hypothesis import strategies as st
 from kazoo.client import KazooClient
 
 from tests.fuzz.conftest import (
+    ALL_OPCODES,
     HEALTH_DEADLINE,
+    OTHER_BODIES,
+    REQUEST_RECORDS,
     INT32_MAX,
     INT32_MIN,
     LogWatch,
@@ -35,42 +38,19 @@ from tests.fuzz.conftest import (
     fuzz_settings,
     int32s,
     lasting_threads,
-    paths,
-    record_bytes,
     thread_names,
+    valid_body,
 )
 from tests.support.net import four_letter_word
 from tests.support.raw_zk import ConnectionClosed, RawClient
 from tests.support.servers import PythonServer
-from zookeeper_py.multi_transaction_record import MultiTransactionRecord  # noqa: F401  (documents the multi body)
 from zookeeper_py.proto import (
-    AddWatchRequest,
-    AuthPacket,
-    CheckVersionRequest,
-    CheckWatchesRequest,
     ConnectRequest,
     ConnectResponse,
-    CreateRequest,
-    CreateTTLRequest,
-    DeleteRequest,
     ExistsRequest,
-    GetACLRequest,
-    GetAllChildrenNumberRequest,
-    GetChildren2Request,
-    GetChildrenRequest,
-    GetDataRequest,
-    GetEphemeralsRequest,
-    GetSASLRequest,
-    MultiHeader,
-    ReconfigRequest,
-    RemoveWatchesRequest,
     ReplyHeader,
     RequestHeader,
-    SetACLRequest,
     SetDataRequest,
-    SetWatches,
-    SetWatches2,
-    SyncRequest,
 )
 from zookeeper_py.server.command.four_letter_commands import FourLetterCommands
 from zookeeper_py.zoo_defs import OpCode
@@ -81,59 +61,9 @@ MAX_BUFFER = 0xFFFFF
 HEALTH_PATH = "/fuzz-health-\u4e2d\u6587"  # no fuzzed path can name it
 _INT = struct.Struct(">i")
 
-ALL_OPCODES = sorted(v for k, v in vars(OpCode).items() if not k.startswith("_") and isinstance(v, int))
-
-# The request record of each opcode (None: the body is empty or not a record).
-REQUEST_RECORDS = {
-    OpCode.create: CreateRequest, OpCode.create2: CreateRequest, OpCode.createContainer: CreateRequest,
-    OpCode.createTTL: CreateTTLRequest, OpCode.delete: DeleteRequest, OpCode.exists: ExistsRequest,
-    OpCode.getData: GetDataRequest, OpCode.setData: SetDataRequest, OpCode.getACL: GetACLRequest,
-    OpCode.setACL: SetACLRequest, OpCode.getChildren: GetChildrenRequest, OpCode.getChildren2: GetChildren2Request,
-    OpCode.sync: SyncRequest, OpCode.check: CheckVersionRequest, OpCode.reconfig: ReconfigRequest,
-    OpCode.checkWatches: CheckWatchesRequest, OpCode.removeWatches: RemoveWatchesRequest, OpCode.auth: AuthPacket,
-    OpCode.setWatches: SetWatches, OpCode.setWatches2: SetWatches2, OpCode.sasl: GetSASLRequest,
-    OpCode.getEphemerals: GetEphemeralsRequest, OpCode.getAllChildrenNumber: GetAllChildrenNumberRequest,
-    OpCode.addWatch: AddWatchRequest,
-}
-MULTI_WRITE_OPS = [OpCode.create, OpCode.create2, OpCode.createContainer, OpCode.createTTL, OpCode.delete,
-                   OpCode.setData, OpCode.check]
-MULTI_READ_OPS = [OpCode.getChildren, OpCode.getData]
-
-
 def test_every_opcode_is_fuzzed():
-    missing = [op for op in ALL_OPCODES if op not in REQUEST_RECORDS and op not in _OTHER_BODIES]
+    missing = [op for op in ALL_OPCODES if op not in REQUEST_RECORDS and op not in OTHER_BODIES]
     assert not missing, "no body strategy for opcodes %s" % missing
-
-
-# -- body strategies ---------------------------------------------------------------------------------
-
-def _multi_body(ops):
-    def part(op):
-        return record_bytes(REQUEST_RECORDS[op]).map(lambda b: MultiHeader(op, False, -1).to_bytes() + b)
-
-    parts = st.lists(st.sampled_from(ops).flatmap(part), max_size=4)
-    return parts.map(lambda ps: b"".join(ps) + MultiHeader(-1, True, -1).to_bytes())
-
-
-_OTHER_BODIES = {
-    OpCode.multi: _multi_body(MULTI_WRITE_OPS),
-    OpCode.multiRead: _multi_body(MULTI_READ_OPS),
-    OpCode.deleteContainer: paths.map(lambda p: p.encode("utf-8")),  # the raw path, as the ContainerManager's
-    OpCode.createSession: int32s.map(_INT.pack),
-    OpCode.closeSession: st.just(b""),
-    OpCode.ping: st.just(b""),
-    OpCode.whoAmI: st.just(b""),
-    OpCode.notification: st.binary(max_size=16),
-    OpCode.error: st.binary(max_size=16),
-}
-
-
-def valid_body(op):
-    if op in REQUEST_RECORDS:
-        return record_bytes(REQUEST_RECORDS[op])
-    if op in _OTHER_BODIES:
-        return _OTHER_BODIES[op]
-    return st.binary(max_size=32)
 
 
 opcodes = st.one_of(st.sampled_from(ALL_OPCODES), st.sampled_from(ALL_OPCODES), int32s)

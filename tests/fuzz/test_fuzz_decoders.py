@@ -287,10 +287,9 @@ def _check_forged(cls, data, offset):
                 % (cls.__name__, value, offset, max_request, forged.hex()))
 
 
-# Bug (zookeeper_py/jute/binary_input_archive.py, BinaryInputArchive._fill): a vector count n that the
-# bytes at hand cannot hold makes the compiled decoder raise JuteEOFError(needed=pos + n), and _fill then
-# asks its stream for max(needed - have, 64 KiB) bytes in one read: up to 2 GiB from a forged count.
-# BufferedReader.read1(n) (LearnerHandler's and Learner's socket files) allocates those n bytes first.
+# A vector count n that the bytes at hand cannot hold makes the compiled decoder raise
+# JuteEOFError(needed=pos + n); BinaryInputArchive._fill must not ask its stream for all of it at once:
+# BufferedReader.read1(n) (LearnerHandler's and Learner's socket files) allocates n bytes before reading.
 @pytest.mark.parametrize("cls,data,offset", _forged_cases(("ustring", "buffer")))
 def test_forged_string_and_buffer_lengths(cls, data, offset):
     _check_forged(cls, data, offset)
@@ -429,10 +428,9 @@ def initial_messages(draw):
     return version, msg
 
 
-# Bug (zookeeper_py/server/quorum/quorum_cnx_manager.py): InitialMessage.parse returns any host text; a host
-# the idna codec refuses ("a..b", a label over 63 characters) makes socket.create_connection in connect_one_addr
-# raise UnicodeError, which is no OSError: it escapes handle_connection, receive_connection and
-# Listener.run_thread, and the election-port listener thread dies (see test_fuzz_quorum.py).
+# The listener's QuorumConnectionThread dials the address a smaller sid gives (connect_one_addr): a host
+# the idna codec refuses ("a..b", a label over 63 characters) made socket.create_connection raise
+# UnicodeError, no OSError; parse refuses such hosts and ports out of range.
 @fuzz_settings(300)
 @given(initial_messages())
 def test_initial_message_parse(case):
@@ -453,7 +451,8 @@ def test_initial_message_parse(case):
     addr = init.election_addr
     if addr is not None:
         host, port = addr
-        # The listener dials this address (connectOne) and catches OSError: nothing else may come of resolving it.
+        assert 0 <= port <= 65535, "parse returned port %d from %r" % (port, msg)
+        # The listener dials this address (connectOne): nothing but OSError may come of resolving it.
         try:
             socket.getaddrinfo(host, port, socket.AF_UNSPEC, socket.SOCK_STREAM, 0, socket.AI_NUMERICHOST)
         except OSError:
