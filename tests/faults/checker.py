@@ -33,9 +33,11 @@ operations that maybe happened):
   in any later state either (a compare-and-set on a version the register has passed, an
   add of an element the set holds; versions and sets only grow) -- is linearized at once
   as a forced move: there is no choice to explore, so it costs no backtracking;
-* reads that never completed are dropped (they change nothing).
+* reads that never completed are dropped (they change nothing), and so are adds that
+  maybe happened whose element no read shows (`SetModel.prepare`).
 """
 
+import gc
 import math
 import time
 from dataclasses import dataclass, field
@@ -129,6 +131,89 @@ class SetModel:
     def dead(self, state, op):
         return op.op == "add" and op.input in state and op.output in (None, "fail")
 
+    def prepare(self, ops):
+        """(ops, model) for the search.
+
+        Drops the adds that maybe happened and whose element no read ever shows: in any
+        linearization such an add comes after every read (each later read would show it),
+        and there it changes nothing a read sees; so it is the same as its never having
+        happened, and leaving it out keeps the verdict (kept in, the search would try it
+        before each read in turn).
+
+        When every element has one add at most (the workload's unique names), the state
+        need not be the set itself: an add is then the only way its element gets in, so
+        the set is fixed by which adds were linearized, and a `UniqueAddSetModel` keeps
+        only (size, hash) -- O(1) per step instead of copying a set of thousands."""
+        read_hashes = _read_hashes(ops)
+        seen = read_hashes.pop(None)
+        ops = [op for op in ops if not (op.op == "add" and op.output is None and op.input not in seen)]
+        adds = [op.input for op in ops if op.op == "add"]
+        if len(adds) == len(set(adds)) and not (set(adds) & self.init):
+            return ops, UniqueAddSetModel(self.init, ops, read_hashes)
+        return ops, self
+
+
+def _read_hashes(ops):
+    """{id(read op): (size, hash)} and, under None, every element some read shows.
+
+    Reads of a set that grows differ little from the next bigger one: hash each from the
+    one before by what differs (most reads hold thousands of elements)."""
+    result = {}
+    seen = set()
+    prev, prev_hash = frozenset(), 0
+    for op in sorted((op for op in ops if op.op == "read" and op.output is not None), key=lambda o: len(o.output)):
+        diff = op.output ^ prev
+        h = prev_hash
+        for e in diff:
+            h ^= _element_hash(e)
+        seen |= diff
+        result[id(op)] = (len(op.output), h)
+        prev, prev_hash = op.output, h
+    result[None] = seen
+    return result
+
+
+def _set_hash(elements):
+    """128 bits that stand for a set of strings: the XOR of two salted 64-bit hashes of each."""
+    h = 0
+    for e in elements:
+        h ^= _element_hash(e)
+    return h
+
+
+def _element_hash(e):
+    return (hash(e) & 0xFFFFFFFFFFFFFFFF) | ((hash((e, 0x5A17)) & 0xFFFFFFFFFFFFFFFF) << 64)
+
+
+class UniqueAddSetModel:
+    """SetModel for histories where each element has at most one add and is not in the initial set.
+
+    State (size, 128-bit hash of the elements). An add is then never of a present
+    element; a read matches when size and hash do (a false match needs a 128-bit collision)."""
+
+    name = "set"
+
+    def __init__(self, init, ops, read_hashes=None):
+        self.init = (len(init), _set_hash(init))
+        self._init_set = frozenset(init)
+        self._adds = {id(op): _element_hash(op.input) for op in ops if op.op == "add"}
+        self._reads = read_hashes if read_hashes is not None else _read_hashes(ops)
+
+    def step(self, state, op):
+        if op.op == "read":
+            return self._reads[id(op)] == state, state
+        if op.op == "add":
+            if op.output == "fail":
+                return False, state           # NodeExists for an element nobody else adds
+            return True, (state[0] + 1, state[1] ^ self._adds[id(op)])
+        raise ValueError("set op %r" % op.op)
+
+    def dead(self, state, op):
+        return False
+
+    def explain_state(self, state, prefix):
+        return self._init_set | {op.input for op in prefix if op.op == "add"}
+
 
 # -- the search ----------------------------------------------------------------------------
 
@@ -185,8 +270,22 @@ def _unlift(entry):
 
 def check_operations(model, ops, key="", timeout=60.0):
     """Check one key's operations against `model`; returns a Result."""
+    # The search allocates a tuple per step and frees none in cycles; with a big history in
+    # memory, each collection of the cyclic GC would walk all of it (seconds per search).
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _check(model, ops, key, timeout)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _check(model, ops, key, timeout):
     started = time.monotonic()
     ops = [op for op in ops if not (op.op == "read" and op.indeterminate)]
+    if hasattr(model, "prepare"):
+        ops, model = model.prepare(ops)
     for op in ops:
         if op.ret < op.call:
             raise ValueError("operation returns before it is called: %s" % op.describe())
@@ -209,7 +308,10 @@ def check_operations(model, ops, key="", timeout=60.0):
     state = model.init
     linearized = 0
     cache = {(0, state)}
-    calls = []                      # (entry, state before, forced)
+    # The linearized calls as a persistent stack, (entry, state before, forced, below), so the
+    # longest linearization so far is kept without copying it.
+    calls = None
+    depth = 0
     entry = head.next
     explored = 0
     best_depth = -1
@@ -227,7 +329,8 @@ def check_operations(model, ops, key="", timeout=60.0):
                 new_linearized = linearized | (1 << entry.id)
                 if (new_linearized, new_state) not in cache:
                     cache.add((new_linearized, new_state))
-                    calls.append((entry, state, forced))
+                    calls = (entry, state, forced, calls)
+                    depth += 1
                     state = new_state
                     linearized = new_linearized
                     _lift(entry)
@@ -236,13 +339,14 @@ def check_operations(model, ops, key="", timeout=60.0):
             entry = entry.next
             continue
         # A return entry: its call is still pending, so backtrack.
-        if len(calls) > best_depth:
-            best_depth = len(calls)
-            best = ([c[0].op for c in calls], entry.op, state)
+        if depth > best_depth:
+            best_depth = depth
+            best = (calls, entry.op, state)
         while True:
-            if not calls:
-                return _failure(key, ops, explored, started, best)
-            top, state, forced = calls.pop()
+            if calls is None:
+                return _failure(model, key, ops, explored, started, best)
+            top, state, forced, calls = calls
+            depth -= 1
             linearized &= ~(1 << top.id)
             _unlift(top)
             if not forced:
@@ -251,8 +355,15 @@ def check_operations(model, ops, key="", timeout=60.0):
     return Result(key, True, len(ops), explored, time.monotonic() - started)
 
 
-def _failure(key, ops, explored, started, best):
-    prefix, stuck, state = best
+def _failure(model, key, ops, explored, started, best):
+    calls, stuck, state = best
+    prefix = []
+    while calls is not None:
+        prefix.append(calls[0].op)
+        calls = calls[3]
+    prefix.reverse()
+    if hasattr(model, "explain_state"):
+        state = model.explain_state(state, prefix)
     lines = ["not linearizable: %d of %d operations linearized at most; then the state is %s and this "
              "operation cannot be linearized before it returns:" % (len(prefix), len(ops), _short(state)),
              "  " + stuck.describe(),
@@ -277,3 +388,45 @@ def check_history(history, models, timeout=60.0):
         model = models.get(key) or models.get(None)
         results[key] = check_operations(model, by_key[key], key=key, timeout=timeout)
     return results
+
+
+# -- histories on disk ------------------------------------------------------------------------------
+
+
+def load_history(path):
+    """Read a history saved by tests.faults.workload (JSON lines) back into Ops."""
+    import json
+
+    ops = []
+    with open(path) as f:
+        for line in f:
+            d = json.loads(line)
+            key, op, inp, out = d["key"], d["op"], d["input"], d["output"]
+            if key == "set":
+                if op == "read" and out is not None:
+                    out = frozenset(out)
+            else:
+                if op == "read" and out is not None:
+                    out = (out[0].encode(), out[1])
+                elif op == "write":
+                    inp = inp.encode()
+                elif op == "cas":
+                    inp = (inp[0], inp[1].encode())
+                    out = tuple(out) if out is not None else None
+            ret = INF if d["return"] is None else d["return"]
+            ops.append(Op(d["process"], op, key, inp, out, d["call"], ret))
+    return ops
+
+
+if __name__ == "__main__":
+    # python -m tests.faults.checker history.jsonl: check a saved history again.
+    import sys
+
+    from tests.faults.workload import models
+
+    for path in sys.argv[1:]:
+        for key, result in check_history(load_history(path), models()).items():
+            print("%s %s: %s (%d ops, %d configurations, %.2fs)" % (path, key, result.ok, result.ops,
+                                                                    result.explored, result.seconds))
+            if result.message:
+                print(result.message)

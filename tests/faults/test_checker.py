@@ -336,3 +336,65 @@ def test_random_histories_with_one_stale_read_fail():
         ops.append(reg(9, "read", None, (b"init", 0), t + 1, t + 2))
         rng.shuffle(ops)   # the checker orders by time itself
         bad(ops)
+
+
+def test_set_unobserved_indeterminate_adds_are_fast_and_do_not_hide_a_loss():
+    ops = []
+    t = 0.0
+    for i in range(300):
+        ops.append(sop(1, "add", "ok%d" % i, "ok", t, t + 0.5))
+        if i % 10 == 0:
+            ops.append(sop(2, "add", "maybe%d" % i, None, t))    # never seen: as if it never happened
+        if i % 5 == 4:
+            ops.append(sop(3, "read", None, frozenset("ok%d" % j for j in range(i + 1)), t + 0.6, t + 0.9))
+        t += 1
+    result = ok(ops, S)
+    assert result.seconds < 5
+    ops.append(sop(3, "read", None, frozenset("ok%d" % j for j in range(300) if j != 17), t, t + 1))
+    bad(ops, S)
+
+
+class PlainSet(SetModel):
+    """The set model without the unique-add shortcut: states are frozensets."""
+
+    def prepare(self, ops):
+        return ops, self
+
+
+def _random_set_history(rng, lose_one):
+    events = []
+    for p in range(4):
+        t = 0.0
+        for n in range(25):
+            call = t + rng.random()
+            ret = call + rng.random() * 2
+            events.append((call + (ret - call) * rng.random(), p, n, call, ret))
+            t = ret
+    events.sort()
+    ops, state, acked = [], set(), []
+    for at, p, n, call, ret in events:
+        if rng.random() < 0.7:
+            e = "e-%d-%d" % (p, n)
+            state.add(e)
+            lost = rng.random() < 0.1
+            ops.append(sop(p, "add", e, None if lost else "ok", call, INF if lost else ret))
+            if not lost:
+                acked.append((ret, e))
+        else:
+            ops.append(sop(p, "read", None, frozenset(state), call, ret))
+    end = max(op.ret for op in ops if op.ret != INF) + 1
+    final = set(state)
+    if lose_one and acked:
+        final.discard(rng.choice(acked)[1])
+    ops.append(sop(9, "read", None, frozenset(final), end, end + 1))
+    return ops
+
+
+def test_set_models_agree_on_random_histories():
+    rng = random.Random(3)
+    for i in range(30):
+        lose = i % 2 == 1
+        ops = _random_set_history(rng, lose)
+        fast = check_operations(S, ops)
+        plain = check_operations(PlainSet(), ops)
+        assert fast.ok is plain.ok is (not lose), (i, fast.message, plain.message)
