@@ -430,7 +430,7 @@ def run_trial(base_dir, kinds, nemesis_name, duration=20.0, clients=4, quiet=3.0
             return None not in values and all(v == values[0] for v in values)
 
         try:
-            wait_until(read_all, timeout=30, interval=0.5, message="members agreeing")
+            wait_until(read_all, timeout=20, interval=0.5, message="members agreeing")
             zxids = {}
 
             def same_zxid():
@@ -438,7 +438,7 @@ def run_trial(base_dir, kinds, nemesis_name, duration=20.0, clients=4, quiet=3.0
                 return None not in zxids.values() and len(set(zxids.values())) == 1
 
             try:
-                wait_until(same_zxid, timeout=30, interval=0.2, message="one zxid")
+                wait_until(same_zxid, timeout=20, interval=0.2, message="one zxid")
                 verdict.agree = "yes"
             except TimeoutError:
                 verdict.agree = "no"
@@ -472,13 +472,24 @@ def run_trial(base_dir, kinds, nemesis_name, duration=20.0, clients=4, quiet=3.0
         if verdict.problems:
             verdict.problems.append("history: %s" % verdict.history_path)
             verdict.problems.append("timeline:\n" + verdict.timeline(t0))
-            verdict.problems.append("server logs under %s" % base_dir)
+            verdict.problems.append("server logs under %s; their last warnings:\n%s" % (base_dir, _log_excerpt(ens)))
         return verdict
     finally:
         if nemesis is not None:
             nemesis.cleanup()
         verdict.elapsed = time.monotonic() - t0
         ens.stop()
+
+
+def _log_excerpt(ens, lines=12):
+    """The last WARN/ERROR lines of each member's log (the four-letter-word chatter left out)."""
+    out = []
+    for sid in ens.servers:
+        hits = [line for line in ens.log(sid).splitlines()
+                if (" WARN " in line or " ERROR " in line) and "Processing srvr" not in line]
+        out.append("  --- member %d (%s) ---" % (sid, ens.kinds[sid]))
+        out += ["  " + line[:300] for line in hits[-lines:]]
+    return "\n".join(out)
 
 
 def _describe_disagreement(states):
