@@ -14,7 +14,8 @@ import socket
 import struct
 import time
 
-from hypothesis import HealthCheck, settings
+import pytest
+from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 
 from tests.support.raw_zk import ConnectionClosed, RawClient
@@ -55,8 +56,14 @@ def examples(n):
     return max(1, int(n * SCALE))
 
 
-def fuzz_settings(n, **kwargs):
-    """Hypothesis settings for a fuzz test: n examples, reproducible, no deadline per example."""
+def fuzz_settings(n, live=False, **kwargs):
+    """Hypothesis settings for a fuzz test: n examples, reproducible, no deadline per example.
+
+    `live`: the examples go to a server process that outlives them. Then there is no shrinking:
+    an example that kills a thread breaks every later one, so hypothesis would shrink to any
+    input at all (for minutes); the first failing example, as generated, is the one to report."""
+    if live:
+        kwargs.setdefault("phases", (Phase.explicit, Phase.reuse, Phase.generate))
     return settings(
         max_examples=examples(n),
         database=None,
@@ -65,6 +72,10 @@ def fuzz_settings(n, **kwargs):
         suppress_health_check=list(HealthCheck),
         **kwargs,
     )
+
+
+# kazoo's threads draw from the `random` module (jitter, host order) while hypothesis generates.
+KAZOO_RANDOM = pytest.mark.filterwarnings("ignore:Do not use the `random` module inside strategies")
 
 
 # -- strategies ------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from kazoo.client import KazooClient
 from tests.fuzz.conftest import (
     ALL_OPCODES,
     HEALTH_DEADLINE,
+    KAZOO_RANDOM,
     OTHER_BODIES,
     REQUEST_RECORDS,
     INT32_MAX,
@@ -55,7 +56,7 @@ from zookeeper_py.proto import (
 from zookeeper_py.server.command.four_letter_commands import FourLetterCommands
 from zookeeper_py.zoo_defs import OpCode
 
-pytestmark = pytest.mark.timeout(600)
+pytestmark = [pytest.mark.timeout(600), KAZOO_RANDOM]
 
 MAX_BUFFER = 0xFFFFF
 HEALTH_PATH = "/fuzz-health-\u4e2d\u6587"  # no fuzzed path can name it
@@ -146,7 +147,7 @@ def answered_or_closed(c, xid, timeout=HEALTH_DEADLINE, exact=False):
 
 # -- requests of every opcode ------------------------------------------------------------------------------
 
-@fuzz_settings(1000)
+@fuzz_settings(1000, live=True)
 @given(requests())
 def _fuzz_requests(server, watch, request):
     xid, op, body = request
@@ -164,7 +165,7 @@ def test_fuzz_requests_of_every_opcode(server, watch):
     healthy(server, watch, write=True)
 
 
-@fuzz_settings(150)
+@fuzz_settings(150, live=True)
 @given(st.lists(requests(), min_size=2, max_size=6))
 def _fuzz_pipelined(server, watch, reqs):
     frames = b"".join(_INT.pack(8 + len(body)) + RequestHeader(xid, op).to_bytes() + body for xid, op, body in reqs)
@@ -197,7 +198,7 @@ def frames(draw):
     return _INT.pack(length) + (payload if cut is None else payload[:cut])
 
 
-@fuzz_settings(120)
+@fuzz_settings(120, live=True)
 @given(frames(), st.booleans(), st.booleans())
 def _fuzz_frames(server, watch, data, connect_first, then_close):
     with raw(server) as c:
@@ -240,7 +241,7 @@ connect_payloads = st.tuples(connect_requests, st.sampled_from([b"", b"\0", b"\1
     lambda t: t[0].to_bytes() + t[1])
 
 
-@fuzz_settings(300)
+@fuzz_settings(300, live=True)
 @given(damaged(connect_payloads), st.one_of(st.none(), forged_lengths(45)), st.booleans())
 def _fuzz_connect(server, watch, payload, length, then_request):
     with raw(server) as c:
@@ -314,7 +315,7 @@ def test_telnet_close_closes_the_connection(server, watch):
     healthy(server, watch)
 
 
-@fuzz_settings(120)
+@fuzz_settings(120, live=True)
 @given(st.sampled_from(WORDS + ["stmk", "telnet"]), st.binary(max_size=40), st.booleans())
 def _fuzz_word_garbage(server, watch, word, garbage, shut_wr):
     data = (TELNET_CLOSE if word == "telnet" else _word_bytes(word)) + garbage
@@ -329,7 +330,7 @@ def test_fuzz_garbage_after_four_letter_words(server, watch):
     healthy(server, watch, write=True)
 
 
-@fuzz_settings(80)
+@fuzz_settings(80, live=True)
 @given(st.sampled_from(WORDS + ["RUOK", "Srvr", "xxxx"]).flatmap(
     lambda w: st.integers(0, 4).map(lambda n: w.encode("ascii")[:n])), st.booleans())
 def _fuzz_partial_words(server, watch, prefix, close_at_once):
