@@ -448,14 +448,7 @@ def test_pipelining_past_global_outstanding_limit(kind, start_server):
         assert growth < RSS_GROWTH_LIMIT_KB, "RSS grew by %d MB" % (growth // 1024)
 
 
-UNFAIR = ("zookeeper_py bug: a connection whose frames are already buffered is served again as soon "
-          "as its throttle lifts (NIOServerCnxn.process_input handles every buffered frame; "
-          "SelectorThread._apply_interest runs it at once), so it takes the freed slots before the other "
-          "connections are selected; Java reads one request per connection per select")
-
-
-@pytest.mark.parametrize("kind", [pytest.param("python", marks=pytest.mark.xfail(reason=UNFAIR, strict=False)),
-                                  "java"])
+@pytest.mark.parametrize("kind", ["python", "java"])
 def test_pipelining_connections_share_the_server(kind, start_server):
     """4 connections send 3,000 requests each at once, past globalOutstandingLimit: when the first
     has all its replies, each other one has at least half of its own (Java: about 2,900)."""

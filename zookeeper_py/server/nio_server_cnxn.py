@@ -25,6 +25,9 @@ _LEN = struct.Struct(">i")
 _WATCH_EVENT_HEADER = struct.Struct(">iqi").pack(-1, -1, 0)
 _DATA_REPLY_HEAD = struct.Struct(">iiqii")  # frame length, ReplyHeader(xid, zxid, err), data length
 _RECV_SIZE = 65536
+# Frames a connection may hand on per turn of its selector thread: enough to batch a pipelining
+# client, few enough that connections take turns (Java handles one per turn).
+FRAMES_PER_ROUND = 64
 _SEND_GATHER = 65536
 # getData replies with at least this much data send the znode's own bytes instead of a copy
 _ZERO_COPY_MIN = 16384
@@ -165,7 +168,9 @@ class NIOServerCnxn(ServerCnxn):
             self.outgoing.append(buf)
             if buf is not CLOSE_CONN:
                 self.packet_sent()
-                self._add_outgoing_bytes(len(buf))
+                self.outgoing_bytes += len(buf)
+                if self.outgoing_bytes > self.high_water_mark:
+                    self.write_paused = True  # the selector sees the new interest on its next update
             if len(self.outgoing) > 1:
                 return  # whoever queued the first buffer writes this one too
         self._write_soon()
@@ -201,16 +206,12 @@ class NIOServerCnxn(ServerCnxn):
             # head and data are parts (memoryview): only the last buffer of the reply counts as a packet
             self.outgoing.extend((memoryview(head), memoryview(data), bytes(stat)))
             self.packet_sent()
-            self._add_outgoing_bytes(size + 4)
+            self.outgoing_bytes += size + 4
+            if self.outgoing_bytes > self.high_water_mark:
+                self.write_paused = True
             if len(self.outgoing) > 3:
                 return
         self._write_soon()
-
-    def _add_outgoing_bytes(self, n):
-        """Holds out_lock."""
-        self.outgoing_bytes += n
-        if self.outgoing_bytes > self.high_water_mark and not self.write_paused:
-            self.write_paused = True  # the selector sees the new interest on its next update
 
     def _write_soon(self):
         batch = getattr(_reply_batch, "cnxns", None)
@@ -297,7 +298,9 @@ class NIOServerCnxn(ServerCnxn):
                 return
             if readable and self.get_read_interest():
                 try:
-                    data = self.sock.recv(_RECV_SIZE)
+                    # Frames waiting for their turn: read no more until they are handled.
+                    data = self.sock.recv(_RECV_SIZE) if len(self.inbuf) < _RECV_SIZE or not self.has_pending_frame() \
+                        else None
                 except (BlockingIOError, InterruptedError):
                     data = None
                 if data is not None:
@@ -326,12 +329,14 @@ class NIOServerCnxn(ServerCnxn):
             self.close()
 
     def process_input(self):
-        """Handle every complete frame in inbuf, unless throttled or paused by unsent replies."""
+        """Handle the complete frames in inbuf, up to FRAMES_PER_ROUND, unless throttled or paused by
+        unsent replies; the selector thread gives a connection with more its next turn."""
         buf = self.inbuf
         pos = 0
         n = len(buf)
+        turn = FRAMES_PER_ROUND
         try:
-            while not self.throttled and not self.write_paused and not self.closed and n - pos >= 4:
+            while turn and not self.throttled and not self.write_paused and not self.closed and n - pos >= 4:
                 length, = _LEN.unpack_from(buf, pos)
                 if not self.initialized and pos == 0 and self.check_four_letter_word(length):
                     return
@@ -344,6 +349,7 @@ class NIOServerCnxn(ServerCnxn):
                     break
                 frame = bytes(buf[pos + 4:end])
                 pos = end
+                turn -= 1
                 self.packet_received()
                 if not self.initialized:
                     self.read_connect_request(frame)

@@ -177,6 +177,9 @@ class SelectorThread(AbstractSelectThread):
         # Bounded by the number of connections: a connection is in it at most once (interest_update_queued).
         self.update_queue = queue.SimpleQueue()
         self.keys_lock = threading.Lock()
+        # fd -> connection with complete frames still buffered after its turn (FRAMES_PER_ROUND):
+        # it goes again next round, in random order with the sockets that are ready.
+        self.buffered_ready = {}
 
     def add_accepted_connection(self, sock):
         if self.factory.stopped:
@@ -227,12 +230,22 @@ class SelectorThread(AbstractSelectThread):
             LOG.info("selector thread exitted run method")
 
     def select(self):
-        events = self.selector.select()
+        buffered = self.buffered_ready
+        events = self.selector.select(0 if buffered else None)
+        if buffered:
+            self.buffered_ready = {}
+            for key, _ in events:
+                buffered.pop(key.fd, None)  # ready anyway: one turn
+            events.extend((None, cnxn) for cnxn in buffered.values())
         if len(events) > 1:
             random.shuffle(events)  # as Java does, so no connection always goes first
         for key, mask in events:
             if self.factory.stopped:
                 return
+            if key is None:  # a connection with buffered frames: mask is the connection
+                if mask.is_selectable() and mask.get_read_interest():
+                    self.handle_io(mask, _READ)
+                continue
             cnxn = key.data
             if cnxn is None:
                 self.waker.drain()
@@ -297,8 +310,8 @@ class SelectorThread(AbstractSelectThread):
             except (KeyError, ValueError, OSError):
                 return
         if ops & _READ and cnxn.inbuf and cnxn.has_pending_frame():
-            # Frames already read wait behind a throttle that just lifted: handle them now.
-            self.handle_io(cnxn, _READ)
+            # Frames already read (beyond its turn, or behind a throttle that just lifted): next round.
+            self.buffered_ready[cnxn.fd] = cnxn
 
     def _unregister(self, cnxn):
         with self.keys_lock:
