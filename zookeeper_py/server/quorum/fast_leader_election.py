@@ -101,101 +101,117 @@ class WorkerReceiver(ZooKeeperThread):
         self.stop = False
 
     def run_thread(self):
-        fle = self.fle
-        peer = fle.self
         while not self.stop:
             response = self.manager.poll_recv_queue(3000)
             if response is None:
                 continue
-            buf = response.buffer
-            capacity = len(buf)
-            # A notification is at least 28 bytes; older versions send 28 or 40.
-            if capacity < 28:
-                LOG.error("Got a short response: %d", capacity)
-                continue
-            back_compatibility28 = capacity == 28
-            back_compatibility40 = capacity == 40
-            rstate, rleader, rzxid, relection_epoch = _HEAD28.unpack_from(buf, 0)
-            version = 0x0
-            if not back_compatibility28:
-                rpeerepoch, = _LONG.unpack_from(buf, 28)
-                if not back_compatibility40:
-                    # Version added in 3.4.6
-                    version, = _INT.unpack_from(buf, 36)
-                else:
-                    LOG.info("Backward compatibility mode (36 bits), server id: %d", response.sid)
-            else:
-                LOG.info("Backward compatibility mode (28 bits), server id: %d", response.sid)
-                rpeerepoch = rzxid >> 32
-            rqv = None
-            # Messages of version 2 and up carry the sender's config.
-            if version > 0x1:
-                try:
-                    config_length, = _INT.unpack_from(buf, 40)
-                    b = buf[44:44 + config_length]
-                    with peer.monitor:
-                        rqv = peer.config_from_string(b.decode("utf-8", "replace"))
-                        cur_qv = peer.get_quorum_verifier()
-                        if rqv.get_version() > cur_qv.get_version():
-                            LOG.info("%d Received version: %x my version: %x", peer.get_id(),
-                                     rqv.get_version() & _U64, peer.get_quorum_verifier().get_version() & _U64)
-                            if peer.get_peer_state() is ServerState.LOOKING:
-                                LOG.debug("Invoking processReconfig(), state: %s", peer.get_server_state())
-                                peer.process_reconfig(rqv, None, None, False)
-                                if rqv != cur_qv:
-                                    LOG.info("restarting leader election")
-                                    peer.shutting_down_le = True
-                                    peer.get_election_alg().shutdown()
-                                    break
-                            else:
-                                LOG.debug("Skip processReconfig(), state: %s", peer.get_server_state())
-                except (IOError, ConfigException, ValueError, struct.error) as e:
-                    LOG.error("Something went wrong while processing config received from %d: %s", response.sid, e)
-            else:
-                LOG.info("Backward compatibility mode (before reconfig), server id: %d", response.sid)
-
-            if not fle.valid_voter(response.sid):
-                # Not a voter: just tell it what I think.
-                current = peer.get_current_vote()
-                qv = peer.get_quorum_verifier()
-                offer(fle.sendqueue, ToSend(current.get_id(), current.get_zxid(), fle.logicalclock,
-                                         peer.get_peer_state(), response.sid, current.get_peer_epoch(),
-                                         str(qv).encode("utf-8")))
-                continue
-            LOG.debug("Receive new notification message. My id = %d", peer.get_id())
-            ackstate = _STATES.get(rstate)
-            if ackstate is None:
-                continue
-            n = Notification()
-            n.leader = rleader
-            n.zxid = rzxid
-            n.election_epoch = relection_epoch
-            n.state = ackstate
-            n.sid = response.sid
-            n.peer_epoch = rpeerepoch
-            n.version = version
-            n.qv = rqv
-            fle.print_notification(n)
-            if peer.get_peer_state() is ServerState.LOOKING:
-                offer(fle.recvqueue, n)
-                # A LOOKING peer behind me in the election: send it my proposal.
-                if ackstate is ServerState.LOOKING and n.election_epoch < fle.logicalclock:
-                    v = fle.get_vote()
-                    qv = peer.get_quorum_verifier()
-                    offer(fle.sendqueue, ToSend(v.get_id(), v.get_zxid(), fle.logicalclock, peer.get_peer_state(),
-                                             response.sid, v.get_peer_epoch(), str(qv).encode("utf-8")))
-            else:
-                # Not looking myself: tell a LOOKING peer who the leader is.
-                current = peer.get_current_vote()
-                if ackstate is ServerState.LOOKING:
-                    LOG.debug("Sending new notification. My id =%d recipient=%d zxid=0x%x leader=%d config version "
-                              "= %x", peer.get_id(), response.sid, current.get_zxid() & _U64, current.get_id(),
-                              peer.get_quorum_verifier().get_version() & _U64)
-                    qv = peer.get_quorum_verifier()
-                    offer(fle.sendqueue, ToSend(current.get_id(), current.get_zxid(), current.get_election_epoch(),
-                                             peer.get_peer_state(), response.sid, current.get_peer_epoch(),
-                                             str(qv).encode("utf-8")))
+            try:
+                if self.receive(response):
+                    break
+            except struct.error as e:
+                # Java's thread dies of a BufferUnderflowException here; a malformed message costs only itself.
+                LOG.error("Dropping a malformed notification of %d bytes from server %d: %s", len(response.buffer),
+                          response.sid, e)
+            except Exception:
+                LOG.error("Unexpected exception handling a notification from server %d", response.sid, exc_info=True)
         LOG.info("WorkerReceiver is down")
+
+    def receive(self, response):
+        """One message from the receive queue: answer it, or hand it to lookForLeader.
+
+        True when leader election restarts with a new config and this thread must end."""
+        fle = self.fle
+        peer = fle.self
+        buf = response.buffer
+        capacity = len(buf)
+        # A notification is at least 28 bytes; older versions send 28 or 40.
+        if capacity < 28:
+            LOG.error("Got a short response: %d", capacity)
+            return False
+        back_compatibility28 = capacity == 28
+        back_compatibility40 = capacity == 40
+        rstate, rleader, rzxid, relection_epoch = _HEAD28.unpack_from(buf, 0)
+        version = 0x0
+        if not back_compatibility28:
+            rpeerepoch, = _LONG.unpack_from(buf, 28)
+            if not back_compatibility40:
+                # Version added in 3.4.6
+                version, = _INT.unpack_from(buf, 36)
+            else:
+                LOG.info("Backward compatibility mode (36 bits), server id: %d", response.sid)
+        else:
+            LOG.info("Backward compatibility mode (28 bits), server id: %d", response.sid)
+            rpeerepoch = rzxid >> 32
+        rqv = None
+        # Messages of version 2 and up carry the sender's config.
+        if version > 0x1:
+            try:
+                config_length, = _INT.unpack_from(buf, 40)
+                b = buf[44:44 + config_length]
+                with peer.monitor:
+                    rqv = peer.config_from_string(b.decode("utf-8", "replace"))
+                    cur_qv = peer.get_quorum_verifier()
+                    if rqv.get_version() > cur_qv.get_version():
+                        LOG.info("%d Received version: %x my version: %x", peer.get_id(),
+                                 rqv.get_version() & _U64, peer.get_quorum_verifier().get_version() & _U64)
+                        if peer.get_peer_state() is ServerState.LOOKING:
+                            LOG.debug("Invoking processReconfig(), state: %s", peer.get_server_state())
+                            peer.process_reconfig(rqv, None, None, False)
+                            if rqv != cur_qv:
+                                LOG.info("restarting leader election")
+                                peer.shutting_down_le = True
+                                peer.get_election_alg().shutdown()
+                                return True  # this WorkerReceiver ends (Java: break)
+                        else:
+                            LOG.debug("Skip processReconfig(), state: %s", peer.get_server_state())
+            except (IOError, ConfigException, ValueError, struct.error) as e:
+                LOG.error("Something went wrong while processing config received from %d: %s", response.sid, e)
+        else:
+            LOG.info("Backward compatibility mode (before reconfig), server id: %d", response.sid)
+
+        if not fle.valid_voter(response.sid):
+            # Not a voter: just tell it what I think.
+            current = peer.get_current_vote()
+            qv = peer.get_quorum_verifier()
+            offer(fle.sendqueue, ToSend(current.get_id(), current.get_zxid(), fle.logicalclock,
+                                        peer.get_peer_state(), response.sid, current.get_peer_epoch(),
+                                        str(qv).encode("utf-8")))
+            return False
+        LOG.debug("Receive new notification message. My id = %d", peer.get_id())
+        ackstate = _STATES.get(rstate)
+        if ackstate is None:
+            return False
+        n = Notification()
+        n.leader = rleader
+        n.zxid = rzxid
+        n.election_epoch = relection_epoch
+        n.state = ackstate
+        n.sid = response.sid
+        n.peer_epoch = rpeerepoch
+        n.version = version
+        n.qv = rqv
+        fle.print_notification(n)
+        if peer.get_peer_state() is ServerState.LOOKING:
+            offer(fle.recvqueue, n)
+            # A LOOKING peer behind me in the election: send it my proposal.
+            if ackstate is ServerState.LOOKING and n.election_epoch < fle.logicalclock:
+                v = fle.get_vote()
+                qv = peer.get_quorum_verifier()
+                offer(fle.sendqueue, ToSend(v.get_id(), v.get_zxid(), fle.logicalclock, peer.get_peer_state(),
+                                            response.sid, v.get_peer_epoch(), str(qv).encode("utf-8")))
+        else:
+            # Not looking myself: tell a LOOKING peer who the leader is.
+            current = peer.get_current_vote()
+            if ackstate is ServerState.LOOKING:
+                LOG.debug("Sending new notification. My id =%d recipient=%d zxid=0x%x leader=%d config version "
+                          "= %x", peer.get_id(), response.sid, current.get_zxid() & _U64, current.get_id(),
+                          peer.get_quorum_verifier().get_version() & _U64)
+                qv = peer.get_quorum_verifier()
+                offer(fle.sendqueue, ToSend(current.get_id(), current.get_zxid(), current.get_election_epoch(),
+                                            peer.get_peer_state(), response.sid, current.get_peer_epoch(),
+                                            str(qv).encode("utf-8")))
+        return False
+
 
 
 class WorkerSender(ZooKeeperThread):
