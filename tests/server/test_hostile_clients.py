@@ -152,10 +152,10 @@ def test_client_that_never_reads_does_not_bloat_the_server(zk_server, kazoo_clie
     print("%s: %d getData sent, RSS %d MB -> peak %d MB (+%.0f MB), slowest other request %.2f s" % (
         zk_server.kind, sent[0], rss_before // 1024, peak // 1024, growth_mb, worst_wait))
     assert sent[0] > 1000, "the load generator did not get its requests out"
-    # Java holds the replies on its heap (a quarter of the machine's memory by default): it grew
-    # by 200-700 MB here and stopped. Ours on main grew past 1 GB and went on; with back-pressure
-    # it stops reading the connection after about 1 MB of unsent replies.
-    assert growth_mb < 1024, "RSS grew by %.0f MB" % growth_mb
+    # Both keep serving the others. The memory bound is ours alone: Java holds the replies on its
+    # heap (a quarter of the machine's memory by default) and grew by 0.2-1.2 GB here, run to run;
+    # ours before back-pressure grew past 1 GB and went on. Now it stops reading the connection
+    # after about 1 MB of unsent replies.
     if zk_server.kind == "python":
         assert growth_mb < 64, "RSS grew by %.0f MB with back-pressure on" % growth_mb
     assert worst_wait < 3.0, "another client waited %.2f s" % worst_wait
