@@ -62,7 +62,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
 
 from tests.support import java_zk  # noqa: E402
-from tests.support.net import four_letter_word, free_port, process_rss_kb  # noqa: E402
+from tests.support.net import four_letter_word, free_port, process_open_file_limit, process_rss_kb  # noqa: E402
 from tests.support.raw_zk import ConnectionClosed, RawClient  # noqa: E402
 from tests.support.servers import JavaServer, PythonServer, pypy_python  # noqa: E402
 from zookeeper_py.data import ACL, Id  # noqa: E402
@@ -561,17 +561,6 @@ def start(kind, base, **cfg):
     return server
 
 
-def open_file_limit(pid):
-    try:
-        with open("/proc/%d/limits" % pid) as f:
-            for line in f:
-                if line.startswith("Max open files"):
-                    return int(line.split()[3])
-    except (OSError, ValueError):
-        pass
-    return None
-
-
 def raise_open_file_limit():
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     for want in (max(hard, 1 << 20), hard):
@@ -601,7 +590,7 @@ def _alive(server, timeout=10):
 
 def run_sessions(server, args):
     n, workers = args.sessions, 4
-    limit = open_file_limit(server.proc.pid)
+    limit = process_open_file_limit(server.proc.pid)
     ctx = mp.get_context("fork")
     check = ctx.Event()
     results = ctx.Queue()

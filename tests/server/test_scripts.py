@@ -15,7 +15,7 @@ import time
 import pytest
 from kazoo.client import KazooClient
 
-from tests.support.net import free_port, wait_until
+from tests.support.net import free_port, process_open_file_limit, wait_until
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ZKSERVER = os.path.join(REPO, "bin", "zkServer.sh")
@@ -295,14 +295,6 @@ def test_stop_waits_for_exit(install):
     assert gone, "server %d still alive after stop" % pid
 
 
-def _soft_nofile(pid):
-    with open("/proc/%d/limits" % pid) as f:
-        for line in f:
-            if line.startswith("Max open files"):
-                return int(line.split()[3])
-    raise AssertionError("no Max open files line")
-
-
 def test_start_raises_the_open_file_limit(install):
     """The server gets the hard open-file limit (or ZOO_MAX_OPEN_FILES), whatever the shell's soft one."""
     import resource
@@ -317,5 +309,5 @@ def test_start_raises_the_open_file_limit(install):
     assert r.returncode == 0, _describe(r)
     install.wait_mode(env=env)
     pid = int(open(os.path.join(install.data_dir, "zookeeper_server.pid")).read())
-    assert _soft_nofile(pid) == want
+    assert process_open_file_limit(pid) == want
     assert install.run("stop", env=env).returncode == 0

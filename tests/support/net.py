@@ -90,3 +90,15 @@ def process_rss_kb(pid):
     except OSError:
         return None
     return None
+
+
+def process_open_file_limit(pid):
+    """The soft open-file limit of a process (Linux), or None."""
+    try:
+        with open("/proc/%d/limits" % pid) as f:
+            for line in f:
+                if line.startswith("Max open files"):
+                    return int(line.split()[3])
+    except (OSError, ValueError):
+        pass
+    return None
