@@ -462,12 +462,9 @@ def notifications(draw):
     return _INT.pack(length) + payload
 
 
-# WorkerReceiver.run_thread (zookeeper_py/server/quorum/fast_leader_election.py) reads the version at byte 36
-# of every notification that is neither 28 nor 40 bytes long: one of 29 to 39 bytes raises struct.error,
-# which nothing catches, and WorkerReceiver[myid=N] dies. The member then never answers a LOOKING peer (a
-# restarted member cannot find the leader) and cannot take part in the next election.
-FLE_SHORT_NOTIFICATION_BUG = ("a 29-39 byte FLE notification (e.g. the 36-byte form without version) raises "
-                              "struct.error in WorkerReceiver.run_thread and kills WorkerReceiver[myid=N]")
+# WorkerReceiver.run_thread read the version at byte 36 of every notification neither 28 nor 40 bytes
+# long: one of 29 to 39 bytes raised struct.error and killed WorkerReceiver[myid=N], after which the
+# member never answered a LOOKING peer and could not take part in an election (fuzzing found it).
 
 
 class TestElectionPort:
@@ -477,7 +474,6 @@ class TestElectionPort:
     def watched(self, election_port_ensemble):
         return election_port_ensemble
 
-    @pytest.mark.xfail(strict=True, reason=FLE_SHORT_NOTIFICATION_BUG)
     @pytest.mark.parametrize("member", [1, 2, 3])
     def test_fuzz_election_port(self, steady, member):
         """Fuzzed handshakes and notifications on one member's election port (leader or follower)."""
@@ -496,7 +492,6 @@ class TestElectionPort:
         run()
         steady.check()
 
-    @pytest.mark.xfail(strict=True, reason=FLE_SHORT_NOTIFICATION_BUG)
     def test_the_ensemble_still_elects(self, watched):
         """Runs after the fuzzing (class order): stop the leader; the two others elect one of them; the old
         leader rejoins. Every election-port thread fuzzed above takes part, on both sides of every connection."""
