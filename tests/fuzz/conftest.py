@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from tests.support.raw_zk import ConnectionClosed, RawClient
 from zookeeper_py.jute import Record, Vector
 from zookeeper_py.jute.record import max_length
+from zookeeper_py.multi_transaction_record import MultiTransactionRecord
 from zookeeper_py.proto import (
     AddWatchRequest,
     AuthPacket,
@@ -40,6 +41,7 @@ from zookeeper_py.proto import (
     MultiHeader,
     ReconfigRequest,
     RemoveWatchesRequest,
+    ReplyHeader,
     SetACLRequest,
     SetDataRequest,
     SetWatches,
@@ -49,6 +51,7 @@ from zookeeper_py.proto import (
 from zookeeper_py.zoo_defs import OpCode
 
 SCALE = float(os.environ.get("ZK_FUZZ_SCALE", "1"))
+HEALTH_DEADLINE = 10.0  # seconds a well-behaved client may wait for an answer
 
 
 def examples(n):
@@ -222,6 +225,29 @@ OTHER_BODIES = {
 }
 
 
+# Bug (zookeeper_py/server/prep_request_processor.py, p_request_multi): get_pending_changes runs after
+# get_next_zxid() and before request.hdr is set, and `path.rfind("/")` fails on an op whose path is null
+# (string length -1). p_request's catch-all leaves the request without a header: it is never proposed,
+# and the CommitProcessor of the member that took the request waits for its commit for ever, so that
+# member (and, for a request forwarded by a follower, the leader too) answers no client any more.
+# test_fuzz_quorum.py::TestMultiNullPath shows it on its own ensemble; the fuzzers of the shared
+# ensembles leave such multis out (while it is not fixed) so that the rest is still fuzzed.
+MULTI_NULL_PATH_BUG = ("a multi with a null op path makes PrepRequestProcessor.get_pending_changes raise before the "
+                       "request has a header: never proposed, its CommitProcessor waits for ever and the member "
+                       "(and the leader) stop answering clients")
+
+
+def multi_with_null_path(op, body):
+    """True for a multi body that decodes to an op with a null path (see MULTI_NULL_PATH_BUG)."""
+    if op != OpCode.multi:
+        return False
+    try:
+        record = MultiTransactionRecord.from_bytes(body)
+    except Exception:  # noqa: BLE001  (not decodable: the server answers MARSHALLINGERROR)
+        return False
+    return any(o.get_path() is None for o in record)
+
+
 def valid_body(op):
     if op in REQUEST_RECORDS:
         return record_bytes(REQUEST_RECORDS[op])
@@ -230,10 +256,51 @@ def valid_body(op):
     return st.binary(max_size=32)
 
 
+opcodes = st.one_of(st.sampled_from(ALL_OPCODES), st.sampled_from(ALL_OPCODES), int32s)
+xids = st.one_of(st.integers(1, 10000), st.sampled_from([0, -1, -2, -4, -8, INT32_MAX, INT32_MIN]))
+
+
+@st.composite
+def requests(draw):
+    """(xid, op, body): a RequestHeader of some opcode and a fuzzed body for it."""
+    op = draw(opcodes)
+    return draw(xids), op, draw(damaged(valid_body(op)))
+
+
+# -- client connections ----------------------------------------------------------------------------
+
+def send_ignoring_reset(c, data):
+    try:
+        c.send_raw(data)
+        return True
+    except (BrokenPipeError, ConnectionResetError):
+        return False  # the server closed first: that is an answer too
+
+
+SENTINEL_XID = 0x5E17
+SENTINEL_BODY = ExistsRequest("/", False).to_bytes()
+
+
+def answered_or_closed(c, xid, timeout=HEALTH_DEADLINE, exact=False):
+    """Wait for the answer to `xid` or the end of the connection; 'answered', 'closed', or None (neither).
+
+    The answer is any frame but a watch event (with `exact`, only a reply with that xid): a ping is
+    answered on xid -2 whatever its xid, and a createSession inside a session with a ConnectResponse,
+    as Java does."""
+    deadline = time.time() + timeout
+    try:
+        while True:
+            frame = c.read_frame(max(0.01, deadline - time.time()))
+            rxid = ReplyHeader.decode(frame)[0].xid if len(frame) >= 16 else None
+            if rxid == xid or (not exact and (rxid != -1 or xid == -1)):
+                return "answered"
+    except ConnectionClosed:
+        return "closed"
+    except socket.timeout:
+        return None
+
+
 # -- server health -----------------------------------------------------------------------------
-
-HEALTH_DEADLINE = 10.0  # seconds a well-behaved client may wait for an answer
-
 
 def assert_serving(port, what="server", deadline=HEALTH_DEADLINE, proc=None):
     """A new, well-behaved client connects and gets an exists("/") answer within the deadline."""

@@ -17,7 +17,6 @@ answers, and its log tells of no dead thread.
 
 import socket
 import struct
-import time
 
 import pytest
 from hypothesis import given
@@ -26,12 +25,15 @@ from kazoo.client import KazooClient
 
 from tests.fuzz.conftest import (
     ALL_OPCODES,
+    SENTINEL_BODY,
+    SENTINEL_XID,
+    answered_or_closed,
+    requests,
+    send_ignoring_reset,
     HEALTH_DEADLINE,
     KAZOO_RANDOM,
     OTHER_BODIES,
     REQUEST_RECORDS,
-    INT32_MAX,
-    INT32_MIN,
     LogWatch,
     assert_serving,
     damaged,
@@ -40,7 +42,6 @@ from tests.fuzz.conftest import (
     int32s,
     lasting_threads,
     thread_names,
-    valid_body,
 )
 from tests.support.net import four_letter_word
 from tests.support.raw_zk import ConnectionClosed, RawClient
@@ -48,8 +49,6 @@ from tests.support.servers import PythonServer
 from zookeeper_py.proto import (
     ConnectRequest,
     ConnectResponse,
-    ExistsRequest,
-    ReplyHeader,
     RequestHeader,
     SetDataRequest,
 )
@@ -65,17 +64,6 @@ _INT = struct.Struct(">i")
 def test_every_opcode_is_fuzzed():
     missing = [op for op in ALL_OPCODES if op not in REQUEST_RECORDS and op not in OTHER_BODIES]
     assert not missing, "no body strategy for opcodes %s" % missing
-
-
-opcodes = st.one_of(st.sampled_from(ALL_OPCODES), st.sampled_from(ALL_OPCODES), int32s)
-xids = st.one_of(st.integers(1, 10000), st.sampled_from([0, -1, -2, -4, -8, INT32_MAX, INT32_MIN]))
-
-
-@st.composite
-def requests(draw):
-    """(xid, op, body): a RequestHeader of some opcode and a fuzzed body for it."""
-    op = draw(opcodes)
-    return draw(xids), op, draw(damaged(valid_body(op)))
 
 
 # -- the server and its watchers -------------------------------------------------------------------------
@@ -112,37 +100,6 @@ def healthy(server, watch, write=False):
 
 def raw(server):
     return RawClient("127.0.0.1", server.client_port, timeout=HEALTH_DEADLINE)
-
-
-def send_ignoring_reset(c, data):
-    try:
-        c.send_raw(data)
-        return True
-    except (BrokenPipeError, ConnectionResetError):
-        return False  # the server closed first: that is an answer too
-
-
-SENTINEL_XID = 0x5E17
-SENTINEL_BODY = ExistsRequest("/", False).to_bytes()
-
-
-def answered_or_closed(c, xid, timeout=HEALTH_DEADLINE, exact=False):
-    """Wait for the answer to `xid` or the end of the connection; 'answered', 'closed', or None (neither).
-
-    The answer is any frame but a watch event (with `exact`, only a reply with that xid): a ping is
-    answered on xid -2 whatever its xid, and a createSession inside a session with a ConnectResponse,
-    as Java does."""
-    deadline = time.time() + timeout
-    try:
-        while True:
-            frame = c.read_frame(max(0.01, deadline - time.time()))
-            rxid = ReplyHeader.decode(frame)[0].xid if len(frame) >= 16 else None
-            if rxid == xid or (not exact and (rxid != -1 or xid == -1)):
-                return "answered"
-    except ConnectionClosed:
-        return "closed"
-    except socket.timeout:
-        return None
 
 
 # -- requests of every opcode ------------------------------------------------------------------------------
