@@ -23,6 +23,7 @@ left alone: a client of a cut member stays connected to it, and that member must
 serve writes (or synced reads) while it is cut off.
 """
 
+import atexit
 import os
 import random
 import shutil
@@ -229,8 +230,35 @@ def run_as_own_groups(ens):
         server.command = command
 
 
+_open_tables = set()
+
+
+@atexit.register
+def _close_open_tables():
+    for table in list(_open_tables):
+        table.close()
+
+
+def remove_stale_chains(binary):
+    """Delete the chains (and their OUTPUT hooks) left by fault runs whose process is gone (kill -9)."""
+    r = subprocess.run([binary, "-w", "-S"], capture_output=True, text=True, timeout=30)
+    for line in r.stdout.splitlines():
+        parts = line.split()
+        if len(parts) == 2 and parts[0] == "-N" and parts[1].startswith("ZKFAULT-"):
+            chain = parts[1]
+            try:
+                pid = int(chain.split("-")[1])
+            except (IndexError, ValueError):
+                continue
+            if pid == os.getpid() or os.path.exists("/proc/%d" % pid):
+                continue
+            subprocess.run([binary, "-w", "-D", "OUTPUT", "-o", "lo", "-j", chain], capture_output=True, timeout=30)
+            subprocess.run([binary, "-w", "-F", chain], capture_output=True, timeout=30)
+            subprocess.run([binary, "-w", "-X", chain], capture_output=True, timeout=30)
+
+
 class Iptables:
-    """A chain of our own hooked into OUTPUT on lo; `close()` unhooks and deletes it."""
+    """A chain of our own hooked into OUTPUT on lo; `close()` unhooks and deletes it (at exit too)."""
 
     def __init__(self):
         self.binary = iptables_command()
@@ -243,6 +271,7 @@ class Iptables:
             self._run("-X", self.chain, check=False)
             raise
         self.closed = False
+        _open_tables.add(self)
 
     def _run(self, *args, check=True):
         r = subprocess.run([self.binary, "-w", *args], capture_output=True, text=True, timeout=30)
@@ -263,6 +292,7 @@ class Iptables:
         if self.closed:
             return
         self.closed = True
+        _open_tables.discard(self)
         self._run("-D", "OUTPUT", "-o", "lo", "-j", self.chain, check=False)
         self._run("-F", self.chain, check=False)
         self._run("-X", self.chain, check=False)
@@ -271,6 +301,7 @@ class Iptables:
 def check_partition_support():
     """None when partitions work here, else the reason (for pytest.skip)."""
     try:
+        remove_stale_chains(iptables_command())
         table = Iptables()
     except PartitionUnavailable as e:
         return str(e)
@@ -391,7 +422,8 @@ class NemesisRunner:
         try:
             while not self._stop.wait(self.quiet):
                 try:
-                    wait_until(self._all_serving, timeout=self.settle, interval=0.1, message="every member serving")
+                    wait_until(lambda: self._stop.is_set() or self._all_serving(), timeout=self.settle, interval=0.1,
+                               message="every member serving")
                 except TimeoutError:
                     self.event("not every member serves after %.0fs: %r" % (self.settle,
                                                                               self.nemesis.ens.modes(
@@ -401,6 +433,9 @@ class NemesisRunner:
                 self.event(self.nemesis.inject())
                 self.faults += 1
                 self._stop.wait(self.fault)
+                ens = self.nemesis.ens
+                self.event("modes before the heal: %s" % ", ".join(
+                    "%d %s" % (sid, ens.mode(sid) or "-") for sid in ens.servers))
                 self.event(self.nemesis.heal())
         except Exception as e:      # reported by stop()
             self.error = e
