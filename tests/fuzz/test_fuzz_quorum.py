@@ -551,7 +551,6 @@ class TestElectionPort:
 class TestMultiNullPath:
     """A multi whose create op has a null path, on an ensemble of its own (while broken, it stalls it)."""
 
-    @pytest.mark.xfail(strict=True, reason=MULTI_NULL_PATH_BUG)
     @pytest.mark.parametrize("role", ["leader", "follower"])
     def test_multi_with_a_null_path_stalls_nobody(self, tmp_path, role):
         body = (MultiHeader(1, False, -1).to_bytes() + CreateRequest(None, b"", [], 0).to_bytes()

@@ -177,6 +177,8 @@ class PrepRequestProcessor(ZooKeeperCriticalThread, RequestProcessor):
         pending = {}
         for op in multi_request:
             path = op.get_path()
+            if path is None:
+                continue  # a null path (Java: NullPointerException); the op itself fails with BadArguments
             cr = self.get_outstanding_change(path)
             if cr is not None:
                 pending[path] = cr
@@ -460,6 +462,11 @@ class PrepRequestProcessor(ZooKeeperCriticalThread, RequestProcessor):
             LOG.error("Failed to process %s", request, exc_info=True)
             body = request.request
             LOG.error("Dumping request buffer: 0x%s", bytes(body).hex() if body is not None else "request buffer is null")
+            if request.hdr is None and (op in _REQUEST_RECORDS or op in (OpCode.multi, OpCode.deleteContainer)):
+                # A write must leave here with a txn (an error one), or the commit it waits for never comes
+                # and its session stalls; Java leaves the header null.
+                request.hdr = TxnHeader(request.sessionId, request.cxid, zks.get_next_zxid(),
+                                        Time.current_wall_time(), op)
             if request.hdr is not None:
                 request.hdr.type = OpCode.error
                 request.txn = ErrorTxn(int(Code.MARSHALLINGERROR))
