@@ -21,7 +21,6 @@ from hypothesis import strategies as st
 from tests.support.raw_zk import ConnectionClosed, RawClient
 from zookeeper_py.jute import Record, Vector
 from zookeeper_py.jute.record import max_length
-from zookeeper_py.multi_transaction_record import MultiTransactionRecord
 from zookeeper_py.proto import (
     AddWatchRequest,
     AuthPacket,
@@ -223,29 +222,6 @@ OTHER_BODIES = {
     OpCode.notification: st.binary(max_size=16),
     OpCode.error: st.binary(max_size=16),
 }
-
-
-# Bug (zookeeper_py/server/prep_request_processor.py, p_request_multi): get_pending_changes runs after
-# get_next_zxid() and before request.hdr is set, and `path.rfind("/")` fails on an op whose path is null
-# (string length -1). p_request's catch-all leaves the request without a header: it is never proposed,
-# and the CommitProcessor of the member that took the request waits for its commit for ever, so that
-# member (and, for a request forwarded by a follower, the leader too) answers no client any more.
-# test_fuzz_quorum.py::TestMultiNullPath shows it on its own ensemble; the fuzzers of the shared
-# ensembles leave such multis out (while it is not fixed) so that the rest is still fuzzed.
-MULTI_NULL_PATH_BUG = ("a multi with a null op path makes PrepRequestProcessor.get_pending_changes raise before the "
-                       "request has a header: never proposed, its CommitProcessor waits for ever and the member "
-                       "(and the leader) stop answering clients")
-
-
-def multi_with_null_path(op, body):
-    """True for a multi body that decodes to an op with a null path (see MULTI_NULL_PATH_BUG)."""
-    if op != OpCode.multi:
-        return False
-    try:
-        record = MultiTransactionRecord.from_bytes(body)
-    except Exception:  # noqa: BLE001  (not decodable: the server answers MARSHALLINGERROR)
-        return False
-    return any(o.get_path() is None for o in record)
 
 
 def valid_body(op):

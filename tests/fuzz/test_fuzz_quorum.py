@@ -26,14 +26,12 @@ import struct
 import time
 
 import pytest
-from hypothesis import assume, given
+from hypothesis import given
 from hypothesis import strategies as st
 from kazoo.client import KazooClient
 
 from tests.fuzz.conftest import (
     ALL_OPCODES,
-    MULTI_NULL_PATH_BUG,
-    multi_with_null_path,
     answered_or_closed,
     requests,
     send_ignoring_reset,
@@ -346,7 +344,6 @@ def request_data(draw):
     op = draw(st.one_of(st.sampled_from(ALL_OPCODES), int32s))
     head = _REQUEST_HEAD.pack(draw(st.sampled_from([0, 1, -1]) | int64s), draw(int32s), op)
     body = draw(damaged(valid_body(op)))
-    assume(not multi_with_null_path(op, body))  # MULTI_NULL_PATH_BUG: see TestMultiNullPath
     return head + body
 
 
@@ -391,7 +388,6 @@ def _fuzz_client_requests(watched, role, request):
     followers = [sid for sid in ens.servers if sid != watched.leader]
     member = followers[0] if role == "follower" else watched.leader
     xid, op, body = request
-    assume(not multi_with_null_path(op, body))  # MULTI_NULL_PATH_BUG: see TestMultiNullPath
     with RawClient("127.0.0.1", ens.client_ports[member], timeout=HEALTH_DEADLINE) as c:
         c.connect()
         if send_ignoring_reset(c, _INT.pack(8 + len(body)) + RequestHeader(xid, op).to_bytes() + body):
@@ -549,24 +545,27 @@ class TestElectionPort:
 
 
 class TestMultiNullPath:
-    """A multi whose create op has a null path, on an ensemble of its own (while broken, it stalls it)."""
+    """A multi whose create op has a null path. PrepRequestProcessor.get_pending_changes failed on it before
+    the request had a header: it was never proposed, the CommitProcessor of the member that took it waited
+    for its commit for ever, and that member (and the leader, for a forwarded one) answered no client any
+    more (fuzzing found it). On an ensemble of its own, so that a regression stalls no other test."""
 
-    @pytest.mark.parametrize("role", ["leader", "follower"])
-    def test_multi_with_a_null_path_stalls_nobody(self, tmp_path, role):
+    def test_multi_with_a_null_path_stalls_nobody(self, tmp_path):
         body = (MultiHeader(1, False, -1).to_bytes() + CreateRequest(None, b"", [], 0).to_bytes()
                 + MultiHeader(-1, True, -1).to_bytes())
         ens = Ensemble(str(tmp_path), extra_cfg={"forceSync": "no"})
         try:
             ens.start()
             leader = ens.wait_for_quorum(timeout=90)
-            member = leader if role == "leader" else min(sid for sid in ens.servers if sid != leader)
-            with RawClient("127.0.0.1", ens.client_ports[member], timeout=HEALTH_DEADLINE) as c:
-                c.connect()
-                hdr, _ = c.request(OpCode.multi, body=body, timeout=HEALTH_DEADLINE)
-                assert hdr.err != 0
-                hdr, _ = c.request(OpCode.exists, ExistsRequest("/", False), timeout=HEALTH_DEADLINE)
-                assert hdr.err == 0
-            for sid in ens.servers:
-                assert_serving(ens.client_ports[sid], "member %d" % sid, proc=ens.servers[sid].proc)
+            follower = min(sid for sid in ens.servers if sid != leader)
+            for member in (leader, follower):
+                with RawClient("127.0.0.1", ens.client_ports[member], timeout=HEALTH_DEADLINE) as c:
+                    c.connect()
+                    hdr, _ = c.request(OpCode.multi, body=body, timeout=HEALTH_DEADLINE)
+                    assert hdr.err != 0, "member %d applied a create of a null path" % member
+                    hdr, _ = c.request(OpCode.exists, ExistsRequest("/", False), timeout=HEALTH_DEADLINE)
+                    assert hdr.err == 0
+                for sid in ens.servers:
+                    assert_serving(ens.client_ports[sid], "member %d" % sid, proc=ens.servers[sid].proc)
         finally:
             ens.stop()
