@@ -339,6 +339,7 @@ _PROBLEMS = [
     re.compile(r"Leaving listener|QuorumPeer main thread exited|exiting abnormally"),
     re.compile(r"Shutdown called\. shutdown Leader!"),
     re.compile(r" ERROR \[(?!LearnerHandler-|Sender-)[^\]]*\] - Unexpected exception"),
+    re.compile(r"Error in running command|Destruction averted"),  # a four-letter word or a reply failed
 ]
 
 

@@ -41,16 +41,24 @@ from tests.fuzz.conftest import (
     fuzz_settings,
     int32s,
     lasting_threads,
+    mutated,
+    paths,
     thread_names,
 )
 from tests.support.net import four_letter_word
 from tests.support.raw_zk import ConnectionClosed, RawClient
 from tests.support.servers import PythonServer
 from zookeeper_py.proto import (
+    AddWatchRequest,
+    AuthPacket,
     ConnectRequest,
     ConnectResponse,
+    ExistsRequest,
+    GetChildrenRequest,
+    GetDataRequest,
     RequestHeader,
     SetDataRequest,
+    SetWatches,
 )
 from zookeeper_py.server.command.four_letter_commands import FourLetterCommands
 from zookeeper_py.zoo_defs import OpCode
@@ -222,6 +230,52 @@ def test_fuzz_connect_requests(server, watch):
     healthy(server, watch, write=True)
 
 
+# -- sessions: reconnecting with fuzzed ConnectRequests ------------------------------------------------------
+
+@st.composite
+def reconnects(draw, session_id, passwd, last_zxid):
+    """A ConnectRequest for a live session: its id, or one next to it; its password, or a damaged one."""
+    req = ConnectRequest(
+        protocolVersion=draw(st.just(0) | int32s),
+        lastZxidSeen=draw(st.sampled_from([0, last_zxid, last_zxid + 1, -1]) | st.integers(-(1 << 63), (1 << 63) - 1)),
+        timeOut=draw(st.just(30000) | int32s),
+        sessionId=draw(st.sampled_from([session_id, session_id, session_id + 1, -session_id])),
+        passwd=draw(st.just(passwd) | st.none() | st.binary(max_size=20) | mutated(passwd)),
+    )
+    payload = req.to_bytes() + draw(st.sampled_from([b"", b"\0", b"\1"]))
+    return draw(st.just(payload) | mutated(payload))
+
+
+@fuzz_settings(150, live=True)
+@given(st.data())
+def _fuzz_reconnects(server, watch, data):
+    with raw(server) as first:
+        rsp = first.connect()
+        hdr, _ = first.request(OpCode.exists, ExistsRequest("/", False))
+        payload = data.draw(reconnects(rsp.sessionId, rsp.passwd, hdr.zxid))
+        with raw(server) as second:
+            if send_ignoring_reset(second, _INT.pack(len(payload)) + payload):
+                try:
+                    frame = second.read_frame(HEALTH_DEADLINE)
+                except ConnectionClosed:
+                    frame = None
+                except socket.timeout:
+                    pytest.fail("a reconnect %s was neither answered nor closed" % payload.hex())
+                if frame is not None and len(frame) >= 20 and ConnectResponse.decode(frame)[0].timeOut > 0:
+                    # The session moved to the second socket: it answers there.
+                    if send_ignoring_reset(second, _INT.pack(8 + len(SENTINEL_BODY))
+                                           + RequestHeader(SENTINEL_XID, OpCode.exists).to_bytes() + SENTINEL_BODY):
+                        assert answered_or_closed(second, SENTINEL_XID, exact=True) is not None
+    healthy(server, watch)
+
+
+def test_fuzz_session_reconnects(server, watch):
+    """A live session's id with fuzzed password, timeout, zxid and trailing bytes, from a second socket while
+    the first is open: the session moves, or the second is refused; the server carries on."""
+    _fuzz_reconnects(server, watch)
+    healthy(server, watch, write=True)
+
+
 # -- four-letter words ---------------------------------------------------------------------------------------------
 
 WORDS = sorted(w for w in FourLetterCommands.cmd2String.values() if len(w) == 4)
@@ -256,8 +310,7 @@ def four_letter_exchange(server, data, shut_wr=True, timeout=HEALTH_DEADLINE):
 
 
 def test_every_four_letter_word_answers(server, watch):
-    words = WORDS + ["stmk"]
-    for word in words:
+    for word in WORDS:
         data = _word_bytes(word) + (struct.pack(">q", 0) if word == "stmk" else b"")
         answer = four_letter_exchange(server, data)
         assert answer or word in ("crst", "srst"), "no answer to %s" % word
@@ -276,9 +329,68 @@ def test_telnet_close_closes_the_connection(server, watch):
 @given(st.sampled_from(WORDS + ["stmk", "telnet"]), st.binary(max_size=40), st.booleans())
 def _fuzz_word_garbage(server, watch, word, garbage, shut_wr):
     data = (TELNET_CLOSE if word == "telnet" else _word_bytes(word)) + garbage
-    # Without the shutdown a stmk may wait for the rest of its mask; telnet close is slow to close (see below).
-    four_letter_exchange(server, data, shut_wr=shut_wr, timeout=HEALTH_DEADLINE if shut_wr and word != "telnet" else 0.5)
+    # Without the shutdown a stmk may wait for the rest of its mask.
+    four_letter_exchange(server, data, shut_wr=shut_wr, timeout=HEALTH_DEADLINE if shut_wr else 0.5)
     healthy(server, watch)
+
+
+ODD_CONNECTIONS = ["partial-frame", "half-connect", "stmk-waiting", "partial-word", "connected", "watching",
+                   "auth", "closed-session", "flood"]
+
+
+def open_odd_connection(server, kind, path):
+    """A client connection left in an odd state, for the four-letter words that list connections to walk."""
+    if kind in ("stmk-waiting", "partial-word", "half-connect"):
+        s = socket.create_connection(("127.0.0.1", server.client_port), timeout=HEALTH_DEADLINE)
+        s.sendall({"stmk-waiting": b"stmk\0\0\0", "partial-word": b"wc",
+                   "half-connect": _INT.pack(45) + ConnectRequest(0, 0, 30000, 0, bytes(16)).to_bytes()[:20]}[kind])
+        return s
+    c = raw(server)
+    c.connect()
+    if kind == "partial-frame":
+        c.send_raw(_INT.pack(200) + RequestHeader(1, OpCode.getData).to_bytes())
+    elif kind == "watching":
+        c.request(OpCode.getData, GetDataRequest(path, True))
+        c.request(OpCode.getChildren, GetChildrenRequest("/", True))
+        c.request(OpCode.exists, ExistsRequest(path, True))
+        c.request(OpCode.addWatch, AddWatchRequest(path, 1))
+        c.request(OpCode.setWatches, SetWatches(0, [path, "/"], [path], [path]))
+    elif kind == "auth":
+        c.request(OpCode.auth, AuthPacket(0, "digest", b"fuzz:secret"))
+    elif kind == "closed-session":
+        c.send_request(OpCode.closeSession)
+    elif kind == "flood":  # many requests, none of the replies read: the server stops reading this one
+        one = _INT.pack(8 + len(SENTINEL_BODY)) + RequestHeader(1, OpCode.getChildren2).to_bytes() + SENTINEL_BODY
+        c.sock.settimeout(0.5)
+        try:
+            c.send_raw(one * 3000)
+        except OSError:
+            pass
+    return c
+
+
+@fuzz_settings(30, live=True)
+@given(st.lists(st.tuples(st.sampled_from(ODD_CONNECTIONS), paths), min_size=1, max_size=6))
+def _fuzz_words_over_odd_connections(server, watch, odd):
+    opened = []
+    try:
+        for kind, path in odd:
+            opened.append(open_odd_connection(server, kind, path))
+        for word in WORDS:
+            mask = struct.pack(">q", 0) if word == "stmk" else b""
+            answer = four_letter_exchange(server, _word_bytes(word) + mask)
+            assert answer, "no answer to %s with %r open" % (word, odd)
+    finally:
+        for c in opened:
+            c.close()
+    healthy(server, watch)
+
+
+def test_fuzz_four_letter_words_over_odd_connections(server, watch):
+    """Every word while other connections are cut short, waiting, watching, authenticated, closing or
+    flooding: cons, dump, stat, wchc, wchp, wchs, mntr walk them all and still answer."""
+    _fuzz_words_over_odd_connections(server, watch)
+    healthy(server, watch, write=True)
 
 
 def test_fuzz_garbage_after_four_letter_words(server, watch):
