@@ -381,6 +381,50 @@ def _fuzz_learner_packets(watched, sid, observer, packets, reset):
         member_healthy(watched, member)
 
 
+ZXID_KINDS = ["current", "zero", "older", "newer", "next-epoch", "previous-epoch", "negative", "random"]
+
+
+def peer_zxid(kind, last_zxid, draw):
+    epoch = last_zxid >> 32
+    return {"current": last_zxid, "zero": 0, "older": max(0, last_zxid - 3), "newer": last_zxid + 3,
+            "next-epoch": (epoch + 1) << 32, "previous-epoch": max(0, epoch - 1) << 32 | 5, "negative": -5,
+            "random": draw(int64s)}[kind]
+
+
+@fuzz_settings(100, live=True)
+@given(st.data(), FAKE_SIDS, st.booleans(), st.sampled_from([0x10000, 0x10000, 0x0, 0x1]) | int32s,
+       st.sampled_from(ZXID_KINDS), st.none() | st.binary(max_size=6) | int32s.map(_INT.pack),
+       st.integers(0, 1 << 16), st.booleans())
+def _fuzz_learner_sync(watched, data, sid, observer, version, zxid_kind, epoch_data, read_limit, reset):
+    ens = watched.ens
+    last_zxid = ens.zxid(watched.leader)
+    zxid = peer_zxid(zxid_kind, last_zxid, data.draw)
+    s = socket.create_connection(("127.0.0.1", ens.quorum_ports[watched.leader]), timeout=PEER_TIMEOUT)
+    try:
+        info = LearnerInfo(sid, version, 0).to_bytes()
+        info_zxid = zxid if version < 0x10000 else (last_zxid >> 32) << 32
+        if send_all(s, QuorumPacket(OBSERVERINFO if observer else FOLLOWERINFO, info_zxid, info, None).to_bytes()):
+            if version >= 0x10000:
+                if epoch_data is None and data.draw(st.booleans()):
+                    epoch_data = _INT.pack(last_zxid >> 32)
+                send_all(s, QuorumPacket(ACKEPOCH, zxid, epoch_data, None).to_bytes())
+            # Whatever the leader sends (LEADERINFO, DIFF/TRUNC/SNAP and a snapshot, NEWLEADER): read some, go.
+            s.settimeout(0.2)
+            got = 0
+            try:
+                while got < read_limit:
+                    b = s.recv(min(65536, read_limit - got))
+                    if not b:
+                        break
+                    got += len(b)
+            except OSError:
+                pass
+    finally:
+        finish(s, reset)
+    for member in ens.servers:
+        member_healthy(watched, member)
+
+
 @fuzz_settings(300, live=True)
 @given(st.sampled_from(["follower", "leader"]), requests())
 def _fuzz_client_requests(watched, role, request):
@@ -421,6 +465,12 @@ class TestQuorumPort:
         """Client requests of every opcode with fuzzed bodies: a follower forwards the writes (REQUEST) to the
         leader, whose txns every member applies."""
         _fuzz_client_requests(steady)
+        steady.check()
+
+    def test_fuzz_learner_sync(self, steady):
+        """A learner's FOLLOWERINFO/OBSERVERINFO of every protocol version and ACKEPOCH of every zxid (DIFF,
+        TRUNC, SNAP, txn-log sync), that reads part of what the leader sends and goes away or resets."""
+        _fuzz_learner_sync(steady)
         steady.check()
 
     def test_fuzz_packets_of_a_synced_learner(self, steady):
