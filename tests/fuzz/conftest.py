@@ -276,6 +276,11 @@ def answered_or_closed(c, xid, timeout=HEALTH_DEADLINE, exact=False):
         return None
 
 
+# Flags of the fuzzed servers: TTL nodes can be created, and the ContainerManager runs every half second,
+# so the containers and TTL nodes that fuzzed requests create are deleted by the server while it is fuzzed.
+SERVER_FLAGS = ("-Dzookeeper.extendedTypesEnabled=true", "-Dznode.container.checkIntervalMs=500")
+
+
 # -- server health -----------------------------------------------------------------------------
 
 def assert_serving(port, what="server", deadline=HEALTH_DEADLINE, proc=None):

@@ -34,6 +34,7 @@ from tests.fuzz.conftest import (
     KAZOO_RANDOM,
     OTHER_BODIES,
     REQUEST_RECORDS,
+    SERVER_FLAGS,
     LogWatch,
     assert_serving,
     damaged,
@@ -78,7 +79,8 @@ def test_every_opcode_is_fuzzed():
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    s = PythonServer(str(tmp_path_factory.mktemp("fuzz-client-port")), extra_cfg={"forceSync": "no"})
+    s = PythonServer(str(tmp_path_factory.mktemp("fuzz-client-port")), extra_cfg={"forceSync": "no"},
+                     flags=SERVER_FLAGS)
     s.start()
     yield s
     s.stop(kill=True)

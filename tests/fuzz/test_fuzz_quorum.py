@@ -32,6 +32,7 @@ from kazoo.client import KazooClient
 
 from tests.fuzz.conftest import (
     ALL_OPCODES,
+    SERVER_FLAGS,
     answered_or_closed,
     requests,
     send_ignoring_reset,
@@ -106,7 +107,7 @@ class Watched:
 
 
 def start_watched(tmp_path_factory, name):
-    ens = Ensemble(str(tmp_path_factory.mktemp(name)), extra_cfg={"forceSync": "no"})
+    ens = Ensemble(str(tmp_path_factory.mktemp(name)), extra_cfg={"forceSync": "no"}, flags=SERVER_FLAGS)
     ens.start()
     ens.wait_for_quorum(timeout=90)
     w = Watched(ens)
