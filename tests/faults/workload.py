@@ -54,7 +54,9 @@ def new_client(hosts, session_timeout=6.0):
 
 
 class Workload:
-    """`clients` threads, each its own kazoo session on the whole connect string, until stop()."""
+    """`clients` threads, each its own kazoo session on the whole connect string, until stop().
+
+    `connect_string` may be a list: client p then connects to connect_string[p % len]."""
 
     def __init__(self, connect_string, clients=4, registers=5, session_timeout=6.0, op_timeout=10.0, seed=None,
                  think=0.0):
@@ -74,8 +76,17 @@ class Workload:
 
     # -- setup ----------------------------------------------------------------------------------
 
+    def _hosts(self, p):
+        if isinstance(self.connect_string, str):
+            return self.connect_string
+        return self.connect_string[p % len(self.connect_string)]
+
     def setup(self, timeout=60):
         """Create the registers and the set's parent (idempotent); retried until `timeout`."""
+        if not isinstance(self.connect_string, str):
+            for hosts in dict.fromkeys(self.connect_string):
+                Workload(hosts, registers=len(self.paths), session_timeout=self.session_timeout).setup(timeout)
+            return
         deadline = time.monotonic() + timeout
         zk = new_client(self.connect_string, self.session_timeout)
         zk.start(timeout=timeout)
@@ -122,7 +133,7 @@ class Workload:
         return ops
 
     def _worker(self, p, history, rng):
-        zk = new_client(self.connect_string, self.session_timeout)
+        zk = new_client(self._hosts(p), self.session_timeout)
         try:
             while not self._stop.is_set():
                 try:
