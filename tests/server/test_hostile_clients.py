@@ -12,7 +12,7 @@ import time
 import pytest
 from kazoo.client import KazooClient
 
-from tests.support.net import four_letter_word, process_rss_kb
+from tests.support.net import four_letter_word, process_rss_kb, reset_connection
 from tests.support.raw_zk import RawClient
 from zookeeper_py.proto import GetDataRequest
 from zookeeper_py.zoo_defs import OpCode
@@ -42,6 +42,17 @@ def _small_receive_buffer_socket(port):
     s.settimeout(5)
     s.connect(("127.0.0.1", port))
     return s
+
+
+def test_resets_on_the_client_port_cost_nothing(zk_server, kazoo_client):
+    """Connections reset right after connect (a port scanner, a health check): new clients still connect."""
+    kazoo_client.create("/before-resets", b"1")
+    for _ in range(50):
+        reset_connection("127.0.0.1", zk_server.client_port)
+    _serves_within(zk_server, 3)
+    for _ in range(5):
+        _serves_within(zk_server, 3)  # fds freed by the resets are taken again by new connections
+    assert kazoo_client.get("/before-resets")[0] == b"1"
 
 
 def test_half_sent_stmk_does_not_stall_other_clients(zk_server):

@@ -274,12 +274,20 @@ class SelectorThread(AbstractSelectThread):
                 return
             try:
                 cnxn = self.factory.create_connection(sock, self)
-                with self.keys_lock:
-                    self.selector.register(sock, _READ, cnxn)
+                # A peer that reset the connection before now fails here, before the socket
+                # is registered: a registered fd closed behind the selector's back would make
+                # it refuse every later connection that gets the same fd number.
                 self.factory.add_cnxn(cnxn)
             except (OSError, ValueError, KeyError) as e:
-                LOG.debug("could not register accepted connection: %s", e)
+                LOG.debug("could not add accepted connection: %s", e)
                 self.fast_close_sock(sock)
+                continue
+            try:
+                with self.keys_lock:
+                    self.selector.register(sock, _READ, cnxn)
+            except (OSError, ValueError, KeyError) as e:
+                LOG.debug("could not register accepted connection: %s", e)
+                cnxn.close()
 
     def process_interest_ops_update_requests(self):
         while not self.factory.stopped:
