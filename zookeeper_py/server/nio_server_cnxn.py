@@ -137,7 +137,10 @@ class NIOServerCnxn(ServerCnxn):
         self.interest_update_queued = False  # in the selector thread's update_queue
         self.session_timeout = factory.sessionless_cnxn_timeout
         self.session_id = 0
-        self.outstanding_requests = 0
+        # Outstanding requests = received - answered; each counter has one writer at a time (the
+        # connection's reading thread; the replying threads under out_lock), so neither is lost.
+        self.requests_received = 0
+        self.requests_answered = 0
         self.outstanding_limit = zk.get_global_outstanding_limit() if zk is not None else 1
         self.throttled = False
         self.selectable = True
@@ -178,40 +181,44 @@ class NIOServerCnxn(ServerCnxn):
     def send_response(self, h, r, tag=None):
         try:
             if type(r) is GetDataResponse and r.data is not None and len(r.data) >= _ZERO_COPY_MIN:
-                self._send_data_response(h, r)
+                bufs, size = self._data_response_buffers(h, r)
             else:
-                super().send_response(h, r, tag)
-            if h.xid > 0:
-                with self.out_lock:
-                    self.outstanding_requests -= 1
-                    lift = self.outstanding_requests < 1
-                if lift or self.zk_server.get_in_process() < self.outstanding_limit:
-                    self.enable_recv()
+                buf = self.serialize(h, r)
+                bufs, size = (buf,), len(buf)
+            answered = h.xid > 0
+            with self.out_lock:
+                if self.closed:
+                    return
+                outgoing = self.outgoing
+                first = not outgoing
+                outgoing.extend(bufs)
+                self.packet_sent()
+                self.outgoing_bytes += size
+                if self.outgoing_bytes > self.high_water_mark:
+                    self.write_paused = True  # the selector sees the new interest on its next update
+                if answered:
+                    self.requests_answered += 1
+                    lift = self.requests_received - self.requests_answered < 1
+            if first:
+                self._write_soon()
+            if answered and (lift or self.zk_server.get_in_process() < self.outstanding_limit):
+                self.enable_recv()
         except Exception:
             LOG.warning("Unexpected exception. Destruction averted.", exc_info=True)
 
-    def _send_data_response(self, h, r):
-        """A large getData reply as three buffers: the znode's data is sent as it is, not copied."""
+    def _data_response_buffers(self, h, r):
+        """A large getData reply as three buffers, the znode's data sent as it is, not copied.
+
+        The head and the data are memoryviews, parts of one packet for the stats."""
         data = r.data
         stat = bytearray()
         r.stat._encode(stat)
         size = 16 + 4 + len(data) + len(stat)
-        head = _DATA_REPLY_HEAD.pack(size, h.xid, h.zxid, h.err, len(data))
         stats = self.server_stats()
         if stats is not None:
             stats.update_client_response_size(size)
-        with self.out_lock:
-            if self.closed:
-                return
-            # head and data are parts (memoryview): only the last buffer of the reply counts as a packet
-            self.outgoing.extend((memoryview(head), memoryview(data), bytes(stat)))
-            self.packet_sent()
-            self.outgoing_bytes += size + 4
-            if self.outgoing_bytes > self.high_water_mark:
-                self.write_paused = True
-            if len(self.outgoing) > 3:
-                return
-        self._write_soon()
+        head = _DATA_REPLY_HEAD.pack(size, h.xid, h.zxid, h.err, len(data))
+        return (memoryview(head), memoryview(data), bytes(stat)), size + 4
 
     def _write_soon(self):
         batch = getattr(_reply_batch, "cnxns", None)
@@ -296,7 +303,7 @@ class NIOServerCnxn(ServerCnxn):
         try:
             if self.closed:
                 return
-            if readable and self.get_read_interest():
+            if readable and not (self.throttled or self.write_paused or self.four_letter_word):  # read interest
                 try:
                     # Frames waiting for their turn: read no more until they are handled.
                     data = self.sock.recv(_RECV_SIZE) if len(self.inbuf) < _RECV_SIZE or not self.has_pending_frame() \
@@ -416,15 +423,14 @@ class NIOServerCnxn(ServerCnxn):
     def incr_outstanding_requests(self, xid):
         """Java passes the RequestHeader; only its xid matters (pings and auth do not count)."""
         if xid >= 0:
-            with self.out_lock:  # the reply thread decrements it (Java: AtomicInteger)
-                self.outstanding_requests += 1
+            self.requests_received += 1
             in_process = self.zk_server.get_in_process()
             if in_process > self.outstanding_limit:
                 LOG.debug("Throttling recv %d", in_process)
                 self.disable_recv()
                 # The replies may all have gone out between the check and the throttle; then
                 # none is left to lift it (a hang Java's code can hit too), so look again.
-                if self.outstanding_requests < 1 or self.zk_server.get_in_process() < self.outstanding_limit:
+                if self.get_outstanding_requests() < 1 or self.zk_server.get_in_process() < self.outstanding_limit:
                     self.enable_recv()
 
     def get_write_interest(self):
@@ -493,7 +499,7 @@ class NIOServerCnxn(ServerCnxn):
         self.factory.touch_cnxn(self)
 
     def get_outstanding_requests(self):
-        return self.outstanding_requests
+        return self.requests_received - self.requests_answered
 
     def get_remote_socket_address(self):
         return None if self.closed else self.remote_address

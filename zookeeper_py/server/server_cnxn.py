@@ -45,6 +45,10 @@ class ServerCnxn:
 
     def send_response(self, h, r, tag=None):
         """Frame ReplyHeader + record and send it: int length, then the bytes."""
+        self.send_buffer(self.serialize(h, r))
+
+    def serialize(self, h, r):
+        """The framed reply (3.6's ServerCnxn.serialize): int length, ReplyHeader, record."""
         out = bytearray(b"\0\0\0\0")
         out += _REPLY_HEADER.pack(h.xid, h.zxid, h.err)
         if r is not None:
@@ -54,7 +58,7 @@ class ServerCnxn:
         stats = self.server_stats()
         if stats is not None:
             stats.update_client_response_size(size)
-        self.send_buffer(bytes(out))
+        return bytes(out)
 
     def get_auth_info(self):
         return list(self.auth_info)
