@@ -37,6 +37,7 @@ import time
 import pytest
 
 from tests.support import java_zk
+from tests.persistence.txns import logged_zxids
 from tests.support.net import wait_until
 from tests.support.servers import JavaServer, PythonServer
 
@@ -253,17 +254,6 @@ def assert_acknowledged(server, acked):
         close(zk)
 
 
-def server_log(server):
-    text = ""
-    for path in (server.out_path, server.log_path):
-        try:
-            with open(path, errors="replace") as f:
-                text += f.read()
-        except OSError:
-            pass
-    return text
-
-
 def log_record(text, headline, cause):
     """The log record (its line and the stack trace under it) holding `headline` and
     naming `cause`; fails showing the records that hold the headline."""
@@ -301,7 +291,7 @@ def test_txn_log_disk_full(kind, size, window, tmp_path):
             code = wait_exit(server)
             assert code in (0, 1), "%s exited with %s:\n%s" % (kind, code, server.output_tail())
             assert len(acked) < sent
-            text = server_log(server)
+            text = server.all_output()
             log_record(text, CRITICAL_SYNC, ENOSPC)
 
             resize_tmpfs(disk, "64m")
@@ -337,7 +327,7 @@ def test_snapshot_disk_full(kind, tmp_path):
             acked, sent = write_until_refused(server, 100000, 1)
             code = wait_exit(server)
             assert code == 10, "%s exited with %s:\n%s" % (kind, code, server.output_tail())
-            log_record(server_log(server), SNAPSHOT_EXIT, ENOSPC)
+            log_record(server.all_output(), SNAPSHOT_EXIT, ENOSPC)
             snaps = os.listdir(os.path.join(disk, "data", "version-2"))
             assert len([s for s in snaps if s.startswith("snapshot.")]) >= 2, snaps
 
@@ -458,7 +448,7 @@ def test_txn_log_fsync_fails(kind, tmp_path):
             assert not more and sent == 1, "acknowledged although its fsync failed: %s" % sorted(more)
             code = wait_exit(server)
             assert code in (0, 1), "%s exited with %s:\n%s" % (kind, code, server.output_tail())
-            record = log_record(server_log(server), CRITICAL_SYNC, EIO)
+            record = log_record(server.all_output(), CRITICAL_SYNC, EIO)
             assert any("sync" in line.lower() or ".force" in line for line in record), record
 
             disk.disarm()
@@ -550,7 +540,7 @@ def test_damaged_newest_snapshot_falls_back(kind, how, written_by_us, tmp_path):
     try:
         assert_acknowledged(server, nodes)
         headline, cause = SKIPPED[how]
-        log_record(server_log(server), headline, cause)
+        log_record(server.all_output(), headline, cause)
     finally:
         server.stop()
 
@@ -573,7 +563,7 @@ def test_damaged_only_snapshot_refuses_to_start(kind, how, written_by_us, tmp_pa
         code = wait_exit(server)
         assert code == 1, "%s exited with %s:\n%s" % (kind, code, server.output_tail())
         headline, cause = NONE_VALID[how]
-        log_record(server_log(server), headline, cause)
+        log_record(server.all_output(), headline, cause)
 
         if os.path.isdir(snaps[0]):
             shutil.rmtree(snaps[0])
@@ -630,21 +620,6 @@ def _create_requests(first_zxid, n, size=100):
     return out
 
 
-def _logged_zxids(data_dir):
-    from zookeeper_py.server.persistence.file_txn_log import FileTxnLog
-
-    itr = FileTxnLog(os.path.join(data_dir, "version-2")).read(1)
-    zxids = []
-    try:
-        while itr.get_header() is not None:
-            zxids.append(itr.get_header().zxid)
-            if not itr.next():
-                break
-    finally:
-        itr.close()
-    return zxids
-
-
 def test_downstream_failure_hands_each_request_once(tmp_path):
     """Java's flush() takes each request off toFlush before handing it on, so when the
     next processor throws, shutdown() hands on only the rest (they are fsynced)."""
@@ -661,7 +636,7 @@ def test_downstream_failure_hands_each_request_once(tmp_path):
     sync.shutdown()
     assert [r.cxid for r in recorder.handed] == [r.cxid for r in requests]
     assert recorder.shut_down.is_set()
-    assert _logged_zxids(data_dir) == [1, 2, 3]
+    assert logged_zxids(data_dir) == [1, 2, 3]
     zks.get_zk_database().close()
 
 

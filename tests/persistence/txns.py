@@ -1,6 +1,7 @@
 """Real txns of every kind, in an order a DataTree can apply, for the persistence tests."""
 
 from zookeeper_py.data import ACL, Id
+from zookeeper_py.server.persistence.file_txn_snap_log import FileTxnSnapLog
 from zookeeper_py.server.ephemeral_type import EphemeralType
 from zookeeper_py.txn import (
     CheckVersionTxn,
@@ -68,3 +69,17 @@ def sample_txns(first_zxid=1, count_extra=0):
 
 def ttl_owner(ttl):
     return EphemeralType.TTL.to_ephemeral_owner(ttl)
+
+
+def logged_zxids(data_dir, start=1):
+    """The zxids in the txn logs of a dataDir, from `start` on."""
+    itr = FileTxnSnapLog(data_dir, data_dir).read_txn_log(start)
+    zxids = []
+    try:
+        while itr.get_header() is not None:
+            zxids.append(itr.get_header().zxid)
+            if not itr.next():
+                break
+    finally:
+        itr.close()
+    return zxids

@@ -5,6 +5,7 @@ import shutil
 import signal
 
 from tests.quorum.conftest import kazoo, log_offset, log_since
+from tests.persistence.txns import logged_zxids
 from tests.support.net import wait_until
 from zookeeper_py.server.persistence.file_txn_snap_log import FileTxnSnapLog
 
@@ -97,22 +98,9 @@ def test_old_leader_with_uncommitted_txns_is_truncated(make_ensemble):
             assert zk.get("/committed")[0] == b"yes"
             assert not [c for c in zk.get_children("/") if c.startswith("uncommitted")]
     ens.stop_member(old_leader)
-    logged = _logged_zxids(ens.data_dir(old_leader), committed_zxid + 1)
+    logged = logged_zxids(ens.data_dir(old_leader), committed_zxid + 1)
     assert not [z for z in logged if z >> 32 == committed_zxid >> 32], "uncommitted txns still logged"
     assert logged and min(logged) >> 32 > committed_zxid >> 32  # only the new epoch follows
-
-
-def _logged_zxids(data_dir, start):
-    itr = FileTxnSnapLog(data_dir, data_dir).read_txn_log(start)
-    zxids = []
-    try:
-        while itr.get_header() is not None:
-            zxids.append(itr.get_header().zxid)
-            if not itr.next():
-                break
-    finally:
-        itr.close()
-    return zxids
 
 
 def test_follower_beyond_the_committed_log_is_synced_from_the_txn_log(make_ensemble):

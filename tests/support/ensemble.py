@@ -166,15 +166,7 @@ class Ensemble:
 
     def log(self, sid):
         """Everything the member logged (stdout and log file)."""
-        server = self.servers[sid]
-        text = ""
-        for path in (server.out_path, server.log_path):
-            try:
-                with open(path, errors="replace") as f:
-                    text += f.read()
-            except OSError:
-                pass
-        return text
+        return self.servers[sid].all_output()
 
     def tails(self, n=3000):
         return "\n".join("--- server %d (%s) ---\n%s" % (sid, self.kinds[sid], self.servers[sid].output_tail(n))

@@ -119,6 +119,17 @@ class ServerProcess:
                 pass
         return text
 
+    def all_output(self):
+        """Everything the server printed and logged (its stdout file, then its log file)."""
+        text = ""
+        for path in (self.out_path, self.log_path):
+            try:
+                with open(path, errors="replace") as f:
+                    text += f.read()
+            except OSError:
+                pass
+        return text
+
     def log_text(self):
         try:
             with open(self.log_path, errors="replace") as f:
