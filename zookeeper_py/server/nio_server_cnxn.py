@@ -165,18 +165,10 @@ class NIOServerCnxn(ServerCnxn):
         connections with one send each when it runs out of work. Any other thread
         writes at once, when nothing waits ahead of the buffer.
         """
-        with self.out_lock:
-            if self.closed:
-                return
-            self.outgoing.append(buf)
-            if buf is not CLOSE_CONN:
-                self.packet_sent()
-                self.outgoing_bytes += len(buf)
-                if self.outgoing_bytes > self.high_water_mark:
-                    self.write_paused = True  # the selector sees the new interest on its next update
-            if len(self.outgoing) > 1:
-                return  # whoever queued the first buffer writes this one too
-        self._write_soon()
+        if buf is CLOSE_CONN:
+            self._enqueue((buf,), 0, False)
+        else:
+            self._enqueue((buf,), len(buf), False)
 
     def send_response(self, h, r, tag=None):
         try:
@@ -186,30 +178,37 @@ class NIOServerCnxn(ServerCnxn):
                 buf = self.serialize(h, r)
                 bufs, size = (buf,), len(buf)
             answered = h.xid > 0
-            with self.out_lock:
-                if self.closed:
-                    return
-                outgoing = self.outgoing
-                first = not outgoing
-                outgoing.extend(bufs)
-                self.packet_sent()
-                self.outgoing_bytes += size
-                if self.outgoing_bytes > self.high_water_mark:
-                    self.write_paused = True  # the selector sees the new interest on its next update
-                if answered:
-                    self.requests_answered += 1
-                    lift = self.requests_received - self.requests_answered < 1
-            if first:
-                self._write_soon()
-            if answered and (lift or self.zk_server.get_in_process() < self.outstanding_limit):
+            if self._enqueue(bufs, size, answered) or (
+                    answered and self.zk_server.get_in_process() < self.outstanding_limit):
                 self.enable_recv()
         except Exception:
             LOG.warning("Unexpected exception. Destruction averted.", exc_info=True)
 
-    def _data_response_buffers(self, h, r):
-        """A large getData reply as three buffers, the znode's data sent as it is, not copied.
+    def _enqueue(self, bufs, size, answered):
+        """Queue one packet (several buffers for a large getData) and write it unless a write is
+        under way. `answered`: it is the reply to a counted request. Returns True when this was
+        the connection's last outstanding request (the throttle may lift)."""
+        lift = False
+        with self.out_lock:
+            if self.closed:
+                return False
+            outgoing = self.outgoing
+            first = not outgoing
+            outgoing.extend(bufs)
+            if size:
+                self.packet_sent()
+                self.outgoing_bytes += size
+                if self.outgoing_bytes > self.high_water_mark:
+                    self.write_paused = True  # the selector sees the new interest on its next update
+            if answered:
+                self.requests_answered += 1
+                lift = self.requests_received - self.requests_answered < 1
+        if first:
+            self._write_soon()
+        return lift
 
-        The head and the data are memoryviews, parts of one packet for the stats."""
+    def _data_response_buffers(self, h, r):
+        """A large getData reply as three buffers, the znode's data sent as it is, not copied."""
         data = r.data
         stat = bytearray()
         r.stat._encode(stat)
@@ -217,8 +216,7 @@ class NIOServerCnxn(ServerCnxn):
         stats = self.server_stats()
         if stats is not None:
             stats.update_client_response_size(size)
-        head = _DATA_REPLY_HEAD.pack(size, h.xid, h.zxid, h.err, len(data))
-        return (memoryview(head), memoryview(data), bytes(stat)), size + 4
+        return (_DATA_REPLY_HEAD.pack(size, h.xid, h.zxid, h.err, len(data)), data, bytes(stat)), size + 4
 
     def _write_soon(self):
         batch = getattr(_reply_batch, "cnxns", None)
@@ -257,8 +255,7 @@ class NIOServerCnxn(ServerCnxn):
         """
         outgoing = self.outgoing
         sock = self.sock
-        before = self.outgoing_bytes
-        remaining = before
+        remaining = self.outgoing_bytes
         try:
             while outgoing:
                 head = outgoing[0]
@@ -406,13 +403,12 @@ class NIOServerCnxn(ServerCnxn):
         if not enabled:
             LOG.debug("Command %s is not executed because it is not in the whitelist.", cmd)
             CommandExecutor.nop(self, pwriter, cmd + " is not executed because it is not in the whitelist.")
-        elif code == FourLetterCommands.setTraceMaskCmd:
-            LOG.info("Processing %s command from %s", cmd, _address_str(self.remote_address))
+            return
+        LOG.info("Processing %s command from %s", cmd, _address_str(self.remote_address))
+        if code == FourLetterCommands.setTraceMaskCmd:
             CommandExecutor.set_trace_mask(self, pwriter, struct.unpack_from(">q", self.inbuf, 4)[0])
-        else:
-            LOG.info("Processing %s command from %s", cmd, _address_str(self.remote_address))
-            if not CommandExecutor().execute(self, pwriter, code, self.zk_server, self.factory):
-                self.send_close_session()  # a word with no command (telnet close): Java's "Len error" close
+        elif not CommandExecutor().execute(self, pwriter, code, self.zk_server, self.factory):
+            self.send_close_session()  # a word with no command (telnet close): Java's "Len error" close
 
     def is_zk_server_running(self):
         zks = self.zk_server

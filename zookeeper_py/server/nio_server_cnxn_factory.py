@@ -407,7 +407,7 @@ class NIOServerCnxnFactory(ServerCnxnFactory):
         self.ss = None
         self.local_address = None
         self.max_buffer = system_properties.get_integer("jute.maxbuffer", 0xFFFFF)
-        self.outgoing_high_water_mark, self.outgoing_low_water_mark = outgoing_water_marks()
+        self.outgoing_high_water_mark = self.outgoing_low_water_mark = None  # read by configure()
 
     def configure(self, addr, max_cc, secure=False):
         """Bind the client port. addr is a (host, port) pair; host "" means every interface."""
