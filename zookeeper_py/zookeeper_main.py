@@ -277,17 +277,18 @@ class ZooKeeperMain:
         with create_app_session(input=input, output=output):
             session = self.session = PromptSession(
                 history=FileHistory(history_path), completer=JLineZNodeCompleter(self), complete_while_typing=False)
-            # Watcher output from the EventThread is printed above the prompt, which is
-            # then drawn again, with the current state.
-            with patch_stdout(raw=True):
-                while True:
+            while True:
+                # While the prompt is up, watcher output from the EventThread is printed above
+                # it, which is then drawn again. A command's own output goes straight to the
+                # terminal, outside the proxy: through it, it could land after the next prompt.
+                with patch_stdout(raw=True):
                     try:
                         line = session.prompt(self.get_prompt)
                     except KeyboardInterrupt:
                         continue  # Ctrl-C drops the line being typed
                     except EOFError:
                         break
-                    self.execute_line(line)
+                self.execute_line(line)
 
     def execute_line(self, line):
         if line != "":

@@ -159,7 +159,10 @@ class Tmux:
         subprocess.run(["tmux", "send-keys", "-t", self.name] + list(keys), check=True)
 
     def wait_for(self, text, timeout=15):
-        return wait_until(lambda: text in self.capture(), timeout, message="%r on the terminal" % text)
+        try:
+            return wait_until(lambda: text in self.capture(), timeout, message="%r on the terminal" % text)
+        except TimeoutError as e:
+            raise TimeoutError("%s; the screen:\n%s" % (e, self.capture())) from None
 
     def kill(self):
         subprocess.run(["tmux", "kill-session", "-t", self.name], capture_output=True)
