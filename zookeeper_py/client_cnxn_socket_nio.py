@@ -53,6 +53,7 @@ class ClientCnxnSocketNIO(ClientCnxnSocket):
         self.selector.register(self._wake_r, selectors.EVENT_READ)
         self._woken = False
         self.sock = None  # Java's sockKey: set from connect() until cleanup()
+        self.io = None  # what recv and send go through: the socket (ClientCnxnSocketNetty: its SslHandler)
         self._connecting = False
         self._want_write = False  # EVENT_WRITE registered: the kernel buffer was full
         self._outbuf = bytearray()
@@ -67,7 +68,7 @@ class ClientCnxnSocketNIO(ClientCnxnSocket):
 
     def _do_read(self, pending_queue, cnxn):
         try:
-            data = self.sock.recv(_RECV_SIZE)
+            data = self.io.recv(_RECV_SIZE)
         except (BlockingIOError, InterruptedError):
             return
         if not data:
@@ -135,16 +136,22 @@ class ClientCnxnSocketNIO(ClientCnxnSocket):
         out = self._outbuf
         if out:
             try:
-                n = self.sock.send(out)
+                n = self.io.send(out)
             except (BlockingIOError, InterruptedError):
                 n = 0
             if n:
                 del out[:n]
                 self.last_send = self.now
-        want = bool(out)
+        self._set_write_interest(bool(out) or self.io_wants_write())
+
+    def _set_write_interest(self, want):
         if want != self._want_write:
             self._want_write = want
             self.selector.modify(self.sock, selectors.EVENT_READ | (selectors.EVENT_WRITE if want else 0))
+
+    def io_wants_write(self):
+        """Bytes below the send buffer wait for the socket (ClientCnxnSocketNetty's TLS records)."""
+        return False
 
     def _has_sendable(self):
         return bool(self._outbuf) or bool(self.outgoing_queue)
@@ -161,7 +168,7 @@ class ClientCnxnSocketNIO(ClientCnxnSocket):
             close_socket(sock)
         # Java sleeps 100 ms here, which also spaces out reconnect attempts.
         time.sleep(0.1)
-        self.sock = None
+        self.sock = self.io = None
         self._connecting = False
         self._want_write = False
         self._outbuf = bytearray()
@@ -185,12 +192,13 @@ class ClientCnxnSocketNIO(ClientCnxnSocket):
         return sock
 
     def register_and_connect(self, sock, addr):
-        self.sock = sock
+        self.sock = self.io = sock
         rc = sock.connect_ex(addr.sockaddr())
         if rc == 0:
             self._connecting = False
             self.selector.register(sock, selectors.EVENT_READ)
             self.update_socket_addresses()
+            self.connected()
             self.send_thread.prime_connection()
         elif rc in (errno.EINPROGRESS, errno.EWOULDBLOCK, errno.EAGAIN):
             self._connecting = True
@@ -215,7 +223,7 @@ class ClientCnxnSocketNIO(ClientCnxnSocket):
             except (KeyError, ValueError):
                 pass
             sock.close()
-            self.sock = None
+            self.sock = self.io = None
             raise
 
     def _finish_connect(self):
@@ -224,6 +232,9 @@ class ClientCnxnSocketNIO(ClientCnxnSocket):
             raise ConnectionError(err, os.strerror(err))
         self._connecting = False
         self.selector.modify(self.sock, selectors.EVENT_READ)
+
+    def connected(self):
+        """The TCP connection is up (ClientCnxnSocketNetty starts its TLS handshake here)."""
 
     def get_remote_socket_address(self):
         return self.remote_socket_address
@@ -280,6 +291,7 @@ class ClientCnxnSocketNIO(ClientCnxnSocket):
                 self._finish_connect()
                 self.update_last_send_and_heard()
                 self.update_socket_addresses()
+                self.connected()
                 self.send_thread.prime_connection()
                 continue
             if mask & selectors.EVENT_READ:

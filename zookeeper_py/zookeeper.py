@@ -35,6 +35,7 @@ from zookeeper_py.async_callback import is_callback
 from zookeeper_py.client.connect_string_parser import ConnectStringParser
 from zookeeper_py.client.static_host_provider import StaticHostProvider
 from zookeeper_py.client.zk_client_config import ZKClientConfig
+from zookeeper_py.client_cnxn_socket_netty import ClientCnxnSocketNetty
 from zookeeper_py.client_cnxn_socket_nio import ClientCnxnSocketNIO
 from zookeeper_py.common.path_utils import PathUtils
 from zookeeper_py.keeper_exception import Code, InvalidACLException, KeeperException
@@ -216,11 +217,20 @@ class ZooKeeper:
         self.close()
 
     def get_client_cnxn_socket(self):
+        """ClientCnxnSocketNIO unless zookeeper.clientCnxnSocket names Netty's; a secure client
+        always gets ClientCnxnSocketNetty (Java's NIO socket cannot do TLS, and a client asked for
+        TLS must never speak plaintext)."""
         name = self.client_config.get_property(ZKClientConfig.ZOOKEEPER_CLIENT_CNXN_SOCKET)
-        if name not in (None, "ClientCnxnSocketNIO", "org.apache.zookeeper.ClientCnxnSocketNIO"):
-            LOG.warning("%s=%s is not available in zookeeper_py; using ClientCnxnSocketNIO",
-                        ZKClientConfig.ZOOKEEPER_CLIENT_CNXN_SOCKET, name)
-        return ClientCnxnSocketNIO(self.client_config)
+        if name in (None, "ClientCnxnSocketNIO", "org.apache.zookeeper.ClientCnxnSocketNIO"):
+            if not self.client_config.get_boolean(ZKClientConfig.SECURE_CLIENT):
+                return ClientCnxnSocketNIO(self.client_config)
+            if name is not None:
+                LOG.info("%s=true: using ClientCnxnSocketNetty, the socket that does TLS",
+                         ZKClientConfig.SECURE_CLIENT)
+        elif name not in ("ClientCnxnSocketNetty", "org.apache.zookeeper.ClientCnxnSocketNetty"):
+            raise ValueError("%s=%s: zookeeper_py has org.apache.zookeeper.ClientCnxnSocketNIO and "
+                             "org.apache.zookeeper.ClientCnxnSocketNetty" % (ZKClientConfig.ZOOKEEPER_CLIENT_CNXN_SOCKET, name))
+        return ClientCnxnSocketNetty(self.client_config)
 
     def get_client_config(self):
         return self.client_config

@@ -53,6 +53,7 @@ class ZKClientConfig:
     DISABLE_AUTO_WATCH_RESET = "zookeeper.disableAutoWatchReset"
     ZOOKEEPER_CLIENT_CNXN_SOCKET = "zookeeper.clientCnxnSocket"
     SECURE_CLIENT = "zookeeper.client.secure"
+    SSL_PROPERTY_PREFIX = "zookeeper.ssl."
     ZOOKEEPER_REQUEST_TIMEOUT = "zookeeper.request.timeout"
     ZOOKEEPER_SERVER_PRINCIPAL = "zookeeper.server.principal"
     ZOOKEEPER_REQUEST_TIMEOUT_DEFAULT = 0
@@ -71,6 +72,10 @@ class ZKClientConfig:
         # ZKConfig.init -> handleBackwardCompatibility, then initFromJavaSystemProperties.
         for key in self._FROM_SYSTEM:
             self.set_property(key, system_properties.get_property(key))
+        # ZKConfig.putSSLProperties: the zookeeper.ssl.* keys of X509Util.
+        for key, value in system_properties.snapshot().items():
+            if key.startswith(self.SSL_PROPERTY_PREFIX):
+                self.set_property(key, value)
         if config_path is not None:
             self.add_configuration(config_path)
 

@@ -4,14 +4,18 @@ import collections
 import logging
 import selectors
 import socket
+import ssl
 import struct
 import threading
 
 from zookeeper_py.common import system_properties
 from zookeeper_py.common.net_utils import close_socket, inet_socket_address_str, peer_address
+from zookeeper_py.common.ssl_handler import SslHandler
 from zookeeper_py.data import Id
 from zookeeper_py.proto import GetDataResponse
+from zookeeper_py.keeper_exception import Code
 from zookeeper_py.server import server_cnxn_factory
+from zookeeper_py.server.auth.provider_registry import ProviderRegistry
 from zookeeper_py.server.command.four_letter_commands import FourLetterCommands
 from zookeeper_py.server.server_cnxn import CloseRequestException, EndOfStreamException, ServerCnxn
 
@@ -116,6 +120,12 @@ class NIOServerCnxn(ServerCnxn):
     Java's names for the input path: doIO's read is do_io; readLength and readPayload are
     process_input's frame split; readConnectRequest and readRequest are
     read_connect_request and zk_server.process_packet.
+
+    On a secure factory (secureClientPort, or client.portUnification) the socket's bytes pass
+    through an SslHandler, Java's Netty pipeline: the handshake runs on the same selector
+    thread, non-blocking, and must finish within ssl.handshakeDetectionTimeoutMillis; then
+    the client certificate authenticates the connection (NettyServerCnxnFactory's
+    CertificateVerifier).
     """
 
     def __init__(self, zk, sock, factory, selector_thread):
@@ -145,6 +155,14 @@ class NIOServerCnxn(ServerCnxn):
         self.throttled = False
         self.selectable = True
         self.closed = False
+        self.tls = None  # the SslHandler of a secure connection
+        self.io = sock  # what recv and send go through: the socket, or the SslHandler
+        if factory.ssl_context is not None:
+            self.tls = self.io = SslHandler(sock, factory.ssl_context, server_side=True,
+                                            detect=factory.port_unification, on_handshake=self._handshake_completed)
+            # Until the handshake is done the connection lives only as long as Java lets a
+            # TLS handshake take (a silent or garbage-sending client costs only itself).
+            self.session_timeout = min(self.session_timeout, factory.ssl_handshake_timeout_ms)
         try:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         except OSError:
@@ -254,13 +272,17 @@ class NIOServerCnxn(ServerCnxn):
         Holds out_lock. Returns True when CLOSE_CONN is reached after everything before it.
         """
         outgoing = self.outgoing
-        sock = self.sock
+        sock = self.io
         remaining = self.outgoing_bytes
+        tls = self.tls
         try:
+            if tls is not None and not tls.flush():
+                return False
             while outgoing:
                 head = outgoing[0]
                 if head is CLOSE_CONN:
-                    return True
+                    # Close only once the last TLS record is out (a 4lw answer, a last reply).
+                    return tls is None or tls.flush()
                 if len(outgoing) > 1 and len(head) < _SEND_GATHER:
                     chunk = bytearray()
                     count = 0
@@ -303,7 +325,7 @@ class NIOServerCnxn(ServerCnxn):
             if readable and not (self.throttled or self.write_paused or self.four_letter_word):  # read interest
                 try:
                     # Frames waiting for their turn: read no more until they are handled.
-                    data = self.sock.recv(_RECV_SIZE) if len(self.inbuf) < _RECV_SIZE or not self.has_pending_frame() \
+                    data = self.io.recv(_RECV_SIZE) if len(self.inbuf) < _RECV_SIZE or not self.has_pending_frame() \
                         else None
                 except (BlockingIOError, InterruptedError):
                     data = None
@@ -322,6 +344,12 @@ class NIOServerCnxn(ServerCnxn):
             self.close()
         except EndOfStreamException as e:
             LOG.warning("%s", e)
+            self.close()
+        except ssl.SSLError as e:
+            if self.tls.handshake_done:
+                LOG.warning("TLS error causing close of session 0x%x: %s", self.session_id & 0xFFFFFFFFFFFFFFFF, e)
+            else:
+                LOG.error("Unsuccessful handshake with %s: %s", _address_str(self.remote_address), e)
             self.close()
         except OSError as e:
             LOG.warning("Exception causing close of session 0x%x: %s", self.session_id & 0xFFFFFFFFFFFFFFFF, e)
@@ -430,7 +458,7 @@ class NIOServerCnxn(ServerCnxn):
                     self.enable_recv()
 
     def get_write_interest(self):
-        return bool(self.outgoing)
+        return bool(self.outgoing) or (self.tls is not None and self.tls.wants_write())
 
     def get_read_interest(self):
         return not (self.throttled or self.write_paused or self.four_letter_word)
@@ -512,6 +540,35 @@ class NIOServerCnxn(ServerCnxn):
     def is_stale(self):
         return self.closed
 
+    # -- TLS --------------------------------------------------------------------------------
+
+    def is_secure(self):
+        return self.tls is not None and self.tls.is_secure()
+
+    def get_client_certificate_chain(self):
+        """The client's certificates as DER, leaf first; [] on a plaintext connection."""
+        return self.tls.get_peer_certificate_chain() if self.tls is not None else []
+
+    def _handshake_completed(self, tls):
+        """NettyServerCnxnFactory.CertificateVerifier: a requested client certificate authenticates
+        the connection through the provider named by ssl.authProvider (x509)."""
+        if tls.plaintext:
+            LOG.debug("first byte does not match TLS handshake, plaintext client %s", _address_str(self.remote_address))
+        else:
+            LOG.debug("Successful handshake with %s (%s)", _address_str(self.remote_address), tls.version())
+        if tls.is_secure() and tls.context.verify_mode != ssl.CERT_NONE and self.get_client_certificate_chain():
+            scheme = system_properties.get_property(self.factory.x509_util.get_ssl_auth_provider_property(), "x509")
+            provider = ProviderRegistry.get_provider(scheme)
+            if provider is None:
+                LOG.error("X509 Auth provider not found: %s", scheme)
+                raise CloseRequestException("X509 Auth provider not found: " + scheme)
+            if provider.handle_authentication(self, None) != Code.OK:
+                LOG.error("Authentication failed for session 0x%x", self.session_id & 0xFFFFFFFFFFFFFFFF)
+                raise CloseRequestException("x509 authentication failed")
+        # Certificate requested but optional and not sent: Java lets the connection in as it is.
+        self.session_timeout = self.factory.sessionless_cnxn_timeout
+        self.factory.touch_cnxn(self)
+
     def __str__(self):
         return "ip: %s sessionId: 0x%x" % (_address_str(self.remote_address), self.session_id & 0xFFFFFFFFFFFFFFFF)
 
@@ -540,4 +597,6 @@ class NIOServerCnxn(ServerCnxn):
             "Closed socket connection for client %s %s", self.remote_address,
             "which had sessionid 0x%x" % (self.session_id & 0xFFFFFFFFFFFFFFFF) if self.session_id
             else "(no session established for client)")
+        if self.tls is not None:
+            self.tls.close()
         close_socket(self.sock)

@@ -7,6 +7,7 @@ import queue
 import random
 import selectors
 import socket
+import ssl
 import threading
 import time
 
@@ -14,7 +15,7 @@ from zookeeper_py.common import system_properties
 from zookeeper_py.common.net_utils import close_socket, inet_socket_address_str
 from zookeeper_py.server.expiry_queue import ExpiryQueue
 from zookeeper_py.server.nio_server_cnxn import NIOServerCnxn, outgoing_water_marks
-from zookeeper_py.server.server_cnxn_factory import ServerCnxnFactory
+from zookeeper_py.server.server_cnxn_factory import PORT_UNIFICATION_KEY, ServerCnxnFactory
 from zookeeper_py.server.worker_service import WorkerService, WorkRequest
 from zookeeper_py.server.zoo_keeper_server import SubmitBatch
 from zookeeper_py.server.zoo_keeper_thread import ZooKeeperThread
@@ -408,11 +409,22 @@ class NIOServerCnxnFactory(ServerCnxnFactory):
         self.local_address = None
         self.max_buffer = system_properties.get_integer("jute.maxbuffer", 0xFFFFF)
         self.outgoing_high_water_mark = self.outgoing_low_water_mark = None  # read by configure()
+        # TLS (set by configure): the server context of ClientX509Util (zookeeper.ssl.* keys)
+        self.x509_util = None
+        self.ssl_context = None
+        self.port_unification = False
+        self.ssl_handshake_timeout_ms = None
 
     def configure(self, addr, max_cc, secure=False):
-        """Bind the client port. addr is a (host, port) pair; host "" means every interface."""
-        if secure:
-            raise NotImplementedError("SSL isn't supported in NIOServerCnxn")
+        """Bind the client port. addr is a (host, port) pair; host "" means every interface.
+
+        secure: the secureClientPort, every connection TLS (Java needs NettyServerCnxnFactory for
+        it; here the NIO selector threads do TLS themselves). A TLS setting that cannot be
+        honoured raises X509Exception before anything listens."""
+        self.secure = secure
+        self.port_unification = not secure and system_properties.get_boolean(PORT_UNIFICATION_KEY)
+        if secure or self.port_unification:
+            self.configure_ssl()
         self.max_client_cnxns = max_cc
         self.sessionless_cnxn_timeout = system_properties.get_integer(ZOOKEEPER_NIO_SESSIONLESS_CNXN_TIMEOUT, 10000)
         self.cnxn_expiry_queue = ExpiryQueue(self.sessionless_cnxn_timeout)
@@ -446,6 +458,18 @@ class NIOServerCnxnFactory(ServerCnxnFactory):
         self.ss.setblocking(False)
         self.local_address = self.ss.getsockname()
         self.accept_thread = AcceptThread(self, self.ss, (host or "0.0.0.0", self.local_address[1]), self.selector_threads)
+
+    def configure_ssl(self):
+        from zookeeper_py.common.client_x509_util import ClientX509Util
+
+        self.x509_util = ClientX509Util()
+        self.x509_util.check_config()
+        self.ssl_context = self.x509_util.create_ssl_context(server_side=True)
+        self.ssl_handshake_timeout_ms = self.x509_util.get_ssl_handshake_timeout_millis()
+        LOG.info("%s connections on this port: TLS in the selector threads, %s client certificates, "
+                 "handshake within %d ms", "Secure" if self.secure else "Plaintext and TLS (client.portUnification)",
+                 {ssl.CERT_REQUIRED: "need", ssl.CERT_OPTIONAL: "want"}.get(self.ssl_context.verify_mode, "no"),
+                 self.ssl_handshake_timeout_ms)
 
     def get_max_client_cnxns_per_host(self):
         return self.max_client_cnxns

@@ -8,6 +8,11 @@ from zookeeper_py.common import system_properties
 LOG = logging.getLogger("ServerCnxnFactory")
 
 ZOOKEEPER_SERVER_CNXN_FACTORY = "zookeeper.serverCnxnFactory"
+NIO_SERVER_CNXN_FACTORY = "org.apache.zookeeper.server.NIOServerCnxnFactory"
+NETTY_SERVER_CNXN_FACTORY = "org.apache.zookeeper.server.NettyServerCnxnFactory"
+# 3.6's NettyServerCnxnFactory.PORT_UNIFICATION_KEY (zoo.cfg: client.portUnification): the plain
+# client port also takes TLS clients.
+PORT_UNIFICATION_KEY = "zookeeper.client.portUnification"
 
 
 class _CloseConn:
@@ -69,12 +74,18 @@ class ServerCnxnFactory:
     def create_factory(addr=None, max_client_cnxns=60):
         """ServerCnxnFactory.createFactory: the NIO factory unless zookeeper.serverCnxnFactory says otherwise."""
         name = system_properties.get_property(ZOOKEEPER_SERVER_CNXN_FACTORY)
-        if name and not name.endswith("NIOServerCnxnFactory"):
-            LOG.warning("%s is not available in zookeeper_py; using NIOServerCnxnFactory", name)
         from zookeeper_py.server.nio_server_cnxn_factory import NIOServerCnxnFactory
 
         factory = NIOServerCnxnFactory()
-        LOG.info("Using org.apache.zookeeper.server.NIOServerCnxnFactory as server connection factory")
+        if name == NETTY_SERVER_CNXN_FACTORY:
+            # Tools that launch Java ask for Netty because Java's NIO factory cannot do TLS; ours can.
+            LOG.info("Using org.apache.zookeeper.server.NIOServerCnxnFactory as server connection factory: it "
+                     "serves what %s would (plaintext, TLS, port unification) on selector threads", name)
+        elif name and name != NIO_SERVER_CNXN_FACTORY:
+            raise ValueError("%s=%s: zookeeper_py has %s (which also does what %s does)" % (
+                "serverCnxnFactory", name, NIO_SERVER_CNXN_FACTORY, NETTY_SERVER_CNXN_FACTORY))
+        else:
+            LOG.info("Using org.apache.zookeeper.server.NIOServerCnxnFactory as server connection factory")
         if addr is not None:
             factory.configure(addr, max_client_cnxns)
         return factory

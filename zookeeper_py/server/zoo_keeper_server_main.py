@@ -6,6 +6,7 @@ import sys
 import threading
 
 from zookeeper_py.common import system_properties
+from zookeeper_py.common.x509_util import X509Exception
 from zookeeper_py.common.logging_setup import configure_logging, install_thread_dump_handler
 from zookeeper_py.server.admin.admin_server import AdminServerException
 from zookeeper_py.server.admin.admin_server_factory import AdminServerFactory
@@ -63,6 +64,12 @@ class ZooKeeperServerMain:
                 self.cnxn_factory.configure(config.get_client_port_address(), config.get_max_client_cnxns())
                 self.cnxn_factory.startup(zk_server)
                 need_start_zk_server = False
+            if config.get_secure_client_port_address() is not None:
+                self.secure_cnxn_factory = ServerCnxnFactory.create_factory()
+                self.secure_cnxn_factory.configure(config.get_secure_client_port_address(),
+                                                   config.get_max_client_cnxns(), True)
+                self.secure_cnxn_factory.startup(zk_server, need_start_zk_server)
+                need_start_zk_server = False
             if need_start_zk_server:
                 zk_server.startdata()
                 zk_server.startup()
@@ -76,6 +83,8 @@ class ZooKeeperServerMain:
             self.shutdown()
             if self.cnxn_factory is not None:
                 self.cnxn_factory.join()
+            if self.secure_cnxn_factory is not None:
+                self.secure_cnxn_factory.join()
             if zk_server.can_shutdown():
                 zk_server.shutdown(True)
         finally:
@@ -91,6 +100,8 @@ class ZooKeeperServerMain:
             self.container_manager.stop()
         if self.cnxn_factory is not None:
             self.cnxn_factory.shutdown()
+        if self.secure_cnxn_factory is not None:
+            self.secure_cnxn_factory.shutdown()
         try:
             if self.admin_server is not None:
                 self.admin_server.shutdown()
@@ -138,7 +149,7 @@ def run_main(run, args, request_shutdown, usage):
         LOG.info(usage)
         sys.stderr.write("%s\n%s\n" % (e, usage))
         return ExitCode.INVALID_INVOCATION
-    except ConfigException as e:
+    except (ConfigException, X509Exception) as e:
         LOG.error("Invalid config, exiting abnormally: %s", e)
         sys.stderr.write("Invalid config, exiting abnormally\n%s\n" % e)
         return ExitCode.INVALID_INVOCATION

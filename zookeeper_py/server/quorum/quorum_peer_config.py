@@ -5,10 +5,12 @@ import os
 import shutil
 
 from zookeeper_py.common import system_properties
+from zookeeper_py.common.client_x509_util import ClientX509Util
 from zookeeper_py.common.java_properties import load_properties, load_properties_file
 from zookeeper_py.server.quorum.flexible.quorum_hierarchical import QuorumHierarchical
 from zookeeper_py.server.quorum.flexible.quorum_maj import QuorumMaj
 from zookeeper_py.server.quorum.quorum_server import ConfigException, LearnerType
+from zookeeper_py.server.server_cnxn_factory import PORT_UNIFICATION_KEY
 from zookeeper_py.server.zoo_keeper_server import DEFAULT_TICK_TIME
 
 LOG = logging.getLogger("QuorumPeerConfig")
@@ -231,7 +233,10 @@ class QuorumPeerConfig:
                     "Error processing %s: secureClientPortAddress is set but secureClientPort is not set" % source)
         else:
             self.secure_client_port_address = (self.secure_client_port_address_str or "", self.secure_client_port)
-            LOG.warning("secureClientPort is set, but TLS is not supported by zookeeper_py; it will not listen")
+            LOG.info("secureClientPortAddress is %s:%d", self.secure_client_port_address[0] or "0.0.0.0",
+                     self.secure_client_port)
+        if self.secure_client_port_address is not None or system_properties.get_boolean(PORT_UNIFICATION_KEY):
+            self.configure_ssl_auth()
         if self.tick_time == 0:
             raise ConfigException("Error processing %s: tickTime is not set" % source)
         if self.min_session_timeout == -1:
@@ -486,6 +491,18 @@ class QuorumPeerConfig:
     @staticmethod
     def set_reconfig_enabled(enabled):
         QuorumPeerConfig.reconfig_enabled = enabled
+
+    @staticmethod
+    def configure_ssl_auth():
+        """Register the provider of the TLS authentication scheme (ssl.authProvider, x509) unless
+        zoo.cfg names one: authProvider.x509 defaults to X509AuthenticationProvider."""
+        scheme = system_properties.get_property(ClientX509Util().get_ssl_auth_provider_property(), "x509")
+        ssl_auth_prop = "zookeeper.authProvider." + scheme
+        if system_properties.get_property(ssl_auth_prop) is None:
+            if scheme == "x509":
+                system_properties.set_property(ssl_auth_prop, "org.apache.zookeeper.server.auth.X509AuthenticationProvider")
+            else:
+                raise ConfigException("No auth provider configured for the SSL authentication scheme '%s'." % scheme)
 
 
 def _atomic_write(path, text):

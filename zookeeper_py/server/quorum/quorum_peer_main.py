@@ -11,6 +11,7 @@ from zookeeper_py.common import system_properties
 from zookeeper_py.common.logging_setup import configure_logging, install_thread_dump_handler, set_myid
 from zookeeper_py.server.datadir_cleanup_manager import DatadirCleanupManager
 from zookeeper_py.server.quorum.quorum_peer_config import QuorumPeerConfig
+from zookeeper_py.server.quorum.quorum_server import ConfigException
 from zookeeper_py.server.zoo_keeper_server_main import ZooKeeperServerMain, exit_jvm, run_main
 
 LOG = logging.getLogger("QuorumPeerMain")
@@ -58,8 +59,10 @@ class QuorumPeerMain:
         if config.get_client_port_address() is not None:
             cnxn_factory = ServerCnxnFactory.create_factory()
             cnxn_factory.configure(config.get_client_port_address(), config.get_max_client_cnxns())
+        secure_cnxn_factory = None
         if config.get_secure_client_port_address() is not None:
-            LOG.warning("secureClientPort is set, but TLS is not supported by zookeeper_py; it will not listen")
+            secure_cnxn_factory = ServerCnxnFactory.create_factory()
+            secure_cnxn_factory.configure(config.get_secure_client_port_address(), config.get_max_client_cnxns(), True)
         quorum_peer = QuorumPeer()
         self.quorum_peer = quorum_peer
         quorum_peer.set_txn_factory(FileTxnSnapLog(config.get_data_log_dir(), config.get_data_dir()))
@@ -80,12 +83,26 @@ class QuorumPeerMain:
             quorum_peer.set_last_seen_quorum_verifier(config.get_last_seen_quorum_verifier(), False)
         quorum_peer.init_config_in_zk_database()
         quorum_peer.set_cnxn_factory(cnxn_factory)
+        quorum_peer.set_secure_cnxn_factory(secure_cnxn_factory)
         quorum_peer.set_learner_type(config.get_peer_type())
         quorum_peer.set_sync_enabled(config.get_sync_enabled())
         quorum_peer.set_quorum_listen_on_all_ips(config.get_quorum_listen_on_all_ips())
         if config.quorum_enable_sasl:
             LOG.warning("quorum.auth.enableSasl is set, but quorum SASL is not supported by zookeeper_py")
         quorum_peer.set_quorum_cnxn_threads_size(config.quorum_cnxn_threads_size)
+        quorum_peer.set_ssl_quorum(config.ssl_quorum)
+        quorum_peer.set_use_port_unification(config.should_use_port_unification)
+        if config.ssl_quorum or config.should_use_port_unification:
+            # Java finds a missing key store or a wrong password at the first quorum connection; we stop here.
+            from zookeeper_py.common.x509_util import X509Exception
+            try:
+                quorum_peer.get_x509_util().check_config(server_side=True)
+            except X509Exception as e:
+                raise ConfigException("Error processing %s: quorum TLS (sslQuorum=%s, portUnification=%s): %s" % (
+                    config.get_config_filename(), str(config.ssl_quorum).lower(),
+                    str(config.should_use_port_unification).lower(), e)) from None
+        if config.ssl_quorum_reload_cert_files:
+            quorum_peer.get_x509_util().enable_cert_file_reloading()
         quorum_peer.start()
         # Java: quorumPeer.join(); a timed join keeps the main thread responsive to signals.
         while quorum_peer.is_alive():
