@@ -167,17 +167,6 @@ def java_cipher_to_openssl(name):
     return JAVA_TO_OPENSSL_CIPHERS.get(name)
 
 
-class _LoadedStore:
-    """A key store or trust store read from disk, ready for an SSLContext."""
-
-    __slots__ = ("key", "chain", "cas")
-
-    def __init__(self, key=None, chain=None, cas=None):
-        self.key = key
-        self.chain = chain
-        self.cas = cas
-
-
 class X509Util:
     """Mirror of org.apache.zookeeper.common.X509Util: TLS settings -> ssl.SSLContext.
 
@@ -459,7 +448,11 @@ class X509Util:
 
     # -- stores ---------------------------------------------------------------------
 
-    def _load_key_store(self):
+    def load_key_store(self):
+        """(private key, certificate chain) from <prefix>keyStore.*, or None when no location is set.
+
+        Raises KeyManagerException naming the key and the file (Java: createKeyManager).
+        """
         location = self._get(self._ssl_keystore_location_property, "")
         if not location:
             LOG.warning("%s not specified", self._ssl_keystore_location_property)
@@ -475,9 +468,13 @@ class X509Util:
         except (OSError, ValueError, TypeError) as e:
             raise KeyManagerException("Failed to create KeyManager from %s=%s (%s): %s"
                                       % (key_prop, location, store_type.name, _reason(e))) from e
-        return _LoadedStore(key=key, chain=chain)
+        return key, chain
 
-    def _load_trust_store(self):
+    def load_trust_store(self):
+        """[CA certificates] from <prefix>trustStore.*, or None when no location is set.
+
+        Raises TrustManagerException naming the key and the file (Java: createTrustManager).
+        """
         location = self._get(self._ssl_truststore_location_property, "")
         if not location:
             LOG.warning("%s not specified", self._ssl_truststore_location_property)
@@ -493,7 +490,7 @@ class X509Util:
         except (OSError, ValueError, TypeError) as e:
             raise TrustManagerException("Failed to create TrustManager from %s=%s (%s): %s"
                                         % (key_prop, location, store_type.name, _reason(e))) from e
-        return _LoadedStore(cas=cas)
+        return cas
 
     # -- contexts -------------------------------------------------------------------
 
@@ -508,8 +505,8 @@ class X509Util:
         self._check_unsupported()
         low, high, gaps = self._versions()
         ciphers = self._openssl_ciphers((low, high, gaps))
-        key_store = self._load_key_store()
-        trust_store = self._load_trust_store()
+        key_store = self.load_key_store()
+        trust_store = self.load_trust_store()
         if server_side and key_store is None:
             raise SSLContextException("%s is not set: a TLS server needs a key store"
                                       % self._ssl_keystore_location_property)
@@ -533,7 +530,7 @@ class X509Util:
 
         if key_store is not None:
             try:
-                _load_cert_chain(ctx, key_store.key, key_store.chain)
+                _load_cert_chain(ctx, *key_store)
             except (ssl.SSLError, OSError, ValueError) as e:
                 raise KeyManagerException("Failed to use the key of %s=%s: %s" % (
                     self._ssl_keystore_location_property,
@@ -542,7 +539,7 @@ class X509Util:
         if trust_store is not None:
             try:
                 ctx.load_verify_locations(cadata="".join(
-                    c.public_bytes(serialization.Encoding.PEM).decode("ascii") for c in trust_store.cas))
+                    c.public_bytes(serialization.Encoding.PEM).decode("ascii") for c in trust_store))
             except (ssl.SSLError, ValueError) as e:
                 raise TrustManagerException("Failed to use the certificates of %s=%s: %s" % (
                     self._ssl_truststore_location_property,

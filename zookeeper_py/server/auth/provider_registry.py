@@ -14,9 +14,21 @@ LOG = logging.getLogger("ProviderRegistry")
 class ProviderRegistry:
     """Mirror of org.apache.zookeeper.server.auth.ProviderRegistry: scheme -> AuthenticationProvider.
 
-    `zookeeper.authProvider.N` names extra providers; here that is a Python class path
-    ("package.module.ClassName").
+    `zookeeper.authProvider.N` names extra providers: a Java class name of a provider that
+    has a twin here (JAVA_PROVIDER_CLASSES), or a Python class path ("package.module.ClassName").
+    As in Java 3.5.7, only ip and digest are built in: the x509 provider, which TLS
+    connections need (the scheme in zookeeper.ssl.authProvider, default "x509"), is
+    registered by zookeeper.authProvider.x509=org.apache.zookeeper.server.auth.X509AuthenticationProvider.
     """
+
+    JAVA_PROVIDER_CLASSES = {
+        "org.apache.zookeeper.server.auth.IPAuthenticationProvider":
+            "zookeeper_py.server.auth.ip_authentication_provider.IPAuthenticationProvider",
+        "org.apache.zookeeper.server.auth.DigestAuthenticationProvider":
+            "zookeeper_py.server.auth.digest_authentication_provider.DigestAuthenticationProvider",
+        "org.apache.zookeeper.server.auth.X509AuthenticationProvider":
+            "zookeeper_py.server.auth.x509_authentication_provider.X509AuthenticationProvider",
+    }
 
     _lock = threading.Lock()
     _initialized = False
@@ -32,6 +44,7 @@ class ProviderRegistry:
             for key, class_name in system_properties.snapshot().items():
                 if key.startswith("zookeeper.authProvider."):
                     try:
+                        class_name = cls.JAVA_PROVIDER_CLASSES.get(class_name.strip(), class_name.strip())
                         module_name, _, name = class_name.rpartition(".")
                         provider = getattr(importlib.import_module(module_name), name)()
                         cls._providers[provider.get_scheme()] = provider
