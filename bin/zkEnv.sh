@@ -50,12 +50,15 @@ zk_setup_venv() {
     if [ "$want" != "python3" ]; then
         venv="$ZOOKEEPER_PREFIX/.venv-$(basename "$want")"
     fi
-    local deps="click>=7 prompt_toolkit>=3 pyyaml>=5"
+    # cryptography: the TLS key and trust stores (zookeeper_py.common.x509_util).
+    local deps="click>=7 cryptography>=3.4 prompt_toolkit>=3 pyyaml>=5"
     local stamp="$venv/.zookeeper_py-deps"
     if [ ! -x "$venv/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$deps" ]; then
         echo "Setting up $venv for $want (first run only) ..." 1>&2
+        # --prefer-binary: the newest cryptography may have no wheel for this interpreter
+        # (PyPy 3.9); pip would then build it from source, which needs Rust and fails.
         # shellcheck disable=SC2086
-        "$want" -m venv "$venv" 1>&2 && "$venv/bin/python" -m pip install -q $deps 1>&2 || {
+        "$want" -m venv "$venv" 1>&2 && "$venv/bin/python" -m pip install -q --prefer-binary $deps 1>&2 || {
             echo "Could not set up $venv with $want" 1>&2
             return 1
         }
