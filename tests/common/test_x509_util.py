@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID, ObjectIdentifier
 
-from tests.support.tls import PASSWORD, TlsMaterial, keytool_path, session_tls_material
+from tests.support.tls import TlsMaterial, keytool_path, session_tls_material
 from zookeeper_py.client.zk_client_config import ZKClientConfig
 from zookeeper_py.common import system_properties
 from zookeeper_py.common.client_x509_util import ClientX509Util
@@ -120,6 +120,16 @@ def test_system_properties_when_no_config(tls):
     finally:
         for k in keys:
             system_properties.clear_property(k)
+
+
+def test_config_falls_back_to_system_properties():
+    """As Java's ZKConfig, which copies the ssl system properties in before the file overrides them."""
+    try:
+        system_properties.set_property("zookeeper.ssl.clientAuth", "want")
+        assert ClientX509Util(config()).get_client_auth() is ClientAuth.WANT
+        assert ClientX509Util(config(clientAuth="none")).get_client_auth() is ClientAuth.NONE
+    finally:
+        system_properties.clear_property("zookeeper.ssl.clientAuth")
 
 
 # -- stores -------------------------------------------------------------------------
@@ -533,7 +543,8 @@ def test_provider_registry_maps_java_class_names():
 def _cert_with_subject(name):
     key = ec.generate_private_key(ec.SECP256R1())
     now = datetime.datetime.now(datetime.timezone.utc)
-    return (x509.CertificateBuilder().subject_name(name).issuer_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "issuer")]))
+    issuer = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "issuer")])  # Java refuses an empty issuer
+    return (x509.CertificateBuilder().subject_name(name).issuer_name(issuer)
             .public_key(key.public_key()).serial_number(1)
             .not_valid_before(now).not_valid_after(now + datetime.timedelta(days=1))
             .sign(key, hashes.SHA256())).public_bytes(serialization.Encoding.DER)
@@ -577,7 +588,9 @@ def test_subject_dn_known_values():
 
 
 def test_subject_dn_matches_java(tmp_path):
-    java = shutil.which("java") or (os.environ.get("JAVA_HOME") and os.path.join(os.environ["JAVA_HOME"], "bin", "java"))
+    java = shutil.which("java")
+    if not java and os.environ.get("JAVA_HOME"):
+        java = os.path.join(os.environ["JAVA_HOME"], "bin", "java")
     if not java or not os.path.exists(java):
         pytest.skip("no java executable: cannot compare subject DNs with X500Principal.getName()")
     subjects = _awkward_subjects()

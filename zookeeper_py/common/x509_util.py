@@ -172,7 +172,8 @@ class X509Util:
 
     Abstract: ClientX509Util ("zookeeper.ssl.") and QuorumX509Util ("zookeeper.ssl.quorum.")
     give the key prefix. `zk_config` is an object with get_property(key, default=None)
-    (ZKClientConfig, ZKConfig), or None for the Java system properties.
+    (ZKClientConfig, ZKConfig), or None for the Java system properties; a key the config
+    does not hold is read from the system properties (Java's ZKConfig copies them in).
     """
 
     DEFAULT_PROTOCOL = "TLSv1.2"
@@ -268,15 +269,18 @@ class X509Util:
 
     def get_all_property_names(self):
         """Every key this X509Util reads (Java's ZKConfig.putSSLProperties copies these from the system properties)."""
-        return [v for k, v in sorted(vars(self).items()) if k.startswith(("_ssl_", "_cipher_")) and k.endswith("_property")]
+        return [v for k, v in sorted(vars(self).items())
+                if k.startswith(("_ssl_", "_cipher_")) and k.endswith("_property")]
 
     # -- config access --------------------------------------------------------------
 
     def _get(self, key, default=None):
-        if self._zk_config is None:
+        # Java's ZKConfig copies the ssl system properties in at construction
+        # (handleBackwardCompatibility / putSSLProperties) and a config file overrides them:
+        # so a key the config does not hold falls back to the system property.
+        value = None if self._zk_config is None else self._zk_config.get_property(key)
+        if value is None:
             value = system_properties.get_property(key)
-        else:
-            value = self._zk_config.get_property(key)
         return default if value is None else value
 
     def _get_boolean(self, key, default=False):
@@ -343,7 +347,7 @@ class X509Util:
         return [s.strip() for s in value.split(",") if s.strip()]
 
     def get_enabled_protocols(self):
-        """The Java protocol names enabled: <prefix>enabledProtocols, or [<prefix>protocol] as Java's SSLContextAndOptions."""
+        """The Java protocol names enabled: <prefix>enabledProtocols, or [<prefix>protocol] (SSLContextAndOptions)."""
         value = self._get(self._ssl_enabled_protocols_property)
         if value is None:
             return [self._get(self._ssl_protocol_property, self.DEFAULT_PROTOCOL).strip()]
