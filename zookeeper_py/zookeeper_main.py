@@ -22,6 +22,7 @@ from zookeeper_py.cli.command_factory import CommandFactory
 from zookeeper_py.cli.command_not_found_exception import CommandNotFoundException
 from zookeeper_py.cli.malformed_command_exception import MalformedCommandException
 from zookeeper_py.client.zk_client_config import ConfigException, ZKClientConfig
+from zookeeper_py.common.x509_util import X509Exception
 from zookeeper_py.common import system_properties
 from zookeeper_py.watcher import EventType, KeeperState
 
@@ -225,7 +226,12 @@ class ZooKeeperMain:
         if self.cl.get_option("waitforconnection") is not None:
             self.connect_latch = threading.Event()
         timeout = int(self.cl.get_option("timeout"))
-        self.zk = ZooKeeperAdmin(self.host, timeout, MyWatcher(self), read_only, client_config=client_config)
+        try:
+            self.zk = ZooKeeperAdmin(self.host, timeout, MyWatcher(self), read_only, client_config=client_config)
+        except X509Exception as e:
+            # A client asked for TLS it cannot set up stops here; it never connects in plaintext.
+            sys.stderr.write("org.apache.zookeeper.common.X509Exception$%s: %s\n" % (type(e).__name__, e))
+            raise SystemExitRequest(INVALID_INVOCATION) from None
         if self.connect_latch is not None:
             if not self.connect_latch.wait(timeout / 1000.0):
                 self.zk.close()

@@ -427,7 +427,9 @@ class NIOServerCnxnFactory(ServerCnxnFactory):
             self.configure_ssl()
         self.max_client_cnxns = max_cc
         self.sessionless_cnxn_timeout = system_properties.get_integer(ZOOKEEPER_NIO_SESSIONLESS_CNXN_TIMEOUT, 10000)
-        self.cnxn_expiry_queue = ExpiryQueue(self.sessionless_cnxn_timeout)
+        # The expirer's tick is its time resolution: on a TLS port it must also see handshake deadlines.
+        self.cnxn_expiry_queue = ExpiryQueue(min(self.sessionless_cnxn_timeout, self.ssl_handshake_timeout_ms)
+                                             if self.ssl_context is not None else self.sessionless_cnxn_timeout)
         self.expirer_thread = ConnectionExpirerThread(self)
         cores = os.cpu_count() or 1
         self.num_selector_threads = system_properties.get_integer(

@@ -59,15 +59,18 @@ class ZooKeeperServerMain:
             self.admin_server.set_zoo_keeper_server(zk_server)
             self.admin_server.start()
             need_start_zk_server = True
+            # The secure port is configured first: a TLS setting that cannot be honoured stops the
+            # server before any port listens.
+            if config.get_secure_client_port_address() is not None:
+                self.secure_cnxn_factory = ServerCnxnFactory.create_factory()
+                self.secure_cnxn_factory.configure(config.get_secure_client_port_address(),
+                                                   config.get_max_client_cnxns(), True)
             if config.get_client_port_address() is not None:
                 self.cnxn_factory = ServerCnxnFactory.create_factory()
                 self.cnxn_factory.configure(config.get_client_port_address(), config.get_max_client_cnxns())
                 self.cnxn_factory.startup(zk_server)
                 need_start_zk_server = False
-            if config.get_secure_client_port_address() is not None:
-                self.secure_cnxn_factory = ServerCnxnFactory.create_factory()
-                self.secure_cnxn_factory.configure(config.get_secure_client_port_address(),
-                                                   config.get_max_client_cnxns(), True)
+            if self.secure_cnxn_factory is not None:
                 self.secure_cnxn_factory.startup(zk_server, need_start_zk_server)
                 need_start_zk_server = False
             if need_start_zk_server:

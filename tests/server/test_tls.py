@@ -1,0 +1,388 @@
+"""TLS on the client port: secureClientPort, client.portUnification, X.509 authentication.
+
+Each test that a Java server can also run runs once against ours and once against Java
+ZooKeeper 3.8 with Netty (where installed), with the same keys and the same expectations.
+Stores are made by tests/support/tls.py (keytool for JKS and PKCS12, cryptography for PEM).
+"""
+
+import os
+import socket
+import ssl
+import subprocess
+import sys
+import time
+
+import pytest
+from kazoo.client import KazooClient
+from kazoo.exceptions import NoAuthError
+from kazoo.security import ACL, Id, Permissions
+
+from tests.support import java_cli, java_zk
+from tests.support.net import four_letter_word, free_port
+from tests.support.raw_zk import ConnectionClosed, RawClient
+from tests.support.servers import REPO, JavaServer, PythonServer
+from tests.support.tls import session_tls_material
+from zookeeper_py.client.zk_client_config import ZKClientConfig
+from zookeeper_py.common.x509_util import X509Exception
+from zookeeper_py.proto import ConnectRequest
+from zookeeper_py.server.auth.x509_authentication_provider import subject_dn
+from zookeeper_py.zookeeper import ZooKeeper
+
+KINDS = {"python": PythonServer, "java": JavaServer}
+
+
+@pytest.fixture(scope="session")
+def tls(tmp_path_factory):
+    return session_tls_material(tmp_path_factory)
+
+
+def start_secure(kind, tmp_path_factory, tls, store="pkcs12", extra=None, flags=()):
+    base = str(tmp_path_factory.mktemp(kind + "-tls"))
+    cfg = {"secureClientPort": str(free_port())}
+    cfg.update(tls.zoo_cfg_keys(store))
+    cfg.update(extra or {})
+    server = KINDS[kind](base, extra_cfg=cfg, flags=flags)
+    server.secure_port = int(cfg["secureClientPort"])
+    server.start()
+    return server
+
+
+@pytest.fixture(params=["python", "java"])
+def secure_server(request, tmp_path_factory, tls):
+    server = start_secure(request.param, tmp_path_factory, tls)
+    yield server
+    server.stop()
+
+
+def kazoo_tls(tls, port, client="client", timeout=15):
+    cert, key, ca = tls.client_pem(client)
+    zk = KazooClient(hosts="127.0.0.1:%d" % port, use_ssl=True, certfile=cert, keyfile=key, ca=ca,
+                     verify_certs=True, timeout=timeout)
+    zk.start(timeout=timeout)
+    return zk
+
+
+def tls_socket(tls, port, client="client", timeout=5):
+    """A TLS connection to the port, with `client`'s certificate (None: no certificate)."""
+    ctx = ssl.create_default_context(cafile=tls.client_pem()[2])
+    if client is not None:
+        cert, key, _ = tls.client_pem(client)
+        ctx.load_cert_chain(cert, key)
+    raw = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    return ctx.wrap_socket(raw, server_hostname="127.0.0.1")
+
+
+def refused(tls, port, client):
+    """True when the server will not give `client` a session: the handshake fails, or (TLS 1.3,
+    where the client finishes first) the connection is closed before a ConnectResponse."""
+    try:
+        with tls_socket(tls, port, client) as s:
+            s.sendall(b"\0\0\0\x2d" + ConnectRequest(0, 0, 30000, 0, bytes(16)).to_bytes() + b"\0")
+            return s.recv(4096) == b""
+    except (ssl.SSLError, ConnectionError, socket.timeout):
+        return True
+
+
+def plain_client_works(port):
+    with RawClient("127.0.0.1", port, timeout=5) as c:
+        c.connect()
+    return True
+
+
+@pytest.mark.parametrize("store", ["pem", "jks", "pkcs12"])
+@pytest.mark.parametrize("kind", ["python", "java"])
+def test_kazoo_over_tls(kind, store, tmp_path_factory, tls):
+    """kazoo with use_ssl (certfile, keyfile, ca) against a secure port served from each kind of store."""
+    server = start_secure(kind, tmp_path_factory, tls, store=store)
+    try:
+        zk = kazoo_tls(tls, server.secure_port)
+        try:
+            big = os.urandom(300 * 1024)  # several TLS records each way
+            zk.create("/tls", big)
+            assert zk.get("/tls")[0] == big
+            for i in range(50):
+                zk.set("/tls", b"%d" % i)
+            assert zk.get("/tls")[0] == b"49"
+        finally:
+            zk.stop()
+            zk.close()
+        # The plain port still serves plaintext, next to the secure one.
+        assert plain_client_works(server.client_port)
+    finally:
+        server.stop()
+
+
+def test_client_certificate_needed(secure_server, tls):
+    """ssl.clientAuth defaults to need: no client certificate, no session; with one, a session."""
+    assert refused(tls, secure_server.secure_port, None)
+    assert not refused(tls, secure_server.secure_port, "client")
+
+
+def test_certificate_from_another_ca_refused(secure_server, tls):
+    tls.add_client("mallory", ca="other")
+    assert refused(tls, secure_server.secure_port, "mallory")
+    assert not refused(tls, secure_server.secure_port, "client")
+
+
+def test_client_auth_none_and_want(tmp_path_factory, tls):
+    """none: an anonymous TLS client gets a session; want: so does it, and a certified one too."""
+    for auth in ("none", "want"):
+        server = start_secure("python", tmp_path_factory, tls, extra={"ssl.clientAuth": auth})
+        try:
+            assert not refused(tls, server.secure_port, None)
+            assert not refused(tls, server.secure_port, "client")
+        finally:
+            server.stop()
+
+
+def test_plaintext_client_on_secure_port_is_dropped(secure_server, tls):
+    zk = kazoo_tls(tls, secure_server.secure_port)
+    try:
+        zk.create("/before", b"1")
+        with pytest.raises((ConnectionClosed, OSError)):
+            with RawClient("127.0.0.1", secure_server.secure_port, timeout=5) as c:
+                c.connect()
+        assert zk.get("/before")[0] == b"1"  # the TLS client did not notice
+    finally:
+        zk.stop()
+        zk.close()
+
+
+@pytest.mark.parametrize("payload", [b"", b"\x16\x03\x01\x00", os.urandom(64)], ids=["silent", "half-hello", "garbage"])
+def test_silent_or_garbage_connection_costs_only_itself(payload, tmp_path_factory, tls, request):
+    """On ours, a connection that says nothing useful is closed within ssl.handshakeDetectionTimeoutMillis,
+    and other clients are served meanwhile."""
+    server = start_secure("python", tmp_path_factory, tls, extra={"ssl.handshakeDetectionTimeoutMillis": "1000"})
+    try:
+        bad = socket.create_connection(("127.0.0.1", server.secure_port), timeout=10)
+        bad.sendall(payload)
+        zk = kazoo_tls(tls, server.secure_port)
+        zk.create("/meanwhile", b"1")
+        start = time.time()
+        try:
+            closed = bad.recv(4096)
+        except ConnectionResetError:
+            closed = b""
+        # The deadline falls on a tick of ConnnectionExpirer (here 1 s): within two ticks, not the
+        # 10 s sessionless timeout.
+        assert closed == b"" and time.time() - start < 4
+        assert zk.get("/meanwhile")[0] == b"1"
+        zk.stop()
+        zk.close()
+    finally:
+        server.stop()
+
+
+def test_four_letter_word_over_tls(secure_server, tls):
+    with tls_socket(tls, secure_server.secure_port) as s:
+        s.sendall(b"ruok")
+        answer = b""
+        while True:
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            answer += chunk
+    assert answer == b"imok"
+
+
+def test_x509_acl(tmp_path_factory, tls):
+    """A znode with ACL x509:<subject DN> is readable with that certificate only; the DN is the one
+    Java writes (RFC 2253), so the same ACL works on both servers."""
+    alice_subject = "CN=alice,OU=dev+UID=42,O=Example\\, Inc.,C=DE"
+    tls.add_client("alice", subject=alice_subject)
+    tls.add_client("bob")
+    tls.add_client("admin", subject="CN=zk admin,O=ops")
+    alice_dn = subject_dn(tls.cert_der("alice"))
+    admin_dn = subject_dn(tls.cert_der("admin"))
+    for kind in ("python", "java"):
+        if kind == "java" and java_zk.tls_missing_reason():
+            continue
+        server = start_secure(kind, tmp_path_factory, tls,
+                              flags=["-Dzookeeper.X509AuthenticationProvider.superUser=" + admin_dn])
+        try:
+            alice = kazoo_tls(tls, server.secure_port, "alice")
+            bob = kazoo_tls(tls, server.secure_port, "bob")
+            admin = kazoo_tls(tls, server.secure_port, "admin")
+            try:
+                alice.create("/secret", b"s", acl=[ACL(Permissions.ALL, Id("x509", alice_dn))])
+                assert alice.get("/secret")[0] == b"s", kind
+                with pytest.raises(NoAuthError):
+                    bob.get("/secret")
+                assert admin.get("/secret")[0] == b"s", kind  # superUser through x509
+                assert alice.get_acls("/secret")[0][0].id.id == alice_dn
+            finally:
+                for c in (alice, bob, admin):
+                    c.stop()
+                    c.close()
+        finally:
+            server.stop()
+    if java_zk.tls_missing_reason():
+        pytest.skip("ours passed; " + java_zk.tls_missing_reason())
+
+
+@pytest.mark.parametrize("kind", ["python", "java"])
+def test_port_unification(kind, tmp_path_factory, tls):
+    """client.portUnification=true: the plain port takes plaintext and TLS clients and four-letter words."""
+    base = str(tmp_path_factory.mktemp(kind + "-unified"))
+    cfg = dict(tls.zoo_cfg_keys("pkcs12"))
+    cfg["client.portUnification"] = "true"
+    # Java registers the x509 provider only for a secureClientPort (QuorumPeerConfig.configureSSLAuth);
+    # without this key it closes every unified TLS client that shows a certificate. Ours registers it
+    # for port unification too.
+    cfg["authProvider.x509"] = "org.apache.zookeeper.server.auth.X509AuthenticationProvider"
+    if kind == "java":
+        cfg["serverCnxnFactory"] = java_zk.NETTY_SERVER_CNXN_FACTORY
+        java_zk.require_java_tls()
+    server = KINDS[kind](base, extra_cfg=cfg)
+    server.start()
+    try:
+        zk = kazoo_tls(tls, server.client_port)
+        plain = KazooClient(hosts=server.address, timeout=15)
+        plain.start(timeout=15)
+        try:
+            zk.create("/u", b"tls")
+            assert plain.get("/u")[0] == b"tls"
+            assert "imok" in four_letter_word("127.0.0.1", server.client_port, "ruok")
+        finally:
+            for c in (zk, plain):
+                c.stop()
+                c.close()
+    finally:
+        server.stop()
+
+
+# -- Java's zkCli against ours, ours against Java's -----------------------------------------
+
+ZKCLI_SCRIPT = "create /cli-tls hello\nget /cli-tls\nls /\nset /cli-tls bye\nget /cli-tls\nquit\n"
+
+
+def _cli_lines(stdout):
+    return [line for line in stdout.splitlines() if line.strip() in ("hello", "bye", "Created /cli-tls")
+            or line.startswith("[")]
+
+
+def test_java_zkcli_against_our_secure_port(tmp_path_factory, tls):
+    java_zk.require_java_tls()
+    server = start_secure("python", tmp_path_factory, tls, store="jks")
+    try:
+        flags = tls.java_client_flags("jks")
+        result = java_cli.run_zkcli("127.0.0.1:%d" % server.secure_port, script=ZKCLI_SCRIPT, jvm_flags=flags)
+        lines = _cli_lines(result.stdout + result.stderr)
+        assert "Created /cli-tls" in lines and "hello" in lines and "bye" in lines, result.stdout + result.stderr
+        assert any("cli-tls" in line and "zookeeper" in line for line in lines)
+    finally:
+        server.stop()
+
+
+def _our_zkcli(port, props_path, script):
+    env = dict(os.environ, PYTHONPATH=REPO)
+    return subprocess.run([sys.executable, "-m", "zookeeper_py.zookeeper_main", "-server", "127.0.0.1:%d" % port,
+                           "-client-configuration", props_path], input=script, capture_output=True, text=True,
+                          timeout=60, env=env)
+
+
+def _client_properties(tls, tmp_path, kind="pkcs12"):
+    path = os.path.join(str(tmp_path), "client.properties")
+    props = dict(tls.properties(kind))
+    props[ZKClientConfig.SECURE_CLIENT] = "true"
+    props[ZKClientConfig.ZOOKEEPER_CLIENT_CNXN_SOCKET] = "org.apache.zookeeper.ClientCnxnSocketNetty"
+    with open(path, "w") as f:
+        f.writelines("%s=%s\n" % kv for kv in props.items())
+    return path
+
+
+def test_our_zkcli_against_java_secure_port(tmp_path_factory, tls, tmp_path):
+    java_zk.require_java_tls()
+    server = start_secure("java", tmp_path_factory, tls, store="jks")
+    try:
+        result = _our_zkcli(server.secure_port, _client_properties(tls, tmp_path), ZKCLI_SCRIPT)
+        lines = _cli_lines(result.stdout + result.stderr)
+        assert "Created /cli-tls" in lines and "hello" in lines and "bye" in lines, result.stdout + result.stderr
+    finally:
+        server.stop()
+
+
+# -- our client library ---------------------------------------------------------------------
+
+def _secure_config(tls, kind="pem", **overrides):
+    config = ZKClientConfig()
+    for key, value in tls.properties(kind).items():
+        config.set_property(key, value)
+    config.set_property(ZKClientConfig.SECURE_CLIENT, "true")
+    for key, value in overrides.items():
+        config.set_property(key, value)
+    return config
+
+
+def _wait_connected(zk, timeout):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if zk.get_state().is_connected():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_our_client_over_tls_never_falls_back_to_plaintext(secure_server, tls):
+    zk = ZooKeeper("127.0.0.1:%d" % secure_server.secure_port, 10000, client_config=_secure_config(tls))
+    try:
+        assert _wait_connected(zk, 15)
+        assert zk.exists("/zookeeper", False) is not None
+    finally:
+        zk.close()
+    # Against the plaintext port, the secure client must not get a session.
+    zk = ZooKeeper(secure_server.address, 10000, client_config=_secure_config(tls))
+    try:
+        assert not _wait_connected(zk, 3)
+    finally:
+        zk.close()
+
+
+def test_our_client_with_unloadable_store_raises(tls, tmp_path):
+    config = _secure_config(tls, **{"zookeeper.ssl.trustStore.location": str(tmp_path / "missing.jks"),
+                                    "zookeeper.ssl.trustStore.password": "x"})
+    with pytest.raises(X509Exception) as e:
+        ZooKeeper("127.0.0.1:1", 10000, client_config=config)
+    assert "zookeeper.ssl.trustStore.location" in str(e.value) and "missing.jks" in str(e.value)
+
+
+# -- settings that cannot be honoured stop the server ------------------------------------------
+
+@pytest.mark.parametrize("case", ["missing-keystore", "wrong-password", "crl", "bad-client-auth"])
+def test_bad_tls_setting_stops_the_server(case, tmp_path, tls):
+    cfg = {"secureClientPort": str(free_port())}
+    cfg.update(tls.zoo_cfg_keys("pkcs12"))
+    expect = []
+    if case == "missing-keystore":
+        cfg["ssl.keyStore.location"] = str(tmp_path / "nowhere.p12")
+        expect = ["ssl.keyStore.location", "nowhere.p12"]
+    elif case == "wrong-password":
+        cfg["ssl.keyStore.password"] = "not-the-password"
+        expect = ["ssl.keyStore.location", cfg["ssl.keyStore.location"]]
+    elif case == "crl":
+        cfg["ssl.crl"] = "true"
+        expect = ["ssl.crl"]
+    else:
+        cfg["ssl.clientAuth"] = "sometimes"
+        expect = ["ssl.clientAuth", "sometimes"]
+    server = PythonServer(str(tmp_path), extra_cfg=cfg)
+    server.start(wait=False)
+    code = server.proc.wait(30)
+    output = server.all_output()
+    server.stop()
+    assert code == 2, output
+    for word in expect:
+        assert word in output
+    # Nothing listened in plaintext meanwhile: the client port was never opened for clients.
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", server.client_port), timeout=1).close()
+
+
+def test_netty_factory_name_is_served_and_said(tmp_path_factory, tls):
+    server = start_secure("python", tmp_path_factory, tls,
+                          extra={"serverCnxnFactory": "org.apache.zookeeper.server.NettyServerCnxnFactory"})
+    try:
+        assert not refused(tls, server.secure_port, "client")
+        assert "NettyServerCnxnFactory would" in server.all_output()
+    finally:
+        server.stop()
