@@ -20,7 +20,7 @@ from kazoo.security import ACL, Id, Permissions
 from tests.support import java_cli, java_zk
 from tests.support.net import four_letter_word, free_port
 from tests.support.raw_zk import ConnectionClosed, RawClient
-from tests.support.servers import REPO, JavaServer, PythonServer
+from tests.support.servers import REPO, JavaServer, PythonServer, pypy_python
 from tests.support.tls import session_tls_material
 from zookeeper_py.client.zk_client_config import ZKClientConfig
 from zookeeper_py.common.x509_util import X509Exception
@@ -41,14 +41,19 @@ def start_secure(kind, tmp_path_factory, tls, store="pkcs12", extra=None, flags=
     cfg = {"secureClientPort": str(free_port())}
     cfg.update(tls.zoo_cfg_keys(store))
     cfg.update(extra or {})
-    server = KINDS[kind](base, extra_cfg=cfg, flags=flags)
+    server = KINDS["python" if kind == "pypy" else kind](base, extra_cfg=cfg, flags=flags)
+    if kind == "pypy":
+        server.python = pypy_python()
+        if server.python is None:
+            pytest.skip("PyPy is not installed (Debian package pypy3)")
     server.secure_port = int(cfg["secureClientPort"])
     server.start()
     return server
 
 
-@pytest.fixture(params=["python", "java"])
+@pytest.fixture(params=["python", "java", "pypy"])
 def secure_server(request, tmp_path_factory, tls):
+    """Ours on CPython, Java 3.8, and ours on PyPy (whose ssl differs: see clear_openssl_errors)."""
     server = start_secure(request.param, tmp_path_factory, tls)
     yield server
     server.stop()

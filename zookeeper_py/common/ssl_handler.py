@@ -17,6 +17,22 @@ TLS_HANDSHAKE_RECORD_TYPE = 0x16
 _RECV_SIZE = 65536
 _READ_SIZE = 65536
 
+try:
+    from _pypy_openssl import lib as _pypy_openssl
+except ImportError:
+    _pypy_openssl = None
+
+
+def clear_openssl_errors():
+    """Forget what a failed TLS call left in this thread's OpenSSL error queue.
+
+    CPython's ssl clears the queue before each call; PyPy's does not, so there an error left by
+    one connection's failed handshake fails the next call the same thread makes on another
+    connection (a selector thread serves many; a pool thread handshakes many in turn). Call it
+    after catching ssl.SSLError on a thread that goes on using TLS."""
+    if _pypy_openssl is not None:
+        _pypy_openssl.ERR_clear_error()
+
 
 class SslHandler:
     """A socket-like object: recv and send plaintext, move TLS records over the raw socket.
@@ -64,7 +80,11 @@ class SslHandler:
     def start_handshake(self):
         """Client side: write the ClientHello (send it with flush())."""
         with self.lock:
-            self._handshake_step()
+            try:
+                self._handshake_step()
+            except ssl.SSLError:
+                clear_openssl_errors()
+                raise
 
     def _handshake_step(self):
         """Advance the handshake under the lock; True once it is done."""
@@ -93,6 +113,13 @@ class SslHandler:
                     self.on_handshake(self)
                 return raw
             self._wrap()
+        try:
+            return self._recv_tls(raw)
+        except ssl.SSLError:
+            clear_openssl_errors()
+            raise
+
+    def _recv_tls(self, raw):
         handshake_finished = False
         chunks = []
         eof = not raw
@@ -141,7 +168,11 @@ class SslHandler:
                     raise BlockingIOError("earlier TLS records are still unsent")
             if not self.handshake_done:
                 raise BlockingIOError("TLS handshake in progress")
-            self.sslobj.write(data)
+            try:
+                self.sslobj.write(data)
+            except ssl.SSLError:
+                clear_openssl_errors()
+                raise
             self._send_pending()
         return len(data)
 
@@ -194,7 +225,9 @@ class SslHandler:
         with self.lock:
             try:
                 self.sslobj.unwrap()
-            except (ssl.SSLError, ValueError):
+            except ssl.SSLError:
+                clear_openssl_errors()
+            except ValueError:
                 pass
             try:
                 self._send_pending()
