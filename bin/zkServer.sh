@@ -158,41 +158,71 @@ restart)
     "$0" start "${@}"
     ;;
 status)
+    # As 3.8's script: clientPort, else this member's client address in server.N (static, then
+    # dynamic config), else secureClientPort, asked over TLS with the zookeeper.ssl.* keys of
+    # CLIENT_JVMFLAGS.
+    isSSL="false"
     clientPortAddress=$($GREP "^[[:space:]]*clientPortAddress[^[:alpha:]]" "$ZOOCFG" | sed -e 's/.*=//')
     if ! [ "$clientPortAddress" ]; then
         clientPortAddress="localhost"
     fi
     clientPort=$($GREP "^[[:space:]]*clientPort[^[:alpha:]]" "$ZOOCFG" | sed -e 's/.*=//')
     if ! [[ "$clientPort" =~ ^[0-9]+$ ]]; then
+        clientPort=""
         dataDir=$($GREP "^[[:space:]]*dataDir" "$ZOOCFG" | sed -e 's/.*=//')
         myid=$(cat "$dataDir/myid" 2>/dev/null)
         if ! [[ "$myid" =~ ^[0-9]+$ ]]; then
-            echo "clientPort not found and myid could not be determined. Terminating."
-            exit 1
-        fi
-        clientPortAndAddress=$($GREP "^[[:space:]]*server.$myid=.*;.*" "$ZOOCFG" | sed -e 's/.*=//' | sed -e 's/.*;//')
-        if [ ! "$clientPortAndAddress" ]; then
-            echo "Client port not found in static config file. Looking in dynamic config file."
-            dynamicConfigFile=$($GREP "^[[:space:]]*dynamicConfigFile" "$ZOOCFG" | sed -e 's/.*=//')
-            clientPortAndAddress=$($GREP "^[[:space:]]*server.$myid=.*;.*" "$dynamicConfigFile" | sed -e 's/.*=//' | sed -e 's/.*;//')
-        fi
-        if [ ! "$clientPortAndAddress" ]; then
-            echo "Client port not found. Terminating."
-            exit 1
-        fi
-        if [[ "$clientPortAndAddress" =~ ^.*:[0-9]+ ]]; then
-            clientPortAddress=$(echo "$clientPortAndAddress" | sed -e 's/:.*//')
-        fi
-        clientPort=$(echo "$clientPortAndAddress" | sed -e 's/.*://')
-        if [ ! "$clientPort" ]; then
-            echo "Client port not found. Terminating."
-            exit 1
+            echo "myid could not be determined, will not able to locate clientPort in the server configs."
+        else
+            clientPortAndAddress=$($GREP "^[[:space:]]*server.$myid=.*;.*" "$ZOOCFG" | sed -e 's/.*=//' | sed -e 's/.*;//')
+            if [ ! "$clientPortAndAddress" ]; then
+                echo "Client port not found in static config file. Looking in dynamic config file."
+                dynamicConfigFile=$($GREP "^[[:space:]]*dynamicConfigFile" "$ZOOCFG" | sed -e 's/.*=//')
+                clientPortAndAddress=$($GREP "^[[:space:]]*server.$myid=.*;.*" "$dynamicConfigFile" 2>/dev/null \
+                    | sed -e 's/.*=//' | sed -e 's/.*;//')
+            fi
+            if [ ! "$clientPortAndAddress" ]; then
+                echo "Client port not found in the server configs"
+            else
+                if [[ "$clientPortAndAddress" =~ ^\[.*\]:[0-9]+ ]]; then
+                    clientPortAddress=$(echo "$clientPortAndAddress" | sed -e 's|^\[||' -e 's|\]:.*||')
+                elif [[ "$clientPortAndAddress" =~ ^.*:[0-9]+ ]]; then
+                    clientPortAddress=$(echo "$clientPortAndAddress" | sed -e 's/:.*//')
+                fi
+                clientPort=$(echo "$clientPortAndAddress" | sed -e 's/.*://')
+            fi
         fi
     fi
-    echo "Client port found: $clientPort. Client address: $clientPortAddress."
-    STAT=$("$PYTHON" -m zookeeper_py.client.four_letter_word_main "$clientPortAddress" "$clientPort" srvr 2> /dev/null \
-        | $GREP Mode)
+    if [ ! "$clientPort" ]; then
+        echo "Client port not found. Looking for secureClientPort in the static config."
+        secureClientPort=$($GREP "^[[:space:]]*secureClientPort[^[:alpha:]]" "$ZOOCFG" | sed -e 's/.*=//')
+        if [ ! "$secureClientPort" ]; then
+            echo "Unable to find either secure or unsecure client port in any configs. Terminating."
+            exit 1
+        fi
+        isSSL="true"
+        clientPort=$secureClientPort
+        clientPortAddress=$($GREP "^[[:space:]]*secureClientPortAddress[^[:alpha:]]" "$ZOOCFG" | sed -e 's/.*=//')
+        if ! [ "$clientPortAddress" ]; then
+            clientPortAddress="localhost"
+        fi
+        echo "Client port found: $clientPort. Client address: $clientPortAddress. Client SSL: $isSSL."
+    else
+        echo "Client port found: $clientPort. Client address: $clientPortAddress."
+    fi
+    # shellcheck disable=SC2086
+    STAT=$("$PYTHON" -m zookeeper_py.client.four_letter_word_main $CLIENT_JVMFLAGS $JVMFLAGS \
+        "$clientPortAddress" "$clientPort" srvr "$isSSL" 2> /dev/null | $GREP Mode)
     if [ "x$STAT" = "x" ]; then
+        if [ "$isSSL" = "true" ]; then
+            echo " "
+            echo "Note: secureClientPort ($secureClientPort) was used and the connection failed. 'status' connects"
+            echo "  as a client; give it the client's TLS settings in CLIENT_JVMFLAGS, e.g."
+            echo "  CLIENT_JVMFLAGS=\"-Dzookeeper.client.secure=true -Dzookeeper.ssl.trustStore.location=/tmp/truststore.jks"
+            echo "  -Dzookeeper.ssl.trustStore.password=password -Dzookeeper.ssl.keyStore.location=/tmp/client.jks"
+            echo "  -Dzookeeper.ssl.keyStore.password=password\" $0 status"
+            echo " "
+        fi
         echo "Error contacting service. It is probably not running."
         exit 1
     else

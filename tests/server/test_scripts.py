@@ -311,3 +311,28 @@ def test_start_raises_the_open_file_limit(install):
     pid = int(open(os.path.join(install.data_dir, "zookeeper_server.pid")).read())
     assert process_open_file_limit(pid) == want
     assert install.run("stop", env=env).returncode == 0
+
+
+def test_status_over_the_secure_port(install, tmp_path_factory):
+    """A server with only secureClientPort: `status` asks over TLS with CLIENT_JVMFLAGS' keys (3.6+'s script),
+    and says what to give it when they are missing."""
+    from tests.support.tls import session_tls_material
+
+    tls = session_tls_material(tmp_path_factory)
+    secure_port = install.port
+    lines = ["tickTime=2000", "dataDir=" + install.data_dir, "secureClientPort=%d" % secure_port,
+             "admin.enableServer=false"] + ["%s=%s" % kv for kv in tls.zoo_cfg_keys("pkcs12").items()]
+    with open(install.cfg, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    r = install.run("start")
+    assert r.returncode == 0, _describe(r)
+    client_flags = " ".join("-D%s=%s" % kv for kv in tls.properties("pem").items())
+    env = install.env(CLIENT_JVMFLAGS="-Dzookeeper.client.secure=true " + client_flags)
+    install.wait_mode(env=env)
+    r = install.run("status", env=env)
+    assert r.returncode == 0, _describe(r)
+    assert ("Client port found: %d. Client address: localhost. Client SSL: true.\nMode: standalone\n" % secure_port
+            in r.stdout), _describe(r)
+    r = install.run("status")  # no client certificate: refused, and the script says why
+    assert r.returncode == 1 and "CLIENT_JVMFLAGS" in r.stdout, _describe(r)
+    assert install.run("stop").returncode == 0
