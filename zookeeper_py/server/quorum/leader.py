@@ -19,6 +19,7 @@ from zookeeper_py.server.quorum.quorum_packet import QuorumPacket
 from zookeeper_py.server.quorum.quorum_server import LearnerType
 from zookeeper_py.server.quorum.state_summary import StateSummary
 from zookeeper_py.server.quorum.synced_learner_tracker import SyncedLearnerTracker
+from zookeeper_py.server.quorum.unified_server_socket import UnifiedServerSocket
 from zookeeper_py.server.request_processor import RequestProcessor
 from zookeeper_py.server.util.serialize_utils import SerializeUtils
 from zookeeper_py.server.util.zxid_utils import ZxidUtils
@@ -79,8 +80,12 @@ class Leader:
     def __init__(self, peer, zk):
         self.self = peer
         self.proposal_stats = BufferStats()
-        self.ss = socket.socket(socket.AF_INET6 if ":" in peer.get_quorum_address()[0] else socket.AF_INET,
-                                socket.SOCK_STREAM)
+        family = socket.AF_INET6 if ":" in peer.get_quorum_address()[0] else socket.AF_INET
+        if peer.should_use_port_unification() or peer.is_ssl_quorum():
+            # Accepted learners are detected as TLS or plaintext on their LearnerHandler thread.
+            self.ss = UnifiedServerSocket(peer.get_x509_util(), peer.should_use_port_unification(), family)
+        else:
+            self.ss = socket.socket(family, socket.SOCK_STREAM)
         try:
             self.ss.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             if peer.get_quorum_listen_on_all_ips():

@@ -16,6 +16,7 @@ from zookeeper_py.server.quorum.learner_handler import (
     REVALIDATE, REQUEST, SNAP, TRUNC, UPTODATE, LearnerHandler)
 from zookeeper_py.server.quorum.quorum_packet import LearnerInfo, QuorumPacket
 from zookeeper_py.server.quorum.quorum_peer_config import QuorumPeerConfig
+from zookeeper_py.server.quorum.unified_server_socket import create_ssl_socket
 from zookeeper_py.server.request import Request
 from zookeeper_py.server.util.serialize_utils import SerializeUtils
 from zookeeper_py.server.util.zxid_utils import ZxidUtils
@@ -142,8 +143,12 @@ class Learner:
                 if remaining_init_limit_time <= 0:
                     LOG.error("initLimit exceeded on retries.")
                     raise IOError("initLimit exceeded on retries.")
-                self.sock = self.sock_connect(addr, min(peer.tick_time * peer.sync_limit, remaining_init_limit_time))
-                self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1 if nodelay else 0)
+                sock = self.sock_connect(addr, min(peer.tick_time * peer.sync_limit, remaining_init_limit_time))
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1 if nodelay else 0)
+                if peer.is_ssl_quorum():
+                    # the leader's certificate is checked against its configured address
+                    sock = create_ssl_socket(peer.get_x509_util(), sock, hostname or addr[0])
+                self.sock = sock
                 break
             except OSError as e:
                 remaining_init_limit_time = init_limit_time - (time.monotonic_ns() - start_nano_time) // 1000000

@@ -16,6 +16,7 @@ from zookeeper_py.server.quorum.learner_sync_request import LearnerSyncRequest
 from zookeeper_py.server.quorum.quorum_packet import QuorumPacket
 from zookeeper_py.server.quorum.quorum_server import LearnerType
 from zookeeper_py.server.quorum.state_summary import StateSummary
+from zookeeper_py.server.quorum.unified_server_socket import UnifiedSocket
 from zookeeper_py.server.request import Request
 from zookeeper_py.server.util.zxid_utils import ZxidUtils
 from zookeeper_py.server.zoo_keeper_thread import ZooKeeperThread
@@ -120,7 +121,7 @@ class LearnerHandler(ZooKeeperThread):
         self.sync_limit_check = SyncLimitCheck(self)
         self.ia = None
         self.oa = None
-        self.buffered_input = sock.makefile("rb")
+        self.buffered_input = None  # made by run_thread, once the connection's mode (TLS or not) is known
         self.buffered_output = None
         self.sending_thread_started = False
         self.force_snap_sync = False
@@ -200,6 +201,14 @@ class LearnerHandler(ZooKeeperThread):
         leader = self.leader
         peer = leader.self
         try:
+            if isinstance(self.sock, UnifiedSocket):
+                # TLS or plaintext, detected on this thread, never on the LearnerCnxAcceptor.
+                try:
+                    self.sock = self.sock.get_socket()
+                except OSError:
+                    self.sock_closed = True  # closed, with a log line naming the peer and the reason
+                    return
+            self.buffered_input = self.sock.makefile("rb")
             leader.add_learner_handler(self)
             self.tick_of_next_ack_deadline = peer.tick + peer.init_limit + peer.sync_limit
             self.ia = BinaryInputArchive.get_archive(self.buffered_input)
@@ -526,7 +535,8 @@ class LearnerHandler(ZooKeeperThread):
             self.sock_closed = True
             close_socket(self.sock)
             try:
-                self.buffered_input.close()
+                if self.buffered_input is not None:
+                    self.buffered_input.close()
             except (OSError, ValueError):
                 pass
 

@@ -12,8 +12,10 @@ from concurrent.futures import ThreadPoolExecutor
 from zookeeper_py.common import system_properties
 from zookeeper_py.common.net_utils import (
     TRANSIENT_ACCEPT_ERRORS, NetUtils, close_socket, inet_socket_address_str, peer_address)
+from zookeeper_py.common.x509_util import X509Exception
 from zookeeper_py.server.exit_code import ExitCode
 from zookeeper_py.server.quorum.quorum_server import ConfigException, get_host_and_port
+from zookeeper_py.server.quorum.unified_server_socket import UnifiedServerSocket, UnifiedSocket, create_ssl_socket
 from zookeeper_py.server.zoo_keeper_thread import ZooKeeperThread
 
 LOG = logging.getLogger("QuorumCnxManager")
@@ -222,6 +224,12 @@ class QuorumCnxManager:
             close_socket(sock)
 
     def handle_connection(self, sock):
+        if isinstance(sock, UnifiedSocket):
+            # TLS or plaintext: detected here, on this QuorumConnectionThread, never on the listener.
+            try:
+                sock = sock.get_socket()
+            except OSError:
+                return  # closed, with a log line naming the peer and the reason
         election_addr = None
         try:
             protocol_version, = _LONG.unpack(_recv_exactly(sock, 8))
@@ -285,9 +293,16 @@ class QuorumCnxManager:
                 LOG.debug("Opening channel to server %d", sid)
                 sock = socket.create_connection(election_addr, timeout=self.cnx_to / 1000.0)
                 self.set_sock_opts(sock)
+                if self.self.is_ssl_quorum():
+                    sock = create_ssl_socket(self.self.get_x509_util(), sock, election_addr[0])
                 LOG.debug("Connected to server %d", sid)
                 self.initiate_connection(sock, sid)
                 return True
+            except X509Exception as e:
+                LOG.warning("Cannot open secure channel to %d at election address %s: %s", sid,
+                            inet_socket_address_str(election_addr), e)
+                close_socket(sock)
+                return False
             except (OSError, UnicodeError, ValueError, OverflowError) as e:
                 LOG.warning("Cannot open channel to %d at election address %s: %s", sid,
                             inet_socket_address_str(election_addr), e)
@@ -434,8 +449,15 @@ class Listener(ZooKeeperThread):
         exit_exception = None
         while not mgr.shutdown and (self.port_bind_max_retry == 0 or num_retries < self.port_bind_max_retry):
             try:
-                ss = socket.socket(socket.AF_INET6 if ":" in peer.get_election_address()[0] else socket.AF_INET,
-                                   socket.SOCK_STREAM)
+                family = socket.AF_INET6 if ":" in peer.get_election_address()[0] else socket.AF_INET
+                if peer.should_use_port_unification():
+                    LOG.info("Creating TLS-enabled quorum server socket")
+                    ss = UnifiedServerSocket(peer.get_x509_util(), True, family)
+                elif peer.is_ssl_quorum():
+                    LOG.info("Creating TLS-only quorum server socket")
+                    ss = UnifiedServerSocket(peer.get_x509_util(), False, family)
+                else:
+                    ss = socket.socket(family, socket.SOCK_STREAM)
                 ss.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
                 self.ss = ss
                 if peer.get_quorum_listen_on_all_ips():

@@ -118,6 +118,11 @@ class QuorumPeer(ZooKeeperThread):
         self.current_epoch = -1
         self.initial_config = None
         self.admin_server = AdminServerFactory.create_admin_server()
+        # Quorum TLS (sslQuorum, portUnification); Java builds its QuorumX509Util here, we on first use.
+        self.ssl_quorum = False
+        self.use_port_unification = False
+        self.x509_util = None
+        self._x509_util_lock = threading.Lock()
 
     # -- identity and configuration -------------------------------------------------------
 
@@ -447,6 +452,8 @@ class QuorumPeer(ZooKeeperThread):
             self.zk_db.close()
         except (IOError, AttributeError) as ie:
             LOG.warning("Error closing logs ", exc_info=ie)
+        if self.x509_util is not None:
+            self.x509_util.close()
 
     def request_shutdown(self):
         """SIGTERM: QuorumPeerMain's main thread sees the peer stop and exits."""
@@ -694,6 +701,31 @@ class QuorumPeer(ZooKeeperThread):
 
     def set_quorum_listen_on_all_ips(self, quorum_listen_on_all_ips):
         self.quorum_listen_on_all_ips = quorum_listen_on_all_ips
+
+    def is_ssl_quorum(self):
+        return self.ssl_quorum
+
+    def should_use_port_unification(self):
+        return self.use_port_unification
+
+    def get_x509_util(self):
+        """The QuorumX509Util of the election and quorum ports (zookeeper.ssl.quorum.* properties)."""
+        with self._x509_util_lock:
+            if self.x509_util is None:
+                from zookeeper_py.common.quorum_x509_util import QuorumX509Util
+                self.x509_util = QuorumX509Util()
+            return self.x509_util
+
+    def set_ssl_quorum(self, ssl_quorum):
+        if ssl_quorum:
+            LOG.info("Using TLS encrypted quorum communication")
+        else:
+            LOG.info("Using insecure (non-TLS) quorum communication")
+        self.ssl_quorum = ssl_quorum
+
+    def set_use_port_unification(self, should_use_port_unification):
+        LOG.info("Port unification %s", "enabled" if should_use_port_unification else "disabled")
+        self.use_port_unification = should_use_port_unification
 
     def set_cnxn_factory(self, cnxn_factory):
         self.cnxn_factory = cnxn_factory
