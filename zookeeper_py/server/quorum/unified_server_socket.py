@@ -29,6 +29,7 @@ import threading
 import time
 
 from zookeeper_py.common.net_utils import close_socket, inet_socket_address_str, peer_address
+from zookeeper_py.common.ssl_handler import clear_openssl_errors
 
 LOG = logging.getLogger("UnifiedServerSocket")
 
@@ -92,6 +93,7 @@ class TlsSocket:
                 except ssl.SSLWantReadError:
                     self._flush_pending()
                 except ssl.SSLError:
+                    clear_openssl_errors()  # PyPy leaves it for the next connection this pool thread serves
                     # Let the peer see our alert before the connection goes.
                     try:
                         self._flush_pending()
@@ -131,8 +133,12 @@ class TlsSocket:
         with self._send_lock:
             with self._ssl_lock:
                 off = 0
-                while off < len(view):
-                    off += self._ssl.write(view[off:off + _WRITE_CHUNK])
+                try:
+                    while off < len(view):
+                        off += self._ssl.write(view[off:off + _WRITE_CHUNK])
+                except ssl.SSLError:
+                    clear_openssl_errors()
+                    raise
                 out = self._outgoing.read()
             self._sock.sendall(out)
 
@@ -154,7 +160,11 @@ class TlsSocket:
                     except ssl.SSLWantReadError:
                         pass
                     except (ssl.SSLZeroReturnError, ssl.SSLEOFError):
+                        clear_openssl_errors()
                         got = 0  # close_notify, or the connection ended without one
+                    except ssl.SSLError:
+                        clear_openssl_errors()
+                        raise
                     pending = self._outgoing.pending
                 if pending:
                     self._flush_pending()  # e.g. a TLS 1.3 KeyUpdate answer
