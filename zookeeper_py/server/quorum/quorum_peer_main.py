@@ -88,7 +88,9 @@ class QuorumPeerMain:
         quorum_peer.set_sync_enabled(config.get_sync_enabled())
         quorum_peer.set_quorum_listen_on_all_ips(config.get_quorum_listen_on_all_ips())
         if config.quorum_enable_sasl:
-            LOG.warning("quorum.auth.enableSasl is set, but quorum SASL is not supported by zookeeper_py")
+            raise ConfigException("Error processing %s: quorum.auth.enableSasl=true: quorum SASL "
+                                  "(authentication between servers) is not implemented yet by zookeeper_py"
+                                  % config.get_config_filename())
         quorum_peer.set_quorum_cnxn_threads_size(config.quorum_cnxn_threads_size)
         quorum_peer.set_ssl_quorum(config.ssl_quorum)
         quorum_peer.set_use_port_unification(config.should_use_port_unification)
