@@ -139,6 +139,19 @@ def on_runtime(ens, runtime):
 RUNTIMES = pytest.mark.parametrize("runtime", ["python", "pypy"])
 
 
+def _java_tls_missing_reason():
+    reason = getattr(java_zk, "tls_missing_reason", java_zk.missing_reason)()
+    if reason is None and shutil.which("keytool") is None and not os.environ.get("JAVA_HOME"):
+        reason = "keytool (JDK) is not installed: cannot make JKS stores"
+    return reason
+
+
+def require_java_tls():
+    reason = _java_tls_missing_reason()
+    if reason:
+        pytest.skip(reason)
+
+
 # -- Python members ------------------------------------------------------------------------------
 
 
@@ -173,17 +186,34 @@ def test_observer_syncs_and_forwards_over_tls(make_ensemble, tls):
     assert "SSL handshake complete with" in ens.log(4)
 
 
-@RUNTIMES
+def refuses(port, context, what):
+    """The member at port refuses this TLS client: in the handshake (Java's ZKTrustManager) or by hanging up
+    right after it (ours checks the client's certificate once the handshake is done)."""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as raw:
+            with context.wrap_socket(raw, server_hostname="127.0.0.1") as s:
+                s.sendall(ELECTION_HEADER)
+                assert closed_by_peer(s, 10) < 10, what
+    except (ssl.SSLError, ConnectionError):
+        pass
+
+
+@pytest.mark.parametrize("runtime", ["python", "pypy", "java"])
 def test_every_peer_port_completes_a_handshake_and_drops_plaintext(make_ensemble, tls, runtime):
     """A TLS handshake with the quorum client context on each election port and the leader's quorum port
-    (each server's certificate checked against 127.0.0.1, ours against our address); a plaintext
-    connection to any of them is dropped and the member keeps its quorum. The threads that refused
-    connections then carry the re-election after a leader kill."""
-    ens = on_runtime(make_ensemble(kinds=["python"] * 3, extra_cfg=tls_cfg(tls, "pem")), runtime)
+    (each server's certificate checked against 127.0.0.1); a plaintext connection, a client without a
+    certificate and one whose certificate does not name its address are dropped, and the member keeps
+    its quorum. The threads that refused connections then carry the re-election after a leader kill.
+    Java 3.8 alone ("java") answers the same probes the same way."""
+    if runtime == "java":
+        require_java_tls()
+    kind = "jks" if runtime == "java" else "pem"
+    ens = make_ensemble(kinds=["java" if runtime == "java" else "python"] * 3, extra_cfg=tls_cfg(tls, kind))
+    on_runtime(ens, runtime)
     ens.start()
-    leader = ens.wait_for_quorum()
+    leader = ens.wait_for_quorum(timeout=60)
     epoch = ens.zxid(leader) >> 32
-    context = client_context(tls, "pem")
+    context = client_context(tls, kind)
     server_der = tls.cert_der("server")
     for what, port in peer_ports(ens, leader):
         assert tls_handshake(port, context) == server_der, what
@@ -191,33 +221,34 @@ def test_every_peer_port_completes_a_handshake_and_drops_plaintext(make_ensemble
         with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
             s.sendall(ELECTION_HEADER)
             assert closed_by_peer(s, 10) < 10, what
-    # A client that trusts the CA but offers no certificate of its own is refused too.
-    no_cert = ssl.create_default_context(cafile=tls.pem_files("server")[2])
+    no_cert = ssl.create_default_context(cafile=tls.pem_files("server")[2])  # trusts the CA, offers no cert
+    wrong_name = client_context(tls, kind, name="client")  # the right CA, no SAN, CN=client
     for what, port in peer_ports(ens, leader):
-        with pytest.raises((ssl.SSLError, ConnectionError, EOFError, socket.timeout)):
-            with socket.create_connection(("127.0.0.1", port), timeout=10) as raw:
-                with no_cert.wrap_socket(raw, server_hostname="127.0.0.1") as s:
-                    s.sendall(ELECTION_HEADER)
-                    if not s.recv(1):
-                        raise EOFError(what)
-    # A certificate from the right CA that does not name our address (no SAN, CN=client): the handshake
-    # completes, then the member checks the certificate against our IP and hangs up.
-    wrong_name = client_context(tls, "pem", name="client")
-    for what, port in peer_ports(ens, leader):
-        with socket.create_connection(("127.0.0.1", port), timeout=10) as raw:
-            with wrong_name.wrap_socket(raw, server_hostname="127.0.0.1") as s:
-                s.sendall(ELECTION_HEADER)
-                assert closed_by_peer(s, 10) < 10, what
+        refuses(port, no_cert, what + " (no certificate)")
+        refuses(port, wrong_name, what + " (certificate not naming 127.0.0.1)")
     watch_leader(ens, leader, epoch, 2)
-    for sid in ens.servers:
-        log = ens.log(sid)
-        assert "Blocked insecure connection attempt" in log, ens.servers[sid].output_tail()
-        assert "client certificate refused" in log, ens.servers[sid].output_tail()
+    if runtime != "java":
+        for sid in ens.servers:
+            log = ens.log(sid)
+            assert "Blocked insecure connection attempt" in log, ens.servers[sid].output_tail()
+            assert "client certificate refused" in log, ens.servers[sid].output_tail()
     write_and_read_everywhere(ens, leader, "/after-probes", b"ok")
     ens.kill(leader)
     survivors = [sid for sid in ens.servers if sid != leader]
-    ens.wait_for_quorum(survivors, timeout=30)
+    ens.wait_for_quorum(survivors, timeout=60)
     write_and_read_everywhere(ens, survivors[0], "/after-re-election", b"ok")
+
+
+def test_client_auth_none_takes_peers_without_certificates(make_ensemble, tls):
+    """ssl.quorum.clientAuth=none: the members ask no certificate of the peers that call them (and so check
+    none against its address); a TLS client without one completes its handshake on every peer port."""
+    ens = make_ensemble(kinds=["python"] * 3, extra_cfg=tls_cfg(tls, "pem", **{PREFIX + "clientAuth": "none"}))
+    ens.start()
+    leader = ens.wait_for_quorum()
+    write_and_read_everywhere(ens, leader, "/client-auth-none", b"ok")
+    no_cert = ssl.create_default_context(cafile=tls.pem_files("server")[2])
+    for what, port in peer_ports(ens, leader):
+        assert tls_handshake(port, no_cert) == tls.cert_der("server"), what
 
 
 @pytest.mark.parametrize("cert,runtime", [("other-ca", "python"), ("wrong-host", "python"), ("other-ca", "pypy")])
@@ -424,13 +455,6 @@ def test_rolling_upgrade_plain_to_tls_member_by_member(make_ensemble, tls):
 # -- Java 3.8 --------------------------------------------------------------------------------------
 
 _JAVA_ALONE = {}
-
-
-def _java_tls_missing_reason():
-    reason = getattr(java_zk, "tls_missing_reason", java_zk.missing_reason)()
-    if reason is None and shutil.which("keytool") is None and not os.environ.get("JAVA_HOME"):
-        reason = "keytool (JDK) is not installed: cannot make JKS stores"
-    return reason
 
 
 @pytest.fixture(scope="module")

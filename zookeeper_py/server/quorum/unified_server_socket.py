@@ -402,8 +402,11 @@ class UnifiedSocket:
                 tls.do_handshake(timeout_ms / 1000.0)
                 stage = "client certificate refused"
                 addr = peer_address(sock)
-                # Java's ZKTrustManager checks the client's certificate against its address in the handshake.
-                x509_util.verify_client_hostname(tls.getpeercert(binary_form=True), addr[0] if addr else "")
+                cert_der = tls.getpeercert(binary_form=True)
+                if cert_der is not None:  # none asked for (ssl.quorum.clientAuth=none) or offered (=want)
+                    # Java's ZKTrustManager checks the client's certificate against its address in the
+                    # handshake; Python's ssl cannot, so it is checked here, before the first byte is read.
+                    x509_util.verify_client_hostname(cert_der, addr[0] if addr else "")
                 self.ssl_socket = tls
                 self.mode = self.TLS
                 LOG.info("Accepted TLS connection from %s - %s - %s", peer, tls.version(), tls.cipher())
