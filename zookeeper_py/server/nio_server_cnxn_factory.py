@@ -422,6 +422,7 @@ class NIOServerCnxnFactory(ServerCnxnFactory):
         it; here the NIO selector threads do TLS themselves). A TLS setting that cannot be
         honoured raises X509Exception before anything listens."""
         self.secure = secure
+        self.configure_sasl_login()
         self.port_unification = not secure and system_properties.get_boolean(PORT_UNIFICATION_KEY)
         if secure or self.port_unification:
             self.configure_ssl()

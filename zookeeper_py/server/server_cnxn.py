@@ -35,6 +35,9 @@ class ServerCnxn:
 
     def __init__(self):
         self.auth_info = []
+        # Java creates it in the connection's constructor when the factory has a SASL login;
+        # ZooKeeperServer.process_sasl creates it at the first SASL token instead.
+        self.zoo_keeper_sasl_server = None
         self.is_old_client = True
         self.established = time.time()
         self.packets_received = 0

@@ -38,6 +38,9 @@ class ServerCnxnFactory:
         self.zk_server = None
         self.cnxns = set()
         self.cnxns_lock = threading.Lock()
+        # SASL: the Login of the JAAS "Server" section, or None (no SASL on this port).
+        self.login = None
+        self.sasl_server_callback_handler = None
 
     def get_num_alive_connections(self):
         return len(self.cnxns)
@@ -62,6 +65,54 @@ class ServerCnxnFactory:
 
     def startup(self, zk_server, start_server=True):
         raise NotImplementedError
+
+    def configure_sasl_login(self):
+        """Java's configureSaslLogin: log in with the JAAS section zookeeper.sasl.serverconfig
+        (default "Server") of the file in java.security.auth.login.config, if there is one.
+
+        Java silently serves without SASL when the file has no such section and neither key
+        names one explicitly, and so do we. A file that cannot be read or parsed, a section
+        named explicitly but missing, a Kerberos module (not implemented yet) or a bad
+        enforce.auth setting raise ConfigException: the server stops with exit code 2."""
+        from zookeeper_py.common.jaas_configuration import JAAS_CONF_KEY, Configuration, JaasConfigurationException
+        from zookeeper_py.login import Login, LoginException
+        from zookeeper_py.server.auth.sasl_server_callback_handler import SaslServerCallbackHandler
+        from zookeeper_py.server.authentication_helper import AuthenticationHelper
+        from zookeeper_py.server.quorum.quorum_server import ConfigException
+        from zookeeper_py.server.zoo_keeper_sasl_server import DEFAULT_LOGIN_CONTEXT_NAME, LOGIN_CONTEXT_NAME_KEY
+
+        try:
+            AuthenticationHelper()
+        except ValueError as e:
+            raise ConfigException(str(e)) from None
+        server_section = system_properties.get_property(LOGIN_CONTEXT_NAME_KEY, DEFAULT_LOGIN_CONTEXT_NAME)
+        jaas_file = system_properties.get_property(JAAS_CONF_KEY)
+        try:
+            configuration = Configuration.get_configuration()
+        except JaasConfigurationException as e:
+            raise ConfigException("%s (%s=%s)" % (e, JAAS_CONF_KEY, jaas_file)) from None
+        entries = configuration.get_app_configuration_entry(server_section) if configuration is not None else None
+        if entries is None:
+            login_context_name = system_properties.get_property(LOGIN_CONTEXT_NAME_KEY)
+            if configuration is None and login_context_name is not None:
+                raise ConfigException("No JAAS configuration section named '%s' was found: %s is not set. But %s "
+                                      "was set." % (server_section, JAAS_CONF_KEY, LOGIN_CONTEXT_NAME_KEY))
+            if configuration is not None and login_context_name is not None:
+                raise ConfigException("No JAAS configuration section named '%s' was found in '%s'. But %s was set."
+                                      % (server_section, jaas_file, LOGIN_CONTEXT_NAME_KEY))
+            if configuration is not None:
+                LOG.info("No JAAS configuration section named '%s' in '%s': no SASL on this port",
+                         server_section, jaas_file)
+            return
+        try:
+            self.sasl_server_callback_handler = SaslServerCallbackHandler(configuration)
+            self.login = Login(server_section, self.sasl_server_callback_handler, None, configuration)
+            self.login.start_thread_if_needed()
+        except (LoginException, IOError) as e:
+            raise ConfigException("Could not configure server because SASL configuration did not allow the  "
+                                  "ZooKeeper server to authenticate itself properly (%s=%s): %s"
+                                  % (JAAS_CONF_KEY, jaas_file, e)) from None
+        LOG.info("SASL DIGEST-MD5 on this port: JAAS section '%s' of %s", server_section, jaas_file)
 
     # Connection beans are JMX plumbing with no Python meaning.
     def register_connection(self, cnxn):

@@ -9,11 +9,12 @@ import threading
 
 from zookeeper_py.common import system_properties
 from zookeeper_py.common.java_random import JavaRandom
-from zookeeper_py.data import StatPersisted
+from zookeeper_py.data import Id, StatPersisted
 from zookeeper_py.jute.record import JuteEOFError
 from zookeeper_py.keeper_exception import Code
 from zookeeper_py.proto import AuthPacket, ConnectRequest, ConnectResponse, ReplyHeader
 from zookeeper_py.server.auth.provider_registry import ProviderRegistry
+from zookeeper_py.server.authentication_helper import AuthenticationHelper
 from zookeeper_py.server.data_tree import ProcessTxnResult
 from zookeeper_py.server.exit_code import ExitCode
 from zookeeper_py.server.request import Request
@@ -33,6 +34,8 @@ LOG = logging.getLogger("ZooKeeperServer")
 DEFAULT_TICK_TIME = 3000
 SUPER_SECRET = 0xB3415C00
 _U64 = 0xFFFFFFFFFFFFFFFF
+SASL_SUPER_USER = "zookeeper.superUser"
+ALLOW_SASL_FAILED_CLIENTS = "zookeeper.allowSaslFailedClients"
 _HEADER = struct.Struct(">ii")
 _INT = struct.Struct(">i")
 _CONNECT_LEN_PREFIX = struct.Struct(">i")
@@ -135,6 +138,7 @@ class ZooKeeperServer(SessionExpirer):
         self.zk_shutdown_handler = None
         self.create_session_tracker_server_id = 1
         self.initial_config = None
+        self.auth_helper = AuthenticationHelper()
         if txn_log_factory is not None:
             txn_log_factory.set_server_stats(self._server_stats)
             if self.zk_db is None:
@@ -617,18 +621,92 @@ class ZooKeeperServer(SessionExpirer):
                 cnxn.disable_recv()
             return
         if op == OpCode.sasl:
-            # SASL needs a Kerberos/JAAS stack this port does not have: answer with an empty token.
-            from zookeeper_py.proto import SetSASLResponse
-
-            LOG.warning("SASL authentication is not supported; client %s sent a SASL token",
-                        cnxn.get_remote_address_string())
-            cnxn.send_response(ReplyHeader(xid, 0, 0), SetSASLResponse(None))
+            self.process_sasl(body, cnxn, xid)
             return
+        auth_helper = self.auth_helper
+        if auth_helper.enforce_auth_enabled and not auth_helper.enforce_authentication(cnxn, xid):
+            return  # the client was told and its connection closes
         si = Request(cnxn, cnxn.get_session_id(), xid, op, body, cnxn.auth_info)
         si.owner = ServerCnxn.me
         self.set_local_session_flag(si)
         self.submit_request(si)
         cnxn.incr_outstanding_requests(xid)
+
+    @staticmethod
+    def is_sasl_super_user(id_):
+        """3.8: zookeeper.superUser, or any zookeeper.superUser.<suffix>, names id_ (3.5.7 reads the first only)."""
+        if not id_:
+            return False
+        for key, value in system_properties.snapshot().items():
+            if key.startswith(SASL_SUPER_USER) and (len(key) == len(SASL_SUPER_USER) or key[len(SASL_SUPER_USER)] == "."):
+                if value == id_:
+                    return True
+        return False
+
+    @staticmethod
+    def should_allow_sasl_failed_clients_connect():
+        return system_properties.get_boolean(ALLOW_SASL_FAILED_CLIENTS)
+
+    def process_sasl(self, body, cnxn, xid):
+        """Java's processSasl: one SASL token of the client, answered with the server's next token.
+
+        On success the connection gets Id("sasl", authorizationID) (and Id("super", "") for
+        zookeeper.superUser). On failure, as 3.7+ does: unless zookeeper.allowSaslFailedClients
+        (and SASL is not required), the reply carries AUTHFAILED (SESSIONCLOSEDREQUIRESASLAUTH
+        when zookeeper.sessionRequireClientSASLAuth / enforce.auth.schemes require sasl) and
+        the connection closes. Without a JAAS Server section there is no SASL server: Java's
+        NullPointerException path, an empty token with OK (the client finds out from it)."""
+        from zookeeper_py.common.sasl_digest_md5 import SaslException
+        from zookeeper_py.proto import GetSASLRequest, SetSASLResponse
+        from zookeeper_py.server.zoo_keeper_sasl_server import ZooKeeperSaslServer
+
+        LOG.debug("Responding to client SASL token.")
+        client_token = GetSASLRequest.from_bytes(body).token or b""
+        LOG.debug("Size of client SASL token: %d", len(client_token))
+        response_token = None
+        sasl_server = cnxn.zoo_keeper_sasl_server
+        if sasl_server is None:
+            factory = getattr(cnxn, "factory", None)
+            login = getattr(factory, "login", None)
+            if login is not None:
+                sasl_server = cnxn.zoo_keeper_sasl_server = ZooKeeperSaslServer(login)
+        if sasl_server is None:
+            LOG.error("cnxn.saslServer is null: cnxn object did not initialize its saslServer properly. (There is "
+                      "no JAAS '%s' section: client %s asked for SASL.)", "Server", cnxn.get_remote_address_string())
+        else:
+            try:
+                # The first token of DIGEST-MD5 is empty.
+                response_token = sasl_server.evaluate_response(client_token)
+                if sasl_server.is_complete():
+                    authorization_id = sasl_server.get_authorization_id()
+                    LOG.info("Session 0x%x: adding SASL authorization for authorizationID: %s",
+                             cnxn.get_session_id() & _U64, authorization_id)
+                    cnxn.add_auth_info(Id("sasl", authorization_id))
+                    if self.is_sasl_super_user(authorization_id):
+                        cnxn.add_auth_info(Id("super", ""))
+                        LOG.info("Session 0x%x: Authenticated Id '%s' as super user",
+                                 cnxn.get_session_id() & _U64, authorization_id)
+            except SaslException as e:
+                LOG.warning("Client %s failed to SASL authenticate: %s", cnxn.get_remote_address_string(), e)
+                required = self.auth_helper.is_sasl_auth_required()
+                if self.should_allow_sasl_failed_clients_connect() and not required:
+                    LOG.warning("Maintaining client connection despite SASL authentication failure.")
+                else:
+                    if required:
+                        LOG.warning("Closing client connection due to server requires client SASL authenticaiton,"
+                                    "but client SASL authentication has failed, or client is not configured with "
+                                    "SASL authentication.")
+                        error = Code.SESSIONCLOSEDREQUIRESASLAUTH
+                    else:
+                        LOG.warning("Closing client connection due to SASL authentication failure.")
+                        error = Code.AUTHFAILED
+                    cnxn.send_response(ReplyHeader(xid, 0, int(error)), SetSASLResponse(None))
+                    cnxn.send_close_session()
+                    cnxn.disable_recv()
+                    return
+        if response_token is not None:
+            LOG.debug("Size of server SASL response: %d", len(response_token))
+        cnxn.send_response(ReplyHeader(xid, 0, 0), SetSASLResponse(response_token))
 
     def process_txn(self, request=None, hdr=None, txn=None):
         """Apply a txn: processTxn(hdr, txn) or processTxn(request); also tracks session create/close."""

@@ -28,6 +28,8 @@ class ProviderRegistry:
             "zookeeper_py.server.auth.digest_authentication_provider.DigestAuthenticationProvider",
         "org.apache.zookeeper.server.auth.X509AuthenticationProvider":
             "zookeeper_py.server.auth.x509_authentication_provider.X509AuthenticationProvider",
+        "org.apache.zookeeper.server.auth.SASLAuthenticationProvider":
+            "zookeeper_py.server.auth.sasl_authentication_provider.SASLAuthenticationProvider",
     }
 
     _lock = threading.Lock()
