@@ -208,6 +208,7 @@ class ClientCnxn:
         self._state_lock = threading.RLock()  # Java synchronizes on `state`
         self.event_of_death = _EventOfDeath()
         self.request_timeout = 0
+        self.zoo_keeper_sasl_client = None  # made by SendThread.start_connect for each connection
         self.send_thread = SendThread(self, client_cnxn_socket)
         self.event_thread = EventThread(self)
         self.init_request_timeout()
@@ -313,6 +314,16 @@ class ClientCnxn:
             self.submit_request(OpCode.closeSession, None, None, None)
         finally:
             self.disconnect()
+
+    def sasl_completed(self):
+        """SASL is over (either way): the requests held back may go out now."""
+        self.send_thread.get_client_cnxn_socket().packet_added()
+
+    def send_sasl_packet(self, request):
+        """ClientCnxn.sendPacket(GetSASLRequest, ..., OpCode.sasl): written at once, ahead of
+        the held-back requests; its reply is taken by read_response while SASL is in progress."""
+        p = Packet(OpCode.sasl, self.get_xid(), True, request, None, None)
+        self.send_thread.send_packet(p)
 
     def get_xid(self):
         # Only the SendThread assigns xids, when it writes a packet.
@@ -590,6 +601,9 @@ class SendThread(threading.Thread):
         self.rw_server_address = None
         self.ping_rw_timeout = self.MIN_PING_RW_TIMEOUT
         self._reset_requested = False
+        # True if and only if the ZooKeeperSaslClient constructor failed (see start_connect).
+        self.sasl_login_failed = False
+        self._sasl_enabled = cnxn.client_config.is_sasl_client_enabled()
         self._zk_state_lock = threading.Lock()
         self.change_zk_state(_zookeeper.States.CONNECTING)
 
@@ -626,6 +640,21 @@ class SendThread(threading.Thread):
             we = WatchedEvent.from_wrapper(event)
             LOG.debug("Got %s for session id 0x%s", we, _hex(cnxn.session_id))
             cnxn.event_thread.queue_event(we)
+            return
+        # While SASL is in progress a reply is the server's next SASL token (Java reads it
+        # whatever the error code; an AUTHFAILED reply has no token, which fails the client).
+        if self._sasl_enabled and self.tunnel_auth_in_progress():
+            from zookeeper_py.proto import GetSASLRequest
+
+            token = None
+            if pos < end:
+                request, _ = GetSASLRequest.decode(buf, pos)
+                token = request.token
+            sasl_client = cnxn.zoo_keeper_sasl_client
+            sasl_client.respond_to_server(token, cnxn)
+            if sasl_client.is_failed() or (sasl_client.sasl_client is not None and sasl_client.sasl_client.is_complete()):
+                # Now, before the server's close (after AUTHFAILED) is read as a connection loss.
+                self._check_sasl()
             return
         pending = cnxn.pending_queue
         if not pending:
@@ -743,8 +772,33 @@ class SendThread(threading.Thread):
         self.change_zk_state(_zookeeper.States.CONNECTING)
         host_port = "%s:%d" % (addr.get_host_string(), addr.get_port())
         self.name = re.sub(r"\(.*\)", "(" + host_port.replace("\\", "\\\\") + ")", self.name)
-        # SASL (zookeeper.sasl.client) is not implemented by zookeeper_py.
-        LOG.info("Opening socket connection to server %s.", addr)
+        self.sasl_login_failed = False
+        cnxn = self.cnxn
+        if self._sasl_enabled:
+            from zookeeper_py.client.zoo_keeper_sasl_client import ZooKeeperSaslClient
+            from zookeeper_py.login import LoginException
+            from zookeeper_py.sasl_server_principal import SaslServerPrincipal
+
+            try:
+                if cnxn.zoo_keeper_sasl_client is not None:
+                    cnxn.zoo_keeper_sasl_client.shutdown()
+                cnxn.zoo_keeper_sasl_client = ZooKeeperSaslClient(
+                    SaslServerPrincipal.get_server_principal(addr, cnxn.client_config), cnxn.client_config)
+            except LoginException as e:
+                # Java warns, sends AuthFailed and goes on without SASL. A client asked for SASL
+                # never falls back to anonymous here: AuthFailed, and the client is done.
+                LOG.error("SASL configuration failed: %s. The client was asked for SASL and will not connect "
+                          "without it.", e)
+                self.sasl_login_failed = True
+                cnxn.zoo_keeper_sasl_client = None
+                self.change_zk_state(_zookeeper.States.AUTH_FAILED)
+                cnxn.event_thread.queue_event(WatchedEvent(EventType.None_, KeeperState.AuthFailed, None))
+                cnxn.event_thread.queue_event_of_death()
+                raise IOError("SASL configuration failed: %s" % e) from None
+        msg = "Opening socket connection to server %s." % (addr,)
+        if cnxn.zoo_keeper_sasl_client is not None:
+            msg += " " + cnxn.zoo_keeper_sasl_client.get_config_status()
+        LOG.info(msg)
         self.client_cnxn_socket.connect(addr)
 
     def run(self):
@@ -784,6 +838,9 @@ class SendThread(threading.Thread):
                         sock.get_idle_recv(), _hex(cnxn.session_id))
                     LOG.warning(warn_info)
                     raise SessionTimeoutException(warn_info)
+                if state.is_connected() and cnxn.zoo_keeper_sasl_client is not None:
+                    self._check_sasl()
+                    state = cnxn.state
                 if state.is_connected():
                     idle_send = sock.get_idle_send()
                     # Ping a second early once idle for a while, so the ping is on time.
@@ -827,6 +884,34 @@ class SendThread(threading.Thread):
             cnxn.event_thread.queue_event(WatchedEvent(EventType.None_, KeeperState.Disconnected, None))
         cnxn.event_thread.queue_event(WatchedEvent(EventType.None_, KeeperState.Closed, None))
         LOG.debug("SendThread exited loop for session: 0x%s", _hex(cnxn.session_id))
+
+    def _check_sasl(self):
+        """The run loop's SASL step: start the exchange, then send AuthFailed or SaslAuthenticated."""
+        from zookeeper_py.common.sasl_digest_md5 import SaslException
+        from zookeeper_py.client.zoo_keeper_sasl_client import SaslState
+
+        cnxn = self.cnxn
+        sasl_client = cnxn.zoo_keeper_sasl_client
+        send_auth_event = False
+        auth_state = None
+        if sasl_client.get_sasl_state() is SaslState.INITIAL:
+            try:
+                sasl_client.initialize(cnxn)
+            except SaslException as e:
+                LOG.error("SASL authentication with Zookeeper Quorum member failed: %s", e)
+                self.change_zk_state(_zookeeper.States.AUTH_FAILED)
+                send_auth_event = True
+        auth_state = sasl_client.get_keeper_state()
+        if auth_state is not None:
+            if auth_state is KeeperState.AuthFailed:
+                self.change_zk_state(_zookeeper.States.AUTH_FAILED)
+                send_auth_event = True
+            elif auth_state is KeeperState.SaslAuthenticated:
+                send_auth_event = True
+        if send_auth_event:
+            cnxn.event_thread.queue_event(WatchedEvent(EventType.None_, auth_state or KeeperState.AuthFailed, None))
+            if cnxn.state is _zookeeper.States.AUTH_FAILED:
+                cnxn.event_thread.queue_event_of_death()
 
     def clean_and_notify_state(self):
         self.cleanup()
@@ -918,7 +1003,13 @@ class SendThread(threading.Thread):
         self.client_cnxn_socket.testable_close_socket()
 
     def tunnel_auth_in_progress(self):
-        return False  # no SASL in zookeeper_py
+        """Whether SASL is under way: requests wait in outgoingQueue until it is over."""
+        if not self._sasl_enabled or self.sasl_login_failed:
+            return False
+        sasl_client = self.cnxn.zoo_keeper_sasl_client
+        if sasl_client is None:
+            return True
+        return sasl_client.client_tunneled_authentication_in_progress()
 
     def send_packet(self, p):
         self.client_cnxn_socket.send_packet(p)

@@ -112,6 +112,9 @@ class ClientCnxnSocketNIO(ClientCnxnSocket):
                 out += bb
                 self.sent_count += 1
             return
+        if self.send_thread._sasl_enabled and self.send_thread.tunnel_auth_in_progress():
+            # Java's findSendablePacket: everything waits until SASL authentication completes.
+            return
         pack_into = _LEN_HDR.pack_into
         pending_append = pending_queue.append
         while queue and len(out) < _MAX_GATHER:

@@ -46,6 +46,10 @@ class ZKClientConfig:
     """Mirror of org.apache.zookeeper.client.ZKClientConfig."""
 
     ZK_SASL_CLIENT_USERNAME = "zookeeper.sasl.client.username"
+    ZK_SASL_CLIENT_USERNAME_DEFAULT = "zookeeper"
+    ZK_SASL_CLIENT_CANONICALIZE_HOSTNAME = "zookeeper.sasl.client.canonicalize.hostname"
+    LOGIN_CONTEXT_NAME_KEY_DEFAULT = "Client"
+    JAAS_CONF_KEY = "java.security.auth.login.config"
     ENABLE_CLIENT_SASL_KEY = "zookeeper.sasl.client"
     ENABLE_CLIENT_SASL_DEFAULT = "true"
     LOGIN_CONTEXT_NAME_KEY = "zookeeper.sasl.clientconfig"
@@ -64,7 +68,7 @@ class ZKClientConfig:
     _FROM_SYSTEM = (
         JUTE_MAXBUFFER, ZK_SASL_CLIENT_USERNAME, LOGIN_CONTEXT_NAME_KEY, ENABLE_CLIENT_SASL_KEY,
         ZOOKEEPER_SERVER_REALM, DISABLE_AUTO_WATCH_RESET, ZOOKEEPER_CLIENT_CNXN_SOCKET, SECURE_CLIENT,
-        ZOOKEEPER_REQUEST_TIMEOUT, ZOOKEEPER_SERVER_PRINCIPAL,
+        ZOOKEEPER_REQUEST_TIMEOUT, ZOOKEEPER_SERVER_PRINCIPAL, ZK_SASL_CLIENT_CANONICALIZE_HOSTNAME,
     )
 
     def __init__(self, config_path=None):
@@ -117,6 +121,10 @@ class ZKClientConfig:
         value = self.get_property(key)
         return default if value is None else int(value.strip())
 
+    def get_jaas_conf_key(self):
+        """ZKClientConfig.getJaasConfKey: the JAAS file (java.security.auth.login.config), or None."""
+        return system_properties.get_property(self.JAAS_CONF_KEY)
+
     def is_sasl_client_enabled(self):
-        # SASL is not implemented by zookeeper_py; the flag only decides whether we say so.
+        """zookeeper.sasl.client (default true): SASL when the JAAS file has the client section."""
         return self.get_property(self.ENABLE_CLIENT_SASL_KEY, self.ENABLE_CLIENT_SASL_DEFAULT).lower() == "true"
