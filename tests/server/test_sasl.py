@@ -436,3 +436,10 @@ def test_server_without_jaas_section_serves_without_sasl(tmp_path):
         assert factory.login is None
     finally:
         system_properties.clear_property("java.security.auth.login.config")
+
+
+def test_enforce_auth_without_schemes_stops_our_server(tmp_path_factory):
+    """3.8's AuthenticationHelper refuses enforce.auth.enabled without enforce.auth.schemes."""
+    code, out, _ = _startup_failure(tmp_path_factory, JAAS, extra_cfg={"enforce.auth.enabled": "true"})
+    assert code == 2, out
+    assert "zookeeper.enforce.auth.schemes" in out, out
