@@ -13,18 +13,23 @@ _NOP_LOGGER = "/usr/share/java/slf4j-nop.jar"
 
 
 def cli_classpath():
-    # zookeeper.jar's manifest names zookeeper-jute, slf4j-api, commons-cli and the rest.
+    # zookeeper.jar's manifest names zookeeper-jute, slf4j-api, commons-cli and the rest; Netty's
+    # codec and resolver (ClientCnxnSocketNetty, TLS) it lacks.
     jars = [java_zk.ZK_JAR, "/usr/share/java/zookeeper-jute.jar"]
+    jars += [j for j in java_zk.NETTY_JARS if os.path.exists(j)]
     if os.path.exists(_NOP_LOGGER):
         jars.append(_NOP_LOGGER)
     return ":".join(jars)
 
 
-def run_zkcli(address, args=(), script=None, timeout=120):
-    """Run ZooKeeperMain -server address [args]; feed `script` on stdin (interactive mode without JLine)."""
+def run_zkcli(address, args=(), script=None, timeout=120, jvm_flags=()):
+    """Run ZooKeeperMain -server address [args]; feed `script` on stdin (interactive mode without JLine).
+
+    `jvm_flags` go before the class name, as zkCli.sh's CLIENT_JVMFLAGS do: for TLS,
+    java_zk.client_tls_flags(...) (the Netty jars are on the class path already)."""
     java_zk.require_java_zookeeper()
     cmd = [java_zk.java_executable(), "-cp", cli_classpath(), "-Xshare:auto", "-XX:TieredStopAtLevel=1",
-           "org.apache.zookeeper.ZooKeeperMain", "-server", address, *args]
+           *jvm_flags, "org.apache.zookeeper.ZooKeeperMain", "-server", address, *args]
     return subprocess.run(cmd, input=script if script is not None else "", capture_output=True, text=True,
                           timeout=timeout)
 

@@ -158,13 +158,23 @@ class PythonServer(ServerProcess):
 
 
 class JavaServer(ServerProcess):
-    """Java ZooKeeper 3.8 (Debian package) started with QuorumPeerMain on the same zoo.cfg keys."""
+    """Java ZooKeeper 3.8 (Debian package) started with QuorumPeerMain on the same zoo.cfg keys.
+
+    TLS: give `extra_cfg` secureClientPort and the ssl.* keys (see java_zk's TLS notes);
+    serverCnxnFactory=NettyServerCnxnFactory is added when absent, and the class path has Netty."""
 
     kind = "java"
 
     def __init__(self, *args, **kwargs):
         java_zk.require_java_zookeeper()
         super().__init__(*args, **kwargs)
+        if "secureClientPort" in self.cfg:
+            # Java serves a secure port only with Netty (its NIO factory refuses one); tests give
+            # both kinds the same keys, so the Java-only key is added here unless a test chose.
+            java_zk.require_java_tls()
+            if "serverCnxnFactory" not in self.cfg:
+                self.cfg["serverCnxnFactory"] = java_zk.NETTY_SERVER_CNXN_FACTORY
+                self.write_cfg()
         with open(os.path.join(self.base_dir, "log4j.properties"), "w") as f:
             f.write(java_zk.LOG4J_PROPERTIES.format(log=self.log_path))
 
