@@ -35,6 +35,7 @@ import re
 import selectors
 import shutil
 import socket
+import ssl
 import struct
 import subprocess
 import sys
@@ -80,9 +81,16 @@ SCENARIOS = [
 
 # -- the load generator (runs in worker processes) ------------------------------------------
 
-def _connect(port):
+def _connect(port, tls=None):
+    """A session on a raw socket; with tls=(cert, key, ca) PEM paths, over TLS with that client
+    certificate (the handshake blocking, then the socket non-blocking like a plain one)."""
     s = socket.create_connection(("127.0.0.1", port), timeout=30)
     s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    if tls:
+        cert, key, ca = tls
+        ctx = ssl.create_default_context(cafile=ca)
+        ctx.load_cert_chain(cert, key)
+        s = ctx.wrap_socket(s, server_hostname="127.0.0.1")
     req = ConnectRequest(0, 0, 30000, 0, bytes(16)).to_bytes() + b"\0"
     s.sendall(_LEN.pack(len(req)) + req)
     buf = b""
@@ -98,11 +106,11 @@ def _connect(port):
     return s
 
 
-def _worker(port, nconns, window, op_name, duration, warmup, barrier, results):
+def _worker(port, nconns, window, op_name, duration, warmup, barrier, results, tls=None):
     op, record = OPS[op_name]
     body = record.to_bytes()
     frame_len = 8 + len(body)
-    conns = [_connect(port) for _ in range(nconns)]
+    conns = [_connect(port, tls) for _ in range(nconns)]
     sel = selectors.DefaultSelector()
     state = {}
     for s in conns:
@@ -139,12 +147,20 @@ def _worker(port, nconns, window, op_name, duration, warmup, barrier, results):
             st = state[s.fileno()]
             try:
                 data = s.recv(262144)
-            except BlockingIOError:
+            except (BlockingIOError, ssl.SSLWantReadError):  # the latter: TLS, no whole record yet
                 continue
             if not data:
                 raise ConnectionError("server closed a load connection")
             buf = st["buf"]
             buf += data
+            while tls:  # every record already here (Java's Netty sends one per reply), not one per select
+                try:
+                    more = s.recv(262144)
+                except ssl.SSLWantReadError:
+                    break
+                if not more:
+                    break  # the next select sees the end of the stream
+                buf += more
             pos, n, replies = 0, len(buf), 0
             now = time.perf_counter()
             while n - pos >= 4:
@@ -172,14 +188,14 @@ def _worker(port, nconns, window, op_name, duration, warmup, barrier, results):
     results.put((done, errors, cpu, latencies))
 
 
-def run_load(port, op_name, nconns, window, duration, warmup, server_pid):
-    """Run one scenario; returns a dict of measurements."""
+def run_load(port, op_name, nconns, window, duration, warmup, server_pid, tls=None):
+    """Run one scenario; returns a dict of measurements. tls: see _connect."""
     procs_n = 1 if nconns == 1 else 2
     per = [nconns // procs_n + (1 if i < nconns % procs_n else 0) for i in range(procs_n)]
     ctx = mp.get_context("fork")
     barrier = ctx.Barrier(procs_n + 1)
     results = ctx.Queue()
-    procs = [ctx.Process(target=_worker, args=(port, n, window, op_name, duration, warmup, barrier, results))
+    procs = [ctx.Process(target=_worker, args=(port, n, window, op_name, duration, warmup, barrier, results, tls))
              for n in per]
     for p in procs:
         p.start()
@@ -226,9 +242,9 @@ def prepare(port):
             c.request(OpCode.create, CreateRequest(path, data, OPEN, 0))
 
 
-def start(kind, base):
+def start(kind, base, extra_cfg=None):
     # Java gets the heap and GC it would get from zkServer.sh defaults; both log at INFO to a file.
-    server = kind(base, flags=["-Xmx1g"] if kind is JavaServer else [])
+    server = kind(base, extra_cfg=extra_cfg, flags=["-Xmx1g"] if kind is JavaServer else [])
     server.start(timeout=60)
     prepare(server.client_port)
     return server
