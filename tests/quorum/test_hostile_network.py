@@ -23,20 +23,6 @@ def _leader_and_epoch(ens):
     return leader, ens.zxid(leader) >> 32
 
 
-def _assert_same_leader_for(ens, leader, epoch, seconds):
-    """Watch the ensemble for `seconds`: every member keeps serving under the same leader and epoch."""
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        for sid in ens.servers:
-            assert ens.is_running(sid), "server %d exited:\n%s" % (sid, ens.servers[sid].output_tail())
-        modes = ens.modes()
-        assert modes[leader] == "leader", (modes, ens.tails())
-        assert all(m in ("leader", "follower") for m in modes.values()), (modes, ens.tails())
-        zxid = ens.zxid(leader)
-        assert zxid is not None and zxid >> 32 == epoch, "re-election: epoch %s -> %s" % (epoch, zxid)
-        time.sleep(0.2)
-
-
 @pytest.mark.parametrize("kind", KINDS)
 def test_resets_on_every_peer_port_keep_the_leader(make_ensemble, kind):
     """Five connections reset (RST) right after connect on each member's election and quorum ports."""
@@ -47,7 +33,7 @@ def test_resets_on_every_peer_port_keep_the_leader(make_ensemble, kind):
         for port in (ens.election_ports[sid], ens.quorum_ports[sid]):
             for _ in range(5):
                 reset_connection("127.0.0.1", port)
-    _assert_same_leader_for(ens, leader, epoch, 6)
+    ens.assert_same_leader_for(leader, epoch, 6)
     with kazoo(ens.connect_string()) as zk:
         zk.create("/after-resets", b"ok")
         assert zk.get("/after-resets")[0] == b"ok"
@@ -112,7 +98,7 @@ def test_thread_dumps_under_write_load_keep_the_leader(make_ensemble, runtime):
         for _ in range(20):
             proc.send_signal(signal.SIGQUIT)
             time.sleep(0.1)
-        _assert_same_leader_for(ens, leader, epoch, 2)
+        ens.assert_same_leader_for(leader, epoch, 2)
     finally:
         stop.set()
         t.join(30)

@@ -102,20 +102,6 @@ def write_and_read_everywhere(ens, via, path, data, sids=None):
             assert zk.get(path)[0] == data, "member %d" % sid
 
 
-def watch_leader(ens, leader, epoch, seconds):
-    """For `seconds`, every member keeps serving under the same leader and epoch."""
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        for sid in ens.servers:
-            assert ens.is_running(sid), "server %d exited:\n%s" % (sid, ens.servers[sid].output_tail())
-        modes = ens.modes()
-        assert modes[leader] == "leader", (modes, ens.tails())
-        assert all(m in ("leader", "follower") for m in modes.values()), (modes, ens.tails())
-        zxid = ens.zxid(leader)
-        assert zxid is not None and zxid >> 32 == epoch, "re-election: epoch %s -> %s" % (epoch, zxid)
-        time.sleep(0.2)  # the watch's sampling period, not a synchronisation
-
-
 def assert_tls_in_use(ens, sids=None):
     for sid in sids or ens.running():
         log = ens.log(sid)
@@ -226,7 +212,7 @@ def test_every_peer_port_completes_a_handshake_and_drops_plaintext(make_ensemble
     for what, port in peer_ports(ens, leader):
         refuses(port, no_cert, what + " (no certificate)")
         refuses(port, wrong_name, what + " (certificate not naming 127.0.0.1)")
-    watch_leader(ens, leader, epoch, 2)
+    ens.assert_same_leader_for(leader, epoch, 2)
     if runtime != "java":
         for sid in ens.servers:
             log = ens.log(sid)
@@ -304,7 +290,7 @@ def test_plaintext_silent_and_half_tls_connections_cost_only_themselves(make_ens
         write_and_read_everywhere(ens, leader, "/while-probed", b"ok")
         for what, payload, s in opened:
             assert closed_by_peer(s, 15) < 15, (what, payload)
-        watch_leader(ens, leader, epoch, 2)
+        ens.assert_same_leader_for(leader, epoch, 2)
     finally:
         for _, _, s in opened:
             s.close()

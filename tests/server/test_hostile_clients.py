@@ -12,7 +12,7 @@ import time
 import pytest
 from kazoo.client import KazooClient
 
-from tests.support.net import four_letter_word, process_rss_kb, reset_connection
+from tests.support.net import four_letter_word, process_rss_kb, read_to_end, reset_connection
 from tests.support.raw_zk import RawClient
 from zookeeper_py.proto import GetDataRequest
 from zookeeper_py.zoo_defs import OpCode
@@ -77,12 +77,7 @@ def test_stmk_mask_in_pieces_is_answered(py_server):
         s.sendall(struct.pack(">q", 0x1f2)[:3])
         time.sleep(0.2)
         s.sendall(struct.pack(">q", 0x1f2)[3:])
-        answer = b""
-        while True:
-            chunk = s.recv(4096)
-            if not chunk:
-                break
-            answer += chunk
+        answer = read_to_end(s)
     assert answer.decode().strip() == str(0x1f2)
 
 

@@ -18,7 +18,7 @@ from kazoo.exceptions import NoAuthError
 from kazoo.security import ACL, Id, Permissions
 
 from tests.support import java_cli, java_zk
-from tests.support.net import four_letter_word, free_port
+from tests.support.net import four_letter_word, free_port, read_to_end
 from tests.support.raw_zk import ConnectionClosed, RawClient
 from tests.support.servers import REPO, JavaServer, PythonServer, pypy_python
 from tests.support.tls import session_tls_material
@@ -181,13 +181,7 @@ def test_silent_or_garbage_connection_costs_only_itself(payload, tmp_path_factor
 def test_four_letter_word_over_tls(secure_server, tls):
     with tls_socket(tls, secure_server.secure_port) as s:
         s.sendall(b"ruok")
-        answer = b""
-        while True:
-            chunk = s.recv(4096)
-            if not chunk:
-                break
-            answer += chunk
-    assert answer == b"imok"
+        assert read_to_end(s) == b"imok"
 
 
 def test_x509_acl(tmp_path_factory, tls):

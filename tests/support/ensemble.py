@@ -132,6 +132,19 @@ class Ensemble:
     def modes(self, sids=None):
         return {sid: self.mode(sid) for sid in (sids or self.running())}
 
+    def assert_same_leader_for(self, leader, epoch, seconds):
+        """For `seconds`, every member keeps serving under the same leader and epoch (no re-election)."""
+        deadline = time.time() + seconds
+        while time.time() < deadline:
+            for sid in self.servers:
+                assert self.is_running(sid), "server %d exited:\n%s" % (sid, self.servers[sid].output_tail())
+            modes = self.modes()
+            assert modes[leader] == "leader", (modes, self.tails())
+            assert all(m in ("leader", "follower") for m in modes.values()), (modes, self.tails())
+            zxid = self.zxid(leader)
+            assert zxid is not None and zxid >> 32 == epoch, "re-election: epoch %s -> %s" % (epoch, zxid)
+            time.sleep(0.2)  # the sampling period, not a synchronisation
+
     def wait_for_quorum(self, sids=None, timeout=60):
         """Wait until every given (default: running) member serves with one leader; return the leader's sid."""
         deadline = time.time() + timeout

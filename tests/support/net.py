@@ -102,3 +102,13 @@ def process_open_file_limit(pid):
     except (OSError, ValueError):
         pass
     return None
+
+
+def read_to_end(sock):
+    """Everything the peer sends until it closes the connection."""
+    chunks = []
+    while True:
+        chunk = sock.recv(4096)
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
