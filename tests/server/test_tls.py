@@ -179,9 +179,20 @@ def test_silent_or_garbage_connection_costs_only_itself(payload, tmp_path_factor
 
 
 def test_four_letter_word_over_tls(secure_server, tls):
-    with tls_socket(tls, secure_server.secure_port) as s:
-        s.sendall(b"ruok")
-        assert read_to_end(s) == b"imok"
+    # Java's Netty now and then resets the connection right after its answer (seen about once in
+    # forty runs under load), which loses the answer in the kernel; it gets a second try. Ours
+    # closes cleanly and gets none.
+    for attempt in range(2 if secure_server.kind == "java" else 1):
+        with tls_socket(tls, secure_server.secure_port) as s:
+            s.sendall(b"ruok")
+            try:
+                answer = read_to_end(s)
+            except ConnectionResetError:
+                if attempt:
+                    raise
+                continue
+        assert answer == b"imok"
+        break
 
 
 def test_x509_acl(tmp_path_factory, tls):

@@ -134,10 +134,14 @@ class SslHandler:
                         return b""
                     raise BlockingIOError("TLS handshake in progress")
                 handshake_finished = True
-            # Take every whole record now: one left in the BIO would never wake the selector.
+            # Take every whole record now: one left in the BIO would never wake the selector. OpenSSL
+            # reads one record per call (no read-ahead); stop when nothing is left rather than
+            # pay for the failing call and its SSLWantReadError.
+            incoming = self.incoming
+            sslobj = self.sslobj
             while True:
                 try:
-                    chunk = self.sslobj.read(_READ_SIZE)
+                    chunk = sslobj.read(_READ_SIZE)
                 except ssl.SSLWantReadError:
                     break
                 except ssl.SSLZeroReturnError:  # close_notify
@@ -147,7 +151,10 @@ class SslHandler:
                     eof = True
                     break
                 chunks.append(chunk)
-            self._send_pending()  # TLS 1.3 session tickets, alerts
+                if not incoming.pending and not sslobj.pending():
+                    break
+            if self.outgoing.pending:
+                self._send_pending()  # TLS 1.3 session tickets, alerts
         if handshake_finished and self.on_handshake is not None:
             self.on_handshake(self)
         if chunks:
@@ -194,7 +201,14 @@ class SslHandler:
             if pending:
                 pending += data
             else:
-                pending = self.pending = bytearray(data)
+                # The usual case: send the new records as they are, keep only what the socket leaves.
+                try:
+                    sent = self.sock.send(data)
+                except (BlockingIOError, InterruptedError):
+                    sent = 0
+                if sent == len(data):
+                    return
+                pending = self.pending = bytearray(memoryview(data)[sent:])
         while pending:
             try:
                 sent = self.sock.send(pending)
