@@ -396,3 +396,29 @@ def test_netty_factory_name_is_served_and_said(tmp_path_factory, tls):
         assert "NettyServerCnxnFactory would" in server.all_output()
     finally:
         server.stop()
+
+
+def test_our_client_checks_the_server_name(tmp_path_factory, tls):
+    """ssl.hostnameVerification (default true): a server certificate that does not name the address
+    connected to is refused; with the check off, the same server is accepted (the CA still is checked)."""
+    tls.add_server("server-elsewhere", hosts=("elsewhere.example",))
+    base = str(tmp_path_factory.mktemp("python-tls-name"))
+    cfg = {"secureClientPort": str(free_port())}
+    cfg.update(tls.zoo_cfg_keys("pem", name="server-elsewhere"))
+    server = PythonServer(base, extra_cfg=cfg)
+    server.start()
+    try:
+        address = "127.0.0.1:%s" % cfg["secureClientPort"]
+        zk = ZooKeeper(address, 10000, client_config=_secure_config(tls))
+        try:
+            assert not _wait_connected(zk, 3)
+        finally:
+            zk.close()
+        zk = ZooKeeper(address, 10000, client_config=_secure_config(
+            tls, **{"zookeeper.ssl.hostnameVerification": "false"}))
+        try:
+            assert _wait_connected(zk, 15)
+        finally:
+            zk.close()
+    finally:
+        server.stop()
