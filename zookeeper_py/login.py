@@ -12,6 +12,7 @@ KRB5_LOGIN_MODULE = "com.sun.security.auth.module.Krb5LoginModule"
 LOGIN_MODULES = {
     "org.apache.zookeeper.server.auth.DigestLoginModule":
         "zookeeper_py.server.auth.digest_login_module:DigestLoginModule",
+    KRB5_LOGIN_MODULE: "zookeeper_py.common.krb5_login_module:Krb5LoginModule",
 }
 
 
@@ -57,11 +58,6 @@ class LoginContext:
 
         for entry in self.entries:
             class_name = entry.get_login_module_name()
-            if class_name == KRB5_LOGIN_MODULE:
-                raise LoginException(
-                    "%s (Kerberos) in section '%s' of %s: Kerberos/GSSAPI SASL is not implemented yet by "
-                    "zookeeper_py (only org.apache.zookeeper.server.auth.DigestLoginModule, DIGEST-MD5)"
-                    % (class_name, self.name, self.configuration.path))
             target = LOGIN_MODULES.get(class_name)
             if target is None:
                 raise LoginException("No LoginModule found for %s (section '%s' of %s); zookeeper_py knows %s"
@@ -69,6 +65,8 @@ class LoginContext:
                                         ", ".join(sorted(LOGIN_MODULES))))
             module_name, _, cls_name = target.partition(":")
             module = getattr(importlib.import_module(module_name), cls_name)()
+            # Krb5LoginModule names the section and file in its messages.
+            module.where = "%s in section '%s' of %s" % (class_name, self.name, self.configuration.path)
             module.initialize(self.subject, self.callback_handler, {}, entry.get_options())
             module.login()
             self.modules.append(module)
@@ -86,8 +84,12 @@ class LoginContext:
 class Login:
     """Mirror of org.apache.zookeeper.Login: logs in with one JAAS section and keeps the Subject.
 
-    Java's Login also runs a thread that refreshes Kerberos tickets; with DIGEST-MD5 (the only
-    module here) there is nothing to refresh, so startThreadIfNeeded starts nothing."""
+    Java's Login also runs a thread that refreshes Kerberos tickets (kinit -R or a new login
+    from the keytab before the TGT expires). Here MIT Kerberos does that itself: credentials
+    Krb5LoginModule acquired from a client keytab are renewed from it whenever a context needs
+    a fresh TGT, and DIGEST-MD5 has nothing to refresh; so startThreadIfNeeded starts nothing.
+    A login from a ticket cache alone (useTicketCache without useKeyTab) is renewed by whoever
+    keeps that cache (kinit -R, k5start), as with Java without renewTGT."""
 
     def __init__(self, login_context_name, callback_handler, zk_config=None, configuration=None):
         self.login_context_name = login_context_name
@@ -105,7 +107,7 @@ class Login:
         return self.login_context_name
 
     def start_thread_if_needed(self):
-        pass  # only Kerberos tickets need refreshing
+        pass  # MIT Kerberos renews keytab logins itself (see the class docstring)
 
     def shutdown(self):
         pass

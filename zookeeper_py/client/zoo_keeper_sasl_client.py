@@ -40,9 +40,12 @@ class ZooKeeperSaslClient:
     default). It authenticates only when the JAAS file (java.security.auth.login.config) has
     the section zookeeper.sasl.clientconfig (default "Client"); a file that names no such
     section, or a section Java would refuse, raises LoginException as in Java (the client
-    then sends AuthFailed). Mechanism: DIGEST-MD5 with the DigestLoginModule's username and
-    password (SecurityUtils.createSaslClient: protocol "zookeeper", server name
-    "zk-sasl-md5", authorization id = the user name). Kerberos (GSSAPI) is not implemented."""
+    then sends AuthFailed). Mechanism (SecurityUtils.createSaslClient): DIGEST-MD5 with the
+    DigestLoginModule's username and password (protocol "zookeeper", server name
+    "zk-sasl-md5", authorization id = the user name), or GSSAPI when the section is a
+    Krb5LoginModule: towards the server principal (zookeeper.server.principal, else
+    zookeeper/<canonical host>; see SaslServerPrincipal) with the client's principal as
+    authorization id."""
 
     def __init__(self, server_principal, client_config):
         client_section = client_config.get_property(LOGIN_CONTEXT_NAME_KEY, ZKClientConfig.LOGIN_CONTEXT_NAME_KEY_DEFAULT)
@@ -113,7 +116,7 @@ class ZooKeeperSaslClient:
                 self.login.start_thread_if_needed()
         subject = self.login.get_subject()
         if subject.get_principals():
-            raise LoginException("Kerberos (GSSAPI) SASL is not implemented yet by zookeeper_py")
+            return self._create_gssapi_client(subject, service_principal)
         if not subject.get_public_credentials() or not subject.get_private_credentials():
             LOG.error("Exception while trying to create SASL client: the JAAS section '%s' has no username/password",
                       login_context)
@@ -125,6 +128,37 @@ class ZooKeeperSaslClient:
             return None
         LOG.info("Client will use DIGEST-MD5 as SASL mechanism.")
         return DigestMD5Client(username, "zookeeper", "zk-sasl-md5", username, password)
+
+    @staticmethod
+    def _create_gssapi_client(subject, service_principal):
+        """SecurityUtils.createSaslClient's GSSAPI branch: towards service/host of the server
+        principal (its realm, when it names none, is zookeeper.server.realm or the client's),
+        with the client's own principal as authorization id. None when it cannot be made (Java
+        logs and returns null; the client then fails with AuthFailed)."""
+        from zookeeper_py.common import sasl_gssapi
+        from zookeeper_py.common import system_properties
+        from zookeeper_py.server.auth.kerberos_name import KerberosName
+
+        client_principal = subject.get_principals()[0].get_name()
+        try:
+            client_name = KerberosName(client_principal)
+            server_realm = system_properties.get_property("zookeeper.server.realm", client_name.get_realm())
+            principal = service_principal
+            if "@" not in principal:
+                principal = "%s@%s" % (principal, server_realm)
+            service_name = KerberosName(principal)
+        except ValueError as e:
+            LOG.error("Exception while trying to create SASL client: %s", e)
+            return None
+        LOG.info("Client will use GSSAPI as SASL mechanism.")
+        LOG.debug("creating sasl client: Client=%s;service=%s;serviceHostname=%s", client_principal,
+                  service_name.get_service_name(), service_name.get_host_name())
+        try:
+            return sasl_gssapi.create_sasl_client(subject, str(client_name), service_name.get_service_name(),
+                                                  service_name.get_host_name(), "Client")
+        except SaslException as e:
+            LOG.error("Exception while trying to create SASL client: %s", e)
+            return None
 
     def respond_to_server(self, server_token, cnxn):
         """ServerSaslResponseCallback + respondToServer: the server's token arrived (None: none)."""
@@ -142,8 +176,12 @@ class ZooKeeperSaslClient:
                 self.sasl_state = SaslState.FAILED
                 self.got_last_packet = True
         if self.sasl_client.is_complete():
-            # DIGEST-MD5 has no final packet from the server (GSSAPI has).
-            self.got_last_packet = True
+            # GSSAPI: the server sends a final (empty) packet after authentication succeeds or
+            # fails; DIGEST-MD5 has none.
+            if server_token is None and self.sasl_client.get_mechanism_name() == "GSSAPI":
+                self.got_last_packet = True
+            if self.sasl_client.get_mechanism_name() != "GSSAPI":
+                self.got_last_packet = True
             cnxn.sasl_completed()
 
     def create_sasl_token(self, sasl_token):

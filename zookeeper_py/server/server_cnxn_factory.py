@@ -72,8 +72,9 @@ class ServerCnxnFactory:
 
         Java silently serves without SASL when the file has no such section and neither key
         names one explicitly, and so do we. A file that cannot be read or parsed, a section
-        named explicitly but missing, a Kerberos module (not implemented yet) or a bad
-        enforce.auth setting raise ConfigException: the server stops with exit code 2."""
+        named explicitly but missing, a login that fails (a Kerberos keytab without the
+        principal's key, no KDC, the `gssapi` package missing) or a bad enforce.auth setting
+        raise ConfigException: the server stops with exit code 2."""
         from zookeeper_py.common.jaas_configuration import JAAS_CONF_KEY, Configuration, JaasConfigurationException
         from zookeeper_py.login import Login, LoginException
         from zookeeper_py.server.auth.sasl_server_callback_handler import SaslServerCallbackHandler
@@ -108,11 +109,35 @@ class ServerCnxnFactory:
             self.sasl_server_callback_handler = SaslServerCallbackHandler(configuration)
             self.login = Login(server_section, self.sasl_server_callback_handler, None, configuration)
             self.login.start_thread_if_needed()
+            mechanism = self._check_sasl_server_login(self.login)
         except (LoginException, IOError) as e:
             raise ConfigException("Could not configure server because SASL configuration did not allow the  "
                                   "ZooKeeper server to authenticate itself properly (%s=%s): %s"
                                   % (JAAS_CONF_KEY, jaas_file, e)) from None
-        LOG.info("SASL DIGEST-MD5 on this port: JAAS section '%s' of %s", server_section, jaas_file)
+        LOG.info("SASL %s on this port: JAAS section '%s' of %s", mechanism, server_section, jaas_file)
+
+    @staticmethod
+    def _check_sasl_server_login(login):
+        """The mechanism the Server section gives (GSSAPI for a Kerberos principal, else DIGEST-MD5).
+
+        Java finds out at the first client that a Kerberos login without a key (storeKey) cannot
+        accept anyone; we refuse it at startup (LoginException)."""
+        from zookeeper_py.common.krb5_login_module import kerberos_credentials
+        from zookeeper_py.login import LoginException
+
+        subject = login.get_subject()
+        if not subject.get_principals():
+            return "DIGEST-MD5"
+        name = subject.get_principals()[0].get_name()
+        service, slash, rest = name.partition("/")
+        if not slash or "@" not in rest:
+            raise LoginException("the server principal %s is not service/host@REALM (Java's SecurityUtils needs both "
+                                 "parts)" % name)
+        creds = kerberos_credentials(subject)
+        if creds is None or creds.accept is None:
+            raise LoginException("the Kerberos login of %s keeps no key to accept clients with: the Server section "
+                                 "needs useKeyTab=true, keyTab=<file> and storeKey=true" % name)
+        return "GSSAPI (Kerberos, as %s)" % name
 
     # Connection beans are JMX plumbing with no Python meaning.
     def register_connection(self, cnxn):

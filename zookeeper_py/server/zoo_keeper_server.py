@@ -665,17 +665,19 @@ class ZooKeeperServer(SessionExpirer):
         LOG.debug("Size of client SASL token: %d", len(client_token))
         response_token = None
         sasl_server = cnxn.zoo_keeper_sasl_server
+        login = None
         if sasl_server is None:
             factory = getattr(cnxn, "factory", None)
             login = getattr(factory, "login", None)
-            if login is not None:
-                sasl_server = cnxn.zoo_keeper_sasl_server = ZooKeeperSaslServer(login)
-        if sasl_server is None:
+        if sasl_server is None and login is None:
             LOG.error("cnxn.saslServer is null: cnxn object did not initialize its saslServer properly. (There is "
                       "no JAAS '%s' section: client %s asked for SASL.)", "Server", cnxn.get_remote_address_string())
         else:
             try:
-                # The first token of DIGEST-MD5 is empty.
+                if sasl_server is None:
+                    # Java makes it with the connection; a GSSAPI one that cannot be made fails this client.
+                    sasl_server = cnxn.zoo_keeper_sasl_server = ZooKeeperSaslServer(login)
+                # The first token of DIGEST-MD5 is empty; GSSAPI's is the client's Kerberos AP-REQ.
                 response_token = sasl_server.evaluate_response(client_token)
                 if sasl_server.is_complete():
                     authorization_id = sasl_server.get_authorization_id()

@@ -65,15 +65,15 @@ class SaslServerCallbackHandler:
                  authentication_id, authorization_id)
         try:
             kerberos_name = KerberosName(authentication_id)
-        except ValueError:
-            LOG.error("Failed to set name based on Kerberos authentication rules.", exc_info=True)
+            user_name = kerberos_name.get_short_name()
+        except (ValueError, IOError) as e:
+            # Java logs and leaves the authorized id unset: AuthorizeCallback then answers the
+            # authorization id (a GSSAPI client's own principal, a DIGEST-MD5 user name).
+            LOG.error("Failed to set name based on Kerberos authentication rules: %s", e)
             return authorization_id
-        user_name = kerberos_name.get_short_name()
-        if kerberos_name.get_host_name() is not None and not self._is_true(SYSPROP_REMOVE_HOST) \
-                and "/" not in user_name:
+        if kerberos_name.get_host_name() is not None and not self._is_true(SYSPROP_REMOVE_HOST):
             user_name += "/" + kerberos_name.get_host_name()
-        if kerberos_name.get_realm() is not None and not self._is_true(SYSPROP_REMOVE_REALM) \
-                and "@" not in user_name:
+        if kerberos_name.get_realm() is not None and not self._is_true(SYSPROP_REMOVE_REALM):
             user_name += "@" + kerberos_name.get_realm()
         LOG.info("Setting authorizedID: %s", user_name)
         return user_name

@@ -1,0 +1,455 @@
+"""SASL GSSAPI (Kerberos) on the client port, against a real MIT KDC (tests/support/kdc.py).
+
+Each server test runs once against ours and once against Java ZooKeeper 3.8 (where
+installed) with the same JAAS file and krb5.conf: Java reads -Djava.security.auth.login.config
+and -Djava.security.krb5.conf; ours reads the same flags (the second becomes KRB5_CONFIG).
+Principals: zookeeper/localhost (the server), alice and bob (clients), zkother/localhost (a
+service whose key the server does not have), mallory (a client whose keytab is stale).
+Clients connect to 127.0.0.1, which both Java and MIT canonicalize to localhost, so the
+default server principal zookeeper/<host> is zookeeper/localhost.
+
+Skipped with the reason where the KDC packages (krb5-kdc, krb5-admin-server, krb5-user) or,
+for our side, the python `gssapi` package are missing.
+"""
+
+import os
+import subprocess
+import sys
+import threading
+
+import pytest
+from kazoo.client import KazooClient
+from kazoo.exceptions import AuthFailedError, NoAuthError
+from kazoo.protocol.states import KazooState
+from kazoo.security import ACL, Id as KazooId
+
+from tests.support import java_cli
+from tests.support.kdc import gssapi_missing_reason, session_kdc
+from tests.support.net import wait_until
+from tests.support.servers import REPO, JavaServer, PythonServer
+from zookeeper_py.common import system_properties
+from zookeeper_py.create_mode import CreateMode
+from zookeeper_py.data import ACL as OurACL, Id as OurId
+from zookeeper_py.keeper_exception import Code, KeeperException
+from zookeeper_py.watcher import KeeperState
+from zookeeper_py.zookeeper import States, ZooKeeper
+
+KINDS = {"python": PythonServer, "java": JavaServer}
+SASL_PROVIDER = {"authProvider.1": "org.apache.zookeeper.server.auth.SASLAuthenticationProvider"}
+KRB5 = "com.sun.security.auth.module.Krb5LoginModule"
+
+
+def require_gssapi():
+    reason = gssapi_missing_reason()
+    if reason:
+        pytest.skip(reason)
+
+
+def krb5_section(name, principal, keytab, server=False):
+    return ('%s {\n    %s required\n    useKeyTab=true\n    keyTab="%s"\n    storeKey=%s\n    useTicketCache=false\n'
+            '    doNotPrompt=true\n    debug=false\n    principal="%s";\n};\n'
+            % (name, KRB5, keytab, "true" if server else "false", principal))
+
+
+class Realm:
+    """The KDC with this module's principals, keytabs and JAAS file."""
+
+    def __init__(self, kdc, base):
+        self.kdc = kdc
+        self.server_keytab = kdc.keytab("zookeeper/localhost")
+        self.alice_keytab = kdc.keytab("alice")
+        self.bob_keytab = kdc.keytab("bob")
+        kdc.add_principal("zkother/localhost")
+        self.mallory_keytab = kdc.stale_keytab("mallory")
+        self.alice = kdc.principal("alice")
+        self.bob = kdc.principal("bob")
+        self.jaas = os.path.join(base, "jaas.conf")
+        with open(self.jaas, "w") as f:
+            f.write(krb5_section("Server", kdc.principal("zookeeper/localhost"), self.server_keytab, server=True))
+            f.write(krb5_section("Client", self.alice, self.alice_keytab))
+            f.write(krb5_section("BobClient", self.bob, self.bob_keytab))
+            f.write(krb5_section("StaleClient", kdc.principal("mallory"), self.mallory_keytab))
+            f.write(krb5_section("UnknownClient", kdc.principal("nobody"), self.alice_keytab))
+
+    def jvm_flags(self):
+        return ["-Djava.security.auth.login.config=" + self.jaas, *self.kdc.java_flags()]
+
+
+@pytest.fixture(scope="module")
+def realm(tmp_path_factory):
+    kdc = session_kdc(tmp_path_factory)
+    return Realm(kdc, str(tmp_path_factory.mktemp("krb5-jaas")))
+
+
+def start_server(kind, realm, tmp_path_factory, flags=(), extra_cfg=None, jaas=None):
+    if kind == "python":
+        require_gssapi()
+    base = tmp_path_factory.mktemp(kind + "-krb5")
+    cfg = dict(SASL_PROVIDER, **(extra_cfg or {}))
+    flags = ["-Djava.security.auth.login.config=" + (jaas or realm.jaas), *realm.kdc.java_flags(), *flags]
+    server = KINDS[kind](str(base), extra_cfg=cfg, flags=flags)
+    server.start()
+    return server
+
+
+@pytest.fixture(scope="module", params=["python", "java"])
+def krb_server(request, realm, tmp_path_factory):
+    server = start_server(request.param, realm, tmp_path_factory)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def client_env(realm, monkeypatch, tmp_path):
+    """What a Kerberos client process needs in its environment: the realm and a ticket cache
+    collection of its own (DIR:, so two principals of one process each get a cache in it)."""
+    monkeypatch.setenv("KRB5_CONFIG", realm.kdc.krb5_conf)
+    os.makedirs(str(tmp_path / "krb5cc"), exist_ok=True)
+    monkeypatch.setenv("KRB5CCNAME", "DIR:" + str(tmp_path / "krb5cc"))
+    return monkeypatch
+
+
+def kazoo_gssapi(server, principal, keytab, monkeypatch, service="zookeeper", timeout=15):
+    """kazoo through pure-sasl's GSSAPI (pykerberos): the client's key comes from KRB5_CLIENT_KTNAME."""
+    pytest.importorskip("kerberos", reason="kazoo's GSSAPI needs the `kerberos` (pykerberos) package")
+    monkeypatch.setenv("KRB5_CLIENT_KTNAME", keytab)
+    return KazooClient(hosts=server.address, timeout=timeout,
+                       sasl_options={"mechanism": "GSSAPI", "service": service, "principal": principal})
+
+
+def close(*clients):
+    for c in clients:
+        try:
+            c.stop()
+        finally:
+            c.close()
+
+
+# -- sans-I/O: the GSSAPI state machines against each other and the name rules -------------------
+
+class _Authorizer:
+    def __init__(self):
+        self.calls = []
+
+    def handle_authorize(self, authentication_id, authorization_id):
+        self.calls.append((authentication_id, authorization_id))
+        return authentication_id
+
+
+def _login(kdc, principal, keytab, server=False):
+    from zookeeper_py.common.jaas_configuration import Configuration, parse_jaas
+    from zookeeper_py.login import Login
+
+    text = krb5_section("X", kdc.principal(principal), keytab, server=server)
+    return Login("X", None, None, Configuration(parse_jaas(text, "<test>"), "<test>"))
+
+
+def test_gssapi_exchange_sans_io(realm, client_env):
+    require_gssapi()
+    from zookeeper_py.common import sasl_gssapi
+
+    server_login = _login(realm.kdc, "zookeeper/localhost", realm.server_keytab, server=True)
+    client_login = _login(realm.kdc, "alice", realm.alice_keytab)
+    authorizer = _Authorizer()
+    server = sasl_gssapi.create_sasl_server(server_login.get_subject(), "zookeeper", "localhost", authorizer)
+    client = sasl_gssapi.create_sasl_client(client_login.get_subject(), realm.alice, "zookeeper", "localhost",
+                                            "Client")
+    assert client.has_initial_response() and client.get_mechanism_name() == "GSSAPI"
+    token = client.evaluate_challenge(b"")
+    steps = 0
+    while not server.is_complete():
+        challenge = server.evaluate_response(token)
+        if server.is_complete():
+            assert challenge is None
+            break
+        token = client.evaluate_challenge(challenge)
+        steps += 1
+        assert steps < 5
+    assert client.is_complete()
+    assert server.get_authorization_id() == realm.alice
+    assert authorizer.calls == [(realm.alice, realm.alice)]
+
+
+def test_gssapi_server_refuses_a_ticket_for_another_service(realm, client_env):
+    require_gssapi()
+    from zookeeper_py.common import sasl_gssapi
+    from zookeeper_py.common.sasl_digest_md5 import SaslException
+
+    server_login = _login(realm.kdc, "zookeeper/localhost", realm.server_keytab, server=True)
+    client_login = _login(realm.kdc, "alice", realm.alice_keytab)
+    server = sasl_gssapi.create_sasl_server(server_login.get_subject(), "zookeeper", "localhost", _Authorizer())
+    client = sasl_gssapi.create_sasl_client(client_login.get_subject(), realm.alice, "zkother", "localhost", "Client")
+    with pytest.raises(SaslException):
+        server.evaluate_response(client.evaluate_challenge(b""))
+    assert not server.is_complete()
+
+
+@pytest.mark.parametrize("principal,keytab_attr", [("mallory", "mallory_keytab"), ("nobody", "alice_keytab")])
+def test_krb5_login_refuses_a_bad_keytab_or_principal(realm, client_env, principal, keytab_attr):
+    require_gssapi()
+    from zookeeper_py.login import LoginException
+
+    with pytest.raises(LoginException) as e:
+        _login(realm.kdc, principal, getattr(realm, keytab_attr))
+    assert "Krb5LoginModule" in str(e.value) and principal in str(e.value)
+
+
+def test_kerberos_name_rules(realm, monkeypatch):
+    from zookeeper_py.server.auth.kerberos_name import KerberosName, NoMatchingRule
+
+    monkeypatch.setenv("KRB5_CONFIG", realm.kdc.krb5_conf)
+    assert KerberosName("alice@EXAMPLE.COM").get_short_name() == "alice"
+    assert KerberosName("zookeeper/localhost@EXAMPLE.COM").get_short_name() == "zookeeper"
+    with pytest.raises(NoMatchingRule):
+        KerberosName("alice@OTHER.ORG").get_short_name()
+    system_properties.set_property("zookeeper.security.auth_to_local",
+                                   "RULE:[1:$1@$0](.*@OTHER\\.ORG)s/@.*// RULE:[2:$1](zk.*)s/^zk/zoo/ DEFAULT")
+    try:
+        assert KerberosName("alice@OTHER.ORG").get_short_name() == "alice"
+        assert KerberosName("zkquorum/h@X").get_short_name() == "zooquorum"
+        assert KerberosName("bob@EXAMPLE.COM").get_short_name() == "bob"
+    finally:
+        system_properties.clear_property("zookeeper.security.auth_to_local")
+
+
+# -- kazoo (pure-sasl GSSAPI) against ours and Java -------------------------------------------
+
+def test_kazoo_gssapi_and_sasl_acl(krb_server, realm, client_env):
+    path = "/krb5-acl"
+    zk = kazoo_gssapi(krb_server, realm.alice, realm.alice_keytab, client_env)
+    zk.start(timeout=15)
+    try:
+        acl = [ACL(31, KazooId("sasl", realm.alice))]
+        zk.create(path, b"secret", acl=acl)
+        assert zk.get(path)[0] == b"secret"
+        assert zk.get_acls(path)[0] == acl
+        bob = kazoo_gssapi(krb_server, realm.bob, realm.bob_keytab, client_env)
+        anonymous = KazooClient(hosts=krb_server.address, timeout=15)
+        try:
+            bob.start(timeout=15)
+            anonymous.start(timeout=15)
+            with pytest.raises(NoAuthError):
+                bob.get(path)
+            with pytest.raises(NoAuthError):
+                anonymous.get(path)
+        finally:
+            close(bob, anonymous)
+        zk.delete(path)
+    finally:
+        close(zk)
+
+
+def test_kazoo_gssapi_ticket_for_another_service_is_auth_failed(krb_server, realm, client_env, caplog):
+    """The client gets a ticket for zkother/localhost, whose key the server lacks: the server
+    answers AUTHFAILED and closes, and kazoo ends the session (as with a bad DIGEST-MD5 password)."""
+    zk = kazoo_gssapi(krb_server, realm.alice, realm.alice_keytab, client_env, service="zkother")
+    states = []
+    zk.add_listener(states.append)
+    try:
+        with caplog.at_level("WARNING", logger="kazoo.client"):
+            try:
+                zk.start(timeout=15)
+            except AuthFailedError:
+                return
+            wait_until(lambda: KazooState.LOST in states, 15, message="session LOST")
+        assert any("AUTH_FAILED" in r.getMessage() for r in caplog.records), caplog.text
+    finally:
+        close(zk)
+
+
+# -- our client library --------------------------------------------------------------------
+
+class Events:
+    def __init__(self):
+        self.events = []
+        self.cond = threading.Condition()
+
+    def __call__(self, event):
+        with self.cond:
+            self.events.append(event)
+            self.cond.notify_all()
+
+    def wait_state(self, state, timeout=20):
+        with self.cond:
+            if not self.cond.wait_for(lambda: any(e.get_state() == state for e in self.events), timeout):
+                raise AssertionError("no %s within %ss: %s" % (state, timeout, self.events))
+
+    def states(self):
+        with self.cond:
+            return [e.get_state() for e in self.events]
+
+
+@pytest.fixture
+def our_client(realm, client_env):
+    require_gssapi()
+    system_properties.set_property("java.security.auth.login.config", realm.jaas)
+    yield
+    for key in ("java.security.auth.login.config", "zookeeper.sasl.clientconfig", "zookeeper.server.principal"):
+        system_properties.clear_property(key)
+
+
+def test_our_client_kerberos_sasl_authenticated(krb_server, realm, our_client):
+    events = Events()
+    zk = ZooKeeper(krb_server.address, 15000, events)
+    try:
+        events.wait_state(KeeperState.SaslAuthenticated)
+        zk.create("/ours-krb5", b"x", [OurACL(31, OurId("sasl", realm.alice))], CreateMode.PERSISTENT)
+        assert zk.get_data("/ours-krb5", False, None) == b"x"
+        zk.delete("/ours-krb5", -1)
+    finally:
+        zk.close()
+
+
+@pytest.mark.parametrize("section,principal", [("StaleClient", None), ("UnknownClient", None),
+                                               ("Client", "zkother/localhost")])
+def test_our_client_kerberos_failures_are_auth_failed(krb_server, realm, our_client, section, principal):
+    """A stale keytab or an unknown principal fails the client's login; a ticket for a service
+    the server has no key for fails at the server: AuthFailed either way, never anonymous."""
+    system_properties.set_property("zookeeper.sasl.clientconfig", section)
+    if principal:
+        system_properties.set_property("zookeeper.server.principal", principal)
+    events = Events()
+    zk = ZooKeeper(krb_server.address, 15000, events)
+    try:
+        events.wait_state(KeeperState.AuthFailed)
+        wait_until(lambda: zk.get_state() is States.AUTH_FAILED, 15, message="AUTH_FAILED")
+        assert KeeperState.SaslAuthenticated not in events.states()
+        with pytest.raises(KeeperException) as e:
+            zk.get_data("/", False, None)
+        assert e.value.code() == Code.AUTHFAILED
+    finally:
+        zk.close()
+
+
+# -- the authorization id: kerberos.removeHostFromPrincipal / removeRealmFromPrincipal -------------
+
+@pytest.mark.parametrize("kind", ["python", "java"])
+def test_remove_realm_and_host_from_principal(kind, realm, tmp_path_factory, client_env):
+    """With both set, alice@EXAMPLE.COM is sasl:alice and bob's ACL entry sasl:bob."""
+    server = start_server(kind, realm, tmp_path_factory,
+                          flags=["-Dzookeeper.kerberos.removeRealmFromPrincipal=true",
+                                 "-Dzookeeper.kerberos.removeHostFromPrincipal=true"])
+    try:
+        zk = kazoo_gssapi(server, realm.alice, realm.alice_keytab, client_env)
+        zk.start(timeout=15)
+        try:
+            zk.create("/short", b"1", acl=[ACL(31, KazooId("sasl", "alice"))])
+            assert zk.get("/short")[0] == b"1"
+            zk.delete("/short")
+        finally:
+            close(zk)
+    finally:
+        server.stop()
+
+
+# -- zkCli: Java's against ours, ours against Java's -------------------------------------------
+
+def test_java_zkcli_kerberos_client_section_against_ours(realm, tmp_path_factory, client_env):
+    server = start_server("python", realm, tmp_path_factory)
+    try:
+        acl = "sasl:%s:cdrwa" % realm.alice
+        result = java_cli.run_zkcli(
+            server.address, script="create /jkrb data %s\nget /jkrb\ngetAcl /jkrb\nquit\n" % acl,
+            jvm_flags=realm.jvm_flags())
+        out = result.stdout + result.stderr
+        assert "Created /jkrb" in out and "'sasl,'%s" % realm.alice in out, out
+        assert "\ndata\n" in out.replace("\r", ""), out
+        anonymous = KazooClient(hosts=server.address, timeout=15)
+        anonymous.start(timeout=15)
+        try:
+            with pytest.raises(NoAuthError):
+                anonymous.get("/jkrb")
+        finally:
+            close(anonymous)
+    finally:
+        server.stop()
+
+
+def test_our_zkcli_kerberos_client_section_against_java(realm, tmp_path_factory, client_env):
+    require_gssapi()
+    server = start_server("java", realm, tmp_path_factory)
+    try:
+        env = dict(os.environ, PYTHONPATH=REPO, CLIENT_JVMFLAGS=" ".join(realm.jvm_flags()))
+        acl = "sasl:%s:cdrwa" % realm.alice
+        result = subprocess.run(
+            [sys.executable, "-m", "zookeeper_py.zookeeper_main", "-server", server.address],
+            input="create /pykrb data %s\nget /pykrb\ngetAcl /pykrb\nquit\n" % acl,
+            capture_output=True, text=True, timeout=60, env=env)
+        out = result.stdout + result.stderr
+        assert "Created /pykrb" in out and "'sasl,'%s" % realm.alice in out, out
+        assert "\ndata\n" in out.replace("\r", ""), out
+        anonymous = KazooClient(hosts=server.address, timeout=15)
+        anonymous.start(timeout=15)
+        try:
+            with pytest.raises(NoAuthError):
+                anonymous.get("/pykrb")
+        finally:
+            close(anonymous)
+    finally:
+        server.stop()
+
+
+# -- our server refuses what it cannot honour ------------------------------------------------
+
+def _startup_failure(realm, tmp_path_factory, jaas_text, python=None):
+    base = tmp_path_factory.mktemp("krb5-bad")
+    jaas = os.path.join(str(base), "jaas.conf")
+    with open(jaas, "w") as f:
+        f.write(jaas_text)
+    server = PythonServer(str(base), extra_cfg=dict(SASL_PROVIDER),
+                          flags=["-Djava.security.auth.login.config=" + jaas, *realm.kdc.java_flags()])
+    if python:
+        server.python = python
+    server.start(wait=False)
+    try:
+        code = server.proc.wait(60)
+    finally:
+        server.stop()
+    return code, server.all_output(), jaas
+
+
+@pytest.mark.parametrize("case", ["stale keytab", "no storeKey", "missing keytab"])
+def test_bad_kerberos_server_section_stops_our_server(realm, tmp_path_factory, case):
+    require_gssapi()
+    principal = realm.kdc.principal("zookeeper/localhost")
+    if case == "stale keytab":
+        text = krb5_section("Server", realm.kdc.principal("mallory"), realm.mallory_keytab, server=True)
+        expect = "mallory"
+    elif case == "no storeKey":
+        text = krb5_section("Server", principal, realm.server_keytab, server=False)
+        expect = "storeKey"
+    else:
+        text = krb5_section("Server", principal, "/nonexistent/zk.keytab", server=True)
+        expect = "/nonexistent/zk.keytab"
+    code, out, jaas = _startup_failure(realm, tmp_path_factory, text)
+    assert code == 2, out
+    assert "Krb5LoginModule" in out or "Kerberos" in out, out
+    assert expect in out and jaas in out, out
+
+
+def test_kerberos_section_without_gssapi_stops_our_server(realm, tmp_path_factory):
+    """Where the `gssapi` package is missing (here: a Python started with it hidden), a Kerberos
+    Server section stops the server with exit 2, saying what to install."""
+    hide = os.path.join(str(tmp_path_factory.mktemp("no-gssapi")), "gssapi")
+    os.makedirs(hide)
+    with open(os.path.join(hide, "__init__.py"), "w") as f:
+        f.write("raise ImportError('gssapi hidden by the test')\n")
+    base = tmp_path_factory.mktemp("krb5-nogss")
+    jaas = os.path.join(str(base), "jaas.conf")
+    with open(jaas, "w") as f:
+        f.write(krb5_section("Server", realm.kdc.principal("zookeeper/localhost"), realm.server_keytab, server=True))
+    server = PythonServer(str(base), extra_cfg=dict(SASL_PROVIDER), flags=["-Djava.security.auth.login.config=" + jaas])
+    old = os.environ.get("PYTHONPATH")
+    os.environ["PYTHONPATH"] = os.pathsep.join([os.path.dirname(hide), REPO])
+    try:
+        server.start(wait=False)
+        code = server.proc.wait(60)
+    finally:
+        if old is None:
+            os.environ.pop("PYTHONPATH", None)
+        else:
+            os.environ["PYTHONPATH"] = old
+        server.stop()
+    out = server.all_output()
+    assert code == 2, out
+    assert "gssapi" in out and "zookeeper_py[kerberos]" in out and jaas in out, out
