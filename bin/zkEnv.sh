@@ -64,6 +64,16 @@ zk_setup_venv() {
         }
         echo "$deps" > "$stamp"
     fi
+    # Optional: gssapi (Kerberos, a Krb5LoginModule JAAS section). It has no wheels and builds
+    # against MIT Kerberos, so it is tried once where krb5-config (libkrb5-dev) is installed;
+    # without it the server refuses a Kerberos section at startup, saying what to install.
+    local optional="gssapi>=1.8"
+    local optional_stamp="$venv/.zookeeper_py-optional"
+    if command -v krb5-config >/dev/null 2>&1 && [ "$(cat "$optional_stamp" 2>/dev/null)" != "$optional" ]; then
+        "$venv/bin/python" -m pip install -q --prefer-binary "$optional" >/dev/null 2>&1 \
+            || echo "Note: could not build $optional in $venv (Kerberos SASL needs it)" 1>&2
+        echo "$optional" > "$optional_stamp"
+    fi
     ZOO_VENV="$venv"
     PYTHON="$venv/bin/python"
 }
