@@ -417,17 +417,6 @@ def test_kerberos_server_section_without_its_keytab_stops_our_server(tmp_path_fa
     assert "/nonexistent/zk.keytab" in out or "zookeeper_py[kerberos]" in out, out
 
 
-def test_quorum_sasl_stops_our_server(tmp_path_factory):
-    from tests.support.net import free_port
-
-    cfg = {"quorum.auth.enableSasl": "true",
-           "server.1": "127.0.0.1:%d:%d" % (free_port(), free_port()),
-           "server.2": "127.0.0.1:%d:%d" % (free_port(), free_port())}
-    code, out, _ = _startup_failure(tmp_path_factory, JAAS, extra_cfg=cfg, myid=1)
-    assert code == 2, out
-    assert "quorum.auth.enableSasl" in out and "not implemented" in out and "zoo.cfg" in out, out
-
-
 def test_server_without_jaas_section_serves_without_sasl(tmp_path):
     """Java serves without SASL when the file has no Server section (and no key names one)."""
     from zookeeper_py.server.server_cnxn_factory import ServerCnxnFactory

@@ -166,6 +166,8 @@ class Learner:
                                 tries, remaining_init_limit_time, inet_socket_address_str(addr), e)
             peer.sleep_while_running(1.0)
         self.sock.settimeout(peer.tick_time * peer.init_limit / 1000.0)
+        # Quorum SASL, before anything else is sent; every read within initLimit ticks
+        peer.auth_learner.authenticate(self.sock, hostname)
         self._in = self.sock.makefile("rb")
         self.leader_is = BinaryInputArchive.get_archive(self._in)
         self.buffered_output = self.sock.makefile("wb", buffering=_WRITE_BUFFER)

@@ -1,6 +1,7 @@
 """Mirror of org.apache.zookeeper.server.quorum.LearnerHandler."""
 
 import errno
+import io
 import logging
 import queue
 import struct
@@ -10,7 +11,9 @@ import time
 from zookeeper_py.common import system_properties
 from zookeeper_py.common.net_utils import close_socket, inet_socket_address_str, peer_address
 from zookeeper_py.jute import BinaryInputArchive, BinaryOutputArchive, JuteIOError
+from zookeeper_py.common.sasl_digest_md5 import SaslException
 from zookeeper_py.keeper_exception import SessionExpiredException
+from zookeeper_py.server.quorum.auth.quorum_auth import AuthInputStream
 from zookeeper_py.server.quorum.learner_snapshot_throttler import SnapshotThrottleException
 from zookeeper_py.server.quorum.learner_sync_request import LearnerSyncRequest
 from zookeeper_py.server.quorum.quorum_packet import QuorumPacket
@@ -208,7 +211,22 @@ class LearnerHandler(ZooKeeperThread):
                 except OSError:
                     self.sock_closed = True  # closed, with a log line naming the peer and the reason
                     return
-            self.buffered_input = self.sock.makefile("rb")
+            # Quorum SASL: Java runs it in the constructor, on the LearnerCnxAcceptor; here on this thread,
+            # so a slow or silent learner never holds the acceptor. Reads within initLimit ticks.
+            din = AuthInputStream(self.sock)
+            try:
+                peer.auth_server.authenticate(self.sock, din)
+            except (OSError, EOFError, SaslException) as e:
+                LOG.error("Server failed to authenticate quorum learner, addr: %s, closing connection: %s",
+                          self.remote_address, e)
+                self._close_sock()
+                return
+            pending = din.unread()
+            if pending:
+                # what nextPacketIsAuth read of a learner that does not authenticate comes first
+                self.buffered_input = io.BufferedReader(_PrefixedRaw(pending, self.sock.makefile("rb", buffering=0)))
+            else:
+                self.buffered_input = self.sock.makefile("rb")
             leader.add_learner_handler(self)
             self.tick_of_next_ack_deadline = peer.tick + peer.init_limit + peer.sync_limit
             self.ia = BinaryInputArchive.get_archive(self.buffered_input)
@@ -567,6 +585,30 @@ class LearnerHandler(ZooKeeperThread):
 
     def set_first_packet(self, value):
         self.need_op_packet = value
+
+
+class _PrefixedRaw(io.RawIOBase):
+    """A raw stream that yields `prefix`, then what `raw` reads (Java: the reset BufferedInputStream)."""
+
+    def __init__(self, prefix, raw):
+        super().__init__()
+        self.prefix = bytearray(prefix)
+        self.raw = raw
+
+    def readable(self):
+        return True
+
+    def readinto(self, b):
+        if self.prefix:
+            n = min(len(b), len(self.prefix))
+            b[:n] = self.prefix[:n]
+            del self.prefix[:n]
+            return n
+        return self.raw.readinto(b)
+
+    def close(self):
+        self.raw.close()
+        super().close()
 
 
 class _Sender(threading.Thread):

@@ -12,8 +12,12 @@ from concurrent.futures import ThreadPoolExecutor
 from zookeeper_py.common import system_properties
 from zookeeper_py.common.net_utils import (
     TRANSIENT_ACCEPT_ERRORS, NetUtils, close_socket, inet_socket_address_str, peer_address)
+from zookeeper_py.common.sasl_digest_md5 import SaslException
 from zookeeper_py.common.x509_util import X509Exception
 from zookeeper_py.server.exit_code import ExitCode
+from zookeeper_py.server.quorum.auth.null_quorum_auth_learner import NullQuorumAuthLearner
+from zookeeper_py.server.quorum.auth.null_quorum_auth_server import NullQuorumAuthServer
+from zookeeper_py.server.quorum.auth.quorum_auth import AuthInputStream
 from zookeeper_py.server.quorum.quorum_server import ConfigException, get_host_and_port
 from zookeeper_py.server.quorum.unified_server_socket import UnifiedServerSocket, UnifiedSocket, create_ssl_socket
 from zookeeper_py.server.zoo_keeper_thread import ZooKeeperThread
@@ -119,7 +123,8 @@ class QuorumCnxManager:
     PROTOCOL_VERSION_V2 = -65535  # 3.6+ multi-address handshake, accepted when received
     maxBuffer = 2048
 
-    def __init__(self, peer, my_sid, view, socket_timeout, listen_on_all_ips, quorum_cnxn_threads_size=20):
+    def __init__(self, peer, my_sid, view, socket_timeout, listen_on_all_ips, quorum_cnxn_threads_size=20,
+                 auth_server=None, auth_learner=None, quorum_sasl_auth_enabled=False):
         self.self = peer
         self.my_sid = my_sid
         self.socket_timeout = socket_timeout
@@ -149,17 +154,66 @@ class QuorumCnxManager:
         self.connection_executor = ThreadPoolExecutor(
             max_workers=quorum_cnxn_threads_size, thread_name_prefix="QuorumConnectionThread-[myid=%d]" % my_sid)
         self.connection_slots = threading.BoundedSemaphore(quorum_cnxn_threads_size)
+        self.initialize_auth(auth_server, auth_learner, quorum_sasl_auth_enabled)
         self.listener = Listener(self)
+
+    def initialize_auth(self, auth_server, auth_learner, quorum_sasl_auth_enabled):
+        """Quorum SASL: who authenticates whom in the handshake. With SASL, connections this member
+        opens are also handed to the QuorumConnectionThreads (initiateConnectionAsync), so an exchange
+        with a slow peer never holds connectOne."""
+        self.auth_server = auth_server if auth_server is not None else NullQuorumAuthServer()
+        self.auth_learner = auth_learner if auth_learner is not None else NullQuorumAuthLearner()
+        self.quorum_sasl_auth_enabled = quorum_sasl_auth_enabled
+        self.inprogress_connections = set()  # sids with an initiateConnectionAsync under way
 
     # -- connecting ---------------------------------------------------------------
 
     def initiate_connection(self, sock, sid):
         try:
             self.start_connection(sock, sid)
-        except OSError as e:
-            LOG.error("Exception while connecting, id: %d, addr: %s, closing learner connection", sid,
-                      _peer_name(sock), exc_info=e)
+        except (OSError, EOFError, SaslException) as e:
+            LOG.error("Exception while connecting, id: %d, addr: %s, closing learner connection: %s", sid,
+                      _peer_name(sock), _reason(e))
             close_socket(sock)
+
+    def initiate_connection_async(self, sock, sid):
+        """initiateConnection on a QuorumConnectionThread (one at a time per sid); False if refused."""
+        with self.map_lock:
+            if sid in self.inprogress_connections:
+                # simply return as there is a connection request to server 'sid' already in progress.
+                LOG.debug("Connection request to server id: %d is already in progress, so skipping this request",
+                          sid)
+                close_socket(sock)
+                return False
+            self.inprogress_connections.add(sid)
+        if not self.connection_slots.acquire(blocking=False):
+            LOG.error("Exception while submitting quorum connection request to %d: all %d connection threads busy",
+                      sid, self.connection_executor._max_workers)
+            with self.map_lock:
+                self.inprogress_connections.discard(sid)
+            close_socket(sock)
+            return False
+
+        def initiate():
+            try:
+                self.initiate_connection(sock, sid)
+            except Exception:
+                LOG.error("Exception while connecting, id: %d, addr: %s", sid, _peer_name(sock), exc_info=True)
+                close_socket(sock)
+            finally:
+                with self.map_lock:
+                    self.inprogress_connections.discard(sid)
+                self.connection_slots.release()
+
+        try:
+            self.connection_executor.submit(initiate)
+        except RuntimeError:  # shut down
+            with self.map_lock:
+                self.inprogress_connections.discard(sid)
+            self.connection_slots.release()
+            close_socket(sock)
+            return False
+        return True
 
     def start_connection(self, sock, sid):
         """Send the handshake; keep the connection only if the peer's sid is smaller than ours."""
@@ -170,6 +224,11 @@ class QuorumCnxManager:
             LOG.warning("Ignoring exception reading or writing challenge: %s", e)
             close_socket(sock)
             return False
+        # authenticate learner (Java looks in the voting view only, so it never authenticates to an observer;
+        # here every member of the view is asked)
+        qps = self.self.get_view().get(sid)
+        if qps is not None:
+            self.auth_learner.authenticate(sock, qps.hostname)
         if sid > self.self.get_id():
             LOG.info("Have smaller server identifier, so dropping the connection: (%d, %d)", sid, self.self.get_id())
             close_socket(sock)
@@ -177,9 +236,9 @@ class QuorumCnxManager:
         self._start_workers(sock, sid)
         return True
 
-    def _start_workers(self, sock, sid):
+    def _start_workers(self, sock, sid, din_pending=b""):
         sw = SendWorker(self, sock, sid)
-        rw = RecvWorker(self, sock, sid, sw)
+        rw = RecvWorker(self, sock, sid, sw, din_pending)
         sw.set_recv(rw)
         with self.map_lock:
             vsw = self.sender_worker_map.get(sid)
@@ -195,8 +254,9 @@ class QuorumCnxManager:
     def receive_connection(self, sock):
         try:
             self.handle_connection(sock)
-        except (OSError, EOFError):
-            LOG.error("Exception handling connection, addr: %s, closing server connection", _peer_name(sock))
+        except (OSError, EOFError, SaslException) as e:
+            LOG.error("Exception handling connection, addr: %s, closing server connection: %s", _peer_name(sock),
+                      _reason(e))
             close_socket(sock)
 
     def receive_connection_async(self, sock):
@@ -255,6 +315,15 @@ class QuorumCnxManager:
             LOG.warning("Exception reading or writing challenge: %s", e)
             close_socket(sock)
             return
+        # do authenticating learner (on this QuorumConnectionThread, every read within the socket timeout)
+        din = AuthInputStream(sock)
+        try:
+            self.auth_server.authenticate(sock, din)
+        except (OSError, EOFError, SaslException) as e:
+            LOG.error("Refused the election connection of server %d, addr: %s: quorum SASL authentication failed: %s",
+                      sid, _peer_name(sock), _reason(e))
+            close_socket(sock)
+            return
         if sid < self.self.get_id():
             # The connection from the larger sid is the one that survives: drop this one and call back.
             with self.map_lock:
@@ -268,7 +337,7 @@ class QuorumCnxManager:
             else:
                 self.connect_one(sid)
         else:
-            self._start_workers(sock, sid)
+            self._start_workers(sock, sid, din.unread())
 
     def to_send(self, sid, b):
         """Queue frame b for peer sid (a message to myself goes straight to the receive queue)."""
@@ -296,6 +365,9 @@ class QuorumCnxManager:
                 if self.self.is_ssl_quorum():
                     sock = create_ssl_socket(self.self.get_x509_util(), sock, election_addr[0])
                 LOG.debug("Connected to server %d", sid)
+                # Use a QuorumConnectionThread when SASL is on: the exchange may take a few round trips.
+                if self.quorum_sasl_auth_enabled:
+                    return self.initiate_connection_async(sock, sid)
                 self.initiate_connection(sock, sid)
                 return True
             except X509Exception as e:
@@ -409,6 +481,17 @@ class QuorumCnxManager:
 
     def connected_to_peer(self, peer_sid):
         return peer_sid in self.sender_worker_map
+
+
+def _reason(e):
+    text = str(e)
+    if isinstance(e, socket.timeout):
+        return "no answer within the socket timeout"
+    if isinstance(e, EOFError):
+        return "connection closed by the peer (%s)" % text
+    if isinstance(e, SaslException):
+        return text
+    return "%s: %s" % (type(e).__name__, text) if text else type(e).__name__
 
 
 def _peer_name(sock):
@@ -613,11 +696,13 @@ class SendWorker(ZooKeeperThread):
 class RecvWorker(ZooKeeperThread):
     """Mirror of org.apache.zookeeper.server.quorum.QuorumCnxManager.RecvWorker: reads frames from one peer."""
 
-    def __init__(self, manager, sock, sid, sw):
+    def __init__(self, manager, sock, sid, sw, din_pending=b""):
         super().__init__("RecvWorker:%d" % sid)
         self.manager = manager
         self.sid = sid
         self.sock = sock
+        # bytes the handshake read ahead (QuorumAuth.nextPacketIsAuth), read before the socket's
+        self.din_pending = bytearray(din_pending)
         self.sw = sw
         self.running = True
         self._lock = threading.Lock()
@@ -628,6 +713,13 @@ class RecvWorker(ZooKeeperThread):
             LOG.error("Error while accessing socket for %d", sid, exc_info=e)
             close_socket(sock)
             self.running = False
+
+    def _read_fully(self, n):
+        if not self.din_pending:
+            return _recv_exactly(self.sock, n)
+        head = bytes(self.din_pending[:n])
+        del self.din_pending[:n]
+        return head + (_recv_exactly(self.sock, n - len(head)) if len(head) < n else b"")
 
     def finish(self):
         with self._lock:
@@ -644,10 +736,10 @@ class RecvWorker(ZooKeeperThread):
             mgr.thread_cnt += 1
         try:
             while self.running and not mgr.shutdown and self.sock is not None:
-                length, = _INT.unpack(_recv_exactly(self.sock, 4))
+                length, = _INT.unpack(self._read_fully(4))
                 if length <= 0 or length > QuorumCnxManager.PACKETMAXSIZE:
                     raise IOError("Received packet with invalid packet: %d" % length)
-                mgr.add_to_recv_queue(Message(_recv_exactly(self.sock, length), self.sid))
+                mgr.add_to_recv_queue(Message(self._read_fully(length), self.sid))
         except Exception as e:
             LOG.warning("Connection broken for id %d, my id = %d, error = %s", self.sid, mgr.my_sid, e)
         finally:

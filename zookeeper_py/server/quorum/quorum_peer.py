@@ -16,6 +16,9 @@ from zookeeper_py.common.time import Time
 from zookeeper_py.server.admin.admin_server import AdminServerException
 from zookeeper_py.server.admin.admin_server_factory import AdminServerFactory
 from zookeeper_py.server.quorum.fast_leader_election import FastLeaderElection
+from zookeeper_py.server.quorum.auth.null_quorum_auth_learner import NullQuorumAuthLearner
+from zookeeper_py.server.quorum.auth.null_quorum_auth_server import NullQuorumAuthServer
+from zookeeper_py.server.quorum.auth.quorum_auth import QuorumAuth
 from zookeeper_py.server.quorum.follower import Follower
 from zookeeper_py.server.quorum.follower_zoo_keeper_server import FollowerZooKeeperServer
 from zookeeper_py.server.quorum.leader import Leader
@@ -123,6 +126,15 @@ class QuorumPeer(ZooKeeperThread):
         self.use_port_unification = False
         self.x509_util = None
         self._x509_util_lock = threading.Lock()
+        # Quorum SASL (quorum.auth.*); initialize() builds the authenticators, Null ones until then.
+        self.quorum_sasl_enable_auth = False
+        self.quorum_server_sasl_auth_required = False
+        self.quorum_learner_sasl_auth_required = False
+        self.quorum_service_principal = QuorumAuth.QUORUM_KERBEROS_SERVICE_PRINCIPAL_DEFAULT_VALUE
+        self.quorum_learner_login_context = QuorumAuth.QUORUM_LEARNER_SASL_LOGIN_CONTEXT_DFAULT_VALUE
+        self.quorum_server_login_context = QuorumAuth.QUORUM_SERVER_SASL_LOGIN_CONTEXT_DFAULT_VALUE
+        self.auth_server = NullQuorumAuthServer()
+        self.auth_learner = NullQuorumAuthLearner()
 
     # -- identity and configuration -------------------------------------------------------
 
@@ -918,9 +930,63 @@ class QuorumPeer(ZooKeeperThread):
             self.quorum_cnxn_threads_size = q_cnxn_threads_size
         LOG.info("quorum.cnxn.threads.size set to %d", self.quorum_cnxn_threads_size)
 
+    def initialize(self):
+        """Java's initialize(): the quorum authenticators, SASL ones (logged in with their JAAS sections
+        now, so a bad section stops the server at startup) when quorum.auth.enableSasl is true."""
+        if self.is_quorum_sasl_auth_enabled():
+            from zookeeper_py.server.quorum.auth.sasl_quorum_auth_learner import SaslQuorumAuthLearner
+            from zookeeper_py.server.quorum.auth.sasl_quorum_auth_server import SaslQuorumAuthServer
+
+            authz_hosts = {qs.hostname for qs in self.get_view().values() if qs.hostname}
+            self.auth_server = SaslQuorumAuthServer(self.is_quorum_server_sasl_auth_required(),
+                                                    self.quorum_server_login_context, authz_hosts)
+            self.auth_learner = SaslQuorumAuthLearner(self.is_quorum_learner_sasl_auth_required(),
+                                                      self.quorum_service_principal,
+                                                      self.quorum_learner_login_context)
+        else:
+            self.auth_server = NullQuorumAuthServer()
+            self.auth_learner = NullQuorumAuthLearner()
+
+    def set_quorum_server_sasl_required(self, server_sasl_required):
+        self.quorum_server_sasl_auth_required = server_sasl_required
+        LOG.info("%s set to %s", QuorumAuth.QUORUM_SERVER_SASL_AUTH_REQUIRED, str(server_sasl_required).lower())
+
+    def set_quorum_learner_sasl_required(self, learner_sasl_required):
+        self.quorum_learner_sasl_auth_required = learner_sasl_required
+        LOG.info("%s set to %s", QuorumAuth.QUORUM_LEARNER_SASL_AUTH_REQUIRED, str(learner_sasl_required).lower())
+
+    def set_quorum_sasl_enabled(self, enable_auth):
+        self.quorum_sasl_enable_auth = enable_auth
+        if not enable_auth:
+            LOG.info("QuorumPeer communication is not secured! (SASL auth disabled)")
+        else:
+            LOG.info("%s set to %s", QuorumAuth.QUORUM_SASL_AUTH_ENABLED, str(enable_auth).lower())
+
+    def set_quorum_service_principal(self, service_principal):
+        self.quorum_service_principal = service_principal
+        LOG.info("%s set to %s", QuorumAuth.QUORUM_KERBEROS_SERVICE_PRINCIPAL, service_principal)
+
+    def set_quorum_learner_login_context(self, learner_context):
+        self.quorum_learner_login_context = learner_context
+        LOG.info("%s set to %s", QuorumAuth.QUORUM_LEARNER_SASL_LOGIN_CONTEXT, learner_context)
+
+    def set_quorum_server_login_context(self, server_context):
+        self.quorum_server_login_context = server_context
+        LOG.info("%s set to %s", QuorumAuth.QUORUM_SERVER_SASL_LOGIN_CONTEXT, server_context)
+
+    def is_quorum_sasl_auth_enabled(self):
+        return self.quorum_sasl_enable_auth
+
+    def is_quorum_server_sasl_auth_required(self):
+        return self.quorum_server_sasl_auth_required
+
+    def is_quorum_learner_sasl_auth_required(self):
+        return self.quorum_learner_sasl_auth_required
+
     def create_cnxn_manager(self):
         return QuorumCnxManager(self, self.get_id(), self.get_view(), self.tick_time * self.sync_limit,
-                                self.get_quorum_listen_on_all_ips(), self.quorum_cnxn_threads_size)
+                                self.get_quorum_listen_on_all_ips(), self.quorum_cnxn_threads_size,
+                                self.auth_server, self.auth_learner, self.is_quorum_sasl_auth_enabled())
 
     def is_leader(self, id_):
         vote = self.get_current_vote()

@@ -87,11 +87,16 @@ class QuorumPeerMain:
         quorum_peer.set_learner_type(config.get_peer_type())
         quorum_peer.set_sync_enabled(config.get_sync_enabled())
         quorum_peer.set_quorum_listen_on_all_ips(config.get_quorum_listen_on_all_ips())
-        if config.quorum_enable_sasl:
-            raise ConfigException("Error processing %s: quorum.auth.enableSasl=true: quorum SASL "
-                                  "(authentication between servers) is not implemented yet by zookeeper_py"
-                                  % config.get_config_filename())
+        # sets quorum sasl authentication configurations
+        quorum_peer.set_quorum_sasl_enabled(config.quorum_enable_sasl)
+        if quorum_peer.is_quorum_sasl_auth_enabled():
+            quorum_peer.set_quorum_server_sasl_required(config.quorum_server_require_sasl)
+            quorum_peer.set_quorum_learner_sasl_required(config.quorum_learner_require_sasl)
+            quorum_peer.set_quorum_service_principal(config.quorum_service_principal)
+            quorum_peer.set_quorum_server_login_context(config.quorum_server_login_context)
+            quorum_peer.set_quorum_learner_login_context(config.quorum_learner_login_context)
         quorum_peer.set_quorum_cnxn_threads_size(config.quorum_cnxn_threads_size)
+        self.initialize_quorum_auth(config, quorum_peer)
         quorum_peer.set_ssl_quorum(config.ssl_quorum)
         quorum_peer.set_use_port_unification(config.should_use_port_unification)
         if config.ssl_quorum or config.should_use_port_unification:
@@ -109,6 +114,44 @@ class QuorumPeerMain:
         # Java: quorumPeer.join(); a timed join keeps the main thread responsive to signals.
         while quorum_peer.is_alive():
             quorum_peer.join(1.0)
+
+    @staticmethod
+    def initialize_quorum_auth(config, quorum_peer):
+        """quorumPeer.initialize(): log in with the QuorumServer and QuorumLearner JAAS sections now.
+
+        Java throws SaslException out of main (exit 1) when a section is missing or its login fails;
+        here that is a bad config (exit 2) naming the zoo.cfg, the JAAS file and why. A Kerberos
+        section (Krb5LoginModule) is refused while the GSSAPI mechanism (zookeeper_py.common.sasl_gssapi)
+        is not there."""
+        if not config.quorum_enable_sasl:
+            quorum_peer.initialize()
+            return
+        from zookeeper_py.common.jaas_configuration import JAAS_CONF_KEY, Configuration, JaasConfigurationException
+        from zookeeper_py.common.sasl_digest_md5 import SaslException
+        from zookeeper_py.login import KRB5_LOGIN_MODULE
+        from zookeeper_py.util.security_utils import gssapi_available
+
+        jaas_file = system_properties.get_property(JAAS_CONF_KEY)
+        where = "Error processing %s: quorum.auth.enableSasl=true" % config.get_config_filename()
+        try:
+            configuration = Configuration.get_configuration()
+        except JaasConfigurationException as e:
+            raise ConfigException("%s: %s (%s=%s)" % (where, e, JAAS_CONF_KEY, jaas_file)) from None
+        if configuration is None:
+            raise ConfigException("%s but no JAAS configuration: %s is not set (give -D%s=<file> with the %s and %s "
+                                  "sections)" % (where, JAAS_CONF_KEY, JAAS_CONF_KEY, config.quorum_server_login_context,
+                                                 config.quorum_learner_login_context))
+        for key, section in (("quorum.auth.server.saslLoginContext", config.quorum_server_login_context),
+                             ("quorum.auth.learner.saslLoginContext", config.quorum_learner_login_context)):
+            for entry in configuration.get_app_configuration_entry(section) or ():
+                if entry.get_login_module_name() == KRB5_LOGIN_MODULE and not gssapi_available():
+                    raise ConfigException("%s: section '%s' (%s) of %s uses %s: Kerberos/GSSAPI quorum SASL is not "
+                                          "implemented yet by zookeeper_py (DIGEST-MD5 only)"
+                                          % (where, section, key, jaas_file, KRB5_LOGIN_MODULE))
+        try:
+            quorum_peer.initialize()
+        except (SaslException, OSError) as e:
+            raise ConfigException("%s (%s=%s): %s" % (where, JAAS_CONF_KEY, jaas_file, e)) from None
 
     def request_shutdown(self):
         if self.standalone is not None:

@@ -1,0 +1,436 @@
+"""Quorum SASL (DIGEST-MD5): quorum.auth.enableSasl, learnerRequireSasl, serverRequireSasl.
+
+Real server processes, ours and Java 3.8's, with the JAAS file named by
+-Djava.security.auth.login.config (QuorumServer and QuorumLearner sections). Every
+connection a member opens to another (election port, the leader's quorum port) starts
+with the QuorumAuthPacket exchange; the accepting side runs it on the connection's own
+thread (QuorumConnectionThread, LearnerHandler).
+"""
+
+import socket
+import struct
+import threading
+import time
+
+import pytest
+
+from tests.quorum.conftest import kazoo
+from tests.quorum.test_tls_quorum import _Writer, assert_tls_in_use, tls_cfg, write_and_read_everywhere
+from tests.support import java_zk
+from tests.support.net import wait_until
+from tests.support.servers import PythonServer
+from tests.support.tls import session_tls_material
+from zookeeper_py.common import system_properties
+from zookeeper_py.common.sasl_digest_md5 import SaslException
+from zookeeper_py.server.quorum.auth.quorum_auth import AuthInputStream, QuorumAuth, Status
+
+JAAS_KEY = "java.security.auth.login.config"
+
+JAAS = """\
+QuorumServer {
+    org.apache.zookeeper.server.auth.DigestLoginModule required
+    user_zkpeer="peersecret";
+};
+QuorumLearner {
+    org.apache.zookeeper.server.auth.DigestLoginModule required
+    username="zkpeer"
+    password="peersecret";
+};
+"""
+
+# An intruder: it knows the user name, not the password (it also expects the wrong one from others).
+BAD_JAAS = JAAS.replace("peersecret", "guessed")
+
+SASL_ON = {"quorum.auth.enableSasl": "true", "quorum.auth.learnerRequireSasl": "true",
+           "quorum.auth.serverRequireSasl": "true"}
+
+AUTHENTICATED = "Successfully completed the authentication using SASL"
+
+MIXED = pytest.mark.parametrize("kinds", [("java", "python", "java"), ("python", "java", "python")],
+                                ids=["2java-1python", "1java-2python"])
+
+
+def write(path, text):
+    with open(path, "w") as f:
+        f.write(text)
+    return str(path)
+
+
+@pytest.fixture
+def jaas(tmp_path):
+    return write(tmp_path / "jaas.conf", JAAS)
+
+
+@pytest.fixture
+def bad_jaas(tmp_path):
+    return write(tmp_path / "bad-jaas.conf", BAD_JAAS)
+
+
+def jaas_flags(path):
+    return ["-D%s=%s" % (JAAS_KEY, path)]
+
+
+def sasl_ensemble(make_ensemble, jaas, kinds=("python",) * 3, cfg=SASL_ON, **kwargs):
+    return make_ensemble(kinds=list(kinds), extra_cfg=dict(cfg), flags=jaas_flags(jaas), **kwargs)
+
+
+def assert_authenticated(ens, sids=None):
+    """Every member authenticated a peer or was authenticated (both logs say the same sentence)."""
+    for sid in sids or ens.running():
+        assert AUTHENTICATED in ens.log(sid), "member %d logged no SASL authentication:\n%s" % (
+            sid, ens.servers[sid].output_tail())
+
+
+# -- Python members ------------------------------------------------------------------------------
+
+
+def test_three_members_requiring_quorum_sasl_elect_replicate_and_survive_leader_kill(make_ensemble, jaas):
+    ens = sasl_ensemble(make_ensemble, jaas)
+    ens.start()
+    leader = ens.wait_for_quorum()
+    assert_authenticated(ens)
+    follower = min(sid for sid in ens.servers if sid != leader)
+    write_and_read_everywhere(ens, follower, "/sasl-1", b"through a follower")
+    write_and_read_everywhere(ens, leader, "/sasl-2", b"through the leader")
+    ens.kill(leader)
+    survivors = [sid for sid in ens.servers if sid != leader]
+    new_leader = ens.wait_for_quorum(survivors, timeout=30)
+    assert new_leader != leader
+    write_and_read_everywhere(ens, survivors[0], "/sasl-3", b"after the kill")
+    ens.start_member(leader)
+    ens.wait_for_quorum(timeout=30)
+    with kazoo(ens.address(leader)) as zk:
+        zk.sync("/")
+        assert {"sasl-1", "sasl-2", "sasl-3"} <= set(zk.get_children("/"))
+    assert any("Successfully authenticated learner: authenticationID=zkpeer" in ens.log(sid) for sid in ens.servers)
+
+
+def _refused_by(ens, sid, intruder):
+    log = ens.log(sid)
+    return ("Refused the election connection of server %d" % intruder in log
+            or "Exception while connecting, id: %d" % intruder in log)
+
+
+def test_a_peer_with_a_wrong_password_is_refused_and_the_others_keep_quorum(make_ensemble, jaas, bad_jaas):
+    """Member 3 (the highest sid, which would lead) has a wrong password in both sections: members 1 and 2
+    refuse its connections and it refuses theirs, each with a log line naming who and why; 1 and 2 elect,
+    replicate, and go on doing so while 3 keeps trying."""
+    ens = sasl_ensemble(make_ensemble, jaas, member_flags={3: jaas_flags(bad_jaas)})
+    # member_flags are added after the shared flags: the last -D wins, for ours and Java's
+    ens.start()
+    leader = ens.wait_for_quorum([1, 2], timeout=45)
+    write_and_read_everywhere(ens, leader, "/without-3", b"ok", sids=[1, 2])
+    for sid in (1, 2):
+        wait_until(lambda: _refused_by(ens, sid, 3), timeout=30, message="member %d refusing member 3" % sid)
+    log1 = ens.log(1) + ens.log(2)
+    assert "Mismatched response" in log1 or "Authentication failed against server addr" in log1, log1[-3000:]
+    assert "user: zkpeer" in log1 or "id: 3" in log1
+    assert ens.is_running(3) and ens.mode(3) is None, "the intruder serves: %s" % ens.srvr(3)
+    epoch = ens.zxid(leader) >> 32
+    # 3 keeps knocking (it re-runs its election); 1 and 2 stay one quorum with one leader and epoch.
+    deadline = time.time() + 5
+    while time.time() < deadline:
+        modes = ens.modes([1, 2])
+        assert sorted(modes.values()) == ["follower", "leader"], (modes, ens.tails())
+        assert ens.zxid(leader) >> 32 == epoch
+        time.sleep(0.2)  # the sampling period, not a synchronisation
+    write_and_read_everywhere(ens, 1, "/still-without-3", b"ok", sids=[1, 2])
+
+
+def test_learner_without_sasl_is_refused_when_the_server_requires_it(make_ensemble, jaas):
+    """serverRequireSasl=true on 1 and 2; member 3 has enableSasl=false (NullQuorumAuthLearner): 1 and 2 hang up
+    on it (on their connection threads), keep their quorum, and 3 does not join."""
+    ens = sasl_ensemble(make_ensemble, jaas)
+    ens.servers[3].cfg = {k: v for k, v in ens.servers[3].cfg.items() if not k.startswith("quorum.auth.")}
+    ens.servers[3].write_cfg()
+    ens.start()
+    leader = ens.wait_for_quorum([1, 2], timeout=45)
+    wait_until(lambda: "Learner not trying to authenticate and authentication is required" in ens.log(1),
+               timeout=30, message="member 1 refusing the unauthenticated member 3")
+    write_and_read_everywhere(ens, leader, "/x", b"ok", sids=[1, 2])
+    assert ens.mode(3) is None
+
+
+def test_silent_and_garbage_peers_cost_only_their_connection(make_ensemble, jaas):
+    """A connection that sends the initial message and then nothing, one that sends an auth packet with an absurd
+    token length, and one that sends garbage: each is closed (within syncLimit ticks for the silent one), the
+    listener takes new connections meanwhile, and the quorum goes on."""
+    ens = sasl_ensemble(make_ensemble, jaas)
+    ens.start()
+    leader = ens.wait_for_quorum()
+    port = ens.election_ports[1]
+    addr = b"127.0.0.1:1"
+    initial = struct.pack(">qqi", -65536, 7, len(addr)) + addr
+    silent = socket.create_connection(("127.0.0.1", port), timeout=10)
+    silent.sendall(initial)
+    huge = socket.create_connection(("127.0.0.1", port), timeout=10)
+    huge.sendall(initial + struct.pack(">qii", QuorumAuth.QUORUM_AUTH_MAGIC_NUMBER, 0, 0x7fffffff))
+    garbage = socket.create_connection(("127.0.0.1", port), timeout=10)
+    garbage.sendall(initial + b"\x00" * 64)
+    started = time.time()
+    try:
+        for s in (huge, garbage, silent):
+            s.settimeout(15)
+            try:
+                while s.recv(4096):
+                    pass
+            except ConnectionResetError:
+                pass
+        # tickTime 500 x syncLimit 5: the silent one is dropped after 2.5 s of silence
+        assert time.time() - started < 10
+    finally:
+        for s in (silent, huge, garbage):
+            s.close()
+    write_and_read_everywhere(ens, leader, "/after-hostile", b"ok")
+    log = ens.log(1)
+    assert "Unreasonable length" in log and "server 7" in log, log[-3000:]
+
+
+def test_sasl_and_ssl_quorum_together(make_ensemble, jaas, tmp_path_factory):
+    """enableSasl with sslQuorum: the QuorumAuthPackets go over the TLS connections."""
+    tls = session_tls_material(tmp_path_factory)
+    ens = sasl_ensemble(make_ensemble, jaas, cfg=dict(SASL_ON, **tls_cfg(tls, "pem")))
+    ens.start()
+    leader = ens.wait_for_quorum()
+    assert_tls_in_use(ens)
+    assert_authenticated(ens)
+    write_and_read_everywhere(ens, leader, "/tls-and-sasl", b"ok")
+    ens.kill(leader)
+    survivors = [sid for sid in ens.servers if sid != leader]
+    ens.wait_for_quorum(survivors, timeout=30)
+    write_and_read_everywhere(ens, survivors[0], "/tls-and-sasl-2", b"ok", sids=survivors)
+
+
+# -- the admin guide's rolling steps -------------------------------------------------------------------
+
+
+def _restart_with(ens, sid, cfg_changes, writer):
+    server = ens.servers[sid]
+    server.cfg.update(cfg_changes)
+    server.write_cfg()
+    ens.stop_member(sid)
+    ens.start_member(sid)
+    ens.wait_for_quorum(timeout=60)
+    before = len(writer.acked)
+    wait_until(lambda: len(writer.acked) > before, timeout=30, message="writes after restarting %d" % sid)
+
+
+def _rolling_sasl(ens):
+    """enableSasl, then learnerRequireSasl, then serverRequireSasl: one member at a time, the leader last."""
+    writer = _Writer(ens)
+    with kazoo(ens.connect_string()) as zk:
+        zk.create("/upgrade", b"")
+    writer.start()
+    try:
+        for changes in ({"quorum.auth.enableSasl": "true"}, {"quorum.auth.learnerRequireSasl": "true"},
+                        {"quorum.auth.serverRequireSasl": "true"}):
+            leader = ens.wait_for_quorum(timeout=60)
+            for sid in sorted(ens.servers, key=lambda s: s == leader):
+                _restart_with(ens, sid, changes, writer)
+        ens.wait_for_quorum(timeout=60)
+    finally:
+        writer.stop.set()
+        writer.join(30)
+    assert len(writer.acked) > 30, (len(writer.acked), writer.failures)
+    expected = {path.rsplit("/", 1)[1] for path in writer.acked}
+    for sid in ens.servers:
+        with kazoo(ens.address(sid)) as zk:
+            zk.sync("/upgrade")
+            assert expected <= set(zk.get_children("/upgrade")), "member %d lost writes" % sid
+    assert_authenticated(ens)
+
+
+@pytest.mark.slow
+def test_rolling_steps_to_required_quorum_sasl(make_ensemble, jaas):
+    ens = sasl_ensemble(make_ensemble, jaas, cfg={})
+    ens.start()
+    ens.wait_for_quorum()
+    _rolling_sasl(ens)
+
+
+@pytest.mark.slow
+def test_mixed_rolling_steps_to_required_quorum_sasl(make_ensemble, jaas):
+    java_zk.require_java_zookeeper()
+    ens = sasl_ensemble(make_ensemble, jaas, kinds=("java", "python", "java"), cfg={})
+    ens.start_first([1, 2])
+    ens.wait_for_quorum(timeout=60)
+    _rolling_sasl(ens)
+
+
+# -- Java 3.8 ---------------------------------------------------------------------------------------
+
+
+@MIXED
+def test_mixed_ensemble_requiring_quorum_sasl(make_ensemble, jaas, kinds):
+    """Member 3 leads first, then (3 killed) member 2: a Java and a Python leader in turn, each with
+    followers of the other kind, all connections authenticated both ways."""
+    java_zk.require_java_zookeeper()
+    ens = sasl_ensemble(make_ensemble, jaas, kinds=kinds)
+    ens.start_first([3])
+    assert ens.wait_for_quorum(timeout=60) == 3
+    assert_authenticated(ens)
+    write_and_read_everywhere(ens, 1, "/from-1-%s" % kinds[0], b"1")
+    write_and_read_everywhere(ens, 2, "/from-2-%s" % kinds[1], b"2")
+    ens.kill(3)
+    assert ens.wait_for_quorum([1, 2], timeout=60) == 2
+    write_and_read_everywhere(ens, 1, "/after-kill", b"ok", sids=[1, 2])
+    ens.start_member(3)
+    ens.wait_for_quorum(timeout=60)
+    with kazoo(ens.address(3)) as zk:
+        zk.sync("/")
+        assert {"from-1-%s" % kinds[0], "from-2-%s" % kinds[1], "after-kill"} <= set(zk.get_children("/"))
+
+
+@MIXED
+def test_mixed_ensemble_refuses_a_wrong_password(make_ensemble, jaas, bad_jaas, kinds):
+    """Member 3 (Java or ours) with the wrong password; the other two keep their quorum."""
+    java_zk.require_java_zookeeper()
+    ens = sasl_ensemble(make_ensemble, jaas, kinds=kinds, member_flags={3: jaas_flags(bad_jaas)})
+    ens.start()
+    leader = ens.wait_for_quorum([1, 2], timeout=60)
+    write_and_read_everywhere(ens, leader, "/without-3", b"ok", sids=[1, 2])
+    assert ens.is_running(3) and ens.mode(3) is None
+
+
+# -- startup -------------------------------------------------------------------------------------------
+
+
+def _startup_code(tmp_path, jaas_text, cfg):
+    from tests.support.net import free_port
+
+    cfg = dict(cfg, **{"server.1": "127.0.0.1:%d:%d" % (free_port(), free_port()),
+                       "server.2": "127.0.0.1:%d:%d" % (free_port(), free_port())})
+    flags = []
+    if jaas_text is not None:
+        flags = jaas_flags(write(tmp_path / "jaas.conf", jaas_text))
+    server = PythonServer(str(tmp_path / "s"), extra_cfg=cfg, flags=flags, myid=1)
+    server.start(wait=False)
+    try:
+        code = server.proc.wait(60)
+    finally:
+        server.stop()
+    return code, server.all_output()
+
+
+@pytest.mark.parametrize("jaas_text, expected", [
+    (None, "java.security.auth.login.config is not set"),
+    ("Server { org.apache.zookeeper.server.auth.DigestLoginModule required user_a=\"b\"; };\n",
+     "'QuorumServer' could not be found"),
+    (JAAS.replace("QuorumLearner", "Other"), "'QuorumLearner' could not be found"),
+    ("QuorumServer {\n  org.apache.zookeeper.server.auth.DigestLoginModule required\n  user_a=\"b\"\n",
+     "jaas.conf:3"),
+], ids=["no-jaas", "no-QuorumServer", "no-QuorumLearner", "malformed"])
+def test_bad_quorum_sasl_setup_stops_our_server(tmp_path, jaas_text, expected):
+    """Exit 2 naming the file and why (a malformed file is found first by the client port's JAAS login)."""
+    code, out = _startup_code(tmp_path, jaas_text, SASL_ON)
+    assert code == 2, out
+    assert expected in out, out
+    if "malformed" not in expected and not expected.startswith("jaas"):
+        assert "quorum.auth.enableSasl" in out and "zoo.cfg" in out, out
+
+
+def test_kerberos_quorum_section_stops_our_server_without_gssapi(tmp_path):
+    from zookeeper_py.util.security_utils import gssapi_available
+
+    if gssapi_available():
+        pytest.skip("zookeeper_py.common.sasl_gssapi exists: Kerberos quorum SASL is tested with the KDC")
+    text = JAAS.replace("org.apache.zookeeper.server.auth.DigestLoginModule required",
+                        'com.sun.security.auth.module.Krb5LoginModule required useKeyTab=true keyTab="/k" '
+                        'principal="zkquorum/localhost@EXAMPLE.COM"', 1)
+    code, out = _startup_code(tmp_path, text, SASL_ON)
+    assert code == 2, out
+    assert "Krb5LoginModule" in out and "QuorumServer" in out, out
+
+
+def test_require_keys_without_enable_sasl_stop_our_server(tmp_path):
+    code, out = _startup_code(tmp_path, JAAS, {"quorum.auth.learnerRequireSasl": "true"})
+    assert code == 2, out
+    assert "quorum.auth.enableSasl is disabled" in out, out
+
+
+# -- the exchange itself, over a socket pair -------------------------------------------------------------
+
+
+@pytest.fixture
+def in_process_jaas(tmp_path):
+    def use(text):
+        system_properties.set_property(JAAS_KEY, write(tmp_path / ("jaas%d.conf" % len(used)), text))
+        used.append(1)
+
+    used = []
+    yield use
+    system_properties.clear_property(JAAS_KEY)
+
+
+def _exchange(server_jaas, learner_jaas, use, server_required=True, learner_required=True):
+    """SaslQuorumAuthServer and SaslQuorumAuthLearner over a socketpair: (server error, learner error)."""
+    from zookeeper_py.server.quorum.auth.sasl_quorum_auth_learner import SaslQuorumAuthLearner
+    from zookeeper_py.server.quorum.auth.sasl_quorum_auth_server import SaslQuorumAuthServer
+
+    use(server_jaas)
+    server = SaslQuorumAuthServer(server_required, "QuorumServer", {"127.0.0.1"})
+    use(learner_jaas)
+    learner = SaslQuorumAuthLearner(learner_required, "zkquorum/localhost", "QuorumLearner")
+    a, b = socket.socketpair()
+    a.settimeout(5)
+    b.settimeout(5)
+    errors = {}
+
+    def run_server():
+        try:
+            server.authenticate(a, AuthInputStream(a))
+        except Exception as e:
+            errors["server"] = e
+        finally:
+            if "server" in errors:
+                a.close()
+
+    t = threading.Thread(target=run_server)
+    t.start()
+    try:
+        learner.authenticate(b, "localhost")
+    except Exception as e:
+        errors["learner"] = e
+    b.close()
+    t.join(10)
+    a.close()
+    return errors.get("server"), errors.get("learner")
+
+
+def test_exchange_succeeds_with_the_right_password(in_process_jaas):
+    assert _exchange(JAAS, JAAS, in_process_jaas) == (None, None)
+
+
+def test_exchange_fails_both_ways_with_a_wrong_password(in_process_jaas):
+    server_error, learner_error = _exchange(JAAS, BAD_JAAS, in_process_jaas)
+    assert isinstance(server_error, SaslException) and "Mismatched response" in str(server_error)
+    assert isinstance(learner_error, SaslException) and "ERROR" in str(learner_error)
+
+
+def test_server_not_requiring_sasl_keeps_a_failed_learner_but_the_learner_gives_up(in_process_jaas):
+    server_error, learner_error = _exchange(JAAS, BAD_JAAS, in_process_jaas, server_required=False)
+    assert server_error is None
+    assert isinstance(learner_error, SaslException)
+
+
+def test_next_packet_is_auth_leaves_the_bytes_for_the_next_reader():
+    a, b = socket.socketpair()
+    with a, b:
+        b.sendall(struct.pack(">i", 4) + b"abcd")
+        b.sendall(b"efgh")
+        din = AuthInputStream(a)
+        a.settimeout(5)
+        assert not QuorumAuth.next_packet_is_auth(din)
+        assert din.unread() == struct.pack(">i", 4) + b"abcd"
+        b.sendall(QuorumAuth.create_packet(Status.SUCCESS, b"xy").to_bytes())
+        assert a.recv(4) == b"efgh"
+        assert QuorumAuth.next_packet_is_auth(din)
+        packet = QuorumAuth.read_packet(din)
+        assert (packet.status, packet.token) == (1, b"xy")
+
+
+def test_magic_number_is_javas():
+    # Java's -0xa0dbcafecafe1234L, as a long: what a Java learner sends first
+    assert QuorumAuth.QUORUM_AUTH_MAGIC_NUMBER == 0x5f2435013501edcc
+    assert QuorumAuth.create_packet(Status.IN_PROGRESS, None).to_bytes() == bytes.fromhex(
+        "5f2435013501edcc" "00000000" "ffffffff")
