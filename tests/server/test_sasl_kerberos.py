@@ -321,6 +321,65 @@ def test_our_client_kerberos_failures_are_auth_failed(krb_server, realm, our_cli
         zk.close()
 
 
+def test_our_client_kerberos_from_a_ticket_cache(krb_server, realm, our_client, tmp_path):
+    """useTicketCache=true, ticketCache=<file>: the TGT of an earlier kinit, no keytab."""
+    ccache = realm.kdc.kinit("bob", str(tmp_path / "bob.ccache"))
+    jaas = tmp_path / "jaas.conf"
+    jaas.write_text('Client {\n    %s required\n    useTicketCache=true\n    ticketCache="%s"\n'
+                    '    doNotPrompt=true;\n};\n' % (KRB5, ccache))
+    system_properties.set_property("java.security.auth.login.config", str(jaas))
+    events = Events()
+    zk = ZooKeeper(krb_server.address, 15000, events)
+    try:
+        events.wait_state(KeeperState.SaslAuthenticated)
+        zk.create("/ours-ccache", b"c", [OurACL(31, OurId("sasl", realm.bob))], CreateMode.PERSISTENT)
+        assert zk.get_data("/ours-ccache", False, None) == b"c"
+        zk.delete("/ours-ccache", -1)
+    finally:
+        zk.close()
+
+
+@pytest.mark.parametrize("server_realm,ok", [("EXAMPLE.COM", True), ("NO-SUCH.REALM", False)])
+def test_our_client_zookeeper_server_realm(krb_server, realm, our_client, server_realm, ok):
+    """zookeeper.server.realm names the realm of the server principal: the right one
+    authenticates, a realm the KDC does not serve fails with AuthFailed (never anonymous)."""
+    system_properties.set_property("zookeeper.server.realm", server_realm)
+    system_properties.set_property("zookeeper.server.principal", "zookeeper/localhost")
+    events = Events()
+    zk = ZooKeeper(krb_server.address, 15000, events)
+    try:
+        events.wait_state(KeeperState.SaslAuthenticated if ok else KeeperState.AuthFailed)
+        if ok:
+            assert zk.exists("/", False) is not None
+        else:
+            assert KeeperState.SaslAuthenticated not in events.states()
+    finally:
+        zk.close()
+        system_properties.clear_property("zookeeper.server.realm")
+
+
+def test_sasl_server_principal_defaults():
+    """zookeeper/<host>: 127.0.0.1 is reverse-looked-up (Java's getHostName of an IP literal)."""
+    from zookeeper_py.client.inet_socket_address import InetSocketAddress
+    from zookeeper_py.client.zk_client_config import ZKClientConfig
+    from zookeeper_py.sasl_server_principal import SaslServerPrincipal
+
+    import socket
+
+    try:
+        name = socket.gethostbyaddr("127.0.0.1")[0]
+    except OSError:
+        name = "127.0.0.1"
+    config = ZKClientConfig()
+    assert SaslServerPrincipal.get_server_principal(InetSocketAddress("127.0.0.1", 2181), config) == "zookeeper/" + name
+    config.set_property("zookeeper.sasl.client.canonicalize.hostname", "false")
+    assert SaslServerPrincipal.get_server_principal(InetSocketAddress("zk1", 2181, "127.0.0.1"), config) == "zookeeper/zk1"
+    config.set_property("zookeeper.sasl.client.username", "zk")
+    assert SaslServerPrincipal.get_server_principal(InetSocketAddress("zk1", 2181, "127.0.0.1"), config) == "zk/zk1"
+    config.set_property("zookeeper.server.principal", "zookeeper/zk9@X")
+    assert SaslServerPrincipal.get_server_principal(InetSocketAddress("zk1", 2181), config) == "zookeeper/zk9@X"
+
+
 # -- the authorization id: kerberos.removeHostFromPrincipal / removeRealmFromPrincipal -------------
 
 @pytest.mark.parametrize("kind", ["python", "java"])
@@ -427,9 +486,9 @@ def test_bad_kerberos_server_section_stops_our_server(realm, tmp_path_factory, c
     assert expect in out and jaas in out, out
 
 
-def test_kerberos_section_without_gssapi_stops_our_server(realm, tmp_path_factory):
+def test_kerberos_section_without_gssapi_stops_our_server(tmp_path_factory):
     """Where the `gssapi` package is missing (here: a Python started with it hidden), a Kerberos
-    Server section stops the server with exit 2, saying what to install."""
+    Server section stops the server with exit 2, saying what to install. Needs no KDC."""
     hide = os.path.join(str(tmp_path_factory.mktemp("no-gssapi")), "gssapi")
     os.makedirs(hide)
     with open(os.path.join(hide, "__init__.py"), "w") as f:
@@ -437,7 +496,8 @@ def test_kerberos_section_without_gssapi_stops_our_server(realm, tmp_path_factor
     base = tmp_path_factory.mktemp("krb5-nogss")
     jaas = os.path.join(str(base), "jaas.conf")
     with open(jaas, "w") as f:
-        f.write(krb5_section("Server", realm.kdc.principal("zookeeper/localhost"), realm.server_keytab, server=True))
+        f.write(krb5_section("Server", "zookeeper/localhost@EXAMPLE.COM", os.path.join(str(base), "zk.keytab"),
+                             server=True))
     server = PythonServer(str(base), extra_cfg=dict(SASL_PROVIDER), flags=["-Djava.security.auth.login.config=" + jaas])
     old = os.environ.get("PYTHONPATH")
     os.environ["PYTHONPATH"] = os.pathsep.join([os.path.dirname(hide), REPO])

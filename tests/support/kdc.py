@@ -2,6 +2,8 @@
 
     kdc = session_kdc(tmp_path_factory)          # one KDC per test process, stopped at exit
     keytab = kdc.keytab("zookeeper/localhost")   # a keytab holding that principal (made on first use)
+    keytab = kdc.keytab("zkquorum/localhost", "alice")   # one keytab, several principals
+    kdc.kinit("alice", ccache_path)              # a ticket cache, as after `kinit -kt`
     kdc.principal("zookeeper/localhost")         # -> "zookeeper/localhost@EXAMPLE.COM"
     kdc.java_flags()                             # -Djava.security.krb5.conf=... for a JVM
 
@@ -27,6 +29,9 @@ import pytest
 from tests.support.net import free_port
 
 REALM = "EXAMPLE.COM"
+# Made when the session KDC starts: the client-port service and the quorum service (with keytabs
+# from kdc.keytab(name), made on first use).
+SERVICE_PRINCIPALS = ("zookeeper/localhost", "zkquorum/localhost")
 _TOOLS = {"krb5kdc": "krb5-kdc", "kdb5_util": "krb5-kdc", "kadmin.local": "krb5-kdc"}
 _SBIN = ("/usr/sbin", "/sbin", "/usr/local/sbin")
 
@@ -227,6 +232,15 @@ class Kdc:
         self._run(_which("kadmin.local"), "-r", self.realm, "-q", "ktadd -k %s %s" % (scratch, self.principal(name)))
         return path
 
+    def kinit(self, name, ccache, keytab=None):
+        """A ticket cache for the principal (kinit -kt from its keytab); returns the cache path."""
+        kinit = shutil.which("kinit")
+        if kinit is None:
+            pytest.skip("kinit not installed (apt-get install krb5-user)")
+        keytab = keytab or self.keytab(name)
+        self._run(kinit, "-k", "-t", keytab, "-c", ccache, self.principal(name))
+        return ccache
+
     def java_flags(self):
         """JVM flags for this realm: the krb5.conf, and no replay cache to share between JVMs."""
         return ["-Djava.security.krb5.conf=" + self.krb5_conf]
@@ -247,6 +261,8 @@ def session_kdc(tmp_path_factory, realm=REALM):
         if not _session:
             kdc = Kdc(tmp_path_factory.mktemp("kdc"), realm=realm)
             kdc.start()
+            for name in SERVICE_PRINCIPALS:
+                kdc.add_principal(name)
             atexit.register(kdc.stop)
             os.environ["KRB5_CONFIG"] = kdc.krb5_conf
             os.environ["KRB5_KDC_PROFILE"] = kdc.kdc_conf
