@@ -401,6 +401,27 @@ def test_remove_realm_and_host_from_principal(kind, realm, tmp_path_factory, cli
         server.stop()
 
 
+@pytest.mark.parametrize("kind", ["python", "java"])
+def test_kerberos_super_user(kind, realm, tmp_path_factory, client_env):
+    """zookeeper.superUser=<bob's principal>: bob reads what only alice may."""
+    server = start_server(kind, realm, tmp_path_factory, flags=["-Dzookeeper.superUser=" + realm.bob])
+    try:
+        alice = kazoo_gssapi(server, realm.alice, realm.alice_keytab, client_env)
+        alice.start(timeout=15)
+        try:
+            alice.create("/alice-only", b"a", acl=[ACL(31, KazooId("sasl", realm.alice))])
+            bob = kazoo_gssapi(server, realm.bob, realm.bob_keytab, client_env)
+            bob.start(timeout=15)
+            try:
+                assert bob.get("/alice-only")[0] == b"a"
+            finally:
+                close(bob)
+        finally:
+            close(alice)
+    finally:
+        server.stop()
+
+
 # -- zkCli: Java's against ours, ours against Java's -------------------------------------------
 
 def test_java_zkcli_kerberos_client_section_against_ours(realm, tmp_path_factory, client_env):
