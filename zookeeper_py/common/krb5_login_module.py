@@ -178,6 +178,10 @@ class Krb5LoginModule:
             if not use_ticket_cache:
                 raise LoginException("%s: Unable to obtain password from user (keyTab %s does not exist)"
                                      % (self.where, key_tab))
+        if _bool(self.options, "renewTGT") and not use_key_tab:
+            LOG.warning("%s: renewTGT=true: zookeeper_py does not renew a ticket cache's TGT (MIT renews only "
+                        "keytab logins); keep the cache fresh with kinit -R or k5start, or use useKeyTab=true",
+                        self.where)
         errors = []
         initiate = None
         ccache = None
