@@ -2,30 +2,12 @@
 
 import logging
 
-from zookeeper_py.common.sasl_digest_md5 import DigestMD5Server, SaslException
+from zookeeper_py.util.security_utils import SecurityUtils
 
 LOG = logging.getLogger("ZooKeeperSaslServer")
 
 LOGIN_CONTEXT_NAME_KEY = "zookeeper.sasl.serverconfig"
 DEFAULT_LOGIN_CONTEXT_NAME = "Server"
-
-
-def create_sasl_server(subject, protocol, server_name, callback_handler, log=LOG):
-    """SecurityUtils.createSaslServer: GSSAPI when the Subject has a (Kerberos) principal, as the
-    service principal service/host@REALM it logged in as; DIGEST-MD5 otherwise."""
-    if subject is None or not subject.get_principals():
-        # JAAS non-GSSAPI authentication: DIGEST-MD5 only.
-        return DigestMD5Server(protocol, server_name, callback_handler)
-    from zookeeper_py.common import sasl_gssapi
-
-    name = subject.get_principals()[0].get_name()
-    service_name, slash, rest = name.partition("/")
-    service_hostname, at, _ = rest.partition("@")
-    if not slash or not at:
-        raise SaslException("server principal name/hostname determination error: %s is not service/host@REALM" % name)
-    log.debug("serviceHostname is '%s'; servicePrincipalName is '%s'; SASL mechanism(mech) is 'GSSAPI'",
-              service_hostname, service_name)
-    return sasl_gssapi.create_sasl_server(subject, service_name, service_hostname, callback_handler)
 
 
 class ZooKeeperSaslServer:
@@ -42,7 +24,8 @@ class ZooKeeperSaslServer:
 
     @staticmethod
     def create_sasl_server(login):
-        return create_sasl_server(login.get_subject(), "zookeeper", "zk-sasl-md5", login.callback_handler)
+        return SecurityUtils.create_sasl_server(login.get_subject(), "zookeeper", "zk-sasl-md5",
+                                                login.callback_handler, LOG)
 
     def evaluate_response(self, response):
         return self.sasl_server.evaluate_response(response)
