@@ -333,7 +333,7 @@ def test_kerberos_quorum_section_stops_our_server_without_gssapi(tmp_path):
     from zookeeper_py.util.security_utils import gssapi_available
 
     if gssapi_available():
-        pytest.skip("zookeeper_py.common.sasl_gssapi exists: Kerberos quorum SASL is tested with the KDC")
+        pytest.skip("zookeeper_py.common.sasl_gssapi exists: Kerberos quorum SASL runs (test_kerberos_quorum_*)")
     text = JAAS.replace("org.apache.zookeeper.server.auth.DigestLoginModule required",
                         'com.sun.security.auth.module.Krb5LoginModule required useKeyTab=true keyTab="/k" '
                         'principal="zkquorum/localhost@EXAMPLE.COM"', 1)
@@ -434,3 +434,48 @@ def test_magic_number_is_javas():
     assert QuorumAuth.QUORUM_AUTH_MAGIC_NUMBER == 0x5f2435013501edcc
     assert QuorumAuth.create_packet(Status.IN_PROGRESS, None).to_bytes() == bytes.fromhex(
         "5f2435013501edcc" "00000000" "ffffffff")
+
+
+# -- Kerberos (GSSAPI through zookeeper_py.common.sasl_gssapi) ---------------------------------------------
+
+KRB5 = "com.sun.security.auth.module.Krb5LoginModule"
+
+
+def _krb5_section(name, principal, keytab):
+    return ('%s {\n    %s required\n    useKeyTab=true\n    keyTab="%s"\n    storeKey=true\n    useTicketCache=false\n'
+            '    doNotPrompt=true\n    principal="%s";\n};\n' % (name, KRB5, keytab, principal))
+
+
+@pytest.fixture
+def krb5_quorum(tmp_path, tmp_path_factory):
+    """(JAAS file, flags): QuorumServer as zkquorum/localhost (the default quorum.auth.kerberos.servicePrincipal),
+    QuorumLearner as learner/127.0.0.1@REALM: a Kerberos learner's host must be one of the ensemble's (the hosts
+    of the server.N lines, 127.0.0.1 here; 3.8.4, ZOOKEEPER-4753)."""
+    from tests.support.kdc import gssapi_missing_reason, session_kdc
+
+    reason = gssapi_missing_reason()
+    if reason:
+        pytest.skip(reason)
+    kdc = session_kdc(tmp_path_factory)
+    keytab = kdc.keytab("zkquorum/localhost", "learner/127.0.0.1", path=str(tmp_path / "quorum.keytab"))
+    path = write(tmp_path / "krb5-jaas.conf",
+                 _krb5_section("QuorumServer", kdc.principal("zkquorum/localhost"), keytab)
+                 + _krb5_section("QuorumLearner", kdc.principal("learner/127.0.0.1"), keytab))
+    return path, jaas_flags(path) + kdc.java_flags()
+
+
+@pytest.mark.parametrize("kinds", [("python",) * 3, ("java", "python", "java"), ("python", "java", "python")],
+                         ids=["3python", "2java-1python", "1java-2python"])
+def test_kerberos_quorum_elects_replicates_and_survives_leader_kill(make_ensemble, krb5_quorum, kinds):
+    if "java" in kinds:
+        java_zk.require_java_zookeeper()
+    _, flags = krb5_quorum
+    ens = make_ensemble(kinds=list(kinds), extra_cfg=dict(SASL_ON), flags=flags)
+    ens.start_first([3])
+    assert ens.wait_for_quorum(timeout=60) == 3
+    assert_authenticated(ens)
+    assert any("authenticationID=learner/127.0.0.1@" in ens.log(sid) for sid in ens.servers)
+    write_and_read_everywhere(ens, 1, "/krb-1", b"1")
+    ens.kill(3)
+    assert ens.wait_for_quorum([1, 2], timeout=60) == 2
+    write_and_read_everywhere(ens, 1, "/krb-2", b"2", sids=[1, 2])

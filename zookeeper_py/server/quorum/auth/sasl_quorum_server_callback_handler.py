@@ -6,6 +6,7 @@ import re
 LOG = logging.getLogger("SaslQuorumServerCallbackHandler")
 
 USER_PREFIX = "user_"
+DIGEST_LOGIN_MODULE = "org.apache.zookeeper.server.auth.DigestLoginModule"
 
 
 class SaslQuorumServerCallbackHandler:
@@ -13,9 +14,11 @@ class SaslQuorumServerCallbackHandler:
 
     What a quorum server's SASL mechanism asks while it authenticates a learner: the
     DIGEST-MD5 users are the `user_<name>="password"` options of the QuorumServer section
-    (quorum.auth.server.saslLoginContext); a learner is authorized when it acts as itself,
-    and, for a Kerberos principal `name/host@REALM`, when host is one of the ensemble's
-    hosts (authz_hosts). Java's handle(Callback[]) dispatches on the callback class; here
+    (quorum.auth.server.saslLoginContext) when it is a DigestLoginModule one; a learner is
+    authorized when it acts as itself and, with any other login module (Kerberos), when its
+    principal is `name/host@REALM` with host one of the ensemble's hosts (authz_hosts). That
+    is 3.8.4's rule (ZOOKEEPER-4753, CVE-2023-44981: 3.5.7 let a principal without a host part
+    in). Java's handle(Callback[]) dispatches on the callback class; here
     each callback is a method the mechanism calls. One handler serves every connection
     at once, so the name found by handle_name is passed to handle_password rather than
     kept in a field (Java keeps it in one, shared by all connections)."""
@@ -26,13 +29,23 @@ class SaslQuorumServerCallbackHandler:
             message = "Could not find a '%s' entry in this configuration: Server cannot start." % server_section
             LOG.error(message)
             raise IOError(message)
-        self.credentials = {}
+        credentials = {}
+        is_digest_authn = True
         for entry in entries:
-            # Populate DIGEST-MD5 user -> password map with JAAS configuration entries from the "QuorumServer"
-            # section. Usernames are distinguished from other options by prefixing the username with "user_".
-            for key, value in entry.get_options().items():
-                if key.startswith(USER_PREFIX):
-                    self.credentials[key[len(USER_PREFIX):]] = value
+            if entry.get_login_module_name() == DIGEST_LOGIN_MODULE:
+                # Populate DIGEST-MD5 user -> password map with JAAS configuration entries from the "QuorumServer"
+                # section. Usernames are distinguished from other options by prefixing the username with "user_".
+                for key, value in entry.get_options().items():
+                    if key.startswith(USER_PREFIX):
+                        credentials[key[len(USER_PREFIX):]] = value
+            else:
+                is_digest_authn = False
+        self.is_digest_authn = is_digest_authn
+        if is_digest_authn:
+            self.credentials = credentials
+            LOG.warning("Using DIGEST-MD5 for quorum authorization")
+        else:
+            self.credentials = {}
         # authorized host lists
         self.authz_hosts = set(authz_hosts or ())
 
@@ -61,14 +74,16 @@ class SaslQuorumServerCallbackHandler:
         authz_flag = authentication_id == authorization_id
         # 2. Verify whether the connecting host is present in authorized hosts. If not exists, then connecting
         # peer is not authorized to join the ensemble and will reject it.
-        if authz_flag:
+        if not self.is_digest_authn and authz_flag:
             components = re.split("[/@]", authorization_id)
             if len(components) == 3:
                 authz_flag = components[1] in self.authz_hosts
+            else:
+                authz_flag = False
             if not authz_flag:
-                LOG.error("SASL authorization completed, %s is not authorized to connect",
-                          components[1] if len(components) > 1 else authorization_id)
-        else:
+                LOG.error("SASL authorization completed, %s is not authorized to connect (its host is not one of "
+                          "the ensemble's: %s)", authorization_id, ", ".join(sorted(self.authz_hosts)))
+        elif not authz_flag:
             LOG.error("SASL authorization completed, %s may not act as %s", authentication_id, authorization_id)
         LOG.debug("SASL authorization completed, authorized flag set to %s", authz_flag)
         if not authz_flag:
