@@ -186,6 +186,17 @@ def test_silent_and_garbage_peers_cost_only_their_connection(make_ensemble, jaas
     assert "Unreasonable length" in log and "server 7" in log, log[-3000:]
 
 
+def test_observer_authenticates_both_ports(make_ensemble, jaas):
+    """An observer (sid 4) with SASL required everywhere: it authenticates to the voters on the election port
+    and to the leader on the quorum port, syncs and forwards a write."""
+    ens = sasl_ensemble(make_ensemble, jaas, kinds=("python",) * 4, observers=[4])
+    ens.start()
+    ens.wait_for_quorum()
+    assert ens.mode(4) == "observer"
+    write_and_read_everywhere(ens, 4, "/through-the-observer", b"ok")
+    assert AUTHENTICATED in ens.log(4)
+
+
 def test_sasl_and_ssl_quorum_together(make_ensemble, jaas, tmp_path_factory):
     """enableSasl with sslQuorum: the QuorumAuthPackets go over the TLS connections."""
     tls = session_tls_material(tmp_path_factory)
@@ -329,17 +340,17 @@ def test_bad_quorum_sasl_setup_stops_our_server(tmp_path, jaas_text, expected):
         assert "quorum.auth.enableSasl" in out and "zoo.cfg" in out, out
 
 
-def test_kerberos_quorum_section_stops_our_server_without_gssapi(tmp_path):
-    from zookeeper_py.util.security_utils import gssapi_available
-
-    if gssapi_available():
-        pytest.skip("zookeeper_py.common.sasl_gssapi exists: Kerberos quorum SASL runs (test_kerberos_quorum_*)")
-    text = JAAS.replace("org.apache.zookeeper.server.auth.DigestLoginModule required",
-                        'com.sun.security.auth.module.Krb5LoginModule required useKeyTab=true keyTab="/k" '
+def test_kerberos_quorum_section_that_cannot_log_in_stops_our_server(tmp_path):
+    """A Krb5LoginModule QuorumServer section whose keytab does not exist: exit 2 naming the section and file
+    (without zookeeper_py.common.sasl_gssapi, any Krb5LoginModule quorum section is refused the same way)."""
+    text = JAAS.replace("org.apache.zookeeper.server.auth.DigestLoginModule required\n    user_zkpeer=\"peersecret\"",
+                        'com.sun.security.auth.module.Krb5LoginModule required useKeyTab=true '
+                        'keyTab="/nonexistent/zkquorum.keytab" storeKey=true '
                         'principal="zkquorum/localhost@EXAMPLE.COM"', 1)
+    assert "Krb5LoginModule" in text
     code, out = _startup_code(tmp_path, text, SASL_ON)
     assert code == 2, out
-    assert "Krb5LoginModule" in out and "QuorumServer" in out, out
+    assert "QuorumServer" in out and "jaas.conf" in out and "quorum.auth.enableSasl" in out, out
 
 
 def test_require_keys_without_enable_sasl_stop_our_server(tmp_path):
@@ -479,3 +490,23 @@ def test_kerberos_quorum_elects_replicates_and_survives_leader_kill(make_ensembl
     ens.kill(3)
     assert ens.wait_for_quorum([1, 2], timeout=60) == 2
     write_and_read_everywhere(ens, 1, "/krb-2", b"2", sids=[1, 2])
+
+
+def test_kerberos_learner_without_a_host_part_is_refused(make_ensemble, krb5_quorum, tmp_path, tmp_path_factory):
+    """Member 3's QuorumLearner principal is intruder@REALM (a valid ticket, no host part): 1 and 2 refuse it
+    (3.8.4's rule, CVE-2023-44981) naming the principal, and keep their quorum."""
+    from tests.support.kdc import session_kdc
+
+    kdc = session_kdc(tmp_path_factory)
+    good_path, flags = krb5_quorum
+    keytab = kdc.keytab("zkquorum/localhost", "intruder", path=str(tmp_path / "intruder.keytab"))
+    bad = write(tmp_path / "intruder-jaas.conf",
+                _krb5_section("QuorumServer", kdc.principal("zkquorum/localhost"), keytab)
+                + _krb5_section("QuorumLearner", kdc.principal("intruder"), keytab))
+    ens = make_ensemble(kinds=["python"] * 3, extra_cfg=dict(SASL_ON), flags=flags, member_flags={3: jaas_flags(bad)})
+    ens.start()
+    leader = ens.wait_for_quorum([1, 2], timeout=45)
+    wait_until(lambda: "intruder@%s is not authorized to connect" % kdc.realm in ens.log(1) + ens.log(2),
+               timeout=30, message="1 or 2 refusing intruder@REALM")
+    write_and_read_everywhere(ens, leader, "/no-intruder", b"ok", sids=[1, 2])
+    assert ens.mode(3) is None
