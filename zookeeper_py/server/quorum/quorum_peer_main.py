@@ -139,7 +139,8 @@ class QuorumPeerMain:
             raise ConfigException("%s: %s (%s=%s)" % (where, e, JAAS_CONF_KEY, jaas_file)) from None
         if configuration is None:
             raise ConfigException("%s but no JAAS configuration: %s is not set (give -D%s=<file> with the %s and %s "
-                                  "sections)" % (where, JAAS_CONF_KEY, JAAS_CONF_KEY, config.quorum_server_login_context,
+                                  "sections)" % (where, JAAS_CONF_KEY, JAAS_CONF_KEY,
+                                                 config.quorum_server_login_context,
                                                  config.quorum_learner_login_context))
         for key, section in (("quorum.auth.server.saslLoginContext", config.quorum_server_login_context),
                              ("quorum.auth.learner.saslLoginContext", config.quorum_learner_login_context)):

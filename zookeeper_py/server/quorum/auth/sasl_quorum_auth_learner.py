@@ -3,6 +3,7 @@
 import logging
 import threading
 
+from zookeeper_py.client.zoo_keeper_sasl_client import SaslClientCallbackHandler
 from zookeeper_py.common.jaas_configuration import Configuration
 from zookeeper_py.common.sasl_digest_md5 import SaslException
 from zookeeper_py.server.quorum.auth.quorum_auth import AuthInputStream, QuorumAuth, Status
@@ -11,15 +12,6 @@ from zookeeper_py.server.quorum.auth.sasl_quorum_auth_server import remote_addre
 from zookeeper_py.util.security_utils import SecurityUtils
 
 LOG = logging.getLogger("SaslQuorumAuthLearner")
-
-
-class SaslClientCallbackHandler:
-    """Mirror of org.apache.zookeeper.SaslClientCallbackHandler, as the quorum learner's Login gets it
-    (DIGEST-MD5 takes the name and password from the Subject; nothing to answer here)."""
-
-    def __init__(self, password, client):
-        self.password = password
-        self.entity = client
 
 
 class SaslQuorumAuthLearner(QuorumAuthLearner):
