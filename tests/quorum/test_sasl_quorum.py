@@ -186,6 +186,38 @@ def test_silent_and_garbage_peers_cost_only_their_connection(make_ensemble, jaas
     assert "Unreasonable length" in log and "server 7" in log, log[-3000:]
 
 
+def test_silent_learner_on_the_quorum_port_costs_only_its_connection(make_ensemble, jaas):
+    """Connections to the leader's quorum port that say nothing or send a bad auth packet hold only their own
+    LearnerHandler: a follower restarted meanwhile authenticates and syncs, and the silent one is closed within
+    initLimit ticks."""
+    ens = sasl_ensemble(make_ensemble, jaas)
+    ens.start()
+    leader = ens.wait_for_quorum()
+    port = ens.quorum_ports[leader]
+    silent = [socket.create_connection(("127.0.0.1", port), timeout=10) for _ in range(3)]
+    bad = socket.create_connection(("127.0.0.1", port), timeout=10)
+    bad.sendall(struct.pack(">qii", QuorumAuth.QUORUM_AUTH_MAGIC_NUMBER, 0, 12) + b"not a digest")
+    try:
+        follower = min(sid for sid in ens.servers if sid != leader)
+        ens.stop_member(follower)
+        ens.start_member(follower)
+        ens.wait_for_quorum(timeout=30)
+        write_and_read_everywhere(ens, follower, "/past-silent-learners", b"ok")
+        started = time.time()
+        for s in silent + [bad]:
+            s.settimeout(15)
+            try:
+                while s.recv(4096):
+                    pass
+            except ConnectionResetError:
+                pass
+        assert time.time() - started < 10  # initLimit 10 x tickTime 500
+    finally:
+        for s in silent + [bad]:
+            s.close()
+    assert "Server failed to authenticate quorum learner" in ens.log(leader)
+
+
 def test_observer_authenticates_both_ports(make_ensemble, jaas):
     """An observer (sid 4) with SASL required everywhere: it authenticates to the voters on the election port
     and to the leader on the quorum port, syncs and forwards a write."""
