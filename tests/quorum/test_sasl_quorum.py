@@ -15,7 +15,8 @@ import time
 import pytest
 
 from tests.quorum.conftest import kazoo
-from tests.quorum.test_tls_quorum import _Writer, assert_tls_in_use, tls_cfg, write_and_read_everywhere
+from tests.quorum.test_tls_quorum import (
+    RUNTIMES, _Writer, assert_tls_in_use, on_runtime, tls_cfg, write_and_read_everywhere)
 from tests.support import java_zk
 from tests.support.net import wait_until
 from tests.support.servers import PythonServer
@@ -84,8 +85,9 @@ def assert_authenticated(ens, sids=None):
 # -- Python members ------------------------------------------------------------------------------
 
 
-def test_three_members_requiring_quorum_sasl_elect_replicate_and_survive_leader_kill(make_ensemble, jaas):
-    ens = sasl_ensemble(make_ensemble, jaas)
+@RUNTIMES
+def test_three_members_requiring_quorum_sasl_elect_replicate_and_survive_leader_kill(make_ensemble, jaas, runtime):
+    ens = on_runtime(sasl_ensemble(make_ensemble, jaas), runtime)
     ens.start()
     leader = ens.wait_for_quorum()
     assert_authenticated(ens)
@@ -229,10 +231,11 @@ def test_observer_authenticates_both_ports(make_ensemble, jaas):
     assert AUTHENTICATED in ens.log(4)
 
 
-def test_sasl_and_ssl_quorum_together(make_ensemble, jaas, tmp_path_factory):
+@RUNTIMES
+def test_sasl_and_ssl_quorum_together(make_ensemble, jaas, tmp_path_factory, runtime):
     """enableSasl with sslQuorum: the QuorumAuthPackets go over the TLS connections."""
     tls = session_tls_material(tmp_path_factory)
-    ens = sasl_ensemble(make_ensemble, jaas, cfg=dict(SASL_ON, **tls_cfg(tls, "pem")))
+    ens = on_runtime(sasl_ensemble(make_ensemble, jaas, cfg=dict(SASL_ON, **tls_cfg(tls, "pem"))), runtime)
     ens.start()
     leader = ens.wait_for_quorum()
     assert_tls_in_use(ens)
