@@ -545,3 +545,12 @@ def test_kerberos_learner_without_a_host_part_is_refused(make_ensemble, krb5_quo
                timeout=30, message="1 or 2 refusing intruder@REALM")
     write_and_read_everywhere(ens, leader, "/no-intruder", b"ok", sids=[1, 2])
     assert ens.mode(3) is None
+
+
+def test_server_principal_host_pattern():
+    from zookeeper_py.util.security_utils import SecurityUtils
+
+    assert SecurityUtils.get_server_principal("zkquorum/_HOST", "Node1.Example.COM") == "zkquorum/node1.example.com"
+    assert SecurityUtils.get_server_principal("zkquorum/localhost", "node1") == "zkquorum/localhost"
+    # Java splits on "/" only: a realm after _HOST keeps the pattern (3.5.7 and 3.8.4 alike)
+    assert SecurityUtils.get_server_principal("zkquorum/_HOST@EXAMPLE.COM", "node1") == "zkquorum/_HOST@EXAMPLE.COM"
