@@ -10,8 +10,8 @@ import time
 
 from zookeeper_py.common import system_properties
 from zookeeper_py.common.net_utils import close_socket, inet_socket_address_str, peer_address
-from zookeeper_py.jute import BinaryInputArchive, BinaryOutputArchive, JuteIOError
 from zookeeper_py.common.sasl_digest_md5 import SaslException
+from zookeeper_py.jute import BinaryInputArchive, BinaryOutputArchive, JuteIOError
 from zookeeper_py.keeper_exception import SessionExpiredException
 from zookeeper_py.server.quorum.auth.quorum_auth import AuthInputStream
 from zookeeper_py.server.quorum.learner_snapshot_throttler import SnapshotThrottleException
