@@ -247,6 +247,19 @@ def test_sasl_and_ssl_quorum_together(make_ensemble, jaas, tmp_path_factory, run
     write_and_read_everywhere(ens, survivors[0], "/tls-and-sasl-2", b"ok", sids=survivors)
 
 
+def test_enable_sasl_alone_over_tls_reads_past_the_peeked_bytes(make_ensemble, jaas, tmp_path_factory):
+    """enableSasl without learnerRequireSasl (the first rolling step) with sslQuorum: learners do not authenticate,
+    so what nextPacketIsAuth read ahead on each TLS connection (the election message, FOLLOWERINFO) is read again by
+    the RecvWorker and the LearnerHandler."""
+    tls = session_tls_material(tmp_path_factory)
+    ens = sasl_ensemble(make_ensemble, jaas, cfg=dict({"quorum.auth.enableSasl": "true"}, **tls_cfg(tls, "pem")))
+    ens.start()
+    leader = ens.wait_for_quorum()
+    assert_tls_in_use(ens)
+    write_and_read_everywhere(ens, leader, "/peeked", b"ok")
+    assert "Skipping SASL authentication as quorum.auth.learnerRequireSasl=false" in ens.log(leader)
+
+
 # -- the admin guide's rolling steps -------------------------------------------------------------------
 
 

@@ -588,7 +588,9 @@ class LearnerHandler(ZooKeeperThread):
 
 
 class _PrefixedRaw(io.RawIOBase):
-    """A raw stream that yields `prefix`, then what `raw` reads (Java: the reset BufferedInputStream)."""
+    """A raw stream that yields `prefix`, then what `raw` reads (Java: the reset BufferedInputStream).
+
+    `raw` is the socket's unbuffered reader, or a buffered one (TlsSocket.makefile always buffers)."""
 
     def __init__(self, prefix, raw):
         super().__init__()
@@ -604,7 +606,9 @@ class _PrefixedRaw(io.RawIOBase):
             b[:n] = self.prefix[:n]
             del self.prefix[:n]
             return n
-        return self.raw.readinto(b)
+        # one read of what is there (a buffered stream's readinto would wait until b is full)
+        readinto1 = getattr(self.raw, "readinto1", None)
+        return readinto1(b) if readinto1 is not None else self.raw.readinto(b)
 
     def close(self):
         self.raw.close()
