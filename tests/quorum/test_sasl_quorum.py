@@ -14,11 +14,11 @@ import time
 
 import pytest
 
-from tests.quorum.conftest import kazoo
-from tests.quorum.test_tls_quorum import (
-    RUNTIMES, _Writer, assert_tls_in_use, on_runtime, tls_cfg, write_and_read_everywhere)
+from tests.quorum.scenarios import (
+    RUNTIMES, on_runtime, rolling_restarts, survive_leader_kill, write_and_read_everywhere)
+from tests.quorum.test_tls_quorum import assert_tls_in_use, tls_cfg
 from tests.support import java_zk
-from tests.support.net import wait_until
+from tests.support.net import closed_by_peer, wait_until
 from tests.support.servers import PythonServer
 from tests.support.tls import session_tls_material
 from zookeeper_py.common import system_properties
@@ -91,19 +91,7 @@ def test_three_members_requiring_quorum_sasl_elect_replicate_and_survive_leader_
     ens.start()
     leader = ens.wait_for_quorum()
     assert_authenticated(ens)
-    follower = min(sid for sid in ens.servers if sid != leader)
-    write_and_read_everywhere(ens, follower, "/sasl-1", b"through a follower")
-    write_and_read_everywhere(ens, leader, "/sasl-2", b"through the leader")
-    ens.kill(leader)
-    survivors = [sid for sid in ens.servers if sid != leader]
-    new_leader = ens.wait_for_quorum(survivors, timeout=30)
-    assert new_leader != leader
-    write_and_read_everywhere(ens, survivors[0], "/sasl-3", b"after the kill")
-    ens.start_member(leader)
-    ens.wait_for_quorum(timeout=30)
-    with kazoo(ens.address(leader)) as zk:
-        zk.sync("/")
-        assert {"sasl-1", "sasl-2", "sasl-3"} <= set(zk.get_children("/"))
+    survive_leader_kill(ens, leader, "sasl")
     assert any("Successfully authenticated learner: authenticationID=zkpeer" in ens.log(sid) for sid in ens.servers)
 
 
@@ -172,12 +160,7 @@ def test_silent_and_garbage_peers_cost_only_their_connection(make_ensemble, jaas
     started = time.time()
     try:
         for s in (huge, garbage, silent):
-            s.settimeout(15)
-            try:
-                while s.recv(4096):
-                    pass
-            except ConnectionResetError:
-                pass
+            closed_by_peer(s, 15)
         # tickTime 500 x syncLimit 5: the silent one is dropped after 2.5 s of silence
         assert time.time() - started < 10
     finally:
@@ -207,12 +190,7 @@ def test_silent_learner_on_the_quorum_port_costs_only_its_connection(make_ensemb
         write_and_read_everywhere(ens, follower, "/past-silent-learners", b"ok")
         started = time.time()
         for s in silent + [bad]:
-            s.settimeout(15)
-            try:
-                while s.recv(4096):
-                    pass
-            except ConnectionResetError:
-                pass
+            closed_by_peer(s, 15)
         assert time.time() - started < 10  # initLimit 10 x tickTime 500
     finally:
         for s in silent + [bad]:
@@ -240,11 +218,7 @@ def test_sasl_and_ssl_quorum_together(make_ensemble, jaas, tmp_path_factory, run
     leader = ens.wait_for_quorum()
     assert_tls_in_use(ens)
     assert_authenticated(ens)
-    write_and_read_everywhere(ens, leader, "/tls-and-sasl", b"ok")
-    ens.kill(leader)
-    survivors = [sid for sid in ens.servers if sid != leader]
-    ens.wait_for_quorum(survivors, timeout=30)
-    write_and_read_everywhere(ens, survivors[0], "/tls-and-sasl-2", b"ok", sids=survivors)
+    survive_leader_kill(ens, leader, "tls-and-sasl", via=[leader], rejoin=False)
 
 
 def test_enable_sasl_alone_over_tls_reads_past_the_peeked_bytes(make_ensemble, jaas, tmp_path_factory):
@@ -263,39 +237,11 @@ def test_enable_sasl_alone_over_tls_reads_past_the_peeked_bytes(make_ensemble, j
 # -- the admin guide's rolling steps -------------------------------------------------------------------
 
 
-def _restart_with(ens, sid, cfg_changes, writer):
-    server = ens.servers[sid]
-    server.cfg.update(cfg_changes)
-    server.write_cfg()
-    ens.stop_member(sid)
-    ens.start_member(sid)
-    ens.wait_for_quorum(timeout=60)
-    before = len(writer.acked)
-    wait_until(lambda: len(writer.acked) > before, timeout=30, message="writes after restarting %d" % sid)
-
-
 def _rolling_sasl(ens):
-    """enableSasl, then learnerRequireSasl, then serverRequireSasl: one member at a time, the leader last."""
-    writer = _Writer(ens)
-    with kazoo(ens.connect_string()) as zk:
-        zk.create("/upgrade", b"")
-    writer.start()
-    try:
-        for changes in ({"quorum.auth.enableSasl": "true"}, {"quorum.auth.learnerRequireSasl": "true"},
-                        {"quorum.auth.serverRequireSasl": "true"}):
-            leader = ens.wait_for_quorum(timeout=60)
-            for sid in sorted(ens.servers, key=lambda s: s == leader):
-                _restart_with(ens, sid, changes, writer)
-        ens.wait_for_quorum(timeout=60)
-    finally:
-        writer.stop.set()
-        writer.join(30)
-    assert len(writer.acked) > 30, (len(writer.acked), writer.failures)
-    expected = {path.rsplit("/", 1)[1] for path in writer.acked}
-    for sid in ens.servers:
-        with kazoo(ens.address(sid)) as zk:
-            zk.sync("/upgrade")
-            assert expected <= set(zk.get_children("/upgrade")), "member %d lost writes" % sid
+    """enableSasl, then learnerRequireSasl, then serverRequireSasl: one member at a time, the leader last, under
+    writes (every acknowledged one is on every member at the end)."""
+    rolling_restarts(ens, [{"quorum.auth.enableSasl": "true"}, {"quorum.auth.learnerRequireSasl": "true"},
+                           {"quorum.auth.serverRequireSasl": "true"}], min_writes=30)
     assert_authenticated(ens)
 
 
@@ -328,16 +274,7 @@ def test_mixed_ensemble_requiring_quorum_sasl(make_ensemble, jaas, kinds):
     ens.start_first([3])
     assert ens.wait_for_quorum(timeout=60) == 3
     assert_authenticated(ens)
-    write_and_read_everywhere(ens, 1, "/from-1-%s" % kinds[0], b"1")
-    write_and_read_everywhere(ens, 2, "/from-2-%s" % kinds[1], b"2")
-    ens.kill(3)
-    assert ens.wait_for_quorum([1, 2], timeout=60) == 2
-    write_and_read_everywhere(ens, 1, "/after-kill", b"ok", sids=[1, 2])
-    ens.start_member(3)
-    ens.wait_for_quorum(timeout=60)
-    with kazoo(ens.address(3)) as zk:
-        zk.sync("/")
-        assert {"from-1-%s" % kinds[0], "from-2-%s" % kinds[1], "after-kill"} <= set(zk.get_children("/"))
+    assert survive_leader_kill(ens, 3, "mixed", via=[1, 2], timeout=60) == 2
 
 
 @MIXED
@@ -363,12 +300,7 @@ def _startup_code(tmp_path, jaas_text, cfg):
     if jaas_text is not None:
         flags = jaas_flags(write(tmp_path / "jaas.conf", jaas_text))
     server = PythonServer(str(tmp_path / "s"), extra_cfg=cfg, flags=flags, myid=1)
-    server.start(wait=False)
-    try:
-        code = server.proc.wait(60)
-    finally:
-        server.stop()
-    return code, server.all_output()
+    return server.run_to_exit()
 
 
 @pytest.mark.parametrize("jaas_text, expected", [
@@ -534,10 +466,7 @@ def test_kerberos_quorum_elects_replicates_and_survives_leader_kill(make_ensembl
     assert ens.wait_for_quorum(timeout=60) == 3
     assert_authenticated(ens)
     assert any("authenticationID=learner/127.0.0.1@" in ens.log(sid) for sid in ens.servers)
-    write_and_read_everywhere(ens, 1, "/krb-1", b"1")
-    ens.kill(3)
-    assert ens.wait_for_quorum([1, 2], timeout=60) == 2
-    write_and_read_everywhere(ens, 1, "/krb-2", b"2", sids=[1, 2])
+    assert survive_leader_kill(ens, 3, "krb", via=[1], timeout=60, rejoin=False) == 2
 
 
 def test_kerberos_learner_without_a_host_part_is_refused(make_ensemble, krb5_quorum, tmp_path, tmp_path_factory):

@@ -11,18 +11,14 @@ import os
 import shutil
 import socket
 import ssl
-import threading
-import time
 
 import pytest
-from kazoo.exceptions import KazooException
-from kazoo.handlers.threading import KazooTimeoutError
 
-from tests.quorum.conftest import kazoo
+from tests.quorum.scenarios import (
+    RUNTIMES, on_runtime, rolling_restarts, survive_leader_kill, write_and_read_everywhere)
 from tests.support import java_zk
 from tests.support.ensemble import Ensemble
-from tests.support.net import wait_for_port, wait_until
-from tests.support.servers import pypy_python
+from tests.support.net import closed_by_peer, wait_for_port, wait_until
 from tests.support.tls import session_tls_material
 from zookeeper_py.common.quorum_x509_util import QuorumX509Util
 
@@ -67,24 +63,6 @@ def tls_handshake(port, context, timeout=10):
             return s.getpeercert(binary_form=True)
 
 
-def closed_by_peer(sock, timeout):
-    """Seconds until the peer closes sock (EOF or reset); TimeoutError if it is still open after timeout."""
-    start = time.time()
-    while True:
-        remaining = start + timeout - time.time()
-        if remaining <= 0:
-            break
-        sock.settimeout(remaining)
-        try:
-            if not sock.recv(4096):
-                return time.time() - start
-        except (ConnectionResetError, BrokenPipeError):
-            return time.time() - start
-        except socket.timeout:
-            break
-    raise TimeoutError("port %d kept the connection open for %ss" % (sock.getpeername()[1], timeout))
-
-
 def peer_ports(ens, leader):
     """Every TLS peer port: each member's election port and the leader's quorum port."""
     ports = [("election port of %d" % sid, ens.election_ports[sid]) for sid in ens.servers if ens.is_running(sid)]
@@ -92,37 +70,11 @@ def peer_ports(ens, leader):
     return ports
 
 
-def write_and_read_everywhere(ens, via, path, data, sids=None):
-    """Create path through member `via`; every member (default: running) reads it after a sync."""
-    with kazoo(ens.address(via)) as zk:
-        zk.create(path, data)
-    for sid in sids or ens.running():
-        with kazoo(ens.address(sid)) as zk:
-            zk.sync(path)
-            assert zk.get(path)[0] == data, "member %d" % sid
-
-
 def assert_tls_in_use(ens, sids=None):
     for sid in sids or ens.running():
         log = ens.log(sid)
         assert "Accepted TLS connection from" in log or "SSL handshake complete with" in log, \
             "member %d logged no TLS connection:\n%s" % (sid, ens.servers[sid].output_tail())
-
-
-def on_runtime(ens, runtime):
-    """Run the ensemble's Python members on CPython or PyPy (whose ssl leaves a failed call's OpenSSL
-    errors to the thread's next call: see clear_openssl_errors)."""
-    if runtime == "pypy":
-        pypy = pypy_python()
-        if pypy is None:
-            pytest.skip("PyPy is not installed (Debian package pypy3)")
-        for server in ens.servers.values():
-            if server.kind == "python":
-                server.python = pypy
-    return ens
-
-
-RUNTIMES = pytest.mark.parametrize("runtime", ["python", "pypy"])
 
 
 def _java_tls_missing_reason():
@@ -147,19 +99,7 @@ def test_three_members_with_ssl_quorum_elect_replicate_and_survive_leader_kill(m
     ens.start()
     leader = ens.wait_for_quorum()
     assert_tls_in_use(ens)
-    follower = min(sid for sid in ens.servers if sid != leader)
-    write_and_read_everywhere(ens, follower, "/tls-1", b"through a follower")
-    write_and_read_everywhere(ens, leader, "/tls-2", b"through the leader")
-    ens.kill(leader)
-    survivors = [sid for sid in ens.servers if sid != leader]
-    new_leader = ens.wait_for_quorum(survivors, timeout=30)
-    assert new_leader != leader
-    write_and_read_everywhere(ens, survivors[0], "/tls-3", b"after the kill")
-    ens.start_member(leader)
-    ens.wait_for_quorum(timeout=30)
-    with kazoo(ens.address(leader)) as zk:
-        zk.sync("/")
-        assert {"tls-1", "tls-2", "tls-3"} <= set(zk.get_children("/"))
+    survive_leader_kill(ens, leader, "tls")
 
 
 def test_observer_syncs_and_forwards_over_tls(make_ensemble, tls):
@@ -218,11 +158,7 @@ def test_every_peer_port_completes_a_handshake_and_drops_plaintext(make_ensemble
             log = ens.log(sid)
             assert "Blocked insecure connection attempt" in log, ens.servers[sid].output_tail()
             assert "client certificate refused" in log, ens.servers[sid].output_tail()
-    write_and_read_everywhere(ens, leader, "/after-probes", b"ok")
-    ens.kill(leader)
-    survivors = [sid for sid in ens.servers if sid != leader]
-    ens.wait_for_quorum(survivors, timeout=60)
-    write_and_read_everywhere(ens, survivors[0], "/after-re-election", b"ok")
+    survive_leader_kill(ens, leader, "probed", via=[leader], timeout=60, rejoin=False)
 
 
 def test_client_auth_none_takes_peers_without_certificates(make_ensemble, tls):
@@ -345,77 +281,23 @@ def test_ssl_quorum_reload_cert_files_serves_the_new_certificate(make_ensemble, 
     wait_until(lambda: tls_handshake(port, context) == tls.cert_der("server-renewed"), timeout=20,
                message="member 1 presents the renewed certificate")
     # The renewed certificate is from the same CA: the ensemble goes on, and re-elects with it.
-    ens.kill(leader)
-    survivors = [sid for sid in ens.servers if sid != leader]
-    ens.wait_for_quorum(survivors, timeout=30)
-    write_and_read_everywhere(ens, survivors[0], "/after-reload", b"ok")
+    survive_leader_kill(ens, leader, "reload", via=[], rejoin=False)
 
 
 # -- the rolling upgrade, plain -> TLS -------------------------------------------------------------
 
 
-class _Writer(threading.Thread):
-    """Writes sequential znodes through every member until stopped; counts what was acknowledged."""
-
-    def __init__(self, ens):
-        super().__init__(name="tls-upgrade-writer", daemon=True)
-        self.ens = ens
-        self.stop = threading.Event()
-        self.acked = []
-        self.failures = 0
-
-    def run(self):
-        while not self.stop.is_set():
-            try:
-                with kazoo(self.ens.connect_string(), timeout=10) as zk:
-                    while not self.stop.is_set():
-                        self.acked.append(zk.create("/upgrade/w-", b"", sequence=True))
-                        self.stop.wait(0.02)  # a write every 20 ms, not a synchronisation
-            except (KazooException, KazooTimeoutError):
-                self.failures += 1
-
-
-def _restart_with(ens, sid, cfg_changes, writer):
-    """Restart one member with changed zoo.cfg keys; wait until all members serve and a write went through."""
-    server = ens.servers[sid]
-    server.cfg.update(cfg_changes)
-    server.write_cfg()
-    ens.stop_member(sid)
-    ens.start_member(sid)
-    ens.wait_for_quorum(timeout=60)
-    before = len(writer.acked)
-    wait_until(lambda: len(writer.acked) > before, timeout=30, message="writes after restarting %d" % sid)
-
-
 def _rolling_upgrade(ens, tls, kind):
-    """The admin guide's three steps, one member at a time, followers first, the leader last."""
-    writer = _Writer(ens)
-    with kazoo(ens.connect_string()) as zk:
-        zk.create("/upgrade", b"")
-    writer.start()
-    try:
-        keys = tls_cfg(tls, kind)
-        del keys["sslQuorum"]
-        steps = [
-            dict(keys, sslQuorum="false", portUnification="true"),
-            {"sslQuorum": "true"},
-            {"portUnification": "false"},
-        ]
-        for changes in steps:
-            leader = ens.wait_for_quorum(timeout=60)
-            for sid in sorted(ens.servers, key=lambda s: s == leader):
-                _restart_with(ens, sid, changes, writer)
-        leader = ens.wait_for_quorum(timeout=60)
-    finally:
-        writer.stop.set()
-        writer.join(30)
-    assert len(writer.acked) > 50, (len(writer.acked), writer.failures)
-    # Every acknowledged write is on every member.
-    expected = {path.rsplit("/", 1)[1] for path in writer.acked}
-    for sid in ens.servers:
-        with kazoo(ens.address(sid)) as zk:
-            zk.sync("/upgrade")
-            assert expected <= set(zk.get_children("/upgrade")), "member %d lost writes" % sid
+    """The admin guide's three steps, one member at a time, followers first, the leader last, under writes
+    (every acknowledged one is on every member at the end)."""
+    keys = tls_cfg(tls, kind)
+    del keys["sslQuorum"]
+    steps = [
+        dict(keys, sslQuorum="false", portUnification="true"),
+        {"sslQuorum": "true"},
+        {"portUnification": "false"},
+    ]
+    leader = rolling_restarts(ens, steps, min_writes=50)
     # Now TLS only: plaintext is dropped on every peer port, the quorum client context is served.
     context = client_context(tls, kind)
     for what, port in peer_ports(ens, leader):
@@ -423,7 +305,6 @@ def _rolling_upgrade(ens, tls, kind):
         with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
             s.sendall(ELECTION_HEADER)
             assert closed_by_peer(s, 10) < 10, what
-    return writer
 
 
 @pytest.mark.slow
@@ -457,11 +338,7 @@ def java_alone(tmp_path_factory, tls):
             try:
                 ens.start()
                 leader = ens.wait_for_quorum(timeout=60)
-                write_and_read_everywhere(ens, leader, "/java-alone", b"ok")
-                ens.kill(leader)
-                survivors = [sid for sid in ens.servers if sid != leader]
-                new_leader = ens.wait_for_quorum(survivors, timeout=60)
-                write_and_read_everywhere(ens, new_leader, "/java-alone-2", b"ok")
+                new_leader = survive_leader_kill(ens, leader, "java-alone", via=[leader], timeout=60, rejoin=False)
                 tls_lines = sum(ens.log(sid).count("Accepted TLS connection from") for sid in ens.servers)
                 _JAVA_ALONE["result"] = ("ok", "leader %d, then %d; %d TLS connections accepted"
                                          % (leader, new_leader, tls_lines))
@@ -507,16 +384,7 @@ def test_mixed_tls_quorum_elects_replicates_both_ways_and_survives_leader_kill(m
     context = client_context(tls, "jks")
     for what, port in peer_ports(ens, 3):
         assert tls_handshake(port, context) == tls.cert_der("server"), what
-    write_and_read_everywhere(ens, 1, "/from-1-%s" % kinds[0], b"1")
-    write_and_read_everywhere(ens, 2, "/from-2-%s" % kinds[1], b"2")
-    ens.kill(3)
-    assert ens.wait_for_quorum([1, 2], timeout=60) == 2
-    write_and_read_everywhere(ens, 1, "/after-kill", b"ok")
-    ens.start_member(3)
-    ens.wait_for_quorum(timeout=60)
-    with kazoo(ens.address(3)) as zk:
-        zk.sync("/")
-        assert {"from-1-%s" % kinds[0], "from-2-%s" % kinds[1], "after-kill"} <= set(zk.get_children("/"))
+    assert survive_leader_kill(ens, 3, "mixed", via=[1, 2], timeout=60) == 2
 
 
 @pytest.mark.slow

@@ -6,28 +6,19 @@ reads the JAAS file through -Djava.security.auth.login.config and needs
 authProvider.1=org.apache.zookeeper.server.auth.SASLAuthenticationProvider in zoo.cfg, as ours.
 """
 
-import os
-import subprocess
-import sys
-import threading
-
 import pytest
 from kazoo.client import KazooClient
-from kazoo.exceptions import AuthFailedError, NoAuthError
-from kazoo.protocol.states import KazooState
 from kazoo.security import ACL, Id as KazooId
 
-from tests.support import java_cli
-from tests.support.net import wait_until
-from tests.support.servers import REPO, JavaServer, PythonServer
+from tests.support.sasl_checks import (
+    assert_only_the_owner_reads, assert_our_client_auth_failed, assert_sasl_node_round_trip,
+    assert_zkcli_creates_a_sasl_node, kazoo_auth_failed, our_session)
+from tests.support.servers import JavaServer, PythonServer
 from zookeeper_py.common import system_properties
-from zookeeper_py.common.jaas_configuration import Configuration, JaasConfigurationException, parse_jaas
+from zookeeper_py.common.jaas_configuration import JaasConfigurationException, parse_jaas
 from zookeeper_py.common.sasl_digest_md5 import DigestMD5Client, DigestMD5Server, SaslException
-from zookeeper_py.data import ACL as OurACL, Id as OurId
-from zookeeper_py.create_mode import CreateMode
 from zookeeper_py.keeper_exception import Code, KeeperException
 from zookeeper_py.watcher import KeeperState
-from zookeeper_py.zookeeper import States, ZooKeeper
 
 KINDS = {"python": PythonServer, "java": JavaServer}
 SASL_PROVIDER = {"authProvider.1": "org.apache.zookeeper.server.auth.SASLAuthenticationProvider"}
@@ -176,28 +167,9 @@ def test_jaas_parser_names_the_line(text, line):
 
 @pytest.mark.parametrize("style", ["sasl_options", "auth_data"])
 def test_kazoo_sasl_and_acl(sasl_server, style):
-    path = "/sasl-%s" % style
-    zk = kazoo(sasl_server, style)
-    zk.start(timeout=15)
-    other = kazoo(sasl_server, style, user="alice", password="alicesecret")
-    anonymous = kazoo(sasl_server)
-    try:
-        zk.create(path, b"secret", acl=[ACL(31, KazooId("sasl", "bob"))])
-        assert zk.get(path)[0] == b"secret"
-        assert zk.get_acls(path)[0] == [ACL(31, KazooId("sasl", "bob"))]
-        other.start(timeout=15)
-        anonymous.start(timeout=15)
-        with pytest.raises(NoAuthError):
-            other.get(path)
-        with pytest.raises(NoAuthError):
-            anonymous.get(path)
-    finally:
-        try:
-            zk.delete(path)
-        finally:
-            for c in (zk, other, anonymous):
-                c.stop()
-                c.close()
+    assert_only_the_owner_reads(kazoo(sasl_server, style), "/sasl-%s" % style, "bob", [
+        lambda: kazoo(sasl_server, style, user="alice", password="alicesecret"),
+        lambda: kazoo(sasl_server)])
 
 
 @pytest.mark.parametrize("style", ["sasl_options", "auth_data"])
@@ -207,43 +179,11 @@ def test_kazoo_bad_password_is_auth_failed(sasl_server, style, user, password, c
     kazoo raise AuthFailedError inside its connection loop, log "AUTH_FAILED closing" and end
     the session (LOST; start() raises AuthFailedError only when it loses that race)."""
     zk = kazoo(sasl_server, style, user=user, password=password)
-    states = []
-    zk.add_listener(states.append)
-    try:
-        with caplog.at_level("WARNING", logger="kazoo.client"):
-            try:
-                zk.start(timeout=15)
-            except AuthFailedError:
-                return
-            wait_until(lambda: KazooState.LOST in states, 15, message="session LOST")
-        assert any("AUTH_FAILED" in r.getMessage() for r in caplog.records), caplog.text
+    if kazoo_auth_failed(zk, caplog):
         assert not zk.connected
-    finally:
-        zk.stop()
-        zk.close()
 
 
 # -- our client library ----------------------------------------------------------------------
-
-class Events:
-    def __init__(self):
-        self.events = []
-        self.cond = threading.Condition()
-
-    def __call__(self, event):
-        with self.cond:
-            self.events.append(event)
-            self.cond.notify_all()
-
-    def wait_state(self, state, timeout=15):
-        with self.cond:
-            if not self.cond.wait_for(lambda: any(e.get_state() == state for e in self.events), timeout):
-                raise AssertionError("no %s within %ss: %s" % (state, timeout, self.events))
-
-    def states(self):
-        with self.cond:
-            return [e.get_state() for e in self.events]
-
 
 @pytest.fixture
 def client_jaas(sasl_server):
@@ -255,17 +195,11 @@ def client_jaas(sasl_server):
 
 
 def test_our_client_sasl_authenticated(sasl_server, client_jaas):
-    events = Events()
-    zk = ZooKeeper(sasl_server.address, 15000, events)
-    try:
+    with our_session(sasl_server.address) as (zk, events):
         events.wait_state(KeeperState.SaslAuthenticated)
         states = events.states()
         assert states.index(KeeperState.SyncConnected) < states.index(KeeperState.SaslAuthenticated)
-        zk.create("/ours-sasl", b"x", [OurACL(31, OurId("sasl", "bob"))], CreateMode.PERSISTENT)
-        assert zk.get_data("/ours-sasl", False, None) == b"x"
-        zk.delete("/ours-sasl", -1)
-    finally:
-        zk.close()
+        assert_sasl_node_round_trip(zk, "/ours-sasl", b"x", "bob")
 
 
 def test_our_client_requests_wait_for_sasl(sasl_server, client_jaas):
@@ -274,11 +208,8 @@ def test_our_client_requests_wait_for_sasl(sasl_server, client_jaas):
     admin.start(timeout=15)
     try:
         admin.create("/ours-wait", b"y", acl=[ACL(31, KazooId("sasl", "bob"))])
-        zk = ZooKeeper(sasl_server.address, 15000, Events())
-        try:
+        with our_session(sasl_server.address) as (zk, _):
             assert zk.get_data("/ours-wait", False, None) == b"y"
-        finally:
-            zk.close()
     finally:
         admin.delete("/ours-wait")
         admin.stop()
@@ -287,72 +218,26 @@ def test_our_client_requests_wait_for_sasl(sasl_server, client_jaas):
 
 def test_our_client_bad_password_auth_failed(sasl_server, client_jaas):
     system_properties.set_property("zookeeper.sasl.clientconfig", "BadClient")
-    events = Events()
-    zk = ZooKeeper(sasl_server.address, 15000, events)
-    try:
-        events.wait_state(KeeperState.AuthFailed)
-        wait_until(lambda: zk.get_state() is States.AUTH_FAILED, 10, message="AUTH_FAILED")
-        assert KeeperState.SaslAuthenticated not in events.states()
-        with pytest.raises(KeeperException) as e:
-            zk.get_data("/", False, None)
-        assert e.value.code() == Code.AUTHFAILED
-    finally:
-        zk.close()
+    with our_session(sasl_server.address) as (zk, events):
+        assert_our_client_auth_failed(zk, events, timeout=15, state_timeout=10)
 
 
 def test_our_client_missing_section_does_not_fall_back(sasl_server, client_jaas):
     system_properties.set_property("zookeeper.sasl.clientconfig", "NoSuchSection")
-    events = Events()
-    zk = ZooKeeper(sasl_server.address, 15000, events)
-    try:
+    with our_session(sasl_server.address) as (zk, events):
         events.wait_state(KeeperState.AuthFailed)
         assert KeeperState.SyncConnected not in events.states()
-    finally:
-        zk.close()
 
 
 # -- zkCli: Java's against ours, ours against Java's -----------------------------------------
 
-def test_java_zkcli_with_client_section_against_ours(tmp_path_factory):
-    server = start_server("python", tmp_path_factory)
+@pytest.mark.parametrize("cli,server_kind", [("java", "python"), ("python", "java")],
+                         ids=["java-zkcli-against-ours", "our-zkcli-against-java"])
+def test_zkcli_with_client_section(cli, server_kind, tmp_path_factory):
+    server = start_server(server_kind, tmp_path_factory)
     try:
-        result = java_cli.run_zkcli(
-            server.address, script="create /jcli data sasl:bob:cdrwa\nget /jcli\ngetAcl /jcli\nquit\n",
-            jvm_flags=["-Djava.security.auth.login.config=" + server.jaas])
-        out = result.stdout + result.stderr
-        assert "Created /jcli" in out and "'sasl,'bob" in out, out
-        assert "\ndata\n" in out.replace("\r", ""), out
-        anonymous = kazoo(server)
-        anonymous.start(timeout=15)
-        try:
-            with pytest.raises(NoAuthError):
-                anonymous.get("/jcli")
-        finally:
-            anonymous.stop()
-            anonymous.close()
-    finally:
-        server.stop()
-
-
-def test_our_zkcli_with_client_section_against_java(tmp_path_factory):
-    server = start_server("java", tmp_path_factory)
-    try:
-        env = dict(os.environ, PYTHONPATH=REPO, CLIENT_JVMFLAGS="-Djava.security.auth.login.config=" + server.jaas)
-        result = subprocess.run(
-            [sys.executable, "-m", "zookeeper_py.zookeeper_main", "-server", server.address],
-            input="create /pycli data sasl:bob:cdrwa\nget /pycli\ngetAcl /pycli\nquit\n",
-            capture_output=True, text=True, timeout=60, env=env)
-        out = result.stdout + result.stderr
-        assert "Created /pycli" in out and "'sasl,'bob" in out, out
-        assert "\ndata\n" in out.replace("\r", ""), out
-        anonymous = kazoo(server)
-        anonymous.start(timeout=15)
-        try:
-            with pytest.raises(NoAuthError):
-                anonymous.get("/pycli")
-        finally:
-            anonymous.stop()
-            anonymous.close()
+        assert_zkcli_creates_a_sasl_node(cli, server.address, "/cli-sasl", "bob",
+                                         ["-Djava.security.auth.login.config=" + server.jaas])
     finally:
         server.stop()
 
@@ -370,14 +255,10 @@ def test_session_require_client_sasl_auth(kind, tmp_path_factory):
         finally:
             ok.stop()
             ok.close()
-        events = Events()
-        zk = ZooKeeper(server.address, 15000, events)
-        try:
+        with our_session(server.address) as (zk, _):
             with pytest.raises(KeeperException) as e:
                 zk.get_data("/required", False, None)
             assert e.value.code() in (Code.SESSIONCLOSEDREQUIRESASLAUTH, Code.CONNECTIONLOSS)
-        finally:
-            zk.close()
     finally:
         server.stop()
 
@@ -389,12 +270,8 @@ def _startup_failure(tmp_path_factory, jaas_text, extra_cfg=None, myid=None):
     jaas = write(base / "jaas.conf", jaas_text)
     server = PythonServer(str(base), extra_cfg=dict(SASL_PROVIDER, **(extra_cfg or {})), myid=myid,
                           flags=["-Djava.security.auth.login.config=" + jaas])
-    server.start(wait=False)
-    try:
-        code = server.proc.wait(60)
-    finally:
-        server.stop()
-    return code, server.all_output(), jaas
+    code, out = server.run_to_exit()
+    return code, out, jaas
 
 
 def test_malformed_jaas_stops_our_server(tmp_path_factory):

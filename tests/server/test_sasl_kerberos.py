@@ -13,26 +13,18 @@ for our side, the python `gssapi` package are missing.
 """
 
 import os
-import subprocess
-import sys
-import threading
 
 import pytest
 from kazoo.client import KazooClient
-from kazoo.exceptions import AuthFailedError, NoAuthError
-from kazoo.protocol.states import KazooState
 from kazoo.security import ACL, Id as KazooId
 
-from tests.support import java_cli
 from tests.support.kdc import gssapi_missing_reason, session_kdc
-from tests.support.net import wait_until
+from tests.support.sasl_checks import (
+    assert_only_the_owner_reads, assert_our_client_auth_failed, assert_sasl_node_round_trip,
+    assert_zkcli_creates_a_sasl_node, kazoo_auth_failed, our_session)
 from tests.support.servers import REPO, JavaServer, PythonServer
 from zookeeper_py.common import system_properties
-from zookeeper_py.create_mode import CreateMode
-from zookeeper_py.data import ACL as OurACL, Id as OurId
-from zookeeper_py.keeper_exception import Code, KeeperException
 from zookeeper_py.watcher import KeeperState
-from zookeeper_py.zookeeper import States, ZooKeeper
 
 KINDS = {"python": PythonServer, "java": JavaServer}
 SASL_PROVIDER = {"authProvider.1": "org.apache.zookeeper.server.auth.SASLAuthenticationProvider"}
@@ -215,69 +207,19 @@ def test_kerberos_name_rules(realm, monkeypatch):
 # -- kazoo (pure-sasl GSSAPI) against ours and Java -------------------------------------------
 
 def test_kazoo_gssapi_and_sasl_acl(krb_server, realm, client_env):
-    path = "/krb5-acl"
-    zk = kazoo_gssapi(krb_server, realm.alice, realm.alice_keytab, client_env)
-    zk.start(timeout=15)
-    try:
-        acl = [ACL(31, KazooId("sasl", realm.alice))]
-        zk.create(path, b"secret", acl=acl)
-        assert zk.get(path)[0] == b"secret"
-        assert zk.get_acls(path)[0] == acl
-        bob = kazoo_gssapi(krb_server, realm.bob, realm.bob_keytab, client_env)
-        anonymous = KazooClient(hosts=krb_server.address, timeout=15)
-        try:
-            bob.start(timeout=15)
-            anonymous.start(timeout=15)
-            with pytest.raises(NoAuthError):
-                bob.get(path)
-            with pytest.raises(NoAuthError):
-                anonymous.get(path)
-        finally:
-            close(bob, anonymous)
-        zk.delete(path)
-    finally:
-        close(zk)
+    assert_only_the_owner_reads(kazoo_gssapi(krb_server, realm.alice, realm.alice_keytab, client_env), "/krb5-acl",
+                                realm.alice, [lambda: kazoo_gssapi(krb_server, realm.bob, realm.bob_keytab, client_env),
+                                              lambda: KazooClient(hosts=krb_server.address, timeout=15)])
 
 
 def test_kazoo_gssapi_ticket_for_another_service_is_auth_failed(krb_server, realm, client_env, caplog):
     """The client gets a ticket for zkother/localhost, whose key the server lacks: the server
     answers AUTHFAILED and closes, and kazoo ends the session (as with a bad DIGEST-MD5 password)."""
     zk = kazoo_gssapi(krb_server, realm.alice, realm.alice_keytab, client_env, service="zkother")
-    states = []
-    zk.add_listener(states.append)
-    try:
-        with caplog.at_level("WARNING", logger="kazoo.client"):
-            try:
-                zk.start(timeout=15)
-            except AuthFailedError:
-                return
-            wait_until(lambda: KazooState.LOST in states, 15, message="session LOST")
-        assert any("AUTH_FAILED" in r.getMessage() for r in caplog.records), caplog.text
-    finally:
-        close(zk)
+    kazoo_auth_failed(zk, caplog)
 
 
 # -- our client library --------------------------------------------------------------------
-
-class Events:
-    def __init__(self):
-        self.events = []
-        self.cond = threading.Condition()
-
-    def __call__(self, event):
-        with self.cond:
-            self.events.append(event)
-            self.cond.notify_all()
-
-    def wait_state(self, state, timeout=20):
-        with self.cond:
-            if not self.cond.wait_for(lambda: any(e.get_state() == state for e in self.events), timeout):
-                raise AssertionError("no %s within %ss: %s" % (state, timeout, self.events))
-
-    def states(self):
-        with self.cond:
-            return [e.get_state() for e in self.events]
-
 
 @pytest.fixture
 def our_client(realm, client_env):
@@ -289,15 +231,9 @@ def our_client(realm, client_env):
 
 
 def test_our_client_kerberos_sasl_authenticated(krb_server, realm, our_client):
-    events = Events()
-    zk = ZooKeeper(krb_server.address, 15000, events)
-    try:
-        events.wait_state(KeeperState.SaslAuthenticated)
-        zk.create("/ours-krb5", b"x", [OurACL(31, OurId("sasl", realm.alice))], CreateMode.PERSISTENT)
-        assert zk.get_data("/ours-krb5", False, None) == b"x"
-        zk.delete("/ours-krb5", -1)
-    finally:
-        zk.close()
+    with our_session(krb_server.address) as (zk, events):
+        events.wait_state(KeeperState.SaslAuthenticated, timeout=20)
+        assert_sasl_node_round_trip(zk, "/ours-krb5", b"x", realm.alice)
 
 
 @pytest.mark.parametrize("section,principal", [("StaleClient", None), ("UnknownClient", None),
@@ -308,17 +244,8 @@ def test_our_client_kerberos_failures_are_auth_failed(krb_server, realm, our_cli
     system_properties.set_property("zookeeper.sasl.clientconfig", section)
     if principal:
         system_properties.set_property("zookeeper.server.principal", principal)
-    events = Events()
-    zk = ZooKeeper(krb_server.address, 15000, events)
-    try:
-        events.wait_state(KeeperState.AuthFailed)
-        wait_until(lambda: zk.get_state() is States.AUTH_FAILED, 15, message="AUTH_FAILED")
-        assert KeeperState.SaslAuthenticated not in events.states()
-        with pytest.raises(KeeperException) as e:
-            zk.get_data("/", False, None)
-        assert e.value.code() == Code.AUTHFAILED
-    finally:
-        zk.close()
+    with our_session(krb_server.address) as (zk, events):
+        assert_our_client_auth_failed(zk, events, timeout=20, state_timeout=15)
 
 
 def test_our_client_kerberos_from_a_ticket_cache(krb_server, realm, our_client, tmp_path):
@@ -328,15 +255,9 @@ def test_our_client_kerberos_from_a_ticket_cache(krb_server, realm, our_client, 
     jaas.write_text('Client {\n    %s required\n    useTicketCache=true\n    ticketCache="%s"\n'
                     '    doNotPrompt=true;\n};\n' % (KRB5, ccache))
     system_properties.set_property("java.security.auth.login.config", str(jaas))
-    events = Events()
-    zk = ZooKeeper(krb_server.address, 15000, events)
-    try:
-        events.wait_state(KeeperState.SaslAuthenticated)
-        zk.create("/ours-ccache", b"c", [OurACL(31, OurId("sasl", realm.bob))], CreateMode.PERSISTENT)
-        assert zk.get_data("/ours-ccache", False, None) == b"c"
-        zk.delete("/ours-ccache", -1)
-    finally:
-        zk.close()
+    with our_session(krb_server.address) as (zk, events):
+        events.wait_state(KeeperState.SaslAuthenticated, timeout=20)
+        assert_sasl_node_round_trip(zk, "/ours-ccache", b"c", realm.bob)
 
 
 @pytest.mark.parametrize("server_realm,ok", [("EXAMPLE.COM", True), ("NO-SUCH.REALM", False)])
@@ -345,16 +266,14 @@ def test_our_client_zookeeper_server_realm(krb_server, realm, our_client, server
     authenticates, a realm the KDC does not serve fails with AuthFailed (never anonymous)."""
     system_properties.set_property("zookeeper.server.realm", server_realm)
     system_properties.set_property("zookeeper.server.principal", "zookeeper/localhost")
-    events = Events()
-    zk = ZooKeeper(krb_server.address, 15000, events)
     try:
-        events.wait_state(KeeperState.SaslAuthenticated if ok else KeeperState.AuthFailed)
-        if ok:
-            assert zk.exists("/", False) is not None
-        else:
-            assert KeeperState.SaslAuthenticated not in events.states()
+        with our_session(krb_server.address) as (zk, events):
+            events.wait_state(KeeperState.SaslAuthenticated if ok else KeeperState.AuthFailed, timeout=20)
+            if ok:
+                assert zk.exists("/", False) is not None
+            else:
+                assert KeeperState.SaslAuthenticated not in events.states()
     finally:
-        zk.close()
         system_properties.clear_property("zookeeper.server.realm")
 
 
@@ -424,47 +343,14 @@ def test_kerberos_super_user(kind, realm, tmp_path_factory, client_env):
 
 # -- zkCli: Java's against ours, ours against Java's -------------------------------------------
 
-def test_java_zkcli_kerberos_client_section_against_ours(realm, tmp_path_factory, client_env):
-    server = start_server("python", realm, tmp_path_factory)
+@pytest.mark.parametrize("cli,server_kind", [("java", "python"), ("python", "java")],
+                         ids=["java-zkcli-against-ours", "our-zkcli-against-java"])
+def test_zkcli_kerberos_client_section(cli, server_kind, realm, tmp_path_factory, client_env):
+    if cli == "python":
+        require_gssapi()
+    server = start_server(server_kind, realm, tmp_path_factory)
     try:
-        acl = "sasl:%s:cdrwa" % realm.alice
-        result = java_cli.run_zkcli(
-            server.address, script="create /jkrb data %s\nget /jkrb\ngetAcl /jkrb\nquit\n" % acl,
-            jvm_flags=realm.jvm_flags())
-        out = result.stdout + result.stderr
-        assert "Created /jkrb" in out and "'sasl,'%s" % realm.alice in out, out
-        assert "\ndata\n" in out.replace("\r", ""), out
-        anonymous = KazooClient(hosts=server.address, timeout=15)
-        anonymous.start(timeout=15)
-        try:
-            with pytest.raises(NoAuthError):
-                anonymous.get("/jkrb")
-        finally:
-            close(anonymous)
-    finally:
-        server.stop()
-
-
-def test_our_zkcli_kerberos_client_section_against_java(realm, tmp_path_factory, client_env):
-    require_gssapi()
-    server = start_server("java", realm, tmp_path_factory)
-    try:
-        env = dict(os.environ, PYTHONPATH=REPO, CLIENT_JVMFLAGS=" ".join(realm.jvm_flags()))
-        acl = "sasl:%s:cdrwa" % realm.alice
-        result = subprocess.run(
-            [sys.executable, "-m", "zookeeper_py.zookeeper_main", "-server", server.address],
-            input="create /pykrb data %s\nget /pykrb\ngetAcl /pykrb\nquit\n" % acl,
-            capture_output=True, text=True, timeout=60, env=env)
-        out = result.stdout + result.stderr
-        assert "Created /pykrb" in out and "'sasl,'%s" % realm.alice in out, out
-        assert "\ndata\n" in out.replace("\r", ""), out
-        anonymous = KazooClient(hosts=server.address, timeout=15)
-        anonymous.start(timeout=15)
-        try:
-            with pytest.raises(NoAuthError):
-                anonymous.get("/pykrb")
-        finally:
-            close(anonymous)
+        assert_zkcli_creates_a_sasl_node(cli, server.address, "/cli-krb", realm.alice, realm.jvm_flags())
     finally:
         server.stop()
 
@@ -480,12 +366,8 @@ def _startup_failure(realm, tmp_path_factory, jaas_text, python=None):
                           flags=["-Djava.security.auth.login.config=" + jaas, *realm.kdc.java_flags()])
     if python:
         server.python = python
-    server.start(wait=False)
-    try:
-        code = server.proc.wait(60)
-    finally:
-        server.stop()
-    return code, server.all_output(), jaas
+    code, out = server.run_to_exit()
+    return code, out, jaas
 
 
 @pytest.mark.parametrize("case", ["stale keytab", "no storeKey", "missing keytab"])
@@ -523,14 +405,11 @@ def test_kerberos_section_without_gssapi_stops_our_server(tmp_path_factory):
     old = os.environ.get("PYTHONPATH")
     os.environ["PYTHONPATH"] = os.pathsep.join([os.path.dirname(hide), REPO])
     try:
-        server.start(wait=False)
-        code = server.proc.wait(60)
+        code, out = server.run_to_exit()
     finally:
         if old is None:
             os.environ.pop("PYTHONPATH", None)
         else:
             os.environ["PYTHONPATH"] = old
-        server.stop()
-    out = server.all_output()
     assert code == 2, out
     assert "gssapi" in out and "zookeeper_py[kerberos]" in out and jaas in out, out

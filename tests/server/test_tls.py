@@ -8,8 +8,6 @@ Stores are made by tests/support/tls.py (keytool for JKS and PKCS12, cryptograph
 import os
 import socket
 import ssl
-import subprocess
-import sys
 import time
 
 import pytest
@@ -20,7 +18,7 @@ from kazoo.security import ACL, Id, Permissions
 from tests.support import java_cli, java_zk
 from tests.support.net import four_letter_word, free_port, read_to_end
 from tests.support.raw_zk import ConnectionClosed, RawClient
-from tests.support.servers import REPO, JavaServer, PythonServer, pypy_python
+from tests.support.servers import JavaServer, PythonServer, pypy_python
 from tests.support.tls import session_tls_material
 from zookeeper_py.client.zk_client_config import ZKClientConfig
 from zookeeper_py.common.x509_util import X509Exception
@@ -285,13 +283,6 @@ def test_java_zkcli_against_our_secure_port(tmp_path_factory, tls):
         server.stop()
 
 
-def _our_zkcli(port, props_path, script):
-    env = dict(os.environ, PYTHONPATH=REPO)
-    return subprocess.run([sys.executable, "-m", "zookeeper_py.zookeeper_main", "-server", "127.0.0.1:%d" % port,
-                           "-client-configuration", props_path], input=script, capture_output=True, text=True,
-                          timeout=60, env=env)
-
-
 def _client_properties(tls, tmp_path, kind="pkcs12"):
     path = os.path.join(str(tmp_path), "client.properties")
     props = dict(tls.properties(kind))
@@ -306,7 +297,8 @@ def test_our_zkcli_against_java_secure_port(tmp_path_factory, tls, tmp_path):
     java_zk.require_java_tls()
     server = start_secure("java", tmp_path_factory, tls, store="jks")
     try:
-        result = _our_zkcli(server.secure_port, _client_properties(tls, tmp_path), ZKCLI_SCRIPT)
+        result = java_cli.run_our_zkcli("127.0.0.1:%d" % server.secure_port, script=ZKCLI_SCRIPT,
+                                        args=["-client-configuration", _client_properties(tls, tmp_path)])
         lines = _cli_lines(result.stdout + result.stderr)
         assert "Created /cli-tls" in lines and "hello" in lines and "bye" in lines, result.stdout + result.stderr
     finally:
@@ -377,10 +369,7 @@ def test_bad_tls_setting_stops_the_server(case, tmp_path, tls):
         cfg["ssl.clientAuth"] = "sometimes"
         expect = ["ssl.clientAuth", "sometimes"]
     server = PythonServer(str(tmp_path), extra_cfg=cfg)
-    server.start(wait=False)
-    code = server.proc.wait(30)
-    output = server.all_output()
-    server.stop()
+    code, output = server.run_to_exit(30)
     assert code == 2, output
     for word in expect:
         assert word in output

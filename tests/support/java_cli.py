@@ -1,4 +1,5 @@
-"""Java's zkCli (org.apache.zookeeper.ZooKeeperMain, 3.8) as a test client, and output normalisers.
+"""Java's zkCli (org.apache.zookeeper.ZooKeeperMain, 3.8) and ours (zookeeper_py.zookeeper_main) as test
+clients, and output normalisers.
 
 The CLI runs with slf4j-nop, so stdout and stderr hold only what ZooKeeperMain prints.
 """
@@ -6,8 +7,10 @@ The CLI runs with slf4j-nop, so stdout and stderr hold only what ZooKeeperMain p
 import os
 import re
 import subprocess
+import sys
 
 from tests.support import java_zk
+from tests.support.servers import REPO
 
 _NOP_LOGGER = "/usr/share/java/slf4j-nop.jar"
 
@@ -32,6 +35,17 @@ def run_zkcli(address, args=(), script=None, timeout=120, jvm_flags=()):
            *jvm_flags, "org.apache.zookeeper.ZooKeeperMain", "-server", address, *args]
     return subprocess.run(cmd, input=script if script is not None else "", capture_output=True, text=True,
                           timeout=timeout)
+
+
+def run_our_zkcli(address, args=(), script=None, timeout=60, client_jvmflags=None):
+    """Run our zkCli (python -m zookeeper_py.zookeeper_main -server address [args]) with `script` on stdin;
+    `client_jvmflags` (a string) is what it reads from CLIENT_JVMFLAGS (-D system properties), as zkCli.sh."""
+    env = dict(os.environ, PYTHONPATH=REPO)
+    if client_jvmflags is not None:
+        env["CLIENT_JVMFLAGS"] = client_jvmflags
+    return subprocess.run([sys.executable, "-m", "zookeeper_py.zookeeper_main", "-server", address, *args],
+                          input=script if script is not None else "", capture_output=True, text=True,
+                          timeout=timeout, env=env)
 
 
 # A watch event is printed by the CLI's event thread as two atomic println("\n" + msg) calls,

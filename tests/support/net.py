@@ -112,3 +112,21 @@ def read_to_end(sock):
         if not chunk:
             return b"".join(chunks)
         chunks.append(chunk)
+
+
+def closed_by_peer(sock, timeout):
+    """Seconds until the peer closes sock (EOF or reset); TimeoutError if it is still open after timeout."""
+    start = time.time()
+    while True:
+        remaining = start + timeout - time.time()
+        if remaining <= 0:
+            break
+        sock.settimeout(remaining)
+        try:
+            if not sock.recv(4096):
+                return time.time() - start
+        except (ConnectionResetError, BrokenPipeError):
+            return time.time() - start
+        except socket.timeout:
+            break
+    raise TimeoutError("port %d kept the connection open for %ss" % (sock.getpeername()[1], timeout))

@@ -105,6 +105,16 @@ class ServerProcess:
             self._out = None
         return code
 
+    def run_to_exit(self, timeout=60):
+        """Start a server expected to refuse its setup; wait for it to exit, stop it either way.
+        (exit code, everything it printed and logged)."""
+        self.start(wait=False)
+        try:
+            code = self.proc.wait(timeout)
+        finally:
+            self.stop()
+        return code, self.all_output()
+
     def restart(self, timeout=30):
         self.stop()
         return self.start(timeout=timeout)
