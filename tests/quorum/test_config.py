@@ -2,12 +2,13 @@
 file, standaloneEnabled=false, and reconfig on the leader."""
 
 import os
+import socket
 
 import pytest
 
 from tests.quorum.conftest import kazoo
 from tests.support.ensemble import Ensemble
-from tests.support.net import wait_until
+from tests.support.net import four_letter_word, free_port, wait_until
 
 
 def _run_until_exit(server, timeout=30):
@@ -102,3 +103,33 @@ def test_reconfig_removes_and_adds_a_member(make_ensemble):
         zk.sync("/")
         assert zk.exists("/after-join") is not None
         assert zk.get("/zookeeper/config")[0] == data
+
+
+def test_reconfig_moves_a_members_client_port_without_a_restart(make_ensemble):
+    """NIOServerCnxnFactory.reconfigure: once a reconfig that gives member 2 a new client port commits,
+    member 2 (the same process) serves on the new port and no longer on the old one."""
+    ens = make_ensemble(extra_cfg={"reconfigEnabled": "true", "skipACL": "yes"}).start()
+    ens.wait_for_quorum()
+    pid = ens.servers[2].proc.pid
+    old_port = ens.client_ports[2]
+    new_port = free_port()
+    spec2 = "server.2=127.0.0.1:%d:%d:participant;127.0.0.1:%d" % (
+        ens.quorum_ports[2], ens.election_ports[2], new_port)
+    with kazoo(ens.address(1)) as zk:
+        zk.create("/before-move", b"1")
+        data, _ = zk.reconfig(joining=spec2, leaving=None, new_members=None)
+        assert ";127.0.0.1:%d" % new_port in data.decode()
+
+    def serves_on_new_port():
+        try:
+            return "imok" in four_letter_word("127.0.0.1", new_port, "ruok", timeout=2)
+        except OSError:
+            return False
+
+    wait_until(serves_on_new_port, timeout=20, message="member 2 to listen on its new client port")
+    with kazoo("127.0.0.1:%d" % new_port) as zk:
+        zk.sync("/")
+        assert zk.get("/before-move")[0] == b"1"
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection(("127.0.0.1", old_port), timeout=2).close()
+    assert ens.servers[2].proc.pid == pid and ens.servers[2].proc.poll() is None

@@ -451,16 +451,39 @@ class NIOServerCnxnFactory(ServerCnxnFactory):
                  self.outgoing_high_water_mark, self.outgoing_low_water_mark,
                  "zookeeper.nio.outgoingHighWaterMark", "zookeeper.nio.outgoingLowWaterMark")
         self.selector_threads = [SelectorThread(self, i) for i in range(self.num_selector_threads)]
+        self.accept_thread = self._listen(addr)
+
+    def _listen(self, addr):
+        """Bind and listen on addr; the AcceptThread for it (not started)."""
         host, port = addr
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        self.ss = socket.socket(family, socket.SOCK_STREAM)
-        self.ss.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        LOG.info("binding to port %s", _bound_address_str((host, port)))
-        self.ss.bind((host, port))
-        self.ss.listen(128)
-        self.ss.setblocking(False)
-        self.local_address = self.ss.getsockname()
-        self.accept_thread = AcceptThread(self, self.ss, (host or "0.0.0.0", self.local_address[1]), self.selector_threads)
+        ss = socket.socket(family, socket.SOCK_STREAM)
+        try:
+            ss.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            LOG.info("binding to port %s", _bound_address_str((host, port)))
+            ss.bind((host, port))
+            ss.listen(128)
+            ss.setblocking(False)
+        except OSError:
+            ss.close()
+            raise
+        self.ss = ss
+        self.local_address = ss.getsockname()
+        return AcceptThread(self, ss, (host or "0.0.0.0", self.local_address[1]), self.selector_threads)
+
+    def reconfigure(self, addr):
+        """Move the listening socket to addr without a restart (a committed reconfig changed this
+        member's client address). Connections already accepted stay on their selector threads."""
+        old_ss = self.ss
+        try:
+            self.accept_thread.reconfiguring = True
+            close_socket(old_ss)
+            self.accept_thread.wakeup_selector()
+            self.accept_thread.join()
+            self.accept_thread = self._listen(addr)
+            self.accept_thread.start()
+        except OSError as e:
+            LOG.error("Error reconfiguring client port to %s %s", addr, e)
 
     def configure_ssl(self):
         from zookeeper_py.common.client_x509_util import ClientX509Util

@@ -66,6 +66,10 @@ class ServerCnxnFactory:
     def startup(self, zk_server, start_server=True):
         raise NotImplementedError
 
+    def reconfigure(self, addr):
+        """Listen on addr instead, without a restart (a committed reconfig moved the client port)."""
+        raise NotImplementedError
+
     def configure_sasl_login(self):
         """Java's configureSaslLogin: log in with the JAAS section zookeeper.sasl.serverconfig
         (default "Server") of the file in java.security.auth.login.config, if there is one.

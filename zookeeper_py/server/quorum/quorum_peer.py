@@ -847,11 +847,8 @@ class QuorumPeer(ZooKeeperThread):
             my_new_qs = new_members.get(self.get_id())
             if my_new_qs is not None and my_new_qs.client_addr is not None \
                     and my_new_qs.client_addr != old_client_addr:
-                reconfigure = getattr(self.cnxn_factory, "reconfigure", None)
-                if reconfigure is not None:
-                    reconfigure(my_new_qs.client_addr)
-                else:
-                    LOG.warning("The client port cannot move to %s without a restart", my_new_qs.client_addr)
+                if self.cnxn_factory is not None:
+                    self.cnxn_factory.reconfigure(my_new_qs.client_addr)
                 self.update_thread_name()
             role_change = self.update_learner_type(qv)
             if suggested_leader_id is not None:
