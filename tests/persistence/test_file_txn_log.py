@@ -368,3 +368,21 @@ def test_deserialize_txn_reads_create_v0_and_3_8_trailers():
     req = Request.from_txn(SESSION_1, 1, OpCode.create, hdr, CreateTxn("/x", b"", OPEN, False, 1), 5)
     assert SerializeUtils.serialize_request(req) == hdr.to_bytes() + CreateTxn("/x", b"", OPEN, False, 1).to_bytes()
     assert SerializeUtils.serialize_request(None) is None
+
+
+def test_log_cut_inside_its_header_holds_no_txn(tmp_path, sysprops, caplog):
+    """A log file shorter than its 16-byte header (the server stopped between creating it and writing
+    the header: test_disk_faults' snapshot-disk-full exit caught it once) is read as empty, newest or in
+    the middle, and the txns of the other files are all read. Java fails to start (ZOOKEEPER-1621)."""
+    txns = sample_txns(count_extra=10)
+    write_log(tmp_path, txns, roll_every=8)
+    names = sorted(os.listdir(tmp_path), key=lambda n: Util.get_zxid_from_name(n, "log"))
+    middle = Util.make_log_name(Util.get_zxid_from_name(names[0], "log") + 1)  # between the first two
+    newest = Util.make_log_name(txns[-1][0].zxid + 1)
+    for name, size in ((newest, 0), (middle, 7)):
+        with open(tmp_path / name, "wb") as f:
+            f.write(b"ZKLG\0\0\0\x02"[:size])
+    with caplog.at_level(logging.WARNING, logger="FileTxnLog"):
+        assert [h.zxid for h, _ in read_all(tmp_path)] == [h.zxid for h, _ in txns]
+    assert "%s ends inside its file header" % (tmp_path / newest) in caplog.text
+    assert "%s ends inside its file header" % (tmp_path / middle) in caplog.text

@@ -405,10 +405,18 @@ class FileTxnIterator(TxnIterator):
         return sum(os.path.getsize(f) for f in self.stored_files)
 
     def go_to_next_log(self):
-        if self.stored_files:
+        while self.stored_files:
             self.log_file = self.stored_files.pop()
-            self.ia = self.create_input_archive(self.log_file)
-            return True
+            try:
+                self.ia = self.create_input_archive(self.log_file)
+                return True
+            except JuteEOFError:
+                # Shorter than its 16-byte header: the server stopped (a crash, or exit 10 when a
+                # snapshot failed) between creating the file and writing its header, so no txn,
+                # acknowledged or not, is in it. Java fails to start here (ZOOKEEPER-1621); we
+                # read it as the empty log it is and go on with the next one.
+                LOG.warning("%s ends inside its file header: it holds no transaction", self.log_file)
+                self.ia = None
         return False
 
     def in_stream_created(self, stream):
@@ -429,6 +437,7 @@ class FileTxnIterator(TxnIterator):
                 self.in_stream_created(self.input_stream)
             except BaseException:
                 self.input_stream.close()
+                self.input_stream = None
                 raise
             LOG.debug("Created new input archive %s", log_file)
         return self.input_stream
