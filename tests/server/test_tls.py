@@ -412,3 +412,26 @@ def test_our_client_checks_the_server_name(tmp_path_factory, tls):
             zk.close()
     finally:
         server.stop()
+
+
+def test_tls_client_waiting_at_startup_gets_a_session(tmp_path, tls):
+    """A TLS client that connects while the server is still starting (the secure port listens from
+    configure(), before its threads run) is served once the server is up, not closed as "not running"."""
+    cfg = {"secureClientPort": str(free_port())}
+    cfg.update(tls.zoo_cfg_keys("pem"))
+    server = PythonServer(str(tmp_path), extra_cfg=cfg)
+    port = int(cfg["secureClientPort"])
+    server.start(wait=False)
+    try:
+        deadline = time.time() + 30
+        while True:
+            try:
+                raw = socket.create_connection(("127.0.0.1", port), timeout=1)
+                break
+            except OSError:
+                assert time.time() < deadline and server.proc.poll() is None, server.output_tail()
+                time.sleep(0.01)
+        raw.close()
+        assert not refused(tls, port, "client"), server.output_tail()
+    finally:
+        server.stop()

@@ -516,8 +516,12 @@ class NIOServerCnxnFactory(ServerCnxnFactory):
             self.expirer_thread.start()
 
     def startup(self, zks, start_server=True):
-        self.start()
+        # The server first (Java starts the threads first): a connection already waiting in the
+        # listen backlog, accepted the moment the threads start, must find it, or it is closed as
+        # "ZooKeeperServer not running" (seen on a secure port, which listens from configure()
+        # and starts after the plain one has already answered srvr).
         self.set_zoo_keeper_server(zks)
+        self.start()
         if start_server:
             zks.startdata()
             zks.startup()
