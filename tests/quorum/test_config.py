@@ -39,7 +39,7 @@ def test_config_errors_say_what_is_wrong(tmp_path, case):
         "missing": "myid file is missing (expected %s)" % myid,
         "not-a-number": "serverid one is not a number (read from %s)" % myid,
         "not-listed": "myid 7 is not in the server list",
-        "election-alg": "electionAlg=1 is not supported",
+        "election-alg": "Invalid electionAlg value. Only 3 is supported.",
     }[case]
     assert expected in out
 

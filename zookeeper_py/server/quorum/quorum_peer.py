@@ -296,8 +296,7 @@ class QuorumPeer(ZooKeeperThread):
     def create_election_algorithm(self, election_algorithm):
         if election_algorithm != 3:
             # 0, 1 and 2 are the deprecated UDP algorithms, which QuorumPeerConfig already refuses.
-            raise ConfigException("electionAlg=%d is not supported: only 3 (FastLeaderElection over TCP)"
-                                  % election_algorithm)
+            raise ConfigException("Election Algorithm %d is not supported." % election_algorithm)
         qcm = self.create_cnxn_manager()
         old_qcm, self.qcm = self.qcm, qcm
         if old_qcm is not None:

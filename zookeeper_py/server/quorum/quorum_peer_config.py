@@ -171,6 +171,15 @@ class QuorumPeerConfig:
                 self.data_dir = self._file(value)
             elif key == "dataLogDir":
                 self.data_log_dir = self._file(value)
+            elif key == "electionAlg":
+                # 3.5.7 still ran the deprecated UDP algorithms 0, 1 and 2; 3.6 removed them and refuses any
+                # other value while parsing, as we do (we have only FastLeaderElection).
+                try:
+                    self.election_alg = int(value)
+                except ValueError:
+                    raise bad(key, value, "is not a number") from None
+                if self.election_alg != 3:
+                    raise bad(key, value, "is invalid: Invalid electionAlg value. Only 3 is supported.")
             elif key in _INT_KEYS:
                 try:
                     setattr(self, _INT_KEYS[key], int(value))
@@ -311,10 +320,6 @@ class QuorumPeerConfig:
                 LOG.warning("No server failure will be tolerated. You need at least 3 servers.")
             elif participants % 2 == 0:
                 LOG.warning("Non-optimial configuration, consider an odd number of servers.")
-        if e_alg != 3 and participants > 1:
-            raise ConfigException(
-                "electionAlg=%d is not supported: only 3 (FastLeaderElection over TCP) exists in ZooKeeper 3.5"
-                % e_alg)
         return qv
 
     def setup_my_id(self):
