@@ -18,8 +18,10 @@ class ConnectionClosed(Exception):
 
 
 class RawClient:
-    def __init__(self, host, port, timeout=10):
-        self.sock = socket.create_connection((host, port), timeout=timeout)
+    def __init__(self, host, port, timeout=10, source_ip=None):
+        # source_ip: bind the client end to another loopback address (127.0.0.2) to be another client IP.
+        self.sock = socket.create_connection((host, port), timeout=timeout,
+                                             source_address=(source_ip, 0) if source_ip else None)
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.buf = bytearray()
         self.session_id = 0
