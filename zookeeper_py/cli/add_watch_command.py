@@ -17,12 +17,11 @@ class AddWatchCommand(CliCommand):
     def __init__(self):
         super().__init__("addWatch", "[-m mode] path # optional mode is one of [%s] - default is %s" % (
             ", ".join(m.name for m in AddWatchMode), self.DEFAULT_MODE.name))
-        self.cl = None
         self.mode = self.DEFAULT_MODE
 
     def parse(self, cmd_args):
-        self.cl = self.parse_options(self.options, cmd_args)
-        if len(self.cl.get_args()) != 2:
+        super().parse(cmd_args)
+        if len(self.args) != 2:
             raise CliParseException(self.get_usage_str())
         if self.cl.has_option("m"):
             try:

@@ -3,7 +3,7 @@
 import sys
 
 from zookeeper_py.cli.cli_parse_exception import CliParseException
-from zookeeper_py.cli.commons_cli import DefaultParser, ParseException
+from zookeeper_py.cli.commons_cli import DefaultParser, Options, ParseException
 
 
 class CliCommand:
@@ -11,7 +11,18 @@ class CliCommand:
 
     parse(args) checks the arguments (args[0] is the command name) and returns self;
     exec() runs the command and returns True if it set a watch.
+
+    Java's parse is abstract and every command repeats the same few lines; here the
+    common parse reads each command's table: `options`, `min_args` and `deprecated`.
     """
+
+    # The command's options (commons-cli); parse() leaves the result in self.cl.
+    options = Options()
+    # Fewer arguments than this (the command name included) is a usage error.
+    min_args = 0
+    # (old usage, new usage, token) for Java's retainCompatibility: `cmd path x` is
+    # warned about, its third raw token replaced by `token` (when not None) and parsed again.
+    deprecated = None
 
     def __init__(self, cmd_str, option_str):
         self.out = sys.stdout
@@ -19,6 +30,8 @@ class CliCommand:
         self.zk = None
         self.cmd_str = cmd_str
         self.option_str = option_str
+        self.cl = None
+        self.args = None
 
     def set_out(self, out):
         self.out = out
@@ -56,7 +69,23 @@ class CliCommand:
             raise CliParseException(ex) from None
 
     def parse(self, cmd_args):
-        raise NotImplementedError
+        self.cl = self.parse_options(self.options, cmd_args)
+        self.args = self.cl.get_args()
+        if len(self.args) < self.min_args:
+            raise CliParseException(self.get_usage_str())
+        self.retain_compatibility(cmd_args)
+        return self
+
+    def retain_compatibility(self, cmd_args):
+        if self.deprecated is None or len(self.args) <= 2:
+            return
+        old_usage, new_usage, token = self.deprecated
+        if token is not None:
+            cmd_args = list(cmd_args)
+            cmd_args[2] = token
+        self.eprintln("'%s' has been deprecated. Please use '%s' instead." % (old_usage, new_usage))
+        self.cl = self.parse_options(self.options, cmd_args)
+        self.args = self.cl.get_args()
 
     def exec(self):
         raise NotImplementedError

@@ -2,7 +2,6 @@
 
 from zookeeper_py.cli.acl_parser import AclParser
 from zookeeper_py.cli.cli_command import CliCommand
-from zookeeper_py.cli.cli_parse_exception import CliParseException
 from zookeeper_py.cli.cli_wrapper_exception import CliWrapperException
 from zookeeper_py.cli.commons_cli import Options
 from zookeeper_py.cli.malformed_command_exception import MalformedCommandException
@@ -21,18 +20,10 @@ class CreateCommand(CliCommand):
 
     options = (Options().add_option("e", False, "ephemeral").add_option("s", False, "sequential")
                .add_option("c", False, "container").add_option("t", True, "ttl"))
+    min_args = 2
 
     def __init__(self):
         super().__init__("create", "[-s] [-e] [-c] [-t ttl] path [data] [acl]")
-        self.args = None
-        self.cl = None
-
-    def parse(self, cmd_args):
-        self.cl = self.parse_options(self.options, cmd_args)
-        self.args = self.cl.get_args()
-        if len(self.args) < 2:
-            raise CliParseException(self.get_usage_str())
-        return self
 
     def exec(self):
         cl = self.cl

@@ -3,7 +3,6 @@
 import sys
 
 from zookeeper_py.cli.cli_command import CliCommand
-from zookeeper_py.cli.cli_parse_exception import CliParseException
 from zookeeper_py.cli.cli_wrapper_exception import CliWrapperException
 from zookeeper_py.cli.commons_cli import Option, OptionGroup, Options
 from zookeeper_py.cli.list_quota_command import limit_path
@@ -17,6 +16,8 @@ from zookeeper_py.stats_track import StatsTrack
 class DelQuotaCommand(CliCommand):
     """Mirror of org.apache.zookeeper.cli.DelQuotaCommand: `delquota [-n|-b|-N|-B] path`."""
 
+    min_args = 2
+
     def __init__(self):
         super().__init__("delquota", "[-n|-b|-N|-B] path")
         group = OptionGroup()
@@ -25,15 +26,6 @@ class DelQuotaCommand(CliCommand):
         group.add_option(Option("N", False, "num hard quota"))
         group.add_option(Option("B", False, "bytes hard quota"))
         self.options = Options().add_option_group(group)
-        self.args = None
-        self.cl = None
-
-    def parse(self, cmd_args):
-        self.cl = self.parse_options(self.options, cmd_args)
-        self.args = self.cl.get_args()
-        if len(self.args) < 2:
-            raise CliParseException(self.get_usage_str())
-        return self
 
     def exec(self):
         path = self.args[1]

@@ -1,7 +1,6 @@
 """Mirror of org.apache.zookeeper.cli.DeleteAllCommand (also the deprecated `rmr`)."""
 
 from zookeeper_py.cli.cli_command import CliCommand
-from zookeeper_py.cli.cli_parse_exception import CliParseException
 from zookeeper_py.cli.cli_wrapper_exception import CliWrapperException
 from zookeeper_py.cli.commons_cli import Option, Options
 from zookeeper_py.cli.malformed_command_exception import MalformedCommandException
@@ -14,18 +13,10 @@ class DeleteAllCommand(CliCommand):
     """Mirror of org.apache.zookeeper.cli.DeleteAllCommand: `deleteall path [-b batch size]`."""
 
     options = Options().add_option(Option("b", True, "batch size"))
+    min_args = 2
 
     def __init__(self, cmd_str="deleteall"):
         super().__init__(cmd_str, "path [-b batch size]")
-        self.args = None
-        self.cl = None
-
-    def parse(self, cmd_args):
-        self.cl = self.parse_options(self.options, cmd_args)
-        self.args = self.cl.get_args()
-        if len(self.args) < 2:
-            raise CliParseException(self.get_usage_str())
-        return self
 
     def exec(self):
         if self.cmd_str == "rmr":

@@ -1,7 +1,6 @@
 """Mirror of org.apache.zookeeper.cli.DeleteCommand."""
 
 from zookeeper_py.cli.cli_command import CliCommand
-from zookeeper_py.cli.cli_parse_exception import CliParseException
 from zookeeper_py.cli.cli_wrapper_exception import CliWrapperException
 from zookeeper_py.cli.commons_cli import Options
 from zookeeper_py.cli.java_text import parse_int
@@ -13,26 +12,11 @@ class DeleteCommand(CliCommand):
     """Mirror of org.apache.zookeeper.cli.DeleteCommand: `delete [-v version] path`."""
 
     options = Options().add_option("v", True, "version")
+    min_args = 2
+    deprecated = ("delete path [version]", "delete [-v version] path", None)
 
     def __init__(self):
         super().__init__("delete", "[-v version] path")
-        self.args = None
-        self.cl = None
-
-    def parse(self, cmd_args):
-        self.cl = self.parse_options(self.options, cmd_args)
-        self.args = self.cl.get_args()
-        if len(self.args) < 2:
-            raise CliParseException(self.get_usage_str())
-        self.retain_compatibility(cmd_args)
-        return self
-
-    def retain_compatibility(self, cmd_args):
-        # The old `delete path version` form is accepted; its version is not used (as in Java).
-        if len(self.args) > 2:
-            self.eprintln("'delete path [version]' has been deprecated. Please use 'delete [-v version] path' instead.")
-            self.cl = self.parse_options(self.options, cmd_args)
-            self.args = self.cl.get_args()
 
     def exec(self):
         path = self.args[1]

@@ -1,7 +1,6 @@
 """Mirror of org.apache.zookeeper.cli.GetCommand (3.8's: errors through CliWrapperException)."""
 
 from zookeeper_py.cli.cli_command import CliCommand
-from zookeeper_py.cli.cli_parse_exception import CliParseException
 from zookeeper_py.cli.cli_wrapper_exception import CliWrapperException
 from zookeeper_py.cli.commons_cli import Options
 from zookeeper_py.cli.malformed_path_exception import MalformedPathException
@@ -14,28 +13,11 @@ class GetCommand(CliCommand):
     """Mirror of org.apache.zookeeper.cli.GetCommand: `get [-s] [-w] path`."""
 
     options = Options().add_option("s", False, "stats").add_option("w", False, "watch")
+    min_args = 2
+    deprecated = ("get path [watch]", "get [-s] [-w] path", "-w")
 
     def __init__(self):
         super().__init__("get", "[-s] [-w] path")
-        self.args = None
-        self.cl = None
-
-    def parse(self, cmd_args):
-        self.cl = self.parse_options(self.options, cmd_args)
-        self.args = self.cl.get_args()
-        if len(self.args) < 2:
-            raise CliParseException(self.get_usage_str())
-        self.retain_compatibility(cmd_args)
-        return self
-
-    def retain_compatibility(self, cmd_args):
-        # `get path watch`: Java overwrites the third raw token with -w and parses again.
-        if len(self.args) > 2:
-            cmd_args = list(cmd_args)
-            cmd_args[2] = "-w"
-            self.eprintln("'get path [watch]' has been deprecated. Please use 'get [-s] [-w] path' instead.")
-            self.cl = self.parse_options(self.options, cmd_args)
-            self.args = self.cl.get_args()
 
     def exec(self):
         watch = self.cl.has_option("w")

@@ -1,7 +1,6 @@
 """Mirror of org.apache.zookeeper.cli.GetConfigCommand (`config`), with ConfigUtils.getClientConfigStr."""
 
 from zookeeper_py.cli.cli_command import CliCommand
-from zookeeper_py.cli.cli_parse_exception import CliParseException
 from zookeeper_py.cli.cli_wrapper_exception import CliWrapperException
 from zookeeper_py.cli.commons_cli import Options
 from zookeeper_py.cli.stat_printer import StatPrinter
@@ -58,16 +57,10 @@ class GetConfigCommand(CliCommand):
 
     options = (Options().add_option("s", False, "stats").add_option("w", False, "watch")
                .add_option("c", False, "client connection string"))
+    min_args = 1
 
     def __init__(self):
         super().__init__("config", "[-c] [-w] [-s]")
-        self.cl = None
-
-    def parse(self, cmd_args):
-        self.cl = self.parse_options(self.options, cmd_args)
-        if len(self.cl.get_args()) < 1:
-            raise CliParseException(self.get_usage_str())
-        return self
 
     def exec(self):
         watch = self.cl.has_option("w")

@@ -15,11 +15,6 @@ class GetEphemeralsCommand(CliCommand):
 
     def __init__(self):
         super().__init__("getEphemerals", "path")
-        self.args = None
-
-    def parse(self, cmd_args):
-        self.args = self.parse_options(self.options, cmd_args).get_args()
-        return self
 
     def exec(self):
         try:

@@ -1,7 +1,6 @@
 """Mirror of org.apache.zookeeper.cli.ListQuotaCommand."""
 
 from zookeeper_py.cli.cli_command import CliCommand
-from zookeeper_py.cli.cli_parse_exception import CliParseException
 from zookeeper_py.cli.cli_wrapper_exception import CliWrapperException
 from zookeeper_py.cli.commons_cli import Options
 from zookeeper_py.cli.malformed_path_exception import MalformedPathException
@@ -25,16 +24,10 @@ class ListQuotaCommand(CliCommand):
     """Mirror of org.apache.zookeeper.cli.ListQuotaCommand: `listquota path`."""
 
     options = Options()
+    min_args = 2
 
     def __init__(self):
         super().__init__("listquota", "path")
-        self.args = None
-
-    def parse(self, cmd_args):
-        self.args = self.parse_options(self.options, cmd_args).get_args()
-        if len(self.args) < 2:
-            raise CliParseException(self.get_usage_str())
-        return self
 
     def exec(self):
         path = self.args[1]

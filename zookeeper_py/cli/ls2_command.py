@@ -1,7 +1,6 @@
 """Mirror of org.apache.zookeeper.cli.Ls2Command (3.5.7; removed in 3.6)."""
 
 from zookeeper_py.cli.cli_command import CliCommand
-from zookeeper_py.cli.cli_parse_exception import CliParseException
 from zookeeper_py.cli.cli_wrapper_exception import CliWrapperException
 from zookeeper_py.cli.commons_cli import Options
 from zookeeper_py.cli.java_text import java_list
@@ -15,16 +14,10 @@ class Ls2Command(CliCommand):
     """Mirror of org.apache.zookeeper.cli.Ls2Command: `ls2 path [watch]` (children in server order)."""
 
     options = Options()
+    min_args = 2
 
     def __init__(self):
         super().__init__("ls2", "path [watch]")
-        self.args = None
-
-    def parse(self, cmd_args):
-        self.args = self.parse_options(self.options, cmd_args).get_args()
-        if len(self.args) < 2:
-            raise CliParseException(self.get_usage_str())
-        return self
 
     def exec(self):
         self.eprintln("'ls2' has been deprecated. Please use 'ls [-s] path' instead.")

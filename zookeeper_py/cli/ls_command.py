@@ -16,31 +16,22 @@ class LsCommand(CliCommand):
 
     options = (Options().add_option("?", False, "help").add_option("s", False, "stat")
                .add_option("w", False, "watch").add_option("R", False, "recurse"))
+    deprecated = ("ls path [watch]", "ls [-w] path", "-w")
 
     def __init__(self):
         super().__init__("ls", "[-s] [-w] [-R] path")
-        self.args = None
-        self.cl = None
 
     def print_help(self):
         HelpFormatter().print_help(self.out, "ls [options] path", self.options)
 
     def parse(self, cmd_args):
+        # Java prints the help between parsing and retainCompatibility.
         self.cl = self.parse_options(self.options, cmd_args)
         self.args = self.cl.get_args()
         if self.cl.has_option("?"):
             self.print_help()
         self.retain_compatibility(cmd_args)
         return self
-
-    def retain_compatibility(self, cmd_args):
-        # `ls path watch`: the third raw token becomes -w.
-        if len(self.args) > 2:
-            cmd_args = list(cmd_args)
-            cmd_args[2] = "-w"
-            self.eprintln("'ls path [watch]' has been deprecated. Please use 'ls [-w] path' instead.")
-            self.cl = self.parse_options(self.options, cmd_args)
-            self.args = self.cl.get_args()
 
     def exec(self):
         if len(self.args) < 2:

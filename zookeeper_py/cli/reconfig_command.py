@@ -24,11 +24,10 @@ class ReconfigCommand(CliCommand):
                                      " | [-add serverId=host:port1:port2;port3[,...]]* [-remove serverId[,...]*]")
         self.joining = self.leaving = self.members = None
         self.version = -1
-        self.cl = None
 
     def parse(self, cmd_args):
         self.joining = self.leaving = self.members = None
-        cl = self.cl = self.parse_options(self.options, cmd_args)
+        cl = super().parse(cmd_args).cl
         if not (cl.has_option("file") or cl.has_option("members")) and not cl.has_option("add") \
                 and not cl.has_option("remove"):
             raise CliParseException(self.get_usage_str())

@@ -1,7 +1,6 @@
 """Mirror of org.apache.zookeeper.cli.RemoveWatchesCommand."""
 
 from zookeeper_py.cli.cli_command import CliCommand
-from zookeeper_py.cli.cli_parse_exception import CliParseException
 from zookeeper_py.cli.cli_wrapper_exception import CliWrapperException
 from zookeeper_py.cli.commons_cli import Options
 from zookeeper_py.cli.malformed_path_exception import MalformedPathException
@@ -15,18 +14,10 @@ class RemoveWatchesCommand(CliCommand):
     options = (Options().add_option("c", False, "child watcher type").add_option("d", False, "data watcher type")
                .add_option("a", False, "any watcher type")
                .add_option("l", False, "remove locally when there is no server connection"))
+    min_args = 2
 
     def __init__(self):
         super().__init__("removewatches", "path [-c|-d|-a] [-l]")
-        self.args = None
-        self.cl = None
-
-    def parse(self, cmd_args):
-        self.cl = self.parse_options(self.options, cmd_args)
-        self.args = self.cl.get_args()
-        if len(self.args) < 2:
-            raise CliParseException(self.get_usage_str())
-        return self
 
     def exec(self):
         path = self.args[1]

@@ -1,7 +1,6 @@
 """Mirror of org.apache.zookeeper.cli.SetCommand."""
 
 from zookeeper_py.cli.cli_command import CliCommand
-from zookeeper_py.cli.cli_parse_exception import CliParseException
 from zookeeper_py.cli.cli_wrapper_exception import CliWrapperException
 from zookeeper_py.cli.commons_cli import Options
 from zookeeper_py.cli.java_text import parse_int
@@ -14,18 +13,10 @@ class SetCommand(CliCommand):
     """Mirror of org.apache.zookeeper.cli.SetCommand: `set [-s] [-v version] path data`."""
 
     options = Options().add_option("s", False, "stats").add_option("v", True, "version")
+    min_args = 3
 
     def __init__(self):
         super().__init__("set", "[-s] [-v version] path data")
-        self.args = None
-        self.cl = None
-
-    def parse(self, cmd_args):
-        self.cl = self.parse_options(self.options, cmd_args)
-        self.args = self.cl.get_args()
-        if len(self.args) < 3:
-            raise CliParseException(self.get_usage_str())
-        return self
 
     def exec(self):
         path = self.args[1]

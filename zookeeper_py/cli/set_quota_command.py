@@ -4,7 +4,6 @@ import logging
 import sys
 
 from zookeeper_py.cli.cli_command import CliCommand
-from zookeeper_py.cli.cli_parse_exception import CliParseException
 from zookeeper_py.cli.cli_wrapper_exception import CliWrapperException
 from zookeeper_py.cli.commons_cli import Option, OptionGroup, Options
 from zookeeper_py.cli.malformed_path_exception import MalformedPathException
@@ -29,6 +28,8 @@ def _java_long(text):
 class SetQuotaCommand(CliCommand):
     """Mirror of org.apache.zookeeper.cli.SetQuotaCommand: `setquota -n|-b|-N|-B val path`."""
 
+    min_args = 2
+
     def __init__(self):
         super().__init__("setquota", "-n|-b|-N|-B val path")
         group = OptionGroup()
@@ -38,15 +39,6 @@ class SetQuotaCommand(CliCommand):
         group.add_option(Option("B", True, "bytes hard quota"))
         group.set_required(True)
         self.options = Options().add_option_group(group)
-        self.args = None
-        self.cl = None
-
-    def parse(self, cmd_args):
-        self.cl = self.parse_options(self.options, cmd_args)
-        self.args = self.cl.get_args()
-        if len(self.args) < 2:
-            raise CliParseException(self.get_usage_str())
-        return self
 
     def exec(self):
         path = self.args[1]

@@ -15,7 +15,7 @@ class VersionCommand(CliCommand):
         super().__init__("version", "")
 
     def parse(self, cmd_args):
-        if len(self.parse_options(self.options, cmd_args).get_args()) > 1:
+        if len(super().parse(cmd_args).args) > 1:
             raise CliParseException(self.get_usage_str())
         return self
 
