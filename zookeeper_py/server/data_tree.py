@@ -666,7 +666,7 @@ class DataTree:
     def dump_ephemerals(self, pwriter):
         # Java iterates ConcurrentHashMap<Long, HashSet<String>>: sessions in Long hash order,
         # each session's paths in String hash order.
-        from zookeeper_py.server.snapshot_formatter import java_hash_order, long_hash_code, string_hash_code
+        from zookeeper_py.common.java_hash_order import java_hash_order, long_hash_code, string_hash_code
 
         with self.lock:
             items = [(sid, java_hash_order(self.ephemerals[sid], string_hash_code))

@@ -3,6 +3,7 @@
 import logging
 import re
 
+from zookeeper_py.common.java_hash_order import java_hash_order, string_hash_code
 from zookeeper_py.common.time import Time
 from zookeeper_py.data import ACL, ClientInfo, Id, Stat
 from zookeeper_py.keeper_exception import (
@@ -55,7 +56,6 @@ from zookeeper_py.proto import (
     WhoAmIResponse,
 )
 from zookeeper_py.server.prep_request_processor import check_acl
-from zookeeper_py.server.snapshot_formatter import java_hash_order, string_hash_code
 from zookeeper_py.server.request_processor import RequestProcessor
 from zookeeper_py.watcher import WatcherType
 from zookeeper_py.zoo_defs import OpCode, Perms

@@ -6,8 +6,8 @@ base64), then the sessions; -json prints the ncdu-style JSON of 3.8.
     python -m zookeeper_py.server.snapshot_formatter [-d|-json] snapshot_file
 
 Java walks children and sessions in HashSet/HashMap iteration order; this prints
-them in that same order (see java_hash_order), so the output can be compared with
-Java's line for line.
+them in that same order (zookeeper_py.common.java_hash_order), so the output can be
+compared with Java's line for line.
 """
 
 import base64
@@ -18,6 +18,7 @@ import time
 
 import click
 
+from zookeeper_py.common.java_hash_order import java_hash_order, long_hash_code, string_hash_code
 from zookeeper_py.jute import BinaryInputArchive
 from zookeeper_py.server.data_tree import DataTree
 from zookeeper_py.server.persistence.file_snap import FileSnap
@@ -25,44 +26,6 @@ from zookeeper_py.server.persistence.util import SNAPSHOT_FILE_PREFIX, Util
 from zookeeper_py.zk_util import ZKUtil
 
 _U64 = 0xFFFFFFFFFFFFFFFF
-
-
-# -- Java's hash iteration order ---------------------------------------------------
-
-def string_hash_code(s):
-    """java.lang.String.hashCode over UTF-16 code units."""
-    h = 0
-    units = s.encode("utf-16-be")
-    for i in range(0, len(units), 2):
-        h = (31 * h + ((units[i] << 8) | units[i + 1])) & 0xFFFFFFFF
-    return h
-
-
-def long_hash_code(v):
-    """java.lang.Long.hashCode."""
-    v &= _U64
-    return (v ^ (v >> 32)) & 0xFFFFFFFF
-
-
-def java_hash_order(keys, hash_code, initial_capacity=16):
-    """The iteration order of a java.util.HashMap/HashSet filled with `keys` in this order.
-
-    The table starts at initial_capacity and doubles whenever the size passes 3/4 of it;
-    iteration goes bucket by bucket, and within a bucket in insertion order (a resize
-    keeps that order). Bins that Java turns into trees (8+ colliding keys) are not modelled.
-    """
-    keys = list(keys)
-    cap = 1
-    while cap < initial_capacity:
-        cap <<= 1
-    while len(keys) > int(cap * 0.75):
-        cap <<= 1
-
-    def bucket(k):
-        h = hash_code(k)
-        return (h ^ (h >> 16)) & (cap - 1)
-
-    return [k for _, _, k in sorted((bucket(k), i, k) for i, k in enumerate(keys))]
 
 
 def _children_in_insertion_order(data_tree):

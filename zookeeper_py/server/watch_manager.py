@@ -142,7 +142,7 @@ class WatchManager:
     def dump_watches(self, pwriter, by_path):
         # Java iterates a HashMap<String, ...> and HashSet<String>s: paths come in String hash
         # order. Its watchers (connections) hash by identity, so their order is arbitrary there too.
-        from zookeeper_py.server.snapshot_formatter import java_hash_order, string_hash_code
+        from zookeeper_py.common.java_hash_order import java_hash_order, string_hash_code
 
         with self.lock:
             if by_path:

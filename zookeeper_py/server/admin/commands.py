@@ -11,10 +11,10 @@ import ipaddress
 import logging
 
 from zookeeper_py.common import system_properties
+from zookeeper_py.common.java_hash_order import java_hash_order, long_hash_code, string_hash_code
 from zookeeper_py.environment import Environment
 from zookeeper_py.server.admin.command_base import CommandBase
 from zookeeper_py.server.admin.command_response import CommandResponse
-from zookeeper_py.server.snapshot_formatter import java_hash_order, long_hash_code, string_hash_code
 from zookeeper_py.server.util.os_mx_bean import OSMXBean
 from zookeeper_py.server.util.queue_census import queue_census
 from zookeeper_py.server.zoo_trace import ZooTrace

@@ -1,0 +1,45 @@
+"""The iteration order of Java's java.util.HashMap and HashSet.
+
+Java's server prints maps and sets (a snapshot's children and sessions, the
+ephemerals and watches of the four-letter words and admin commands, a session's
+auth ids) in whatever order their hash tables iterate. To print the same lines,
+these functions compute that order from Java's hashCode of each key.
+"""
+
+_U64 = 0xFFFFFFFFFFFFFFFF
+
+
+def string_hash_code(s):
+    """java.lang.String.hashCode over UTF-16 code units."""
+    h = 0
+    units = s.encode("utf-16-be")
+    for i in range(0, len(units), 2):
+        h = (31 * h + ((units[i] << 8) | units[i + 1])) & 0xFFFFFFFF
+    return h
+
+
+def long_hash_code(v):
+    """java.lang.Long.hashCode."""
+    v &= _U64
+    return (v ^ (v >> 32)) & 0xFFFFFFFF
+
+
+def java_hash_order(keys, hash_code, initial_capacity=16):
+    """The iteration order of a java.util.HashMap/HashSet filled with `keys` in this order.
+
+    The table starts at initial_capacity and doubles whenever the size passes 3/4 of it;
+    iteration goes bucket by bucket, and within a bucket in insertion order (a resize
+    keeps that order). Bins that Java turns into trees (8+ colliding keys) are not modelled.
+    """
+    keys = list(keys)
+    cap = 1
+    while cap < initial_capacity:
+        cap <<= 1
+    while len(keys) > int(cap * 0.75):
+        cap <<= 1
+
+    def bucket(k):
+        h = hash_code(k)
+        return (h ^ (h >> 16)) & (cap - 1)
+
+    return [k for _, _, k in sorted((bucket(k), i, k) for i, k in enumerate(keys))]
