@@ -17,6 +17,8 @@ class ServerConfig:
         self.min_session_timeout = -1
         self.max_session_timeout = -1
         self.initial_config = None
+        self.metrics_provider_class_name = None  # None: the default provider
+        self.metrics_provider_configuration = {}
 
     def parse_args(self, args):
         """ServerConfig.parse(String[]): port datadir [ticktime] [maxcnxns]."""
@@ -45,6 +47,8 @@ class ServerConfig:
         self.min_session_timeout = config.get_min_session_timeout()
         self.max_session_timeout = config.get_max_session_timeout()
         self.initial_config = config.get_initial_config()
+        self.metrics_provider_class_name = config.metrics_provider_class_name
+        self.metrics_provider_configuration = config.metrics_provider_configuration
 
     def get_client_port_address(self):
         return self.client_port_address

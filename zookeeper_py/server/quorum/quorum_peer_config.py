@@ -96,6 +96,9 @@ class QuorumPeerConfig:
         self.quorum_learner_login_context = "QuorumLearner"
         self.quorum_server_login_context = "QuorumServer"
         self.quorum_cnxn_threads_size = 20
+        # 3.6+: metricsProvider.className and the other metricsProvider.* keys (without the prefix).
+        self.metrics_provider_class_name = "org.apache.zookeeper.metrics.impl.DefaultMetricsProvider"
+        self.metrics_provider_configuration = {}
         # Raw values while parsing.
         self.client_port = 0
         self.secure_client_port = 0
@@ -210,9 +213,17 @@ class QuorumPeerConfig:
                 raise ConfigException("parameter: %s must be in a separate dynamic config file" % key)
             elif key.startswith(("server.", "group", "weight")) or key == "version":
                 pass  # the quorum part, parsed below
+            elif key == "metricsProvider.className":
+                self.metrics_provider_class_name = value
+            elif key.startswith("metricsProvider."):
+                self.metrics_provider_configuration[key[len("metricsProvider."):]] = value
             else:
                 system_properties.set_property("zookeeper." + key, value)
 
+        from zookeeper_py.metrics.impl.metrics_provider_bootstrap import check_configuration
+        problem = check_configuration(self.metrics_provider_class_name, self.metrics_provider_configuration)
+        if problem is not None:
+            raise bad(problem[0], props.get(problem[0], "").strip(), problem[1])
         if not self.quorum_enable_sasl and self.quorum_server_require_sasl:
             raise ConfigException("quorum.auth.enableSasl is disabled, so cannot enable quorum.auth.serverRequireSasl")
         if not self.quorum_enable_sasl and self.quorum_learner_require_sasl:

@@ -1,0 +1,1 @@
+"""Mirror of the package org.apache.zookeeper.metrics.impl."""

@@ -1,0 +1,121 @@
+"""Mirror of org.apache.zookeeper.server.ServerMetrics (3.6+): the server's metrics provider.
+
+Java's ZooKeeperServer, LeaderZooKeeperServer and QuorumZooKeeperServer register their gauges
+(registerMetrics) whenever a server starts and drop them when it stops. Here the same gauges,
+under the same names, are registered once by register_server_gauges and read the server that
+is running at scrape time (a role change swaps the server object, not the gauges), with the
+same getters as mntr. A gauge with no value now (no server yet, not the leader) is left out,
+as Java's is while unregistered.
+"""
+
+from zookeeper_py.metrics.impl.metrics_provider_bootstrap import DEFAULT_METRICS_PROVIDER, start_metrics_provider
+from zookeeper_py.metrics.impl.null_metrics_provider import NullMetricsProvider
+
+
+class ServerMetrics:
+    """Mirror of org.apache.zookeeper.server.ServerMetrics: the provider the server's metrics go to."""
+
+    provider = NullMetricsProvider()
+
+    @staticmethod
+    def metrics_provider_initialized(provider):
+        ServerMetrics.provider = provider
+
+    @staticmethod
+    def get_metrics_provider():
+        return ServerMetrics.provider
+
+
+def start_server_metrics(config, get_server, get_peer=lambda: None):
+    """ZooKeeperServerMain/QuorumPeerMain.runFromConfig's metrics part: start the provider of
+    metricsProvider.className and register the server's gauges on it. Stop it with .stop()."""
+    class_name = getattr(config, "metrics_provider_class_name", None) or DEFAULT_METRICS_PROVIDER
+    provider = start_metrics_provider(class_name, getattr(config, "metrics_provider_configuration", {}))
+    ServerMetrics.metrics_provider_initialized(provider)
+    register_server_gauges(provider.get_root_context(), get_server, get_peer)
+    return provider
+
+
+def _leader(zks):
+    from zookeeper_py.server.quorum.leader_zoo_keeper_server import LeaderZooKeeperServer
+
+    return zks.get_leader() if isinstance(zks, LeaderZooKeeperServer) else None
+
+
+def register_server_gauges(root_context, get_server, get_peer=lambda: None):
+    """The gauges of 3.6's ZooKeeperServer/LeaderZooKeeperServer/QuorumZooKeeperServer.registerMetrics,
+    plus zookeeper_py's queue_depth and queue_bound (every queue between threads, by owner.queue)."""
+    from zookeeper_py.server.util.os_mx_bean import OSMXBean
+
+    def on_server(fn):
+        def gauge():
+            zks = get_server()
+            return None if zks is None else fn(zks)
+        return gauge
+
+    def on_leader(fn):
+        def gauge():
+            zks = get_server()
+            leader = None if zks is None else _leader(zks)
+            return None if leader is None else fn(leader)
+        return gauge
+
+    def local_sessions(zks):
+        tracker = zks.get_session_tracker()
+        count = getattr(tracker, "get_local_session_count", None)
+        return count() if count is not None else 0
+
+    server_gauges = {
+        "avg_latency": lambda zks: zks.server_stats().get_avg_latency(),
+        "max_latency": lambda zks: zks.server_stats().get_max_latency(),
+        "min_latency": lambda zks: zks.server_stats().get_min_latency(),
+        "packets_received": lambda zks: zks.server_stats().get_packets_received(),
+        "packets_sent": lambda zks: zks.server_stats().get_packets_sent(),
+        "num_alive_connections": lambda zks: zks.server_stats().get_num_alive_client_connections(),
+        "outstanding_requests": lambda zks: zks.server_stats().get_outstanding_requests(),
+        "znode_count": lambda zks: zks.get_zk_database().get_node_count(),
+        "watch_count": lambda zks: zks.get_zk_database().get_data_tree().get_watch_count(),
+        "ephemerals_count": lambda zks: zks.get_zk_database().get_data_tree().get_ephemerals_count(),
+        "approximate_data_size": lambda zks: zks.get_zk_database().get_data_tree().approximate_data_size(),
+        "global_sessions": lambda zks: len(zks.get_zk_database().get_session_with_time_outs()),
+        "local_sessions": local_sessions,
+        "last_client_response_size": lambda zks: zks.server_stats().get_client_response_stats().get_last_buffer_size(),
+        "max_client_response_size": lambda zks: zks.server_stats().get_client_response_stats().get_max_buffer_size(),
+        "min_client_response_size": lambda zks: zks.server_stats().get_client_response_stats().get_min_buffer_size(),
+        "fsync_threshold_exceed_count": lambda zks: zks.server_stats().get_fsync_threshold_exceed_count(),
+    }
+    for name, fn in server_gauges.items():
+        root_context.register_gauge(name, on_server(fn))
+    os_mbean = OSMXBean()
+    root_context.register_gauge("open_file_descriptor_count", os_mbean.get_open_file_descriptor_count)
+    root_context.register_gauge("max_file_descriptor_count", os_mbean.get_max_file_descriptor_count)
+    leader_gauges = {
+        "learners": lambda leader: len(leader.get_learners()),
+        "synced_followers": lambda leader: len(leader.get_forwarding_followers()),
+        "synced_observers": lambda leader: len(leader.get_observing_learners()),
+        "pending_syncs": lambda leader: leader.get_num_pending_syncs(),
+        "last_proposal_size": lambda leader: leader.get_proposal_stats().get_last_buffer_size(),
+        "max_proposal_size": lambda leader: leader.get_proposal_stats().get_max_buffer_size(),
+        "min_proposal_size": lambda leader: leader.get_proposal_stats().get_min_buffer_size(),
+    }
+    for name, fn in leader_gauges.items():
+        root_context.register_gauge(name, on_leader(fn))
+
+    def quorum_size():
+        peer = get_peer()
+        return None if peer is None else len(peer.get_voting_view())
+
+    root_context.register_gauge("quorum_size", quorum_size)
+    root_context.register_gauge_set("queue_depth", lambda: _queues(get_server, get_peer, "depth"))
+    root_context.register_gauge_set("queue_bound", lambda: _queues(get_server, get_peer, "bound"))
+
+
+def _queues(get_server, get_peer, field):
+    """{"owner.queue": depth or bound} from queue_census, the AdminServer's `queues` command."""
+    from zookeeper_py.server.util.queue_census import queue_census
+
+    zks = get_server()
+    if zks is None:
+        return {}
+    census = queue_census(zks, zks.get_server_cnxn_factory(), _leader(zks), get_peer())
+    return {"%s.%s" % (e["owner"], e["queue"]): e[field] for e in census}
