@@ -4,7 +4,12 @@
   them), and an ephemeral create on one fails with EphemeralOnLocalSession (-120), on a follower and on
   the leader, with kazoo and with our client; plain creates work. A multi holding an ephemeral create
   fails whole: -120 on the leader, SESSIONEXPIRED from a follower (which forwards it), as Java 3.8.
+- An observer with syncEnabled=false (ObserverZooKeeperServer.syncRequestProcessorEnabled) serves reads
+  and writes but logs no txn: no log.* file in its dataDir, while the voters (and an observer with the
+  default true) have one.
 """
+
+import os
 
 import pytest
 from kazoo.exceptions import EphemeralOnLocalSessionError
@@ -53,3 +58,30 @@ def test_ephemeral_on_local_session_without_upgrading(make_ensemble, kind):
             assert ours.exists("/plain%d" % sid, False) is not None
         finally:
             ours.close()
+
+
+def _txn_logs(ens, sid):
+    version2 = os.path.join(ens.data_dir(sid), "version-2")
+    return sorted(f for f in os.listdir(version2) if f.startswith("log.")) if os.path.isdir(version2) else []
+
+
+@pytest.mark.parametrize("sync_enabled", ["false", "true"])
+@pytest.mark.parametrize("kind", ["python", "java"])
+def test_observer_sync_enabled(make_ensemble, kind, sync_enabled):
+    ens = make_ensemble(kinds=ENSEMBLES[kind], observers=(3,), extra_cfg={"syncEnabled": sync_enabled}).start()
+    leader = ens.wait_for_quorum(timeout=120)
+    assert ens.mode(3) == "observer"
+    with kazoo(ens.address(3)) as zk:
+        zk.create("/obs", b"x")
+        for i in range(20):
+            zk.create("/obs/n%d" % i, b"%d" % i)
+        zk.sync("/")
+        assert len(zk.get_children("/obs")) == 20 and zk.get("/obs/n7")[0] == b"7"
+    with kazoo(ens.address(leader)) as zk:
+        zk.sync("/")
+        assert len(zk.get_children("/obs")) == 20
+    assert _txn_logs(ens, leader), "the leader logged no txn"
+    if sync_enabled == "false":
+        assert _txn_logs(ens, 3) == [], "the observer with syncEnabled=false wrote a txn log"
+    else:
+        wait_until(lambda: _txn_logs(ens, 3), 10, message="a txn log on the observer with syncEnabled=true")
