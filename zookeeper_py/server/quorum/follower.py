@@ -5,8 +5,9 @@ import struct
 
 from zookeeper_py.common.time import Time
 from zookeeper_py.server.quorum.learner import Learner, deserialize_txn
-from zookeeper_py.server.quorum.learner_handler import (
-    COMMIT, COMMITANDACTIVATE, FOLLOWERINFO, PING, PROPOSAL, REVALIDATE, SYNC, UPTODATE, LearnerHandler)
+from zookeeper_py.server.quorum.learner_handler import LearnerHandler
+from zookeeper_py.server.quorum.packet_types import (
+    COMMIT, COMMITANDACTIVATE, FOLLOWERINFO, PING, PROPOSAL, REVALIDATE, SYNC, UPTODATE)
 from zookeeper_py.zoo_defs import OpCode
 
 LOG = logging.getLogger("Follower")

@@ -11,6 +11,7 @@ from zookeeper_py.common import system_properties
 from zookeeper_py.common.net_utils import TRANSIENT_ACCEPT_ERRORS, close_socket, inet_socket_address_str
 from zookeeper_py.common.time import Time
 from zookeeper_py.server.final_request_processor import FinalRequestProcessor
+from zookeeper_py.server.quorum import packet_types
 from zookeeper_py.server.quorum.buffer_stats import BufferStats
 from zookeeper_py.server.quorum.learner_handler import LearnerHandler
 from zookeeper_py.server.quorum.learner_snapshot_throttler import LearnerSnapshotThrottler
@@ -52,27 +53,6 @@ class Leader:
     the leader pings the learners and gives up when a quorum has not been heard from
     within syncLimit ticks.
     """
-
-    # Packet types of the quorum protocol
-    REQUEST = 1
-    PROPOSAL = 2
-    ACK = 3
-    COMMIT = 4
-    PING = 5
-    REVALIDATE = 6
-    SYNC = 7
-    INFORM = 8
-    COMMITANDACTIVATE = 9
-    NEWLEADER = 10
-    FOLLOWERINFO = 11
-    UPTODATE = 12
-    DIFF = 13
-    TRUNC = 14
-    SNAP = 15
-    OBSERVERINFO = 16
-    LEADERINFO = 17
-    ACKEPOCH = 18
-    INFORMANDACTIVATE = 19
 
     MAX_CONCURRENT_SNAPSHOTS = "zookeeper.leader.maxConcurrentSnapshots"
     MAX_CONCURRENT_SNAPSHOT_TIMEOUT = "zookeeper.leader.maxConcurrentSnapshotTimeout"
@@ -604,7 +584,7 @@ class Leader:
 
     @staticmethod
     def get_packet_type(packet_type):
-        return _PACKET_TYPES.get(packet_type, "UNKNOWN")
+        return packet_types.NAMES.get(packet_type, "UNKNOWN")
 
     def is_running(self):
         return self.self.is_running() and self.zk.is_running()
@@ -613,14 +593,9 @@ class Leader:
         return sid in self.self.get_quorum_verifier().get_voting_members()
 
 
-_PACKET_TYPES = {
-    Leader.DIFF: "DIFF", Leader.TRUNC: "TRUNC", Leader.SNAP: "SNAP", Leader.OBSERVERINFO: "OBSERVERINFO",
-    Leader.NEWLEADER: "NEWLEADER", Leader.FOLLOWERINFO: "FOLLOWERINFO", Leader.UPTODATE: "UPTODATE",
-    Leader.LEADERINFO: "LEADERINFO", Leader.ACKEPOCH: "ACKEPOCH", Leader.REQUEST: "REQUEST",
-    Leader.PROPOSAL: "PROPOSAL", Leader.ACK: "ACK", Leader.COMMIT: "COMMIT",
-    Leader.COMMITANDACTIVATE: "COMMITANDACTIVATE", Leader.PING: "PING", Leader.REVALIDATE: "REVALIDATE",
-    Leader.SYNC: "SYNC", Leader.INFORM: "INFORM", Leader.INFORMANDACTIVATE: "INFORMANDACTIVATE",
-}
+# The packet types (Leader.REQUEST .. Leader.INFORMANDACTIVATE in Java) are defined once in packet_types.
+for _type, _name in packet_types.NAMES.items():
+    setattr(Leader, _name, _type)
 
 
 class LearnerCnxAcceptor(ZooKeeperCriticalThread):

@@ -11,9 +11,10 @@ from zookeeper_py.common import system_properties
 from zookeeper_py.common.net_utils import close_socket, inet_socket_address_str
 from zookeeper_py.jute import BinaryInputArchive
 from zookeeper_py.server.exit_code import ExitCode
-from zookeeper_py.server.quorum.learner_handler import (
+from zookeeper_py.server.quorum.learner_handler import LearnerHandler
+from zookeeper_py.server.quorum.packet_types import (
     ACK, ACKEPOCH, COMMIT, COMMITANDACTIVATE, DIFF, INFORM, INFORMANDACTIVATE, LEADERINFO, NEWLEADER, PROPOSAL,
-    REVALIDATE, REQUEST, SNAP, TRUNC, UPTODATE, LearnerHandler)
+    REVALIDATE, REQUEST, SNAP, TRUNC, UPTODATE)
 from zookeeper_py.server.quorum.quorum_packet import LearnerInfo, QuorumPacket
 from zookeeper_py.server.quorum.quorum_peer_config import QuorumPeerConfig
 from zookeeper_py.server.quorum.unified_server_socket import create_ssl_socket

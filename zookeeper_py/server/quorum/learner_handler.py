@@ -16,6 +16,9 @@ from zookeeper_py.keeper_exception import SessionExpiredException
 from zookeeper_py.server.quorum.auth.quorum_auth import AuthInputStream
 from zookeeper_py.server.quorum.learner_snapshot_throttler import SnapshotThrottleException
 from zookeeper_py.server.quorum.learner_sync_request import LearnerSyncRequest
+from zookeeper_py.server.quorum.packet_types import (
+    ACK, ACKEPOCH, COMMIT, DIFF, FOLLOWERINFO, LEADERINFO, NAMES, NEWLEADER, OBSERVERINFO, PING, PROPOSAL,
+    REQUEST, REVALIDATE, SNAP, TRUNC, UPTODATE)
 from zookeeper_py.server.quorum.quorum_packet import QuorumPacket
 from zookeeper_py.server.quorum.quorum_server import LearnerType
 from zookeeper_py.server.quorum.state_summary import StateSummary
@@ -34,11 +37,6 @@ _SESSION = struct.Struct(">qi")
 _REQUEST_HEAD = struct.Struct(">qii")
 
 FORCE_SNAP_SYNC = "zookeeper.forceSnapshotSync"
-
-# Packet types (Leader's constants; leader.py imports this module).
-REQUEST, PROPOSAL, ACK, COMMIT, PING, REVALIDATE, SYNC, INFORM = 1, 2, 3, 4, 5, 6, 7, 8
-COMMITANDACTIVATE, NEWLEADER, FOLLOWERINFO, UPTODATE, DIFF, TRUNC, SNAP = 9, 10, 11, 12, 13, 14, 15
-OBSERVERINFO, LEADERINFO, ACKEPOCH, INFORMANDACTIVATE = 16, 17, 18, 19
 
 _WRITE_BUFFER = 65536
 
@@ -629,9 +627,5 @@ class _Sender(threading.Thread):
             LOG.warning("Unexpected interruption %s", e)
 
 
-_TYPE_NAMES = {
-    ACK: "ACK", COMMIT: "COMMIT", FOLLOWERINFO: "FOLLOWERINFO", NEWLEADER: "NEWLEADER", PING: "PING",
-    PROPOSAL: "PROPOSAL", REQUEST: "REQUEST", REVALIDATE: "REVALIDATE", UPTODATE: "UPTODATE", DIFF: "DIFF",
-    TRUNC: "TRUNC", SNAP: "SNAP", ACKEPOCH: "ACKEPOCH", SYNC: "SYNC", INFORM: "INFORM",
-    COMMITANDACTIVATE: "COMMITANDACTIVATE", INFORMANDACTIVATE: "INFORMANDACTIVATE",
-}
+# Java's packetToString names every type but these two.
+_TYPE_NAMES = {t: name for t, name in NAMES.items() if t not in (OBSERVERINFO, LEADERINFO)}

@@ -4,8 +4,9 @@ import logging
 import struct
 
 from zookeeper_py.server.quorum.learner import Learner, deserialize_txn
-from zookeeper_py.server.quorum.learner_handler import (
-    COMMIT, INFORM, INFORMANDACTIVATE, OBSERVERINFO, PING, PROPOSAL, REVALIDATE, SYNC, UPTODATE, LearnerHandler)
+from zookeeper_py.server.quorum.learner_handler import LearnerHandler
+from zookeeper_py.server.quorum.packet_types import (
+    COMMIT, INFORM, INFORMANDACTIVATE, OBSERVERINFO, PING, PROPOSAL, REVALIDATE, SYNC, UPTODATE)
 from zookeeper_py.server.request import Request
 
 LOG = logging.getLogger("Observer")
