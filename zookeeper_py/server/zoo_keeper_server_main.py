@@ -16,6 +16,7 @@ from zookeeper_py.server.persistence.file_txn_snap_log import DatadirException, 
 from zookeeper_py.server.quorum.quorum_server import ConfigException
 from zookeeper_py.server.server_cnxn_factory import ServerCnxnFactory
 from zookeeper_py.server.server_config import ServerConfig
+from zookeeper_py.server.server_metrics import start_server_metrics
 from zookeeper_py.server.zoo_keeper_server import ZooKeeperServer
 from zookeeper_py.server.zoo_keeper_server_listener import ZooKeeperServerShutdownHandler
 
@@ -46,6 +47,9 @@ class ZooKeeperServerMain:
     def run_from_config(self, config):
         LOG.info("Starting server")
         txn_log = None
+        # 3.6+: the metrics provider starts first and stops last; a /metrics port in use ends
+        # the process with exit 1, as Java's "Cannot boot MetricsProvider" IOException does.
+        metrics_provider = start_server_metrics(config, lambda: self.zk_server)
         try:
             txn_log = FileTxnSnapLog(config.data_log_dir, config.data_dir)
             zk_server = ZooKeeperServer(txn_log, config.tick_time, config.min_session_timeout,
@@ -93,6 +97,7 @@ class ZooKeeperServerMain:
         finally:
             if txn_log is not None:
                 txn_log.close()
+            metrics_provider.stop()
 
     def request_shutdown(self):
         """What Java's shutdown hook does on SIGTERM: let the main loop stop the server."""

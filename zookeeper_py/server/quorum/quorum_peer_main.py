@@ -12,6 +12,7 @@ from zookeeper_py.common.logging_setup import configure_logging, install_thread_
 from zookeeper_py.server.datadir_cleanup_manager import DatadirCleanupManager
 from zookeeper_py.server.quorum.quorum_peer_config import QuorumPeerConfig
 from zookeeper_py.server.quorum.quorum_server import ConfigException
+from zookeeper_py.server.server_metrics import start_server_metrics
 from zookeeper_py.server.zoo_keeper_server_main import ZooKeeperServerMain, exit_jvm, run_main
 
 LOG = logging.getLogger("QuorumPeerMain")
@@ -49,12 +50,21 @@ class QuorumPeerMain:
 
     def run_from_config(self, config):
         """Build the QuorumPeer from the config, start it and wait until it ends."""
+        LOG.info("Starting quorum peer")
+        # 3.6+: the metrics provider runs for the life of the peer, whatever its role.
+        metrics_provider = start_server_metrics(
+            config, lambda: self.quorum_peer.get_active_server() if self.quorum_peer else None, lambda: self.quorum_peer)
+        try:
+            self._run_quorum_peer(config)
+        finally:
+            metrics_provider.stop()
+
+    def _run_quorum_peer(self, config):
         from zookeeper_py.server.persistence.file_txn_snap_log import FileTxnSnapLog
         from zookeeper_py.server.quorum.quorum_peer import QuorumPeer
         from zookeeper_py.server.server_cnxn_factory import ServerCnxnFactory
         from zookeeper_py.server.zk_database import ZKDatabase
 
-        LOG.info("Starting quorum peer")
         cnxn_factory = None
         if config.get_client_port_address() is not None:
             cnxn_factory = ServerCnxnFactory.create_factory()

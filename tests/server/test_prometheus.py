@@ -1,0 +1,261 @@
+"""metricsProvider.className=...PrometheusMetricsProvider (ZooKeeper 3.6+): /metrics against mntr.
+
+Our server is started with the provider on a free port, /metrics is scraped with urllib and
+parsed with prometheus_client's parser, and the values are compared with `mntr` on the same
+idle server. Java 3.8 runs the same config only where its Prometheus provider jars are on the
+class path (Debian's zookeeper package has none: the comparison is skipped, saying so).
+"""
+
+import glob
+import socket
+import urllib.request
+import zipfile
+
+import pytest
+from kazoo.client import KazooClient
+from prometheus_client.parser import text_string_to_metric_families
+
+from tests.support import java_zk
+from tests.support.ensemble import Ensemble
+from tests.support.net import four_letter_word, free_port, free_ports, wait_for_port, wait_until
+from tests.support.servers import JavaServer, PythonServer
+
+PROMETHEUS = "org.apache.zookeeper.metrics.prometheus.PrometheusMetricsProvider"
+
+# Names ZooKeeper 3.6+ exports for what mntr shows (ZooKeeperServer.registerMetrics).
+SERVER_GAUGES = ("znode_count", "watch_count", "outstanding_requests", "num_alive_connections",
+                 "approximate_data_size", "ephemerals_count", "packets_received", "packets_sent", "avg_latency",
+                 "min_latency", "max_latency", "open_file_descriptor_count", "max_file_descriptor_count",
+                 "global_sessions", "last_client_response_size")
+
+
+def prometheus_cfg(port, **extra):
+    cfg = {"metricsProvider.className": PROMETHEUS, "metricsProvider.httpHost": "127.0.0.1",
+           "metricsProvider.httpPort": str(port)}
+    cfg.update(("metricsProvider." + k, v) for k, v in extra.items())
+    return cfg
+
+
+def scrape(port):
+    """{name: {labels tuple: value}} of every sample on http://127.0.0.1:port/metrics."""
+    with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port, timeout=10) as reply:
+        assert reply.status == 200
+        text = reply.read().decode()
+    out = {}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            out.setdefault(sample.name, {})[tuple(sorted(sample.labels.items()))] = sample.value
+    return out
+
+
+def value(metrics, name):
+    return metrics[name][()]
+
+
+def mntr(port):
+    lines = four_letter_word("127.0.0.1", port, "mntr").splitlines()
+    return dict(line.split("\t", 1) for line in lines if "\t" in line)
+
+
+def queue_keys(metrics):
+    return {dict(labels)["key"] for labels in metrics.get("queue_depth", {})}
+
+
+@pytest.fixture
+def prometheus_server(tmp_path):
+    port = free_port()
+    server = PythonServer(str(tmp_path), extra_cfg=prometheus_cfg(port))
+    server.start()
+    wait_for_port("127.0.0.1", port)
+    yield server, port
+    server.stop(kill=True)
+
+
+def test_standalone_metrics_match_mntr(prometheus_server):
+    server, port = prometheus_server
+    zk = KazooClient(hosts=server.address)
+    zk.start(15)
+    try:
+        before = value(scrape(port), "znode_count")
+        for i in range(7):
+            zk.create("/p%d" % i, b"x" * i)
+        zk.create("/eph1", b"", ephemeral=True)
+        zk.create("/eph2", b"", ephemeral=True)
+        zk.get("/p1", watch=lambda event: None)
+        # Idle now: the scrape and mntr see the same tree (mntr's own connection aside).
+        metrics = scrape(port)
+        monitor = mntr(server.client_port)
+        for name in SERVER_GAUGES:
+            assert name in metrics, name
+        for name in ("znode_count", "ephemerals_count", "watch_count", "approximate_data_size",
+                     "outstanding_requests", "max_file_descriptor_count"):
+            assert value(metrics, name) == float(monitor["zk_" + name]), name
+        assert value(metrics, "znode_count") == before + 7 + 2
+        assert value(metrics, "ephemerals_count") == 2
+        assert value(metrics, "outstanding_requests") == 0
+        assert value(metrics, "num_alive_connections") == 1  # kazoo (mntr counted itself too)
+        assert int(monitor["zk_num_alive_connections"]) == 2
+        assert value(metrics, "global_sessions") == 1
+        # The queues between threads, read at scrape time.
+        keys = queue_keys(metrics)
+        assert "SyncThread:0.queued_requests" in keys, keys
+        assert any(k.endswith(".accepted_queue") for k in keys), keys
+        assert all(v == 0 for v in metrics["queue_depth"].values())
+        assert metrics["queue_bound"][(("key", "SyncThread:0.queued_requests"),)] > 0
+        # Not a leader: no leader gauges; standalone: no quorum_size.
+        assert "learners" not in metrics and "quorum_size" not in metrics
+        # exportJvmInfo (default true): the process's own metrics.
+        assert value(metrics, "process_open_fds") > 0
+        assert "python_info" in metrics
+    finally:
+        zk.stop()
+        zk.close()
+    wait_until(lambda: value(scrape(port), "num_alive_connections") == 0, message="kazoo's connection gone")
+    assert value(scrape(port), "ephemerals_count") == 0
+
+
+def test_metrics_endpoint_stops_with_the_server(prometheus_server):
+    server, port = prometheus_server
+    assert server.stop() == 0
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", port), timeout=2).close()
+
+
+def test_export_jvm_info_false(tmp_path):
+    port = free_port()
+    server = PythonServer(str(tmp_path), extra_cfg=prometheus_cfg(port, exportJvmInfo="false"))
+    server.start()
+    try:
+        wait_for_port("127.0.0.1", port)
+        metrics = scrape(port)
+        assert "znode_count" in metrics
+        assert not [name for name in metrics if name.startswith(("process_", "python_"))]
+    finally:
+        server.stop(kill=True)
+
+
+def test_default_provider_serves_no_metrics(tmp_path):
+    """metricsProvider.className=...DefaultMetricsProvider stays as before: no endpoint, mntr as ever."""
+    port = free_port()
+    cfg = {"metricsProvider.className": "org.apache.zookeeper.metrics.impl.DefaultMetricsProvider",
+           "metricsProvider.httpPort": str(port)}
+    server = PythonServer(str(tmp_path), extra_cfg=cfg)
+    server.start()
+    try:
+        assert "zk_znode_count" in mntr(server.client_port)
+        with pytest.raises(OSError):
+            socket.create_connection(("127.0.0.1", port), timeout=2).close()
+    finally:
+        server.stop(kill=True)
+
+
+@pytest.mark.parametrize("cfg, key", [
+    ({"metricsProvider.className": "org.example.NoSuchProvider"}, "metricsProvider.className"),
+    (prometheus_cfg(7000, httpsPort="7443"), "metricsProvider.httpsPort"),
+    (prometheus_cfg(7000, httpPort="seven"), "metricsProvider.httpPort"),
+])
+def test_bad_metrics_provider_config_exits_2(tmp_path, cfg, key):
+    server = PythonServer(str(tmp_path), extra_cfg=cfg)
+    code, output = server.run_to_exit()
+    assert code == 2, output[-3000:]
+    assert key in output and server.cfg_path in output, output[-3000:]
+
+
+def test_metrics_port_in_use_is_a_startup_error(tmp_path):
+    """Java: "Cannot boot MetricsProvider" (an IOException out of runFromConfig), exit 1."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        server = PythonServer(str(tmp_path), extra_cfg=prometheus_cfg(port))
+        code, output = server.run_to_exit()
+    assert code == 1, output[-3000:]
+    assert "Cannot start /metrics server on 127.0.0.1:%d" % port in output, output[-3000:]
+
+
+@pytest.mark.slow
+def test_leader_of_ensemble(tmp_path):
+    ens = Ensemble(str(tmp_path))
+    taken = set(ens.client_ports.values()) | set(ens.quorum_ports.values()) | set(ens.election_ports.values())
+    ports = free_ports(3)
+    while taken & set(ports):
+        ports = free_ports(3)
+    ports = dict(zip(sorted(ens.servers), ports))
+    for sid, server in ens.servers.items():
+        server.cfg.update(prometheus_cfg(ports[sid]))
+        server.write_cfg()
+    ens.start()
+    try:
+        leader = ens.wait_for_quorum()
+        zk = KazooClient(hosts=ens.connect_string())
+        zk.start(15)
+        try:
+            for i in range(5):
+                zk.create("/q%d" % i, b"v")
+            zk.sync("/")
+        finally:
+            zk.stop()
+            zk.close()
+
+        def leader_metrics():
+            metrics = scrape(ports[leader])
+            if metrics.get("synced_followers", {}).get(()) == 2 and value(metrics, "znode_count") == float(
+                    mntr(ens.client_ports[leader])["zk_znode_count"]):
+                return metrics
+            return None
+
+        metrics = wait_until(leader_metrics, timeout=20, interval=0.2, message="leader's /metrics settled")
+        monitor = mntr(ens.client_ports[leader])
+        assert value(metrics, "znode_count") >= 5 + 4
+        assert value(metrics, "quorum_size") == 3
+        assert value(metrics, "learners") == 2 == int(monitor["zk_followers"])
+        assert value(metrics, "synced_followers") == 2 == int(monitor["zk_synced_followers"])
+        assert value(metrics, "pending_syncs") == 0 == int(monitor["zk_pending_syncs"])
+        assert value(metrics, "outstanding_requests") == 0
+        keys = queue_keys(metrics)
+        assert any(k.endswith(".queued_packets") for k in keys), keys  # a LearnerHandler's
+        assert "QuorumCnxManager.recv_queue" in keys, keys
+        assert "Leader.outstanding_proposals" in keys, keys
+        # A follower: quorum and server gauges, no leader gauges.
+        follower = next(sid for sid in ens.servers if sid != leader)
+        znodes = value(metrics, "znode_count")
+        metrics = wait_until(lambda: (lambda m: m if value(m, "znode_count") == znodes else None)(
+            scrape(ports[follower])), timeout=20, interval=0.2, message="follower's znodes")
+        assert value(metrics, "quorum_size") == 3
+        assert "learners" not in metrics
+    finally:
+        ens.stop()
+
+
+def java_prometheus_missing_reason():
+    reason = java_zk.missing_reason()
+    if reason:
+        return reason
+    for jar in java_zk.classpath().split(":") + glob.glob("/usr/share/zookeeper/lib/*.jar"):
+        try:
+            with zipfile.ZipFile(jar) as z:
+                if "org/apache/zookeeper/metrics/prometheus/PrometheusMetricsProvider.class" in z.namelist():
+                    return None
+        except (OSError, zipfile.BadZipFile):
+            continue
+    return ("Java ZooKeeper 3.8 here has no PrometheusMetricsProvider (Debian's zookeeper package ships no "
+            "zookeeper-prometheus-metrics jar nor simpleclient), so the same config cannot run on Java")
+
+
+@pytest.mark.java
+def test_java_same_config(tmp_path):
+    reason = java_prometheus_missing_reason()
+    if reason:
+        pytest.skip(reason)
+    port = free_port()
+    server = JavaServer(str(tmp_path), extra_cfg=prometheus_cfg(port))
+    server.start()
+    try:
+        wait_for_port("127.0.0.1", port)
+        metrics = scrape(port)
+        for name in SERVER_GAUGES:
+            assert name in metrics, name
+        assert value(metrics, "znode_count") == float(mntr(server.client_port)["zk_znode_count"])
+    finally:
+        server.stop(kill=True)
+
