@@ -299,7 +299,7 @@ def assert_serving(port, what="server", deadline=HEALTH_DEADLINE, proc=None):
 
 
 _DUMP_HEADER = "Full thread dump zookeeper_py"
-_THREAD_LINE = re.compile(r'^"(.*)" (?:daemon )?id=\d+ (?:RUNNABLE|TERMINATED)$', re.M)
+_THREAD_LINE = re.compile(r'^"(.*)" (?:daemon )?id=\d+ (?:RUNNABLE|WAITING|TIMED_WAITING|BLOCKED|TERMINATED)$', re.M)
 
 
 def _read(path):

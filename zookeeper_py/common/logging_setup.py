@@ -111,9 +111,20 @@ def thread_dump():
         unreadable = None
     out = io.StringIO()
     out.write("Full thread dump zookeeper_py (Python %s):\n\n" % sys.version.split()[0])
+    try:
+        # jstack's states (WAITING on a queue, RUNNABLE in select ...), read from the frames.
+        from zookeeper_py.server.admin.thread_view import thread_state
+    except Exception:
+        thread_state = None
     for t in threading.enumerate():
-        out.write('"%s" %sid=%s %s\n' % (t.name, "daemon " if t.daemon else "", t.ident,
-                                          "RUNNABLE" if t.is_alive() else "TERMINATED"))
+        state, detail = "RUNNABLE" if t.is_alive() else "TERMINATED", None
+        if thread_state is not None:
+            try:
+                state, detail = thread_state(t, frames.get(t.ident))
+            except Exception:
+                pass
+        out.write('"%s" %sid=%s %s\n' % (t.name, "daemon " if t.daemon else "", t.ident, state))
+        out.write("   java.lang.Thread.State: %s%s\n" % (state, " (%s)" % detail if detail else ""))
         try:
             frame = frames.get(t.ident)
             lines = traceback.format_stack(frame)[::-1] if frame is not None else []
@@ -132,6 +143,10 @@ def install_thread_dump_handler():
     """kill -QUIT <pid> prints all threads to stderr, as a JVM prints to its stdout."""
     if not hasattr(signal, "SIGQUIT"):
         return
+    try:
+        import zookeeper_py.server.admin.thread_view  # noqa: F401  (imported now, not inside the handler)
+    except Exception:
+        pass
 
     def handler(signum, frame):
         # A dump must never take the server down: whatever goes wrong stays in here, and

@@ -4,7 +4,8 @@ The 17 commands of 3.5.7 answer with 3.5.7's keys. Five commands of 3.6-3.8 that
 server can answer are added: initial_configuration, last_snapshot, leader,
 system_properties and voting_view. The rest of 3.8's (hash, observers,
 observer_connection_stat_reset, zabstate) rest on 3.6+ machinery (txn digests, observer
-masters, the Zab phase) that a 3.5.7 server has not. `queues` is zookeeper_py's own.
+masters, the Zab phase) that a 3.5.7 server has not. `queues`, `threads`, `chain` and `trace`
+are zookeeper_py's own (see thread_view).
 """
 
 import ipaddress
@@ -13,10 +14,10 @@ import logging
 from zookeeper_py.common import system_properties
 from zookeeper_py.common.java_hash_order import java_hash_order, long_hash_code, string_hash_code
 from zookeeper_py.environment import Environment
+from zookeeper_py.server.admin import thread_view
 from zookeeper_py.server.admin.command_base import CommandBase
 from zookeeper_py.server.admin.command_response import CommandResponse
 from zookeeper_py.server.util.os_mx_bean import OSMXBean
-from zookeeper_py.server.util.queue_census import queue_census
 from zookeeper_py.server.zoo_trace import ZooTrace
 from zookeeper_py.version import Version
 
@@ -331,8 +332,57 @@ class QueuesCommand(CommandBase):
 
     def run(self, zk_server, kwargs):
         response = self.initialize_response()
-        response.put("queues", queue_census(zk_server, zk_server.get_server_cnxn_factory(), _leader(zk_server),
-                                            _quorum_peer(zk_server)))
+        response.put("role", thread_view.role(zk_server))
+        response.put("queues", thread_view.queues(zk_server))
+        return response
+
+
+class ThreadsCommand(CommandBase):
+    """zookeeper_py's own: every thread with its Java name and class and its jstack state (?stack=true)."""
+
+    def __init__(self):
+        super().__init__(["threads"], server_required=False)
+
+    def run(self, zk_server, kwargs):
+        response = self.initialize_response()
+        stack = kwargs.get("stack", "false").lower() == "true"
+        server = zk_server if zk_server is not None and zk_server.is_running() else None
+        response.put("role", thread_view.role(server) if server is not None else None)
+        response.put("threads", thread_view.threads(server, stack))
+        return response
+
+
+class ChainCommand(CommandBase):
+    """zookeeper_py's own: the current role's request processors in order, with rates and queue depths."""
+
+    def __init__(self):
+        super().__init__(["chain"])
+
+    def run(self, zk_server, kwargs):
+        response = self.initialize_response()
+        response.put_all(thread_view.chain(zk_server))
+        return response
+
+
+class TraceCommand(CommandBase):
+    """zookeeper_py's own: follow the next request (?session=0x...) through the threads (?last=true: the last one)."""
+
+    def __init__(self):
+        super().__init__(["trace"])
+
+    def run(self, zk_server, kwargs):
+        response = self.initialize_response()
+        if kwargs.get("last", "false").lower() == "true":
+            response.put("trace", thread_view.last_trace())
+            return response
+        session = kwargs.get("session")
+        try:
+            session = int(session, 0) if session else None
+            wait_ms = int(kwargs.get("wait", "3000"))
+        except ValueError:
+            response.put("error", "session must be a number (0x... or decimal), wait milliseconds")
+            return response
+        response.put("trace", thread_view.trace(zk_server, session, max(0, min(wait_ms, 60000))))
         return response
 
 
@@ -564,9 +614,9 @@ def _quorum_server_view(server):
     }
 
 
-for _command in (CnxnStatResetCommand(), ConfCommand(), ConsCommand(), DirsCommand(), DumpCommand(),
+for _command in (ChainCommand(), CnxnStatResetCommand(), ConfCommand(), ConsCommand(), DirsCommand(), DumpCommand(),
                  EnvCommand(), GetTraceMaskCommand(), InitialConfigurationCommand(), IsroCommand(),
                  LastSnapshotCommand(), LeaderCommand(), MonitorCommand(), QueuesCommand(), RuokCommand(), SetTraceMaskCommand(),
-                 SrvrCommand(), StatCommand(), StatResetCommand(), SystemPropertiesCommand(), VotingViewCommand(),
+                 SrvrCommand(), StatCommand(), StatResetCommand(), SystemPropertiesCommand(), ThreadsCommand(), TraceCommand(), VotingViewCommand(),
                  WatchCommand(), WatchesByPathCommand(), WatchSummaryCommand()):
     Commands.register_command(_command)
