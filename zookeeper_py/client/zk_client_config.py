@@ -8,12 +8,9 @@ import logging
 import os
 
 from zookeeper_py.common import system_properties
+from zookeeper_py.server.quorum.quorum_server import ConfigException  # noqa: F401  (Java's client throws it too)
 
 LOG = logging.getLogger("ZKClientConfig")
-
-
-class ConfigException(Exception):
-    """Mirror of org.apache.zookeeper.server.quorum.QuorumPeerConfig.ConfigException."""
 
 
 def _read_properties(path):
