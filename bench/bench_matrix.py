@@ -1,0 +1,609 @@
+#!/usr/bin/env python3
+"""The judge of issue 11: our server on CPython and on PyPy next to Java ZooKeeper 3.8, in one run.
+
+    .tox/py/bin/python bench/bench_matrix.py [--duration 8] [--warmup 2] [--quick]
+        [--servers python,pypy,java] [--topologies standalone,3node] [--rows get,set,...]
+
+Servers: `python` is our server on CPython (the interpreter running this script), `pypy` our
+server on PyPy (bin/zkEnv.sh's .venv-pypy3, as tests/support/servers.pypy_python finds it),
+`java` Java ZooKeeper 3.8 (-Xmx1g, as zkServer.sh's default heap). A kind that cannot run here
+is left out with the reason printed. Topologies: `standalone`, and `3node` (a 3-member ensemble
+of one kind, tickTime 2000 as in conf/zoo.cfg; the load connections are spread over all three
+client ports, followers first, as clients of a real deployment are). fsync is on (the default)
+everywhere; data dirs are fresh temporary dirs.
+
+Rows (pipelined load: 2 processes x 4 connections x 32 requests in flight; 100-byte znodes):
+  get, exists, set     getData / exists / setData of /bench/node;
+  create               create PERSISTENT_SEQUENTIAL under /bench/seq;
+  mixed                80% getData / 20% setData of /bench/node (every 5th request a set);
+  connect              sessions per second: 2 processes x 4 threads, each looping TCP connect,
+                       ConnectRequest -> ConnectResponse, closeSession -> reply, close; p50/p99
+                       is connect to ConnectResponse;
+  get-w1, set-w1       1 connection, 1 request in flight: latency and ops/s;
+  get-w1-32c           32 connections (2 processes x 16), 1 request in flight each;
+  reelect              3node only: kill -9 of the leader until a create through a surviving
+                       member succeeds, seconds (median of 3; the member is restarted between);
+  start                standalone only: process start (Popen) until `ruok` answers `imok`,
+                       seconds (median of 3, empty data dir); `serving_s` is until srvr shows Mode.
+For load rows ops/s counts replies within the measured window, p50/p99 is send-to-reply (with 32 in
+flight it includes the queueing), server CPU per op sums all members' /proc CPU.
+
+Each (server, topology, row) is one JSON line in bench/results/<date>-<commit>.jsonl (git-ignored),
+with the machine (cpu, cores, kernel, interpreters, java) and the options. The table at the end has
+the values of each server and the ratios ours vs Java, all oriented so that > 1 is better for us:
+throughput ours/Java, latency and seconds Java/ours. A `!` marks a ratio that misses the issue's
+goal: PyPy >= 1.0x Java's throughput and p99 <= Java's; CPython >= 0.5x and p99 <= 2x Java's;
+re-election and start-to-serving <= Java's (for both). An `E` marks a row that had errors.
+--quick (1 s measured, 0.5 s warm-up, 1 start and 1 kill) is a smoke run of a few minutes; the
+defaults take about 12-15 minutes on 2 cores.
+"""
+
+import argparse
+import collections
+import datetime
+import json
+import math
+import multiprocessing as mp
+import os
+import platform
+import selectors
+import shutil
+import socket
+import statistics
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, REPO)
+
+from bench.bench_server import OPS, _proc_cpu, prepare  # noqa: E402
+from tests.support import java_zk  # noqa: E402
+from tests.support.ensemble import Ensemble  # noqa: E402
+from tests.support.net import four_letter_word  # noqa: E402
+from tests.support.servers import JavaServer, PythonServer, pypy_python  # noqa: E402
+from zookeeper_py.data import ACL, Id  # noqa: E402
+from zookeeper_py.proto import ConnectRequest, ConnectResponse, CreateRequest  # noqa: E402
+from zookeeper_py.zoo_defs import OpCode  # noqa: E402
+
+_FRAME_HEAD = struct.Struct(">iii")  # length, xid, opcode
+_LEN = struct.Struct(">i")
+_REPLY = struct.Struct(">iqi")  # xid, zxid, err
+_CONNECT = ConnectRequest(0, 0, 30000, 0, bytes(16)).to_bytes() + b"\0"  # readOnly=false
+OPEN = [ACL(31, Id("world", "anyone"))]
+
+# name -> (kind, op mix, processes, connections, in flight per connection)
+LOAD_ROWS = collections.OrderedDict([
+    ("get", ("load", ("get",), 2, 8, 32)),
+    ("exists", ("load", ("exists",), 2, 8, 32)),
+    ("set", ("load", ("set",), 2, 8, 32)),
+    ("create", ("load", ("create",), 2, 8, 32)),
+    ("mixed", ("load", ("set", "get", "get", "get", "get"), 2, 8, 32)),
+    ("connect", ("connect", (), 2, 8, 1)),
+    ("get-w1", ("load", ("get",), 1, 1, 1)),
+    ("set-w1", ("load", ("set",), 1, 1, 1)),
+    ("get-w1-32c", ("load", ("get",), 2, 32, 1)),
+])
+ROWS = list(LOAD_ROWS) + ["reelect", "start"]
+TIME_ROWS = ("reelect", "start")
+SERVERS = ("python", "pypy", "java")
+TOPOLOGIES = ("standalone", "3node")
+# (min throughput ratio ours/Java, min latency ratio Java/ours) per server: the issue's goals.
+GOALS = {"pypy": (1.0, 1.0), "python": (0.5, 0.5)}
+
+
+# -- load generator (worker processes) -----------------------------------------------------------
+
+def _session(port, timeout):
+    """A blocking socket with a fresh session (ConnectRequest answered)."""
+    s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    try:
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        s.sendall(_LEN.pack(len(_CONNECT)) + _CONNECT)
+        body = _read_frame(s)
+        rsp, _ = ConnectResponse.decode(body, 0)
+        if rsp.timeOut <= 0:
+            raise ConnectionError("session refused")
+        return s
+    except BaseException:
+        s.close()
+        raise
+
+
+def _read_frame(s):
+    buf = b""
+    while len(buf) < 4 or len(buf) < 4 + _LEN.unpack_from(buf)[0]:
+        chunk = s.recv(65536)
+        if not chunk:
+            raise ConnectionError("server closed the connection")
+        buf += chunk
+    return buf[4:]
+
+
+def _load_worker(ports, window, mix, duration, warmup, barrier, results):
+    """One connection per port in `ports`, each keeping `window` requests in flight; the request
+    with xid n is mix[n % len(mix)]. Returns (replies, errors, cpu seconds, latencies) measured."""
+    bodies = [(OPS[name][0], OPS[name][1].to_bytes()) for name in mix]
+    conns = []
+    for port in ports:
+        s = _session(port, 30)
+        s.setblocking(False)
+        conns.append(s)
+    sel = selectors.DefaultSelector()
+    state = {}
+    for s in conns:
+        state[s.fileno()] = {"xid": 0, "sent": collections.deque(), "buf": bytearray()}
+        sel.register(s, selectors.EVENT_READ, s)
+
+    def frames(st, n, now):
+        out = []
+        for _ in range(n):
+            st["xid"] += 1
+            op, body = bodies[st["xid"] % len(bodies)]
+            out.append(_FRAME_HEAD.pack(8 + len(body), st["xid"], op) + body)
+            st["sent"].append(now)
+        return b"".join(out)
+
+    barrier.wait()
+    cpu0 = time.process_time()
+    t0 = time.perf_counter()
+    measure_from = t0 + warmup
+    stop_at = measure_from + duration
+    done = errors = 0
+    latencies = []
+    for s in conns:
+        s.sendall(frames(state[s.fileno()], window, time.perf_counter()))
+    sending = True
+    while True:
+        now = time.perf_counter()
+        if now >= stop_at:
+            sending = False
+            if all(not st["sent"] for st in state.values()) or now > stop_at + 10:
+                break
+        for key, _ in sel.select(0.5):
+            s = key.data
+            st = state[s.fileno()]
+            try:
+                data = s.recv(262144)
+            except BlockingIOError:
+                continue
+            if not data:
+                raise ConnectionError("server closed a load connection")
+            buf = st["buf"]
+            buf += data
+            pos, n, replies = 0, len(buf), 0
+            now = time.perf_counter()
+            while n - pos >= 4:
+                length, = _LEN.unpack_from(buf, pos)
+                if n - pos - 4 < length:
+                    break
+                xid, _zxid, err = _REPLY.unpack_from(buf, pos + 4)
+                pos += 4 + length
+                if xid < 0:
+                    continue  # a watch event or ping: not ours
+                sent_at = st["sent"].popleft()
+                replies += 1
+                if measure_from <= now < stop_at:
+                    done += 1
+                    if err:
+                        errors += 1
+                    latencies.append(now - sent_at)
+            del buf[:pos]
+            if replies and sending:
+                s.sendall(frames(st, replies, now))
+    cpu = time.process_time() - cpu0
+    for s in conns:
+        s.close()
+    results.put((done, errors, cpu, latencies))
+
+
+def _connect_worker(ports, duration, warmup, barrier, results):
+    """One thread per port in `ports`, each opening and closing sessions in a loop."""
+    out = {"done": 0, "errors": 0, "lat": []}
+    lock = threading.Lock()
+    close_frame = _FRAME_HEAD.pack(8, 1, OpCode.closeSession)
+    barrier.wait()
+    cpu0 = time.process_time()
+    measure_from = time.perf_counter() + warmup
+    stop_at = measure_from + duration
+
+    def loop(port):
+        done = errors = 0
+        lat = []
+        while time.perf_counter() < stop_at:
+            t = time.perf_counter()
+            try:
+                s = _session(port, 10)
+                t_session = time.perf_counter()
+                with s:
+                    s.sendall(close_frame)
+                    _read_frame(s)
+                    # The server closes after closeSession: wait for that, so the TIME_WAIT is its.
+                    while s.recv(4096):
+                        pass
+                ok = True
+            except OSError:
+                ok = False
+            now = time.perf_counter()
+            if measure_from <= t and now < stop_at:
+                if ok:
+                    done += 1
+                    lat.append(t_session - t)
+                else:
+                    errors += 1
+        with lock:
+            out["done"] += done
+            out["errors"] += errors
+            out["lat"].extend(lat)
+
+    threads = [threading.Thread(target=loop, args=(p,)) for p in ports]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    results.put((out["done"], out["errors"], time.process_time() - cpu0, out["lat"]))
+
+
+def run_row(row, ports, pids, duration, warmup):
+    """One load row against the client `ports` (spread round-robin); a dict of measurements."""
+    kind, mix, nprocs, nconns, window = LOAD_ROWS[row]
+    conn_ports = [ports[i % len(ports)] for i in range(nconns)]
+    per_proc = [conn_ports[i::nprocs] for i in range(nprocs)]
+    ctx = mp.get_context("fork")
+    barrier = ctx.Barrier(nprocs + 1)
+    results = ctx.Queue()
+    if kind == "connect":
+        procs = [ctx.Process(target=_connect_worker, args=(p, duration, warmup, barrier, results)) for p in per_proc]
+    else:
+        procs = [ctx.Process(target=_load_worker, args=(p, window, mix, duration, warmup, barrier, results))
+                 for p in per_proc]
+    for p in procs:
+        p.start()
+    try:
+        barrier.wait(timeout=120)
+    except threading.BrokenBarrierError:
+        for p in procs:
+            p.kill()
+        raise RuntimeError("%s: the load processes could not connect" % row)
+    time.sleep(warmup)  # the workers' own warm-up: server CPU is sampled over the measured window only
+    cpu_before = sum(_proc_cpu(pid) for pid in pids)
+    time.sleep(duration)
+    cpu_after = sum(_proc_cpu(pid) for pid in pids)
+    outs = [results.get(timeout=duration + warmup + 60) for _ in procs]
+    for p in procs:
+        p.join(30)
+    done = sum(o[0] for o in outs)
+    lat = sorted(x for o in outs for x in o[3])
+    res = {
+        "ops_per_s": done / duration,
+        "errors": sum(o[1] for o in outs),
+        "server_cpu_us_per_op": (cpu_after - cpu_before) / max(done, 1) * 1e6,
+        "client_cpu_us_per_op": sum(o[2] for o in outs) / max(done, 1) * 1e6,
+        "params": {"mix": list(mix), "processes": nprocs, "connections": nconns, "in_flight": window,
+                   "members": len(ports), "duration_s": duration, "warmup_s": warmup},
+    }
+    if lat:
+        res["p50_us"] = lat[len(lat) // 2] * 1e6
+        res["p99_us"] = lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1e6
+    return res
+
+
+# -- the time rows ------------------------------------------------------------------------------------
+
+def start_to_serving(server, timeout=120):
+    """(seconds until ruok answers imok, seconds until srvr shows a Mode) from Popen."""
+    t0 = time.perf_counter()
+    server.start(wait=False)
+    t_ruok = None
+    deadline = t0 + timeout
+    while time.perf_counter() < deadline:
+        if server.proc.poll() is not None:
+            raise RuntimeError("%s exited with %s:\n%s" % (server.kind, server.proc.returncode, server.output_tail()))
+        try:
+            if t_ruok is None:
+                if four_letter_word("127.0.0.1", server.client_port, "ruok", timeout=2) == "imok":
+                    t_ruok = time.perf_counter() - t0
+            elif "Mode:" in four_letter_word("127.0.0.1", server.client_port, "srvr", timeout=2):
+                return t_ruok, time.perf_counter() - t0
+        except OSError:
+            pass
+        time.sleep(0.01)  # the polling period
+    raise TimeoutError("%s not serving after %ss" % (server.kind, timeout))
+
+
+def reelection(ens, seq_path):
+    """kill -9 of the leader; seconds until a create through a surviving member succeeds."""
+    leader = ens.wait_for_quorum(timeout=120)
+    rest = [ens.client_ports[sid] for sid in ens.servers if sid != leader]
+    body = CreateRequest(seq_path, b"", OPEN, 2).to_bytes()
+    frame = _FRAME_HEAD.pack(8 + len(body), 1, OpCode.create) + body
+    t0 = time.perf_counter()
+    ens.kill(leader)
+    deadline = t0 + 120
+    i = 0
+    while time.perf_counter() < deadline:
+        port = rest[i % len(rest)]
+        i += 1
+        try:
+            with _session(port, 2) as s:
+                s.sendall(frame)
+                _xid, _zxid, err = _REPLY.unpack_from(_read_frame(s))
+                if err == 0:
+                    elapsed = time.perf_counter() - t0
+                    break
+        except OSError:
+            pass  # not serving yet (refused, closed, or timed out)
+        time.sleep(0.01)  # the polling period
+    else:
+        raise TimeoutError("no write served within 120 s after the leader was killed")
+    ens.start_member(leader)
+    ens.wait_for_quorum(timeout=120)
+    return elapsed
+
+
+# -- servers --------------------------------------------------------------------------------------------
+
+def interpreters():
+    """{server name: python executable or None for java}, and {name: why it is left out}."""
+    found, missing = {}, {}
+    if platform.python_implementation() == "CPython":
+        found["python"] = sys.executable
+    else:
+        missing["python"] = "this script runs on %s; run it with CPython" % platform.python_implementation()
+    pypy = pypy_python()
+    if pypy:
+        found["pypy"] = pypy
+    else:
+        missing["pypy"] = "PyPy is not installed (Debian package pypy3)"
+    reason = java_zk.missing_reason()
+    if reason:
+        missing["java"] = reason
+    else:
+        found["java"] = None
+    return found, missing
+
+
+def new_server(name, interp, base):
+    if name == "java":
+        return JavaServer(base, flags=["-Xmx1g"])
+    server = PythonServer(base)
+    server.python = interp
+    return server
+
+
+def new_ensemble(name, interp, base):
+    kind = "java" if name == "java" else "python"
+    ens = Ensemble(base, kinds=[kind] * 3, tick_time=2000, init_limit=10, sync_limit=5,
+                   flags=["-Xmx1g"] if kind == "java" else [])
+    if interp:
+        for server in ens.servers.values():
+            server.python = interp
+    return ens
+
+
+# -- the run -----------------------------------------------------------------------------------------------
+
+def machine(found):
+    def out(cmd):
+        try:
+            p = subprocess.run(cmd, capture_output=True, text=True, timeout=60, cwd=REPO)
+            return (p.stdout + p.stderr).strip()
+        except (OSError, subprocess.SubprocessError):
+            return None
+
+    cpu = None
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    commit = out(["git", "rev-parse", "HEAD"]) or "unknown"
+    info = {
+        "cpu_model": cpu or platform.processor(),
+        "cores": os.cpu_count(),
+        "kernel": platform.release(),
+        "python": {name: out([path, "-c", "import sys; print(sys.version.replace(chr(10), ' '))"])
+                   for name, path in found.items() if path},
+        "java": (out([java_zk.java_executable(), "-version"]) or "").splitlines()[0] if "java" in found else None,
+        "commit": commit,
+        "dirty": bool(out(["git", "status", "--porcelain", "--untracked-files=no"])),
+    }
+    return info
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--duration", type=float, default=8.0, help="measured seconds per load row")
+    ap.add_argument("--warmup", type=float, default=2.0, help="seconds of load before measuring")
+    ap.add_argument("--repeat", type=int, default=3, help="starts and kills for the start and reelect rows")
+    ap.add_argument("--quick", action="store_true", help="smoke run: --duration 1 --warmup 0.5 --repeat 1")
+    ap.add_argument("--servers", default=",".join(SERVERS))
+    ap.add_argument("--topologies", default=",".join(TOPOLOGIES))
+    ap.add_argument("--rows", default=",".join(ROWS), help="any of " + ",".join(ROWS))
+    ap.add_argument("--out", help="JSON lines file (default bench/results/<date>-<commit>.jsonl)")
+    args = ap.parse_args()
+    if args.quick:
+        args.duration, args.warmup, args.repeat = 1.0, 0.5, 1
+    for opt, allowed in (("servers", SERVERS), ("topologies", TOPOLOGIES), ("rows", ROWS)):
+        bad = [x for x in getattr(args, opt).split(",") if x not in allowed]
+        if bad:
+            ap.error("--%s: unknown %s (choose from %s)" % (opt, ",".join(bad), ",".join(allowed)))
+    rows = [r for r in ROWS if r in args.rows.split(",")]
+    topologies = [t for t in TOPOLOGIES if t in args.topologies.split(",")]
+    found, missing = interpreters()
+    names = [n for n in SERVERS if n in args.servers.split(",")]
+    for n in names:
+        if n in missing:
+            print("left out: %s: %s" % (n, missing[n]), file=sys.stderr)
+    names = [n for n in names if n in found]
+    info = machine({n: found[n] for n in names})
+    now = datetime.datetime.now(datetime.timezone.utc)
+    out_path = args.out or os.path.join(REPO, "bench", "results",
+                                        "%s-%s.jsonl" % (now.strftime("%Y-%m-%dT%H%M%SZ"), info["commit"][:10]))
+    os.makedirs(os.path.dirname(os.path.abspath(out_path)), exist_ok=True)
+    options = {"duration_s": args.duration, "warmup_s": args.warmup, "repeat": args.repeat, "quick": args.quick}
+    print("servers: %s; topologies: %s; results: %s" % (", ".join(names), ", ".join(topologies), out_path),
+          file=sys.stderr)
+    results = {}
+    t_start = time.time()
+    base = tempfile.mkdtemp(prefix="zk-matrix-")
+
+    def record(name, topo, row, res):
+        results[(name, topo, row)] = res
+        line = {"date": now.isoformat(), "commit": info["commit"], "machine": info, "options": options,
+                "server": name, "topology": topo, "row": row}
+        line.update(res)
+        with open(out_path, "a") as f:
+            f.write(json.dumps(line, sort_keys=True) + "\n")
+        print("%-6s %-10s %-10s %s" % (name, topo, row, _describe(res)), file=sys.stderr, flush=True)
+
+    try:
+        for name in names:
+            interp = found[name]
+            for topo in topologies:
+                wanted = [r for r in rows if r in LOAD_ROWS or (r == "start") == (topo == "standalone")]
+                if not wanted:
+                    continue
+                try:
+                    run_topology(name, interp, topo, wanted, args, os.path.join(base, "%s-%s" % (name, topo)),
+                                 lambda row, res: record(name, topo, row, res))
+                except Exception as e:  # one server's failure leaves the others' results
+                    print("FAILED %s %s: %s: %s" % (name, topo, type(e).__name__, e), file=sys.stderr)
+                    results[(name, topo, "failed")] = {"error": "%s: %s" % (type(e).__name__, e)}
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+    print("total %.0f s; JSON lines in %s" % (time.time() - t_start, out_path), file=sys.stderr)
+    print_tables(results, names, topologies, rows, info)
+    return 1 if any(k[2] == "failed" for k in results) else 0
+
+
+def run_topology(name, interp, topo, rows, args, base, record):
+    os.makedirs(base)
+    if "start" in rows:
+        ruok, serving = [], []
+        for i in range(args.repeat):
+            server = new_server(name, interp, os.path.join(base, "start%d" % i))
+            try:
+                r, s = start_to_serving(server)
+            finally:
+                server.stop()
+            ruok.append(r)
+            serving.append(s)
+        record("start", {"seconds": statistics.median(ruok), "samples_s": ruok,
+                         "serving_s": statistics.median(serving), "serving_samples_s": serving})
+    load_rows = [r for r in rows if r in LOAD_ROWS]
+    if topo == "standalone":
+        if not load_rows:
+            return
+        server = new_server(name, interp, os.path.join(base, "load"))
+        try:
+            server.start(timeout=120)
+            prepare(server.client_port)
+            for row in load_rows:
+                record(row, run_row(row, [server.client_port], [server.proc.pid], args.duration, args.warmup))
+        finally:
+            server.stop()
+        return
+    ens = new_ensemble(name, interp, os.path.join(base, "ens"))
+    try:
+        ens.start()
+        leader = ens.wait_for_quorum(timeout=120)
+        followers = [sid for sid in ens.servers if sid != leader]
+        ports = [ens.client_ports[sid] for sid in followers + [leader]]
+        prepare(ens.client_ports[leader])
+        for row in load_rows:
+            pids = [s.proc.pid for s in ens.servers.values()]
+            record(row, run_row(row, ports, pids, args.duration, args.warmup))
+        if "reelect" in rows:
+            times = [reelection(ens, "/bench/seq/elect-") for _ in range(args.repeat)]
+            record("reelect", {"seconds": statistics.median(times), "samples_s": times})
+    finally:
+        ens.stop()
+
+
+# -- the table ------------------------------------------------------------------------------------------------
+
+def _describe(res):
+    if "seconds" in res:
+        return "%.3f s (samples %s)" % (res["seconds"], ", ".join("%.3f" % x for x in res["samples_s"]))
+    return "%.0f ops/s  p50 %s us  p99 %s us  server %.1f us/op  client %.1f us/op  errors %d" % (
+        res["ops_per_s"], _num(res.get("p50_us")), _num(res.get("p99_us")), res["server_cpu_us_per_op"],
+        res["client_cpu_us_per_op"], res["errors"])
+
+
+def _num(v):
+    return "-" if v is None else "%.0f" % v
+
+
+def _ratio(ours, java, name, kind):
+    """'1.23' oriented so that > 1 is better for us, with '!' where it misses the goal."""
+    if not ours or not java:
+        return "-"
+    if kind == "throughput":
+        r = ours / java
+        goal = GOALS[name][0]
+    else:  # latency or seconds: Java/ours
+        r = java / ours
+        goal = GOALS[name][1] if kind == "latency" else 1.0
+    # Truncated, not rounded: a 0.996 that misses a 1.0 goal shows as 0.99!, not 1.00!.
+    return "%.2f%s" % (math.floor(r * 100) / 100, "" if r >= goal else "!")
+
+
+def print_tables(results, names, topologies, rows, info):
+    ours = [n for n in names if n != "java"]
+    java = "java" in names
+    print("\n%s, %s cores, Linux %s, commit %s%s" % (info["cpu_model"], info["cores"], info["kernel"],
+                                                    info["commit"][:10], " (dirty tree)" if info["dirty"] else ""))
+    print("ratios: ours/Java for ops/s, Java/ours for p99 and seconds (> 1 is better for us); "
+          "! misses the goal (pypy >= 1.0, python >= 0.5; times >= 1.0); E: errors in the row; "
+          "mixed is 80% get / 20% set")
+    for topo in topologies:
+        head = ["%s row" % topo] + ["%s" % n for n in names]
+        if java:
+            head += ["%s/java" % n for n in ours] + ["%s p99 java/ours" % n for n in ours]
+        head += ["%s p50/p99 us" % n for n in names]
+        print()
+        print("| " + " | ".join(head) + " |")
+        print("|---|" + "---:|" * (len(head) - 1))
+        for row in rows:
+            if (row == "reelect" and topo != "3node") or (row == "start" and topo != "standalone"):
+                continue
+            r = {n: results.get((n, topo, row)) for n in names}
+            if not any(r.values()):
+                continue
+            cells = [row]
+            timed = row in TIME_ROWS
+            for n in names:
+                if not r[n]:
+                    cells.append("-")
+                elif timed:
+                    cells.append("%.2f s" % r[n]["seconds"])
+                else:
+                    cells.append("%.0f/s%s" % (r[n]["ops_per_s"], " E" if r[n]["errors"] else ""))
+            if java:
+                j = r["java"]
+                for n in ours:
+                    if timed:
+                        cells.append(_ratio(r[n] and r[n]["seconds"], j and j["seconds"], n, "seconds"))
+                    else:
+                        cells.append(_ratio(r[n] and r[n]["ops_per_s"], j and j["ops_per_s"], n, "throughput"))
+                for n in ours:
+                    cells.append("-" if timed else
+                                 _ratio(r[n] and r[n].get("p99_us"), j and j.get("p99_us"), n, "latency"))
+            for n in names:
+                cells.append("-" if timed or not r[n] else "%s / %s" % (_num(r[n].get("p50_us")),
+                                                                         _num(r[n].get("p99_us"))))
+            print("| " + " | ".join(cells) + " |")
+    failed = [(k[0], k[1], v["error"]) for k, v in results.items() if k[2] == "failed"]
+    for name, topo, err in failed:
+        print("FAILED: %s %s: %s" % (name, topo, err))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
