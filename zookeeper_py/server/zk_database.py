@@ -80,14 +80,11 @@ class ZKDatabase:
     def get_data_tree(self):
         return self.data_tree
 
-    def getmax_committed_log(self):
+    def get_max_committed_log(self):
         return self.max_committed_log
 
-    def getmin_committed_log(self):
+    def get_min_committed_log(self):
         return self.min_committed_log
-
-    get_max_committed_log = getmax_committed_log
-    get_min_committed_log = getmin_committed_log
 
     def get_log_lock(self):
         return self.log_lock

@@ -415,8 +415,8 @@ class LearnerHandler(ZooKeeperThread):
         need_snap = True
         txn_log_sync_enabled = db.is_txn_log_sync_enabled()
         with db.get_log_lock():
-            max_committed_log = db.getmax_committed_log()
-            min_committed_log = db.getmin_committed_log()
+            max_committed_log = db.get_max_committed_log()
+            min_committed_log = db.get_min_committed_log()
             last_processed_zxid = db.get_data_tree_last_processed_zxid()
             committed_log = db.get_committed_log()
             LOG.info("Synchronizing with Follower sid: %d maxCommittedLog=0x%x minCommittedLog=0x%x "
