@@ -5,21 +5,34 @@
 - maxClientCnxns is per client IP: the (N+1)th connection from 127.0.0.1 is closed and logged as
   "Too many connections from /127.0.0.1 - max is N"; the first N and another IP (127.0.0.2, also
   loopback on Linux) are unaffected.
+- TxnLogToolkit's chop mode (-c -z zxid, 3.6+; LogChopper): <log>.chopped<zxid> holds the txns up to
+  zxid, byte for byte what Java 3.8 writes, with Java's output; Java reads the chopped log.
 """
 
+import os
+import shutil
+import subprocess
+import sys
 import time
 
 import pytest
+from kazoo.client import KazooClient
 
+from tests.persistence.test_file_txn_log import entry_offsets, read_all, write_log
+from tests.persistence.txns import sample_txns
+from tests.support import java_zk
 from tests.support.net import free_ports, wait_until
 from tests.support.raw_zk import ConnectionClosed, RawClient
 from zookeeper_py.proto import ExistsRequest
+from zookeeper_py.server.persistence.file_padding import FilePadding
 from zookeeper_py.zoo_defs import OpCode
 from tests.support.servers import JavaServer, PythonServer
 
 pytestmark = pytest.mark.timeout(180)
 
 KINDS = {"python": PythonServer, "java": JavaServer}
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+TOOLKIT = "org.apache.zookeeper.server.persistence.TxnLogToolkit"
 
 
 @pytest.mark.parametrize("kind", ["python", "java"])
@@ -77,3 +90,108 @@ def test_max_client_cnxns_is_per_ip(tmp_path, kind):
         for c in clients:
             c.close()
         server.stop()
+
+
+def _toolkit(kind, *args):
+    """TxnLogToolkit run by ours or by Java 3.8; (exit code, stdout, stderr without slf4j chatter)."""
+    if kind == "java":
+        r = java_zk.run_java_class(TOOLKIT, list(args))
+    else:
+        r = subprocess.run([sys.executable, "-m", "zookeeper_py.server.persistence.txn_log_toolkit", *args],
+                           capture_output=True, text=True, timeout=60, env=dict(os.environ, PYTHONPATH=REPO))
+    err = "".join(l for l in r.stderr.splitlines(True) if not l.startswith(("SLF4J", "log4j:")))
+    return r.returncode, r.stdout, err
+
+
+def _chop_both(tmp_path, log_path, zxid_arg):
+    """Chop a copy of log_path with ours and with Java; ((out, chopped bytes or None) ours, same java)."""
+    results = {}
+    for kind in ("python", "java"):
+        d = tmp_path / ("chop-" + kind)
+        d.mkdir(exist_ok=True)
+        path = str(d / os.path.basename(log_path))
+        shutil.copyfile(log_path, path)
+        code, out, err = _toolkit(kind, "-c", "-z", zxid_arg, path)
+        assert code == 0 and err == "", (kind, code, out, err)
+        chopped = [n for n in os.listdir(str(d)) if ".chopped" in n]
+        data = open(os.path.join(str(d), chopped[0]), "rb").read() if chopped else None
+        results[kind] = (out, chopped, data)
+    return results["python"], results["java"]
+
+
+@pytest.fixture
+def sample_log(tmp_path):
+    FilePadding.reset_prealloc_size()
+    d = tmp_path / "logs"
+    d.mkdir()
+    write_log(d, sample_txns(count_extra=3))
+    return str(d / "log.1")
+
+
+def test_chop_matches_java_and_java_reads_the_result(tmp_path, sample_log):
+    java_zk.require_java_zookeeper()
+    count = len(entry_offsets(sample_log)[0])
+    keep = count // 2
+    ours, java = _chop_both(tmp_path, sample_log, "0x%x" % keep)
+    assert ours == java
+    out, names, data = ours
+    assert names == ["log.1.chopped%d" % keep]
+    assert out.endswith("Chopping at %x new log has %d records\n" % (keep, keep))
+    # The chopped file is the header and the first `keep` entries, no padding.
+    offsets, _ = entry_offsets(sample_log)
+    assert data == open(sample_log, "rb").read()[:offsets[keep]]
+    # Java's dump of it, and our FileTxnLog reading it as log.1 of a dataDir.
+    chopped = str(tmp_path / "chop-python" / names[0])
+    code, dump, _ = _toolkit("java", chopped)
+    assert code == 0 and dump.endswith("EOF reached after %d txns.\n" % keep), dump
+    assert _toolkit("python", chopped)[1] == dump
+    d = tmp_path / "read"
+    d.mkdir()
+    shutil.copyfile(chopped, str(d / "log.1"))
+    assert [hdr.zxid for hdr, _ in read_all(d)] == list(range(1, keep + 1))
+
+
+@pytest.mark.parametrize("case", ["last", "absent", "decimal", "bad-number"])
+def test_chop_corner_cases_match_java(tmp_path, sample_log, case):
+    java_zk.require_java_zookeeper()
+    count = len(entry_offsets(sample_log)[0])
+    zxid_arg = {"last": "0x%x" % count, "absent": "0x%x" % (count + 50), "decimal": "3",
+                "bad-number": "0xzz"}[case]
+    if case == "bad-number":
+        # Java: Long.decode's NumberFormatException leaves main uncaught: exit 1, no chopped file.
+        j = _toolkit("java", "-c", "-z", zxid_arg, sample_log)
+        p = _toolkit("python", "-c", "-z", zxid_arg, sample_log)
+        assert j[0] == p[0] == 1 and 'NumberFormatException: For input string: "0xzz"' in j[2] + p[2], (j, p)
+        return
+    ours, java = _chop_both(tmp_path, sample_log, zxid_arg)
+    assert ours == java
+    out = ours[0]
+    if case == "decimal":
+        assert out.endswith("Chopping at 3 new log has 3 records\n")
+    else:
+        # Nothing chopped: a zxid that is the last one, or not in the log, fails as Java (exit 0, the message).
+        assert out.endswith("Got exception: Failed to chop log.1\n"), out
+
+
+def test_chop_of_a_java_written_log(tmp_path):
+    server = JavaServer(str(tmp_path / "java"))
+    server.start(timeout=60)
+    try:
+        zk = KazooClient(hosts=server.address, timeout=10.0)
+        zk.start(timeout=15)
+        for i in range(10):
+            zk.create("/n%d" % i, b"v%d" % i)
+        zk.stop()
+        zk.close()
+    finally:
+        server.stop()
+    version2 = os.path.join(server.data_dir, "version-2")
+    log = os.path.join(version2, sorted(n for n in os.listdir(version2) if n.startswith("log."))[0])
+    zxids = [int(l.split(" zxid 0x")[1].split()[0], 16) for l in _toolkit("java", log)[1].splitlines()
+             if " zxid 0x" in l]
+    middle = zxids[len(zxids) // 2]
+    ours, java = _chop_both(tmp_path, log, "0x%x" % middle)
+    assert ours == java and ours[2] is not None
+    chopped = str(tmp_path / "chop-python" / ours[1][0])
+    dump = _toolkit("java", chopped)[1]
+    assert [l for l in dump.splitlines() if " zxid 0x" in l][-1].split(" zxid 0x")[1].startswith("%x " % middle)

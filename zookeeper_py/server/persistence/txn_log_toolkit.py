@@ -1,10 +1,11 @@
 """Mirror of org.apache.zookeeper.server.persistence.TxnLogToolkit (bin/zkTxnLogToolkit.sh).
 
 Dumps a txn log one txn per line, or (-r) writes <log>.fixed with the CRC of damaged
-entries recomputed, asking for each (or not, with -y). The line format is 3.8's,
+entries recomputed, asking for each (or not, with -y), or (-c -z zxid, 3.6+) writes
+<log>.chopped<zxid> with the txns up to that zxid (LogChopper). The line format is 3.8's,
 which is 3.5.7's plus readable multi txns and no crash on null data.
 
-    python -m zookeeper_py.server.persistence.txn_log_toolkit [-dhrvy] <txn_log_file_name>
+    python -m zookeeper_py.server.persistence.txn_log_toolkit [-dhrvyc] <txn_log_file_name> (-z <zxid>)
 """
 
 import os
@@ -20,20 +21,23 @@ from zookeeper_py.server.persistence.file_header import FileHeader
 from zookeeper_py.server.persistence.file_padding import FilePadding
 from zookeeper_py.server.persistence.file_txn_log import TXNLOG_MAGIC
 from zookeeper_py.server.request import Request
+from zookeeper_py.server.util.log_chopper import LogChopper, exception_message, java_long_decode
 from zookeeper_py.server.util.serialize_utils import SerializeUtils
 from zookeeper_py.txn import CreateContainerTxn, CreateTTLTxn, CreateTxn, MultiTxn, SetDataTxn
 
 _CRC_LEN = struct.Struct(">qi")
 _LONG = struct.Struct(">q")
 
-USAGE = "TxnLogToolkit [-dhrv] <txn_log_file_name>"
+USAGE = "TxnLogToolkit [-dhrvc] <txn_log_file_name> (-z <zxid>)"
 # (short, long, description) in commons-cli's help order (sorted by option name)
 OPTIONS = (
+    ("c", "chop", "Chop mode. Chop txn file to a zxid."),
     ("d", "dump", "Dump mode. Dump all entries of the log file with printing the content of a nodepath (default)"),
     ("h", "help", "Print help message"),
     ("r", "recover", "Recovery mode. Re-calculate CRC for broken entries."),
     ("v", "verbose", "Be verbose in recovery mode: print all entries, not just fixed ones."),
     ("y", "yes", "Non-interactive mode: repair all CRC errors without asking"),
+    ("z", "zxid <arg>", "Used with chop. Zxid to which to chop."),
 )
 
 
@@ -110,7 +114,18 @@ def format_txn(data):
 class TxnLogToolkit:
     """Mirror of org.apache.zookeeper.server.persistence.TxnLogToolkit."""
 
-    def __init__(self, recovery_mode, verbose, txn_log_file_name, force, out=None):
+    def __init__(self, recovery_mode, verbose, txn_log_file_name, force, out=None, zxid=None):
+        self.zxid = -1  # chop mode when >= 0
+        if zxid is not None:
+            # Java's second constructor: chop mode opens nothing yet.
+            self.recovery_mode = self.verbose = self.force = False
+            self.out = out or sys.stdout
+            self.txn_fis = self.recovery_fos = None
+            self.txn_log_file = txn_log_file_name
+            if not os.path.isfile(txn_log_file_name) or not os.access(txn_log_file_name, os.R_OK):
+                raise TxnLogToolkitException(1, "File doesn't exist or not readable: %s", txn_log_file_name)
+            self.zxid = java_long_decode(zxid)
+            return
         self.recovery_mode = recovery_mode
         self.verbose = verbose
         self.force = force
@@ -195,6 +210,19 @@ class TxnLogToolkit:
                 self.recovery_fos.write(_LONG.pack(crc_value) + head[8:] + data + b"B")
             count += 1
 
+    def chop(self):
+        """Write <log>.chopped<zxid> with the txns up to zxid; any failure is printed, not raised (as Java)."""
+        target_file = self.txn_log_file + ".chopped%d" % self.zxid
+        try:
+            with open(self.txn_log_file, "rb") as is_, open(target_file, "wb") as os_:
+                if not LogChopper.chop(is_, os_, self.zxid, self.out):
+                    raise TxnLogToolkitException(2, "Failed to chop %s", os.path.basename(self.txn_log_file))
+        except (TxnLogToolkitException, OSError, ValueError, EOFError) as e:
+            self._print("Got exception: %s\n" % exception_message(e))
+
+    def is_dump_mode(self):
+        return self.zxid < 0
+
     def ask_for_fix(self, scanner):
         while True:
             self._print("Would you like to fix it (Yes/No/Abort) ? ")
@@ -277,12 +305,20 @@ def print_help_and_exit(exit_code):
 @click.option("-v", "--verbose", is_flag=True)
 @click.option("-d", "--dump", is_flag=True)
 @click.option("-y", "--yes", is_flag=True)
+@click.option("-c", "--chop", is_flag=True)
+@click.option("-z", "--zxid")
 @click.argument("args", nargs=-1)
-def _command(show_help, recover, verbose, dump, yes, args):
+def _command(show_help, recover, verbose, dump, yes, chop, zxid, args):
     if show_help:
         print_help_and_exit(0)
     if len(args) < 1:
         print_help_and_exit(1)
+    if chop and zxid is not None:
+        try:
+            return TxnLogToolkit(False, False, args[0], False, zxid=zxid)
+        except ValueError as e:
+            # Java: Long.decode's NumberFormatException leaves main uncaught (exit 1).
+            raise TxnLogToolkitException(1, "java.lang.NumberFormatException: %s" % e) from None
     return TxnLogToolkit(recover, verbose, args[0], yes)
 
 
@@ -300,8 +336,11 @@ def main(argv=None):
     try:
         lt = parse_command_line(argv)
         with lt:
-            lt.dump()
-            lt.print_stat()
+            if lt.is_dump_mode():
+                lt.dump()
+                lt.print_stat()
+            else:
+                lt.chop()
     except TxnLogToolkitParseException as e:
         sys.stderr.write(str(e) + "\n\n")
         print_help_and_exit(e.exit_code)
