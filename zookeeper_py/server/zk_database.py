@@ -215,10 +215,8 @@ class ZKDatabase:
     def get_node_count(self):
         return self.data_tree.get_node_count()
 
-    def setlast_processed_zxid(self, zxid):
+    def set_last_processed_zxid(self, zxid):
         self.data_tree.lastProcessedZxid = zxid
-
-    set_last_processed_zxid = setlast_processed_zxid
 
     def process_txn(self, hdr, txn):
         return self.data_tree.process_txn(hdr, txn)
