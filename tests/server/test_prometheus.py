@@ -102,6 +102,11 @@ def test_standalone_metrics_match_mntr(prometheus_server):
         assert any(k.endswith(".accepted_queue") for k in keys), keys
         assert all(v == 0 for v in metrics["queue_depth"].values())
         assert metrics["queue_bound"][(("key", "SyncThread:0.queued_requests"),)] > 0
+        # 3.6's request latency summaries: count, sum and the quantiles of DetailLevel.ADVANCED.
+        assert value(metrics, "updatelatency_count") >= 9  # the creates (and the session)
+        assert value(metrics, "readlatency_count") >= 1  # the get
+        quantiles = {dict(labels)["quantile"] for labels in metrics["readlatency"]}
+        assert quantiles == {"0.5", "0.9", "0.99"}
         # Not a leader: no leader gauges; standalone: no quorum_size.
         assert "learners" not in metrics and "quorum_size" not in metrics
         # exportJvmInfo (default true): the process's own metrics.
@@ -223,6 +228,9 @@ def test_leader_of_ensemble(tmp_path):
             scrape(ports[follower])), timeout=20, interval=0.2, message="follower's znodes")
         assert value(metrics, "quorum_size") == 3
         assert "learners" not in metrics
+        # Its proposals and commits since the leader stamped them (3.6's Follower and FollowerZooKeeperServer).
+        assert value(metrics, "proposal_latency_count") >= 5
+        assert value(metrics, "commit_propagation_latency_count") >= 5
     finally:
         ens.stop()
 

@@ -123,13 +123,13 @@ class FinalRequestProcessor(RequestProcessor):
             if ke is not None and op != OpCode.multi:
                 raise ke
             if op == OpCode.ping:
-                zks.server_stats().update_latency(request.createTime)
+                zks.server_stats().update_latency(request.createTime, hdr is not None)
                 cnxn.update_stats_for_response(request.cxid, last_zxid, "PING", request.createTime,
                                                Time.current_elapsed_time())
                 cnxn.send_response(ReplyHeader(PING_XID, last_zxid, 0), None)
                 return
             if op == OpCode.createSession:
-                zks.server_stats().update_latency(request.createTime)
+                zks.server_stats().update_latency(request.createTime, hdr is not None)
                 cnxn.update_stats_for_response(request.cxid, last_zxid, "SESS", request.createTime,
                                                Time.current_elapsed_time())
                 zks.finish_session_init(request.cnxn, True)
@@ -259,7 +259,7 @@ class FinalRequestProcessor(RequestProcessor):
 
         hdr_out = ReplyHeader(request.cxid, last_zxid, err)
         now = Time.current_elapsed_time()
-        zks.server_stats().update_latency(request.createTime)
+        zks.server_stats().update_latency(request.createTime, hdr is not None)
         cnxn.update_stats_for_response(request.cxid, last_zxid, last_op, request.createTime, now)
         cnxn.send_response(hdr_out, rsp if err == 0 or op == OpCode.multi else None)
         if op == OpCode.closeSession:

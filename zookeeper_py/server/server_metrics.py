@@ -8,18 +8,46 @@ same getters as mntr. A gauge with no value now (no server yet, not the leader) 
 as Java's is while unregistered.
 """
 
+from zookeeper_py.common.time import Time
 from zookeeper_py.metrics.impl.metrics_provider_bootstrap import DEFAULT_METRICS_PROVIDER, start_metrics_provider
-from zookeeper_py.metrics.impl.null_metrics_provider import NullMetricsProvider
+from zookeeper_py.metrics.impl.null_metrics_provider import NullMetricsProvider, NullSummary
+from zookeeper_py.metrics.summary import DetailLevel
 
 
 class ServerMetrics:
-    """Mirror of org.apache.zookeeper.server.ServerMetrics: the provider the server's metrics go to."""
+    """Mirror of org.apache.zookeeper.server.ServerMetrics: the provider the server's metrics go to.
+
+    The summaries of 3.6 that zookeeper_py records (milliseconds, DetailLevel.ADVANCED):
+    READ_LATENCY and UPDATE_LATENCY (ServerStats.update_latency: a request's time in the
+    server, by whether it has a txn header), PROPOSAL_LATENCY (a follower receiving a
+    proposal) and COMMIT_PROPAGATION_LATENCY (a follower committing, an observer applying an
+    INFORM), both since the leader stamped the txn header. Under the default provider they
+    are null summaries, as in Java."""
 
     provider = NullMetricsProvider()
+    READ_LATENCY = NullSummary()
+    UPDATE_LATENCY = NullSummary()
+    PROPOSAL_LATENCY = NullSummary()
+    COMMIT_PROPAGATION_LATENCY = NullSummary()
 
     @staticmethod
     def metrics_provider_initialized(provider):
         ServerMetrics.provider = provider
+        context = provider.get_root_context()
+        ServerMetrics.READ_LATENCY = context.get_summary("readlatency", DetailLevel.ADVANCED)
+        ServerMetrics.UPDATE_LATENCY = context.get_summary("updatelatency", DetailLevel.ADVANCED)
+        ServerMetrics.PROPOSAL_LATENCY = context.get_summary("proposal_latency", DetailLevel.ADVANCED)
+        ServerMetrics.COMMIT_PROPAGATION_LATENCY = context.get_summary("commit_propagation_latency",
+                                                                       DetailLevel.ADVANCED)
+
+    @staticmethod
+    def log_latency(summary, hdr):
+        """Request.logLatency: the time since the leader stamped hdr (wall clocks: a negative
+        value, from clock drift between members, is dropped)."""
+        if hdr is not None:
+            latency = Time.current_wall_time() - hdr.time
+            if latency >= 0:
+                summary.add(latency)
 
     @staticmethod
     def get_metrics_provider():

@@ -2,6 +2,7 @@
 
 from zookeeper_py.common.time import Time
 from zookeeper_py.server.quorum.buffer_stats import BufferStats
+from zookeeper_py.server.server_metrics import ServerMetrics
 
 _MAX_LONG = (1 << 63) - 1
 
@@ -70,8 +71,10 @@ class ServerStats:
         lines.append("Mode: %s" % self.get_server_state())
         return "\n".join(lines) + "\n"
 
-    def update_latency(self, request_create_time):
+    def update_latency(self, request_create_time, is_update=False):
+        """is_update: the request has a txn header (3.6's updatelatency, else readlatency)."""
         latency = Time.current_elapsed_time() - request_create_time
+        (ServerMetrics.UPDATE_LATENCY if is_update else ServerMetrics.READ_LATENCY).add(latency)
         self.total_latency += latency
         self.count += 1
         if latency < self.min_latency:

@@ -8,6 +8,7 @@ from zookeeper_py.server.quorum.learner import Learner, deserialize_txn
 from zookeeper_py.server.quorum.learner_handler import LearnerHandler
 from zookeeper_py.server.quorum.packet_types import (
     COMMIT, COMMITANDACTIVATE, FOLLOWERINFO, PING, PROPOSAL, REVALIDATE, SYNC, UPTODATE)
+from zookeeper_py.server.server_metrics import ServerMetrics
 from zookeeper_py.zoo_defs import OpCode
 
 LOG = logging.getLogger("Follower")
@@ -78,6 +79,7 @@ class Follower(Learner):
                 qv = self.self.config_from_string(txn.data.decode("utf-8"))
                 self.self.set_last_seen_quorum_verifier(qv, True)
             self.fzk.log_request(hdr, txn)
+            ServerMetrics.log_latency(ServerMetrics.PROPOSAL_LATENCY, hdr)
         elif t == COMMIT:
             self.fzk.commit(qp.zxid)
         elif t == COMMITANDACTIVATE:

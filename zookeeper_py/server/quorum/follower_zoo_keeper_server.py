@@ -12,6 +12,7 @@ from zookeeper_py.server.quorum.follower_request_processor import FollowerReques
 from zookeeper_py.server.quorum.learner_zoo_keeper_server import LearnerZooKeeperServer
 from zookeeper_py.server.quorum.send_ack_request_processor import SendAckRequestProcessor
 from zookeeper_py.server.request import Request
+from zookeeper_py.server.server_metrics import ServerMetrics
 from zookeeper_py.server.sync_request_processor import SyncRequestProcessor
 
 LOG = logging.getLogger("FollowerZooKeeperServer")
@@ -66,6 +67,7 @@ class FollowerZooKeeperServer(LearnerZooKeeperServer):
             logging.shutdown()
             os._exit(ExitCode.UNMATCHED_TXN_COMMIT.get_value())
         request = self.pending_txns.popleft()
+        ServerMetrics.log_latency(ServerMetrics.COMMIT_PROPAGATION_LATENCY, request.hdr)
         self.commit_processor.commit(request)
 
     def sync(self):

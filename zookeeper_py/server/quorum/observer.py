@@ -8,6 +8,7 @@ from zookeeper_py.server.quorum.learner_handler import LearnerHandler
 from zookeeper_py.server.quorum.packet_types import (
     COMMIT, INFORM, INFORMANDACTIVATE, OBSERVERINFO, PING, PROPOSAL, REVALIDATE, SYNC, UPTODATE)
 from zookeeper_py.server.request import Request
+from zookeeper_py.server.server_metrics import ServerMetrics
 
 LOG = logging.getLogger("Observer")
 
@@ -66,6 +67,7 @@ class Observer(Learner):
         elif t == INFORM:
             hdr, txn = deserialize_txn(qp.data)
             request = Request.from_txn(hdr.clientId, hdr.cxid, hdr.type, hdr, txn, 0)
+            ServerMetrics.log_latency(ServerMetrics.COMMIT_PROPAGATION_LATENCY, hdr)
             self.zk.commit_request(request)
         elif t == INFORMANDACTIVATE:
             suggested_leader_id, = _LONG.unpack_from(qp.data, 0)
