@@ -2,13 +2,15 @@
 
 With the defaults, http://<host>:8080/commands lists every command as a link and
 http://<host>:8080/commands/<name> runs one; URL parameters are its arguments
-(/commands/set_trace_mask?traceMask=306). Java embeds Jetty; here the standard
+(/commands/set_trace_mask?traceMask=306); /view is zookeeper_py's live drawing of the
+threads and queues (admin/thread_view, admin/static). Java embeds Jetty; here the standard
 library's ThreadingHTTPServer answers on a daemon thread, with Jetty's headers.
 """
 
 import html
 import itertools
 import logging
+import os
 import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -177,7 +179,11 @@ class CommandServlet(BaseHTTPRequestHandler):
     def _get(self, send_body):
         in_servlet, cmd = self._path_info()
         if not in_servlet:
-            self._error(404, "Not Found", send_body)
+            page = view_file(unquote(urlsplit(self.path).path), self.server.admin.command_url)
+            if page is None:
+                self._error(404, "Not Found", send_body)
+            else:
+                self._reply(200, page[0], page[1], send_body, [("Cache-Control", "no-cache")])
             return
         if cmd is None or cmd == "/":
             # No command named: links to all of them.
@@ -249,6 +255,38 @@ class CommandServlet(BaseHTTPRequestHandler):
                    JETTY_VERSION))
         self._reply(code, "text/html;charset=iso-8859-1", page.encode("iso-8859-1", "replace"), send_body,
                     [("Cache-Control", "must-revalidate,no-cache,no-store")])
+
+
+# zookeeper_py's own: /view draws the thread model live from the commands (static files of the package).
+_VIEW_TYPES = {"view.html": "text/html;charset=utf-8", "view.js": "application/javascript;charset=utf-8",
+               "view.css": "text/css;charset=utf-8"}
+
+
+def view_file(path, command_url):
+    """(content type, bytes) of the /view page, one of its files or a module's source, or None."""
+    if path in ("/view", "/view/"):
+        name = "view.html"
+    elif path.startswith("/view/src/"):
+        return _source_file(path[len("/view/src/"):])
+    elif path.startswith("/view/") and path[6:] in _VIEW_TYPES:
+        name = path[6:]
+    else:
+        return None
+    with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "static", name), "rb") as f:
+        body = f.read()
+    if name == "view.html":
+        body = body.replace(b"{{COMMAND_URL}}", html.escape(command_url.rstrip("/") or "/").encode("utf-8"))
+    return _VIEW_TYPES[name], body
+
+
+def _source_file(rel):
+    """A .py file of the zookeeper_py package as text (the page links each box to its module)."""
+    package = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    full = os.path.realpath(os.path.join(os.path.dirname(package), rel))
+    if not rel.endswith(".py") or not full.startswith(package + os.sep) or not os.path.isfile(full):
+        return None
+    with open(full, "rb") as f:
+        return "text/plain;charset=utf-8", f.read()
 
 
 class _Writer:
