@@ -19,7 +19,8 @@ import sys
 import pytest
 from kazoo.client import KazooClient
 
-from tests.support.net import four_letter_word, free_ports, wait_for_port, wait_until
+from tests.support import java_zk
+from tests.support.net import four_letter_word, free_ports, wait_until
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ENTRYPOINT = os.path.join(REPO, "docker", "docker-entrypoint.sh")
@@ -97,11 +98,21 @@ class Container:
         return subprocess.run([ENTRYPOINT, *command], env=self.env(**env), cwd=self.root, capture_output=True,
                               text=True, timeout=60)
 
-    def start_server(self, **env):
-        """The image's CMD, `zkServer.sh start-foreground`, through the entrypoint."""
+    def start_server(self, kind="python", **env):
+        """The image's CMD, `zkServer.sh start-foreground`, through the entrypoint; or Java 3.8's
+        QuorumPeerMain on the config the entrypoint wrote (kind="java")."""
+        command = [ZKSERVER, "start-foreground"]
+        if kind == "java":
+            java_zk.require_java_zookeeper()
+            log4j = os.path.join(self.root, "log4j.properties")
+            with open(log4j, "w") as f:
+                f.write(java_zk.LOG4J_PROPERTIES.format(log=os.path.join(self.root, "java.log")))
+            command = [java_zk.java_executable(), "-cp", java_zk.classpath(), "-Dlog4j.configuration=file:" + log4j,
+                       "-Dzookeeper.jmx.log4j.disable=true", "org.apache.zookeeper.server.quorum.QuorumPeerMain",
+                       self.cfg]
         self.out = open(os.path.join(self.root, "container.out"), "w")
-        self.proc = subprocess.Popen([ENTRYPOINT, ZKSERVER, "start-foreground"], env=self.env(**env),
-                                     cwd=self.root, stdout=self.out, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen([ENTRYPOINT, *command], env=self.env(**env), cwd=self.root, stdout=self.out,
+                                     stderr=subprocess.STDOUT)
         return self.proc
 
     def output(self):
@@ -214,16 +225,23 @@ def _healthcheck(port):
                           capture_output=True, text=True, timeout=30)
 
 
-def test_entrypoint_config_serves_kazoo_and_passes_the_healthcheck(containers):
+@pytest.mark.parametrize("kind", ["python", "java"])
+def test_entrypoint_config_serves_kazoo_and_passes_the_healthcheck(containers, kind):
     client, quorum, election = free_ports(3)
     c = containers()
-    c.start_server(ZOO_SERVERS="server.1=localhost:%d:%d;%d" % (quorum, election, client),
+    c.start_server(kind, ZOO_SERVERS="server.1=localhost:%d:%d;%d" % (quorum, election, client),
                    ZOO_ADMINSERVER_ENABLED="false", ZOO_4LW_COMMANDS_WHITELIST="srvr,ruok")
+
+    def srvr():
+        try:
+            return four_letter_word("127.0.0.1", client, "srvr")
+        except OSError:
+            return ""
+
     try:
-        wait_for_port("127.0.0.1", client, timeout=60)
+        wait_until(lambda: "Mode: standalone" in srvr(), timeout=60, interval=0.2, message="Mode: standalone")
     except TimeoutError:
-        pytest.fail("server did not listen:\n" + c.output())
-    assert "Mode: standalone" in four_letter_word("127.0.0.1", client, "srvr")
+        pytest.fail("server did not serve:\n" + c.output())
     zk = KazooClient(hosts="127.0.0.1:%d" % client)
     zk.start(timeout=15)
     try:
@@ -246,14 +264,16 @@ def test_entrypoint_config_serves_kazoo_and_passes_the_healthcheck(containers):
     assert r.returncode != 0, _describe(r)
 
 
-def test_entrypoint_zoo_servers_make_a_quorum(containers):
+@pytest.mark.parametrize("kinds", [("python", "python", "python"), ("java", "python", "python")],
+                         ids=["python", "java+python"])
+def test_entrypoint_zoo_servers_make_a_quorum(containers, kinds):
     ports = free_ports(9)
     servers = " ".join("server.%d=127.0.0.1:%d:%d;%d" % (i + 1, ports[3 * i + 1], ports[3 * i + 2], ports[3 * i])
                        for i in range(3))
     members = []
     for i in range(3):
         c = containers("zoo%d" % (i + 1))
-        c.start_server(ZOO_MY_ID=str(i + 1), ZOO_SERVERS=servers, ZOO_ADMINSERVER_ENABLED="false")
+        c.start_server(kinds[i], ZOO_MY_ID=str(i + 1), ZOO_SERVERS=servers, ZOO_ADMINSERVER_ENABLED="false")
         members.append(c)
 
     def modes():
