@@ -1,0 +1,1 @@
+"""Sans-I/O unit tests: one class or decision at a time, no server process, no client."""
