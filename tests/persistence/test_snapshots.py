@@ -166,7 +166,7 @@ def test_stray_files_in_the_directory_are_ignored(tmp_path, extended):
     vd = version_dir(tmp_path)
     good = open(os.path.join(vd, Util.make_snapshot_name(8)), "rb").read()
     # names Util.getZxidFromName rejects, even with valid contents
-    for name in ("snapshot.ffff.gz", "snapshot.zz", "snapshot.", "snapshot.8.tmp", "notes.txt",
+    for name in ("snapshot.ffff.bz2", "snapshot.zz", "snapshot.", "snapshot.8.tmp", "notes.txt",
                  "log.ffff.fixed", "acceptedEpoch"):
         with open(os.path.join(vd, name), "wb") as f:
             f.write(good if name.startswith("snapshot") else b"junk")

@@ -28,7 +28,9 @@ def test_names_are_lowercase_hex_without_leading_zeros():
     ("log.-5", "log", -5),  # Long.parseLong takes a sign
     ("log.8000000000000000", "log", -1),  # overflows a signed long
     ("log.1.fixed", "log", -1),
-    ("snapshot.5.gz", "snapshot", -1),  # 3.6+ compressed snapshots are not read
+    ("snapshot.5.gz", "snapshot", 5),  # 3.6+ compressed snapshots (SnapStream)
+    ("snapshot.5.snappy", "snapshot", 5),
+    ("log.5.gz", "log", -1),
     ("log.0x10", "log", -1),
     ("log.", "log", -1),
     ("log", "log", -1),

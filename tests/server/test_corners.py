@@ -7,6 +7,9 @@
   loopback on Linux) are unaffected.
 - TxnLogToolkit's chop mode (-c -z zxid, 3.6+; LogChopper): <log>.chopped<zxid> holds the txns up to
   zxid, byte for byte what Java 3.8 writes, with Java's output; Java reads the chopped log.
+- Compressed snapshots (3.6+ SnapStream, zookeeper.snapshot.compression.method=gz or snappy):
+  Java 3.8 writes snapshot.<zxid>.gz/.snappy, our server reads them and serves the same tree; ours
+  writes them too, and Java reads ours back.
 """
 
 import os
@@ -195,3 +198,72 @@ def test_chop_of_a_java_written_log(tmp_path):
     chopped = str(tmp_path / "chop-python" / ours[1][0])
     dump = _toolkit("java", chopped)[1]
     assert [l for l in dump.splitlines() if " zxid 0x" in l][-1].split(" zxid 0x")[1].startswith("%x " % middle)
+
+
+def _snapshots(server, ext):
+    version2 = os.path.join(server.data_dir, "version-2")
+    names = [n for n in os.listdir(version2) if n.startswith("snapshot.")] if os.path.isdir(version2) else []
+    return sorted((n for n in names if n.endswith("." + ext)), key=lambda n: int(n.split(".")[1], 16))
+
+
+def _tree(address, count):
+    zk = KazooClient(hosts=address, timeout=10.0)
+    zk.start(timeout=15)
+    try:
+        return {c: zk.get("/snap/" + c)[0] for c in zk.get_children("/snap")} if zk.exists("/snap") else {}
+    finally:
+        zk.stop()
+        zk.close()
+
+
+def _write_nodes(address, start, count):
+    zk = KazooClient(hosts=address, timeout=10.0)
+    zk.start(timeout=15)
+    try:
+        zk.ensure_path("/snap")
+        for i in range(start, start + count):
+            zk.create("/snap/n%03d" % i, b"v%d" % i * 50)
+    finally:
+        zk.stop()
+        zk.close()
+
+
+@pytest.mark.parametrize("method", ["gz", "snappy"])
+def test_compressed_snapshots_java_writes_ours_reads_and_back(tmp_path, method):
+    java_zk.require_java_zookeeper()
+    data_dir = str(tmp_path / "data")
+    for d in ("java1", "ours", "ours2", "java2"):
+        (tmp_path / d).mkdir()
+    flags = ["-Dzookeeper.snapshot.compression.method=" + method]
+    cfg = {"snapCount": "10"}
+    java = JavaServer(str(tmp_path / "java1"), extra_cfg=cfg, flags=flags, data_dir=data_dir).start(timeout=60)
+    try:
+        _write_nodes(java.address, 0, 30)
+    finally:
+        java.stop()
+    written = _snapshots(java, method)
+    assert len(written) >= 2 and int(written[-1].split(".")[1], 16) > 0, os.listdir(data_dir + "/version-2")
+    expected = {"n%03d" % i: b"v%d" % i * 50 for i in range(30)}
+    # Ours, plain by default, reads Java's newest compressed snapshot (and the log after it).
+    ours = PythonServer(str(tmp_path / "ours"), extra_cfg=cfg, data_dir=data_dir).start()
+    try:
+        assert "Reading snapshot %s" % os.path.join(data_dir, "version-2", written[-1]) in ours.all_output()
+        assert _tree(ours.address, 30) == expected
+    finally:
+        ours.stop()
+    # Ours writing compressed snapshots: Java reads them back.
+    ours = PythonServer(str(tmp_path / "ours2"), extra_cfg=cfg, flags=flags, data_dir=data_dir).start()
+    try:
+        _write_nodes(ours.address, 30, 30)
+        wait_until(lambda: len(_snapshots(ours, method)) > len(written), 20, message="our compressed snapshot")
+    finally:
+        ours.stop()
+    ours_newest = _snapshots(ours, method)[-1]
+    assert ours_newest not in written
+    expected.update({"n%03d" % i: b"v%d" % i * 50 for i in range(30, 60)})
+    java = JavaServer(str(tmp_path / "java2"), extra_cfg=cfg, data_dir=data_dir).start(timeout=60)
+    try:
+        assert _tree(java.address, 60) == expected
+    finally:
+        java.stop()
+    assert "Reading snapshot %s" % os.path.join(data_dir, "version-2", ours_newest) in java.all_output()

@@ -11,7 +11,8 @@ On disk:
 
 A snapshot is read whole and checked with one zlib.adler32 over the bytes the tree
 took; writing streams through a buffer that is checksummed and written in 1 MiB
-chunks.
+chunks. 3.6+ may compress the file (snapshot.<zxid>.gz / .snappy, SnapStream); the
+seal is over the uncompressed bytes.
 """
 
 import logging
@@ -22,6 +23,7 @@ import zlib
 from zookeeper_py.jute import BinaryInputArchive, BinaryOutputArchive, JuteEOFError
 from zookeeper_py.server.persistence.file_header import FileHeader
 from zookeeper_py.server.persistence.snap_shot import SnapShot
+from zookeeper_py.server.persistence.snap_stream import SnapStream
 from zookeeper_py.server.persistence.snapshot_info import SnapshotInfo
 from zookeeper_py.server.persistence.util import SNAPSHOT_FILE_PREFIX, Util, list_files
 from zookeeper_py.server.util.serialize_utils import SerializeUtils
@@ -153,8 +155,7 @@ class FileSnap(SnapShot):
 
     def read_snapshot_file(self, dt, sessions, snap):
         """Read one snapshot file into dt/sessions and check its seal(s); the 3.6+ digest or None."""
-        with open(snap, "rb") as f:
-            buf = f.read()
+        buf = SnapStream.read_all(snap)
         ia = BinaryInputArchive(buf, 0)
         self.deserialize_archive(dt, sessions, ia)
         check_sum = zlib.adler32(memoryview(buf)[:ia.pos])
@@ -192,7 +193,7 @@ class FileSnap(SnapShot):
         for f in files:
             # catch the exceptions from the valid snapshot and continue until we find a valid one
             try:
-                if Util.is_valid_snapshot(f):
+                if SnapStream.is_valid_snapshot(f):
                     result.append(f)
                     if len(result) == n:
                         break
@@ -227,13 +228,17 @@ class FileSnap(SnapShot):
             if self.closed:
                 raise IOError("FileSnap has already been closed")
             with open(snap_shot, "wb") as f:
-                oa = _CheckedFileArchive(f)
+                out = SnapStream.open_output(f)
+                oa = _CheckedFileArchive(out)
                 header = FileHeader(SNAP_MAGIC, VERSION, DB_ID)
                 self.serialize_archive(dt, sessions, oa, header)
                 val = oa.get_checksum()
                 oa.write_long(val, "val")
                 oa.write_string("/", "path")
                 oa.flush()
+                if out is not f:
+                    out.close()  # the gzip trailer, snappy's last chunk
+                    f.flush()
                 if fsync:
                     _fdatasync(f.fileno())
             self.last_snapshot_info = SnapshotInfo(

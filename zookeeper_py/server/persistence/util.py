@@ -78,13 +78,19 @@ class Util:
 
     @staticmethod
     def make_snapshot_name(zxid):
-        return SNAPSHOT_FILE_PREFIX + "." + to_hex_string(zxid)
+        """snapshot.<hex zxid>, plus .gz or .snappy when zookeeper.snapshot.compression.method says (3.6+)."""
+        from zookeeper_py.server.persistence.snap_stream import SnapStream
+        return SNAPSHOT_FILE_PREFIX + "." + to_hex_string(zxid) + SnapStream.get_stream_mode().get_file_extension()
 
     @staticmethod
     def get_zxid_from_name(name, prefix):
-        """The zxid in `<prefix>.<hex>`, or -1 when the name is anything else."""
+        """The zxid in `<prefix>.<hex>`, or -1 when the name is anything else.
+
+        3.6+ snapshots may end in .gz or .snappy (SnapStream); Java 3.8 takes any further
+        part, we only these, so log.1.fixed or log.1.chopped5 is still no log file."""
         parts = _java_split_dot(name)
-        if len(parts) == 2 and parts[0] == prefix:
+        if (len(parts) == 2 or (len(parts) == 3 and prefix == SNAPSHOT_FILE_PREFIX
+                                and parts[2] in ("gz", "snappy"))) and parts[0] == prefix:
             value = _parse_hex_long(parts[1])
             if value is not None:
                 return value
