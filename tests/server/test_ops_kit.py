@@ -307,6 +307,22 @@ def test_entrypoint_zoo_servers_make_a_quorum(containers, kinds):
             zk.close()
 
 
+def test_compose_file_gives_each_member_its_id_and_the_same_servers(containers):
+    yaml = pytest.importorskip("yaml")
+    with open(os.path.join(REPO, "docker", "compose.yaml")) as f:
+        services = yaml.safe_load(f)["services"]
+    assert sorted(services) == ["zoo1", "zoo2", "zoo3"]
+    configs = []
+    for name, service in sorted(services.items()):
+        c = containers(name)
+        r = c.run("true", **{k: str(v) for k, v in service["environment"].items()})
+        assert r.returncode == 0, _describe(r)
+        assert _read(os.path.join(c.data_dir, "myid")) == name[-1] + "\n"
+        configs.append([line for line in _read(c.cfg).splitlines() if line.startswith("server.")])
+    assert configs[0] == ["server.%d=zoo%d:2888:3888;2181" % (i, i) for i in (1, 2, 3)]
+    assert configs[0] == configs[1] == configs[2]
+
+
 # --- bin/zkServer-initialize.sh ----------------------------------------------------------------
 
 def _java_initialize(tmp_path):
