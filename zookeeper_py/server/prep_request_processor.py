@@ -417,7 +417,9 @@ class PrepRequestProcessor(ZooKeeperCriticalThread, RequestProcessor):
         self.add_change_record(ChangeRecord(request.hdr.zxid, path, s, 0, list_acl))
 
     def p_request2_txn_reconfig(self, request, record):
-        """Reconfig only means something on a quorum leader; LeaderZooKeeperServer provides it."""
+        """Reconfig only means something on a quorum leader; LeaderZooKeeperServer.prepare_reconfig
+        holds the rest of Java's case (the checks and the new QuorumVerifier)."""
+        from zookeeper_py.server.quorum.leader_zoo_keeper_server import LeaderZooKeeperServer
         from zookeeper_py.server.quorum.quorum_peer_config import QuorumPeerConfig
 
         if not QuorumPeerConfig.is_reconfig_enabled():
@@ -426,10 +428,10 @@ class PrepRequestProcessor(ZooKeeperCriticalThread, RequestProcessor):
         if skip_acl():
             LOG.warning("skipACL is set, reconfig operation will skip ACL checks!")
         self.zks.session_tracker.check_session(request.sessionId, request.owner)
-        prepare = getattr(self.zks, "prepare_reconfig", None)
-        if prepare is None:
+        if not isinstance(self.zks, LeaderZooKeeperServer):
+            # standalone mode - reconfiguration currently not supported
             raise UnimplementedException()
-        prepare(self, request, record)
+        self.zks.prepare_reconfig(self, request, record)
 
     # -- the main step -----------------------------------------------------------------------
 
