@@ -26,7 +26,7 @@ import threading
 import time
 import traceback
 
-from zookeeper_py.server.util.queue_census import queue_census
+from zookeeper_py.server.util.queue_census import queue_census, request_bound
 
 JAVA_BLOB = "https://github.com/apache/zookeeper/blob/release-3.5.7/zookeeper-server/src/main/java/"
 _REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
@@ -109,6 +109,7 @@ def role(zk_server):
 # Processor attributes that hold an input queue, and the method that puts into it.
 _QUEUE_PUTS = (("submitted_requests", "process_request"), ("queued_requests", "process_request"),
                ("committed_requests", "commit"))
+_REQUEST_QUEUES = frozenset(attr for attr, _ in _QUEUE_PUTS)
 _NEXT_ATTRS = ("next_processor", "next", "sync_processor")
 _SERVER_PROCESSORS = ("first_processor", "prep_request_processor", "commit_processor", "sync_processor")
 
@@ -204,7 +205,7 @@ class Meter:
 _meters_lock = threading.Lock()
 
 
-def _install(obj, method, stage, final=False):
+def _install(obj, method, stage, final=False, entry=False):
     """Wrap obj.method (on the instance only) to count and time each call; once per object."""
     with _meters_lock:
         current = getattr(obj, "__dict__", {}).get(method)
@@ -222,10 +223,10 @@ def _install(obj, method, stage, final=False):
             meter.count += 1
             times.append(now())
             if _trace_armed:
-                _hop(stage, item, "in")
+                _hop(stage, item, "in", entry)
                 r = inner(item, *rest, **kw)
                 if final:
-                    _hop(stage, item, "done")
+                    _hop(stage, item, "done", False)
                 return r
             return inner(item, *rest, **kw)
 
@@ -247,8 +248,12 @@ def _meter_of(hook):
 
 def arm_meters(zk_server):
     """Install the meters on everything the server has now (roles change: called on each look)."""
+    first = getattr(zk_server, "first_processor", None)
     for p in processors(zk_server):
-        _install(p, "process_request", type(p).__name__, final=type(p).__name__ == "FinalRequestProcessor")
+        # A trace starts where requests enter: the first processor, or Prep (a leader's learner requests).
+        name = type(p).__name__
+        _install(p, "process_request", name, final=name == "FinalRequestProcessor",
+                 entry=p is first or name == "PrepRequestProcessor")
         if hasattr(p, "commit") and hasattr(p, "committed_requests"):
             _install(p, "commit", type(p).__name__ + ".commit")
     for owner, name, q, hook in queue_objects(zk_server):
@@ -259,13 +264,18 @@ def arm_meters(zk_server):
 def queues(zk_server):
     """queue_census's entries with owner details, puts per second and the oldest item's age."""
     arm_meters(zk_server)
-    census = queue_census(zk_server, zk_server.get_server_cnxn_factory(), _leader(zk_server), _peer(zk_server))
+    peer = _peer(zk_server)
+    census = queue_census(zk_server, zk_server.get_server_cnxn_factory(), _leader(zk_server), peer)
     by_key = {(e["owner"], e["queue"]): e for e in census}
     out = []
     for owner, name, q, hook in queue_objects(zk_server):
-        entry = dict(by_key.pop((owner, name), None) or {"owner": owner, "queue": name, "depth": _depth(q),
-                                                         "bound": getattr(q, "maxsize", 0) or None,
-                                                         "bound_by": "its capacity"})
+        entry = by_key.pop((owner, name), None)
+        if entry is None and name in _REQUEST_QUEUES:  # a processor queue the census does not walk to
+            entry = {"owner": owner, "queue": name, "depth": _depth(q), "bound": request_bound(zk_server, peer),
+                     "bound_by": "(globalOutstandingLimit + connections) x members"}
+        elif entry is None:
+            entry = {"owner": owner, "queue": name, "depth": _depth(q), "bound": getattr(q, "maxsize", 0),
+                     "bound_by": "its capacity"}
         meter = _meter_of(hook)
         entry["type"] = type(q).__name__
         entry["puts_per_sec"] = round(meter.puts_per_sec(), 1) if meter is not None else None
@@ -405,9 +415,8 @@ def thread_state(thread, frame, known=None):
         name = getattr(obj, "__name__", fn)
         target = getattr(obj, "__self__", None)
         no_args = not args.strip()
-        if name in ("get", "get_nowait") and target is not None and hasattr(target, "qsize") \
-                and name == "get" and (no_args or "timeout" in args or "," in args):
-            timed = not no_args
+        if name == "get" and target is not None and hasattr(target, "qsize") and "False" not in args:
+            timed = "timeout" in args or "," in args
             return ("TIMED_WAITING" if timed else "WAITING", "on %s" % _name_of(target, f, known))
         if name == "sleep" and (getattr(target, "__name__", None) == "time" or path.endswith("sleep")):
             return "TIMED_WAITING", "sleeping"
@@ -450,6 +459,8 @@ def threads(zk_server=None, stack=False):
     known = _known_objects(zk_server)
     out = []
     for t in sorted(threading.enumerate(), key=lambda t: t.name):
+        if not t.is_alive():
+            continue  # ended since enumerate(): jstack would not list it either
         frame = frames.get(t.ident)
         try:
             state, detail = thread_state(t, frame, known)
@@ -479,7 +490,7 @@ _SKIP_TYPES = frozenset((11, -10, -11))
 _U64 = 0xFFFFFFFFFFFFFFFF
 
 
-def _hop(stage, request, what):
+def _hop(stage, request, what, entry):
     """One hop of the armed trace: called by the meters' wrappers only while _trace_armed."""
     global _trace_armed, _last_trace
     session = getattr(request, "sessionId", None)
@@ -490,7 +501,7 @@ def _hop(stage, request, what):
     with _trace_lock:
         key = tr["key"]
         if key is None:
-            if what != "in" or (tr["session"] is None and request.type in _SKIP_TYPES) \
+            if not entry or (tr["session"] is None and request.type in _SKIP_TYPES) \
                     or (tr["session"] is not None and (session ^ tr["session"]) & _U64):
                 return
             key = tr["key"] = (session, request.cxid)
