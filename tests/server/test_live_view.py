@@ -369,25 +369,34 @@ def browser():
         shutil.rmtree(profile, ignore_errors=True)
 
 
-def check_page(driver, admin_port, client_ports, thread_names, shot):
-    from selenium.webdriver.common.by import By
+def page_text(driver, element_id):
+    # The page redraws every second: read it in one script, not through element references that go stale.
+    return driver.execute_script("return document.getElementById(arguments[0]).innerText", element_id)
 
+
+def page_hrefs(driver, selector):
+    return driver.execute_script(
+        "return Array.from(document.querySelectorAll(arguments[0])).map(a => a.href)", selector)
+
+
+def check_page(driver, admin_port, client_ports, thread_names, shot):
     driver.get("http://127.0.0.1:%d/view" % admin_port)
-    wait_until(lambda: all(n in driver.find_element(By.ID, "lanes").text for n in thread_names), 30, interval=0.2,
+    wait_until(lambda: all(n in page_text(driver, "lanes") for n in thread_names), 30, interval=0.2,
                message="the page shows %s" % (thread_names,))
     with load(*client_ports):
         # The page keeps the deepest depth it has seen of each queue.
-        wait_until(lambda: any(int(e.text) > 0 for e in driver.find_elements(By.CSS_SELECTOR, ".max")), 60,
-                   interval=0.2, message="a non-zero depth on the page")
+        wait_until(lambda: driver.execute_script(
+            "return Array.from(document.querySelectorAll('.max')).some(e => +e.textContent > 0)"), 60,
+            interval=0.2, message="a non-zero depth on the page")
         driver.save_screenshot(shot)
     print("screenshot:", shot)
-    java = [a.get_attribute("href") for a in driver.find_elements(By.CSS_SELECTOR, "a.java")]
+    java = page_hrefs(driver, "a.java")
     assert java and all(h.startswith(JAVA_BLOB + "zookeeper-server/src/main/java/org/apache/zookeeper/") for h in java)
-    py = [a.get_attribute("href") for a in driver.find_elements(By.CSS_SELECTOR, "a.py")]
+    py = page_hrefs(driver, "a.py")
     assert any(h.endswith("/view/src/zookeeper_py/server/sync_request_processor.py") for h in py), py
     with urllib.request.urlopen(py[0], timeout=10) as r:
         assert b"Mirror of org.apache" in r.read()
-    assert driver.find_element(By.ID, "status").text.startswith("Updated")
+    assert page_text(driver, "status").startswith("Updated")
 
 
 def test_view_standalone_in_chromium(browser, standalone, tmp_path):
@@ -396,13 +405,11 @@ def test_view_standalone_in_chromium(browser, standalone, tmp_path):
                ["SyncThread:0", "ProcessThread(sid:0 cport:%d):" % cport, "NIOServerCxnFactory.SelectorThread-0"],
                str(tmp_path / "view-standalone.png"))
     # The trace panel: trace the next request from the page.
-    from selenium.webdriver.common.by import By
-
-    browser.find_element(By.CSS_SELECTOR, "#trace-form button").click()
+    browser.execute_script("document.querySelector('#trace-form button').click()")
     with load(cport):
-        wait_until(lambda: "FinalRequestProcessor" in browser.find_element(By.ID, "trace-body").text, 30,
+        wait_until(lambda: "FinalRequestProcessor" in page_text(browser, "trace-body"), 30,
                    interval=0.2, message="a trace on the page")
-    text = browser.find_element(By.ID, "trace-body").text
+    text = page_text(browser, "trace-body")
     assert "SyncThread:0" in text and "PrepRequestProcessor" in text
 
 

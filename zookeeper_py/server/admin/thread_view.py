@@ -66,7 +66,8 @@ def python_path(module):
     if not path:
         return None
     path = os.path.abspath(path)
-    return os.path.relpath(path, _REPO) if path.startswith(_REPO + os.sep) else path
+    # Only the project's own modules (the page links them to /view/src/...), not the standard library's.
+    return os.path.relpath(path, _REPO) if path.startswith(os.path.join(_REPO, "zookeeper_py") + os.sep) else None
 
 
 def describe_class(cls):
