@@ -5,7 +5,8 @@
 # Where Java's script finds a JVM, this one finds a Python: $ZOO_PYTHON if set, else
 # pypy3 if installed (the fastest), else python3. The first run makes a virtual
 # environment next to the checkout (.venv for python3, .venv-<name> for another
-# interpreter) holding the package's dependencies; later runs reuse it.
+# interpreter) holding the package (an editable install of this checkout) and its
+# dependencies; later runs reuse it.
 
 ZOOBINDIR="${ZOOBINDIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)}"
 ZOOKEEPER_PREFIX="$(cd "${ZOOBINDIR}/.." && pwd)"
@@ -50,15 +51,19 @@ zk_setup_venv() {
     if [ "$want" != "python3" ]; then
         venv="$ZOOKEEPER_PREFIX/.venv-$(basename "$want")"
     fi
-    # cryptography: the TLS key and trust stores (zookeeper_py.common.x509_util).
-    local deps="click>=7 cryptography>=3.4 prompt_toolkit>=3 pyyaml>=5"
+    # The package itself, installed editable from this checkout: pip takes its dependencies
+    # from setup.cfg (no second list here), and the venv gets the zk-* console scripts too.
+    # The stamp is the checksum of setup.cfg's install_requires, so a changed list reinstalls.
+    local deps
+    deps="$(awk '/^install_requires/ {on = 1; print; next} on && /^[^ \t#]/ {on = 0} on' \
+        "$ZOOKEEPER_PREFIX/setup.cfg" | cksum)"
     local stamp="$venv/.zookeeper_py-deps"
     if [ ! -x "$venv/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$deps" ]; then
         echo "Setting up $venv for $want (first run only) ..." 1>&2
         # --prefer-binary: the newest cryptography may have no wheel for this interpreter
         # (PyPy 3.9); pip would then build it from source, which needs Rust and fails.
-        # shellcheck disable=SC2086
-        "$want" -m venv "$venv" 1>&2 && "$venv/bin/python" -m pip install -q --prefer-binary $deps 1>&2 || {
+        "$want" -m venv "$venv" 1>&2 \
+            && "$venv/bin/python" -m pip install -q --prefer-binary -e "$ZOOKEEPER_PREFIX" 1>&2 || {
             echo "Could not set up $venv with $want" 1>&2
             return 1
         }

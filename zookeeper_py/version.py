@@ -1,8 +1,36 @@
-"""Mirror of org.apache.zookeeper.Version."""
+"""Mirror of org.apache.zookeeper.Version.
+
+Two versions: the ZooKeeper version this server mirrors (VERSION, what srvr, mntr and
+`zkServer.sh version` print, as a 3.5.7 server does) and zookeeper_py's own release
+(PROJECT_VERSION, the package's version in setup.cfg).
+
+The build date is not written in the source: a built package (wheel) records it at build
+time in zookeeper_py/_build_info.py (setup.py: SOURCE_DATE_EPOCH, else the date of the git
+commit built, else the build's time), so the same commit always gives the same date; a
+source checkout without it reports the modification time of this file.
+"""
+
+import os
+import time
 
 VERSION = "3.5.7"
 REVISION = "zookeeper_py"
-BUILD_DATE = "11/28/2026 00:00 GMT"
+PROJECT_VERSION = "0.1.0"
+# Java's format of the build date: "02/10/2020 11:30 GMT".
+DATE_FORMAT = "%m/%d/%Y %H:%M GMT"
+
+_build_date = None
+
+
+def build_date():
+    global _build_date
+    if _build_date is None:
+        try:
+            from zookeeper_py._build_info import BUILD_DATE
+        except ImportError:
+            BUILD_DATE = time.strftime(DATE_FORMAT, time.gmtime(os.path.getmtime(__file__)))
+        _build_date = BUILD_DATE
+    return _build_date
 
 
 class Version:
@@ -18,8 +46,13 @@ class Version:
 
     @staticmethod
     def get_build_date():
-        return BUILD_DATE
+        return build_date()
 
     @staticmethod
     def get_full_version():
-        return Version.get_version() + ", built on " + BUILD_DATE
+        return Version.get_version() + ", built on " + build_date()
+
+    @staticmethod
+    def get_project_version():
+        """zookeeper_py's own version (not Java's)."""
+        return PROJECT_VERSION
