@@ -7,15 +7,23 @@
 - An observer with syncEnabled=false (ObserverZooKeeperServer.syncRequestProcessorEnabled) serves reads
   and writes but logs no txn: no log.* file in its dataDir, while the voters (and an observer with the
   default true) have one.
+- leader.maxConcurrentSnapshots=1 (3.5.7's LearnerSnapshotThrottler, observers only; 3.6 replaced it by
+  learner.maxConcurrentSnapSyncs, so no Java 3.8 twin of this test): while one observer's SNAP is in
+  progress a second observer needing SNAP waits leader.maxConcurrentSnapshotTimeout, is refused
+  ("too many concurrent snapshots") and retries; it syncs once the first is done, and both end in sync.
 """
 
 import os
+import socket
+import struct
 
 import pytest
 from kazoo.exceptions import EphemeralOnLocalSessionError
 
 from tests.quorum.conftest import kazoo
 from tests.support.net import wait_until
+from zookeeper_py.server.quorum.packet_types import ACKEPOCH, LEADERINFO, OBSERVERINFO
+from zookeeper_py.server.quorum.quorum_packet import LearnerInfo, QuorumPacket
 from zookeeper_py.create_mode import CreateMode
 from zookeeper_py.keeper_exception import EphemeralOnLocalSessionException, SessionExpiredException
 from zookeeper_py.op import Op
@@ -85,3 +93,58 @@ def test_observer_sync_enabled(make_ensemble, kind, sync_enabled):
         assert _txn_logs(ens, 3) == [], "the observer with syncEnabled=false wrote a txn log"
     else:
         wait_until(lambda: _txn_logs(ens, 3), 10, message="a txn log on the observer with syncEnabled=true")
+
+
+def _stalled_observer(port, sid):
+    """An observer on a raw socket that registers, is sent SNAP, and then reads nothing: the leader's
+    LearnerHandler blocks in the middle of the snapshot, holding its throttle slot."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # before connect: a small window
+    sock.settimeout(10)
+    sock.connect(("127.0.0.1", port))
+    sock.sendall(QuorumPacket(OBSERVERINFO, 0, LearnerInfo(sid, 0x10000, 0).to_bytes(), None).to_bytes())
+    # LEADERINFO: int type, long zxid, buffer (int 4 + int version), vector authinfo (int -1)
+    head = b""
+    while len(head) < 24:
+        chunk = sock.recv(24 - len(head))
+        assert chunk, "the leader closed the connection"
+        head += chunk
+    ptype = struct.unpack_from(">i", head)[0]
+    assert ptype == LEADERINFO, ptype
+    sock.sendall(QuorumPacket(ACKEPOCH, 0, struct.pack(">i", 0), None).to_bytes())
+    return sock
+
+
+def test_leader_max_concurrent_snapshots_throttles_observers(make_ensemble):
+    ens = make_ensemble(kinds=("python",) * 5, observers=(4, 5), init_limit=40,
+                        extra_cfg={"leader.maxConcurrentSnapshots": "1",
+                                   "leader.maxConcurrentSnapshotTimeout": "1000"},
+                        flags=["-Dzookeeper.forceSnapshotSync=true"])
+    ens.start([1, 2, 3])
+    leader = ens.wait_for_quorum(sids=[1, 2, 3], timeout=120)
+    blob = b"x" * 100000
+    with kazoo(ens.address(leader)) as zk:
+        zk.create("/big", b"")
+        for i in range(120):  # a 12 MB snapshot: more than the socket buffers hold
+            zk.create("/big/n%03d" % i, blob)
+    refused = "too many concurrent snapshots: new snapshot would make 2 concurrently in progress; maximum is 1"
+    stalled = _stalled_observer(ens.quorum_ports[leader], 4)
+    try:
+        wait_until(lambda: "1 concurrent snapshots, snapshot was not exempt from throttle" in ens.log(leader),
+                   timeout=30, message="the stalled observer's SNAP begun")
+        ens.start([5])
+        wait_until(lambda: refused in ens.log(leader), timeout=60, message="observer 5 throttled")
+        assert ens.mode(5) is None or ens.mode(5) != "observer"
+    finally:
+        stalled.close()
+    # The slot is free again: observer 5 syncs on its next try, then the real observer 4.
+    wait_until(lambda: ens.mode(5) == "observer", timeout=60, message="observer 5 in sync")
+    ens.start([4])
+    wait_until(lambda: ens.mode(4) == "observer", timeout=60, message="observer 4 in sync")
+    for sid in (4, 5):
+        with kazoo(ens.address(sid)) as zk:
+            zk.sync("/")
+            assert len(zk.get_children("/big")) == 120 and zk.get("/big/n119")[0] == blob
+    # Every observer SNAP was the only one in progress.
+    lines = [l for l in ens.log(leader).splitlines() if "snapshot was not exempt from throttle" in l]
+    assert len(lines) >= 3 and all("1 concurrent snapshots" in l for l in lines), lines
