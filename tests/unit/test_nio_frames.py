@@ -1,0 +1,164 @@
+"""NIOServerCnxn's frame decoder and four-letter-word detection.
+
+The decoder is not a function of its own yet: it is process_input() over the connection's
+inbuf. The seam used here is the smallest there is: a real NIOServerCnxn (on one end of a
+loopback socket pair, its factory and selector thread made but never started), bytes put
+in inbuf, process_input() called, and the frames it hands to the server recorded."""
+
+import socket
+import struct
+
+import pytest
+
+from zookeeper_py.common import system_properties
+from zookeeper_py.server.command.four_letter_commands import FourLetterCommands
+from zookeeper_py.server.expiry_queue import ExpiryQueue
+from zookeeper_py.server.nio_server_cnxn import FRAMES_PER_ROUND, NIOServerCnxn, outgoing_water_marks
+from zookeeper_py.server.nio_server_cnxn_factory import NIOServerCnxnFactory, SelectorThread
+from zookeeper_py.server.zk_database import ZKDatabase
+from zookeeper_py.server.zoo_keeper_server import State, ZooKeeperServer
+
+
+class Server(ZooKeeperServer):
+    """The next stage: records the frames the connection hands over."""
+
+    def __init__(self):
+        super().__init__()
+        self.connects = []
+        self.packets = []
+
+    def process_connect_request(self, cnxn, frame):
+        self.connects.append(frame)
+
+    def process_packet(self, cnxn, frame):
+        self.packets.append(frame)
+
+
+@pytest.fixture
+def conn():
+    server_sock = socket.create_server(("127.0.0.1", 0))
+    client = socket.create_connection(server_sock.getsockname())
+    sock, _ = server_sock.accept()
+    factory = NIOServerCnxnFactory()
+    factory.outgoing_high_water_mark, factory.outgoing_low_water_mark = outgoing_water_marks()
+    factory.max_buffer = 1000
+    zks = Server()
+    zks.set_zk_database(ZKDatabase(None))
+    zks.set_state(State.RUNNING)
+    FourLetterCommands.reset_white_list()
+    selector_thread = SelectorThread(factory, 0)
+    cnxn = NIOServerCnxn(zks, sock, factory, selector_thread)
+    factory.cnxn_expiry_queue = ExpiryQueue(factory.sessionless_cnxn_timeout)  # as configure() makes it
+    factory.add_cnxn(cnxn)
+    cnxn.client = client
+    yield cnxn
+    FourLetterCommands.reset_white_list()
+    selector_thread.selector.close()
+    selector_thread.waker.close()
+    for s in (sock, client, server_sock):
+        s.close()
+
+
+def frame(body):
+    return struct.pack(">i", len(body)) + body
+
+
+def feed(cnxn, data):
+    cnxn.inbuf += data
+    cnxn.process_input()
+
+
+def test_frames_split_anywhere(conn):
+    stream = frame(b"connect") + frame(b"one") + frame(b"") + frame(b"three")
+    for i in range(len(stream)):  # one byte at a time: a frame is handed over only when complete
+        feed(conn, stream[i:i + 1])
+    assert conn.zk_server.connects == [b"connect"]  # the first frame is the ConnectRequest
+    assert conn.zk_server.packets == [b"one", b"", b"three"]
+    assert conn.inbuf == bytearray()
+
+
+def test_partial_frame_stays_buffered(conn):
+    feed(conn, frame(b"connect") + frame(b"abcdef")[:7])
+    assert conn.zk_server.packets == [] and bytes(conn.inbuf) == frame(b"abcdef")[:7]
+    assert not conn.has_pending_frame()
+    feed(conn, b"def")
+    assert conn.zk_server.packets == [b"abcdef"]
+
+
+def test_at_most_frames_per_round(conn):
+    feed(conn, frame(b"connect"))
+    feed(conn, b"".join(frame(b"%d" % i) for i in range(FRAMES_PER_ROUND + 5)))
+    assert len(conn.zk_server.packets) == FRAMES_PER_ROUND
+    assert conn.has_pending_frame()  # the selector gives the rest their own turn
+    conn.process_input()
+    assert conn.zk_server.packets[-1] == b"%d" % (FRAMES_PER_ROUND + 4)
+
+
+@pytest.mark.parametrize("length", [-1, 1001, 0x7FFFFFFF])
+def test_bad_length_is_an_error(conn, length):
+    feed(conn, frame(b"connect"))
+    with pytest.raises(IOError, match="Len error %d" % length):
+        feed(conn, struct.pack(">i", length))
+
+
+def test_server_not_running(conn):
+    conn.zk_server.set_state(State.SHUTDOWN)
+    with pytest.raises(IOError, match="ZooKeeperServer not running"):
+        feed(conn, frame(b"connect"))
+
+
+def _reply(cnxn):
+    """What the client reads until the connection closes it (a 4lw answers, then closes)."""
+    cnxn.client.settimeout(5)
+    data = b""
+    while True:
+        chunk = cnxn.client.recv(4096)
+        if not chunk:
+            assert cnxn.closed
+            return data
+        data += chunk
+
+
+def test_four_letter_word_instead_of_connect(conn):
+    feed(conn, b"srvr")  # the one word 3.5.7 enables by default
+    assert conn.four_letter_word and not conn.get_read_interest()  # read nothing more
+    assert _reply(conn).startswith(b"Zookeeper version: ")
+    assert conn.zk_server.connects == []
+
+
+def test_four_letter_word_not_whitelisted(conn):
+    feed(conn, b"stat")
+    assert _reply(conn) == b"stat is not executed because it is not in the whitelist.\n"
+
+
+def test_whitelisted_word_runs(conn):
+    system_properties.set_property("zookeeper.4lw.commands.whitelist", "stat, ruok")
+    try:
+        feed(conn, b"ruok")
+        assert _reply(conn) == b"imok"
+    finally:
+        system_properties.clear_property("zookeeper.4lw.commands.whitelist")
+
+
+def test_stmk_waits_for_its_mask(conn):
+    system_properties.set_property("zookeeper.4lw.commands.whitelist", "stmk")
+    try:
+        feed(conn, b"stmk\0\0\0\0\0\0")
+        assert not conn.four_letter_word and conn.zk_server.connects == []  # 8 mask bytes not there yet
+        feed(conn, b"\0\x02")
+        assert conn.four_letter_word
+        assert _reply(conn) == b"2"  # the new trace mask
+    finally:
+        system_properties.clear_property("zookeeper.4lw.commands.whitelist")
+
+
+def test_four_letters_after_connect_are_a_length(conn):
+    feed(conn, frame(b"connect"))
+    with pytest.raises(IOError, match="Len error %d" % struct.unpack(">i", b"ruok")[0]):
+        feed(conn, b"ruok")
+
+
+def test_unknown_word_is_a_length():
+    assert FourLetterCommands.is_known(struct.unpack(">i", b"ruok")[0])
+    assert not FourLetterCommands.is_known(struct.unpack(">i", b"abcd")[0])
+    assert FourLetterCommands.get_command_string(struct.unpack(">i", b"mntr")[0]) == "mntr"
