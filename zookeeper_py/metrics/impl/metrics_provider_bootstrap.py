@@ -41,13 +41,20 @@ def check_configuration(class_name, configuration):
     return None
 
 
-def start_metrics_provider(class_name, configuration):
-    """MetricsProviderBootstrap.startMetricsProvider: make, configure and start the provider."""
-    try:
-        provider = _provider_class(class_name)()
-        provider.configure(dict(configuration))
-        provider.start()
-        return provider
-    except MetricsProviderLifeCycleException:
-        LOG.error("Cannot boot MetricsProvider %s", class_name, exc_info=True)
-        raise
+class MetricsProviderBootstrap:
+    """Mirror of org.apache.zookeeper.metrics.impl.MetricsProviderBootstrap."""
+
+    @staticmethod
+    def start_metrics_provider(class_name, configuration):
+        """Make, configure and start the provider; MetricsProviderLifeCycleException if it cannot start."""
+        try:
+            provider = _provider_class(class_name)()
+            provider.configure(dict(configuration))
+            provider.start()
+            return provider
+        except MetricsProviderLifeCycleException:
+            LOG.error("Cannot boot MetricsProvider %s", class_name, exc_info=True)
+            raise
+
+
+start_metrics_provider = MetricsProviderBootstrap.start_metrics_provider
