@@ -11,6 +11,8 @@
   learner.maxConcurrentSnapSyncs, so no Java 3.8 twin of this test): while one observer's SNAP is in
   progress a second observer needing SNAP waits leader.maxConcurrentSnapshotTimeout, is refused
   ("too many concurrent snapshots") and retries; it syncs once the first is done, and both end in sync.
+- IPv6: a 3-member ensemble on ::1 (server.N=[::1]:quorum:election;[::1]:client), ours alone and with a
+  Java 3.8 member: it elects, replicates, and kazoo reaches each member at [::1]:port.
 """
 
 import os
@@ -21,7 +23,7 @@ import pytest
 from kazoo.exceptions import EphemeralOnLocalSessionError
 
 from tests.quorum.conftest import kazoo
-from tests.support.net import wait_until
+from tests.support.net import four_letter_word, wait_until
 from zookeeper_py.server.quorum.packet_types import ACKEPOCH, LEADERINFO, OBSERVERINFO
 from zookeeper_py.server.quorum.quorum_packet import LearnerInfo, QuorumPacket
 from zookeeper_py.create_mode import CreateMode
@@ -148,3 +150,54 @@ def test_leader_max_concurrent_snapshots_throttles_observers(make_ensemble):
     # Every observer SNAP was the only one in progress.
     lines = [l for l in ens.log(leader).splitlines() if "snapshot was not exempt from throttle" in l]
     assert len(lines) >= 3 and all("1 concurrent snapshots" in l for l in lines), lines
+
+
+def _ipv6_loopback_missing():
+    try:
+        with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as s:
+            s.bind(("::1", 0))
+    except OSError as e:
+        return "no IPv6 loopback (::1) on this machine: %s" % e
+    return None
+
+
+def _mode_on_ipv6(ens, sid):
+    try:
+        text = four_letter_word("::1", ens.client_ports[sid], "srvr", timeout=2)
+    except OSError:
+        return None
+    for line in text.splitlines():
+        if line.startswith("Mode: "):
+            return line[6:]
+    return None
+
+
+@pytest.mark.parametrize("kinds", [("python", "python", "python"), ("python", "python", "java")],
+                         ids=["ours", "mixed"])
+def test_ensemble_on_ipv6_loopback(make_ensemble, kinds):
+    reason = _ipv6_loopback_missing()
+    if reason:
+        pytest.skip(reason)
+    ens = make_ensemble(kinds=kinds)
+    lines = {"server.%d" % sid: "[::1]:%d:%d;[::1]:%d" % (ens.quorum_ports[sid], ens.election_ports[sid],
+                                                         ens.client_ports[sid]) for sid in ens.servers}
+    for server in ens.servers.values():
+        server.cfg.update(lines)
+        server.cfg.pop("clientPort", None)  # the client address is in the server line
+        server.write_cfg()
+    ens.start()
+
+    def modes():
+        for sid in ens.servers:
+            if not ens.is_running(sid):
+                raise RuntimeError("member %d exited:\n%s" % (sid, ens.servers[sid].output_tail()))
+        m = {sid: _mode_on_ipv6(ens, sid) for sid in ens.servers}
+        return m if sorted(m.values(), key=str) == ["follower", "follower", "leader"] else None
+    modes = wait_until(modes, timeout=120, interval=0.1, message="a quorum on ::1")
+    leader = [sid for sid, m in modes.items() if m == "leader"][0]
+    with kazoo("[::1]:%d" % ens.client_ports[leader]) as zk:
+        zk.create("/v6", b"replicated")
+    for sid in ens.servers:
+        with kazoo("[::1]:%d" % ens.client_ports[sid]) as zk:
+            zk.sync("/")
+            assert zk.get("/v6")[0] == b"replicated"

@@ -10,10 +10,13 @@
 - Compressed snapshots (3.6+ SnapStream, zookeeper.snapshot.compression.method=gz or snappy):
   Java 3.8 writes snapshot.<zxid>.gz/.snappy, our server reads them and serves the same tree; ours
   writes them too, and Java reads ours back.
+- IPv6: clientPortAddress=::1; kazoo ("[::1]:port"), our zkCli and Java's zkCli (-server [::1]:port)
+  connect on it, and nothing listens on 127.0.0.1 then. Skipped where lo has no ::1.
 """
 
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -24,7 +27,8 @@ from kazoo.client import KazooClient
 from tests.persistence.test_file_txn_log import entry_offsets, read_all, write_log
 from tests.persistence.txns import sample_txns
 from tests.support import java_zk
-from tests.support.net import free_ports, wait_until
+from tests.support.java_cli import run_our_zkcli, run_zkcli
+from tests.support.net import four_letter_word, free_ports, wait_until
 from tests.support.raw_zk import ConnectionClosed, RawClient
 from zookeeper_py.proto import ExistsRequest
 from zookeeper_py.server.persistence.file_padding import FilePadding
@@ -267,3 +271,58 @@ def test_compressed_snapshots_java_writes_ours_reads_and_back(tmp_path, method):
     finally:
         java.stop()
     assert "Reading snapshot %s" % os.path.join(data_dir, "version-2", ours_newest) in java.all_output()
+
+
+def ipv6_loopback_missing():
+    """Why the tests cannot use ::1 here, or None."""
+    try:
+        with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as s:
+            s.bind(("::1", 0))
+    except OSError as e:
+        return "no IPv6 loopback (::1) on this machine: %s" % e
+    return None
+
+
+def wait_serving_on(host, port, proc=None, timeout=60):
+    """Wait until srvr on host:port shows a Mode line; the srvr text."""
+    def mode():
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError("the server exited with %s" % proc.returncode)
+        try:
+            text = four_letter_word(host, port, "srvr", timeout=2)
+        except OSError:
+            return None
+        return text if "Mode:" in text else None
+    return wait_until(mode, timeout=timeout, interval=0.05, message="a server on [%s]:%d" % (host, port))
+
+
+@pytest.mark.parametrize("kind", ["python", "java"])
+def test_ipv6_client_port_address(tmp_path, kind):
+    reason = ipv6_loopback_missing()
+    if reason:
+        pytest.skip(reason)
+    server = KINDS[kind](str(tmp_path), extra_cfg={"clientPortAddress": "::1"})
+    server.start(wait=False)
+    try:
+        wait_serving_on("::1", server.client_port, server.proc)
+        # Bound to ::1 only.
+        with pytest.raises(OSError):
+            socket.create_connection(("127.0.0.1", server.client_port), timeout=2).close()
+        address = "[::1]:%d" % server.client_port
+        zk = KazooClient(hosts=address, timeout=10.0)
+        zk.start(timeout=15)
+        try:
+            zk.create("/v6", b"over ipv6")
+            assert zk.get("/v6")[0] == b"over ipv6"
+        finally:
+            zk.stop()
+            zk.close()
+        ours = run_our_zkcli(address, ["get", "/v6"])
+        assert ours.returncode == 0 and "over ipv6" in ours.stdout, ours.stdout + ours.stderr
+        ours = run_our_zkcli(address, ["create", "/v6/ours", "x"])
+        assert ours.returncode == 0 and "Created /v6/ours" in ours.stdout + ours.stderr, ours.stdout + ours.stderr
+        if java_zk.missing_reason() is None:
+            java = run_zkcli(address, ["ls", "/v6"])
+            assert java.returncode == 0 and "[ours]" in java.stdout, java.stdout + java.stderr
+    finally:
+        server.stop()
