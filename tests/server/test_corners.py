@@ -226,7 +226,7 @@ def _write_nodes(address, start, count):
     try:
         zk.ensure_path("/snap")
         for i in range(start, start + count):
-            zk.create("/snap/n%03d" % i, b"v%d" % i * 50)
+            zk.create("/snap/n%03d" % i, b"v%d" % i * 700)
     finally:
         zk.stop()
         zk.close()
@@ -247,7 +247,7 @@ def test_compressed_snapshots_java_writes_ours_reads_and_back(tmp_path, method):
         java.stop()
     written = _snapshots(java, method)
     assert len(written) >= 2 and int(written[-1].split(".")[1], 16) > 0, os.listdir(data_dir + "/version-2")
-    expected = {"n%03d" % i: b"v%d" % i * 50 for i in range(30)}
+    expected = {"n%03d" % i: b"v%d" % i * 700 for i in range(30)}
     # Ours, plain by default, reads Java's newest compressed snapshot (and the log after it).
     ours = PythonServer(str(tmp_path / "ours"), extra_cfg=cfg, data_dir=data_dir).start()
     try:
@@ -264,7 +264,7 @@ def test_compressed_snapshots_java_writes_ours_reads_and_back(tmp_path, method):
         ours.stop()
     ours_newest = _snapshots(ours, method)[-1]
     assert ours_newest not in written
-    expected.update({"n%03d" % i: b"v%d" % i * 50 for i in range(30, 60)})
+    expected.update({"n%03d" % i: b"v%d" % i * 700 for i in range(30, 60)})
     java = JavaServer(str(tmp_path / "java2"), extra_cfg=cfg, data_dir=data_dir).start(timeout=60)
     try:
         assert _tree(java.address, 60) == expected
