@@ -142,6 +142,10 @@ class QuorumServer:
 
 
 def _port(host, text):
+    # Integer.parseInt: int() would also take blanks around and "_" inside, which Java refuses
+    # (a reconfig -members item "...;2181 " is BadArguments on a Java leader).
+    if not text or text.strip() != text or "_" in text:
+        raise ConfigException("Address unresolved: %s:%s" % (host, text))
     try:
         return int(text)
     except ValueError:
