@@ -52,15 +52,17 @@ def venv(tmp_path_factory):
     src = base / "src"
     shutil.copytree(REPO, src, ignore=_ignore)
     dist = base / "dist"
-    env = dict(os.environ, SOURCE_DATE_EPOCH=SOURCE_DATE_EPOCH)
+    # Without PYTHONPATH: with the checkout on the path (PythonServer sets it for other tests), pip
+    # finds its zookeeper_py.egg-info, says "already satisfied" and installs nothing.
+    env = clean_env(SOURCE_DATE_EPOCH=SOURCE_DATE_EPOCH)
     subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", *_build_isolation_flags(), str(src),
                     "-w", str(dist)], check=True, env=env, timeout=300, cwd=str(base))
     wheels = list(dist.glob("zookeeper_py-*.whl"))
     assert len(wheels) == 1, wheels
     venv_dir = base / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv_dir)], check=True, timeout=120)
+    subprocess.run([sys.executable, "-m", "venv", str(venv_dir)], check=True, timeout=120, env=env)
     subprocess.run([str(venv_dir / "bin" / "python"), "-m", "pip", "install", "-q", "--prefer-binary",
-                    str(wheels[0])], check=True, timeout=300, cwd=str(base))
+                    str(wheels[0])], check=True, timeout=300, cwd=str(base), env=env)
     return venv_dir
 
 
