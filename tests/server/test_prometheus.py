@@ -26,7 +26,7 @@ PROMETHEUS = "org.apache.zookeeper.metrics.prometheus.PrometheusMetricsProvider"
 SERVER_GAUGES = ("znode_count", "watch_count", "outstanding_requests", "num_alive_connections",
                  "approximate_data_size", "ephemerals_count", "packets_received", "packets_sent", "avg_latency",
                  "min_latency", "max_latency", "open_file_descriptor_count", "max_file_descriptor_count",
-                 "global_sessions", "last_client_response_size")
+                 "global_sessions", "last_client_response_size", "uptime")
 
 
 def prometheus_cfg(port, **extra):
@@ -96,6 +96,7 @@ def test_standalone_metrics_match_mntr(prometheus_server):
         assert value(metrics, "num_alive_connections") == 1  # kazoo (mntr counted itself too)
         assert int(monitor["zk_num_alive_connections"]) == 2
         assert value(metrics, "global_sessions") == 1
+        assert value(metrics, "uptime") > 0
         # The queues between threads, read at scrape time.
         keys = queue_keys(metrics)
         assert "SyncThread:0.queued_requests" in keys, keys

@@ -101,6 +101,7 @@ def register_server_gauges(root_context, get_server, get_peer=lambda: None):
         "packets_sent": lambda zks: zks.server_stats().get_packets_sent(),
         "num_alive_connections": lambda zks: zks.server_stats().get_num_alive_client_connections(),
         "outstanding_requests": lambda zks: zks.server_stats().get_outstanding_requests(),
+        "uptime": lambda zks: zks.server_stats().get_uptime(),
         "znode_count": lambda zks: zks.get_zk_database().get_node_count(),
         "watch_count": lambda zks: zks.get_zk_database().get_data_tree().get_watch_count(),
         "ephemerals_count": lambda zks: zks.get_zk_database().get_data_tree().get_ephemerals_count(),

@@ -24,6 +24,7 @@ class ServerStats:
         self.count = 0
         self.fsync_threshold_exceed_count = 0
         self.client_response_stats = BufferStats()
+        self.start_time = Time.current_elapsed_time()  # 3.6: the uptime gauge
 
     def get_min_latency(self):
         return 0 if self.min_latency == _MAX_LONG else self.min_latency
@@ -33,6 +34,10 @@ class ServerStats:
 
     def get_max_latency(self):
         return self.max_latency
+
+    def get_uptime(self):
+        """3.6: milliseconds since this server (this role, in a quorum) started."""
+        return Time.current_elapsed_time() - self.start_time
 
     def get_outstanding_requests(self):
         return self.provider.get_outstanding_requests()
