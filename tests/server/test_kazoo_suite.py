@@ -39,7 +39,9 @@ KAZOO_TESTS = [
     ("kazoo.tests.test_client", "TestReconfig"),
 ]
 # ZOOKEEPER_VERSION: kazoo skips or configures by it (>= 3.5: reconfigEnabled, the super digest).
-VERSIONS = {"java": "3.8.0", "python": "3.5.7"}
+VERSIONS = {"java": "3.8.0", "python": "3.5.7", "mixed": "3.8.0"}
+# kind "mixed": members 1 and 2 are Java 3.8, member 3 is ours (the shim's ZK_SHIM_JAVA_MYIDS).
+MIXED_JAVA_MYIDS = ("1", "2")
 
 
 def harness_missing_reason():
@@ -99,6 +101,10 @@ def run_kazoo_tests(kind, work_dir, module, selection, timeout=240):
         env["ZK_SHIM_PYTHON"] = PythonServer.python
         env["ZK_SHIM_REAL_JAVA"] = "none"  # whatever else runs `java` fails, never runs Java
         env["ZK_SHIM_LOG"] = os.path.join(work_dir, "shim.log")
+        if kind == "mixed":
+            env["ZOOKEEPER_CLASSPATH"] = java_zk.classpath()
+            env["ZK_SHIM_REAL_JAVA"] = java_zk.java_executable()
+            env["ZK_SHIM_JAVA_MYIDS"] = ",".join(MIXED_JAVA_MYIDS)
     junit = os.path.join(work_dir, "kazoo-junit.xml")
     cmd = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-x", "-rfEs",
            "-W", "ignore::DeprecationWarning", "--timeout=120", "--junitxml=" + junit,
@@ -144,3 +150,21 @@ def test_kazoo_own_tests(kind, module, test_class, tmp_path):
             launched = f.read().splitlines()
         assert len(launched) >= CLUSTER_SIZE and all(" zookeeper_py.server.quorum.quorum_peer_main " in line
                                                       for line in launched), launched
+
+
+def test_kazoo_reconfig_two_java_members_and_one_of_ours(tmp_path):
+    """kazoo's TestReconfig on a mixed ensemble: members 1 and 2 Java 3.8, member 3 ours."""
+    reason = harness_missing_reason()
+    if reason:
+        pytest.skip(reason)
+    java_zk.require_java_tls()
+    results, output = run_kazoo_tests("mixed", str(tmp_path), "kazoo.tests.test_client", "TestReconfig")
+    entry = results.get("TestReconfig", {"passed": [], "failed": [], "skipped": []})
+    assert entry["passed"] and not entry["failed"] and not entry["skipped"], \
+        "kazoo's TestReconfig, 2 Java + 1 Python: passed %s, failed %s, skipped %s\n\n%s" % (
+            entry["passed"], entry["failed"], entry["skipped"], output[-8000:])
+    with open(os.path.join(str(tmp_path), "shim.log")) as f:
+        launched = f.read().splitlines()
+    java = sorted({line.split()[1] for line in launched if line.startswith("java myid=")})
+    ours = [line for line in launched if " zookeeper_py.server.quorum.quorum_peer_main " in line]
+    assert java == ["myid=%s" % m for m in MIXED_JAVA_MYIDS] and ours, launched
