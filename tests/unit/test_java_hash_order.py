@@ -33,6 +33,12 @@ def test_hash_set_after_resize():
         "node0,node1,node4,node5,node2,node3,node8,node9,node6,node7").split(",")
 
 
+def test_hash_set_resizes_past_three_quarters():
+    # 13 keys: past 16 * 0.75, so 32 buckets already.
+    keys = ["k%d" % (i * 7) for i in range(13)]
+    assert java_hash_order(keys, string_hash_code) == "k0,k70,k84,k42,k63,k77,k21,k7,k35,k56,k14,k28,k49".split(",")
+
+
 def test_hash_map_of_longs():
     # Map<Long, Integer> m = new HashMap<>(); for (id : ids) m.put(id, 1); m.keySet()
     ids = [0x1000000a0b0001, 0x1000000a0b0002, -5, 72057594037927936, 3, 0x7fffffffffffffff]
