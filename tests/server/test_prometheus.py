@@ -180,12 +180,12 @@ def test_metrics_port_in_use_is_a_startup_error(tmp_path):
 
 
 @pytest.mark.slow
-def test_leader_of_ensemble(tmp_path):
-    ens = Ensemble(str(tmp_path))
+def test_leader_follower_and_observer_of_ensemble(tmp_path):
+    ens = Ensemble(str(tmp_path), kinds=("python",) * 4, observers=(4,))
     taken = set(ens.client_ports.values()) | set(ens.quorum_ports.values()) | set(ens.election_ports.values())
-    ports = free_ports(3)
+    ports = free_ports(4)
     while taken & set(ports):
-        ports = free_ports(3)
+        ports = free_ports(4)
     ports = dict(zip(sorted(ens.servers), ports))
     for sid, server in ens.servers.items():
         server.cfg.update(prometheus_cfg(ports[sid]))
@@ -205,7 +205,7 @@ def test_leader_of_ensemble(tmp_path):
 
         def leader_metrics():
             metrics = scrape(ports[leader])
-            if metrics.get("synced_followers", {}).get(()) == 2 and value(metrics, "znode_count") == float(
+            if metrics.get("synced_observers", {}).get(()) == 1 and value(metrics, "znode_count") == float(
                     mntr(ens.client_ports[leader])["zk_znode_count"]):
                 return metrics
             return None
@@ -214,7 +214,8 @@ def test_leader_of_ensemble(tmp_path):
         monitor = mntr(ens.client_ports[leader])
         assert value(metrics, "znode_count") >= 5 + 4
         assert value(metrics, "quorum_size") == 3
-        assert value(metrics, "learners") == 2 == int(monitor["zk_followers"])
+        assert value(metrics, "learners") == 3 == int(monitor["zk_followers"])  # mntr's followers: every learner
+        assert value(metrics, "synced_observers") == 1
         assert value(metrics, "synced_followers") == 2 == int(monitor["zk_synced_followers"])
         assert value(metrics, "pending_syncs") == 0 == int(monitor["zk_pending_syncs"])
         assert value(metrics, "outstanding_requests") == 0
@@ -223,7 +224,7 @@ def test_leader_of_ensemble(tmp_path):
         assert "QuorumCnxManager.recv_queue" in keys, keys
         assert "Leader.outstanding_proposals" in keys, keys
         # A follower: quorum and server gauges, no leader gauges.
-        follower = next(sid for sid in ens.servers if sid != leader)
+        follower = next(sid for sid in ens.servers if sid not in (leader, 4))
         znodes = value(metrics, "znode_count")
         metrics = wait_until(lambda: (lambda m: m if value(m, "znode_count") == znodes else None)(
             scrape(ports[follower])), timeout=20, interval=0.2, message="follower's znodes")
@@ -232,6 +233,11 @@ def test_leader_of_ensemble(tmp_path):
         # Its proposals and commits since the leader stamped them (3.6's Follower and FollowerZooKeeperServer).
         assert value(metrics, "proposal_latency_count") >= 5
         assert value(metrics, "commit_propagation_latency_count") >= 5
+        # The observer: the INFORMs it applied (3.6's Observer), no proposals.
+        metrics = wait_until(lambda: (lambda m: m if value(m, "znode_count") == znodes else None)(
+            scrape(ports[4])), timeout=20, interval=0.2, message="observer's znodes")
+        assert value(metrics, "commit_propagation_latency_count") >= 5
+        assert value(metrics, "proposal_latency_count") == 0
     finally:
         ens.stop()
 
