@@ -4,6 +4,7 @@ watches of 3.6's org.apache.zookeeper.server.watch.WatchManager."""
 import logging
 import threading
 
+from zookeeper_py.server.server_cnxn import ServerCnxn
 from zookeeper_py.server.watcher_mode import WatcherMode
 from zookeeper_py.watched_event import WatchedEvent
 from zookeeper_py.watcher import EventType, KeeperState
@@ -46,8 +47,7 @@ class WatchManager:
 
     @staticmethod
     def _is_dead_watcher(watcher):
-        is_stale = getattr(watcher, "is_stale", None)
-        return is_stale is not None and is_stale()
+        return isinstance(watcher, ServerCnxn) and watcher.is_stale()
 
     def add_watch(self, path, watcher, mode=_STANDARD):
         if self._is_dead_watcher(watcher):

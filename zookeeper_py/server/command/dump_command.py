@@ -1,6 +1,7 @@
 """Mirror of org.apache.zookeeper.server.command.DumpCommand."""
 
 from zookeeper_py.server.command.abstract_four_letter_command import ZK_NOT_SERVING, AbstractFourLetterCommand
+from zookeeper_py.server.nio_server_cnxn_factory import NIOServerCnxnFactory
 
 
 class DumpCommand(AbstractFourLetterCommand):
@@ -15,6 +16,6 @@ class DumpCommand(AbstractFourLetterCommand):
         self.println("ephemeral nodes dump:")
         self.zk_server.dump_ephemerals(self.pw)
         self.println("Connections dump:")
-        dump = getattr(self.factory, "dump_connections", None)
-        if dump is not None:
-            dump(self.pw)
+        # dumpConnections connection is implemented only in NIOServerCnxnFactory
+        if isinstance(self.factory, NIOServerCnxnFactory):
+            self.factory.dump_connections(self.pw)
