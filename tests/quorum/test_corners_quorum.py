@@ -118,7 +118,9 @@ def _stalled_observer(port, sid):
 
 
 def test_leader_max_concurrent_snapshots_throttles_observers(make_ensemble):
-    ens = make_ensemble(kinds=("python",) * 5, observers=(4, 5), init_limit=40,
+    # initLimit 120 ticks (60 s) is how long the leader waits on the stalled observer's socket: observer 5
+    # must start, elect and connect within it, also on a loaded machine.
+    ens = make_ensemble(kinds=("python",) * 5, observers=(4, 5), init_limit=120,
                         extra_cfg={"leader.maxConcurrentSnapshots": "1",
                                    "leader.maxConcurrentSnapshotTimeout": "1000"},
                         flags=["-Dzookeeper.forceSnapshotSync=true"])
@@ -135,7 +137,7 @@ def test_leader_max_concurrent_snapshots_throttles_observers(make_ensemble):
         wait_until(lambda: "1 concurrent snapshots, snapshot was not exempt from throttle" in ens.log(leader),
                    timeout=30, message="the stalled observer's SNAP begun")
         ens.start([5])
-        wait_until(lambda: refused in ens.log(leader), timeout=60, message="observer 5 throttled")
+        wait_until(lambda: refused in ens.log(leader), timeout=55, message="observer 5 throttled")
         assert ens.mode(5) is None or ens.mode(5) != "observer"
     finally:
         stalled.close()
