@@ -149,8 +149,15 @@ def test_write_with_unknown_or_closing_session(prep):
     # An ephemeral needs a global session: SessionExpired for an unknown one (Java's checkGlobalSession).
     eph = CreateRequest("/e", b"", OPEN, CreateMode.EPHEMERAL.to_flag())
     assert prep.error(OpCode.create, eph, session=0x999) == Code.SESSIONEXPIRED
+    assert prep.error(OpCode.setData, SetDataRequest("/", b"", -1), session=0x999) == Code.UNKNOWNSESSION
     prep.zks.session_tracker.set_session_closing(SESSION)
     assert prep.error(OpCode.setData, SetDataRequest("/", b"", -1)) == Code.SESSIONEXPIRED
+
+
+def test_write_from_another_owner_is_session_moved(prep):
+    # The session's owner is the connection (or learner) it came through; another one is SessionMoved.
+    prep.zks.session_tracker.set_owner(SESSION, object())
+    assert prep.error(OpCode.setData, SetDataRequest("/", b"", -1)) == Code.SESSIONMOVED
 
 
 # -- delete, setData, setACL, check ---------------------------------------------------
