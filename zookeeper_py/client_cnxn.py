@@ -8,7 +8,6 @@ them, until it takes the eventOfDeath.
 """
 
 import logging
-import queue
 import random
 import re
 import socket
@@ -23,6 +22,7 @@ from zookeeper_py import zookeeper as _zookeeper
 from zookeeper_py.client.zk_client_config import ZKClientConfig
 from zookeeper_py.client_cnxn_socket import current_elapsed_time
 from zookeeper_py.client_cnxn_socket_nio import EndOfStreamException  # noqa: F401  (Java's nested class)
+from zookeeper_py.common.linked_blocking_queue import LinkedBlockingQueue
 from zookeeper_py.jute import JuteEOFError
 from zookeeper_py.keeper_exception import Code, KeeperException, NoWatcherException
 from zookeeper_py.multi_response import MultiResponse
@@ -499,7 +499,7 @@ class EventThread(threading.Thread):
     def __init__(self, cnxn):
         super().__init__(name=_make_thread_name("-EventThread"), daemon=True)
         self.cnxn = cnxn
-        self.waiting_events = queue.SimpleQueue()
+        self.waiting_events = LinkedBlockingQueue()
         self.session_state = KeeperState.Disconnected
         self.was_killed = False
         self.is_running = False

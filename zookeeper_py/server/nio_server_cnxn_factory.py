@@ -12,6 +12,7 @@ import threading
 import time
 
 from zookeeper_py.common import system_properties
+from zookeeper_py.common.linked_blocking_queue import LinkedBlockingQueue
 from zookeeper_py.common.net_utils import close_socket, inet_socket_address_str
 from zookeeper_py.server.expiry_queue import ExpiryQueue
 from zookeeper_py.server.nio_server_cnxn import NIOServerCnxn, outgoing_water_marks
@@ -176,7 +177,7 @@ class SelectorThread(AbstractSelectThread):
         self.id = id_
         self.accepted_queue = queue.Queue(ACCEPTED_QUEUE_CAPACITY)
         # Bounded by the number of connections: a connection is in it at most once (interest_update_queued).
-        self.update_queue = queue.SimpleQueue()
+        self.update_queue = LinkedBlockingQueue()
         self.keys_lock = threading.Lock()
         # fd -> connection with complete frames still buffered after its turn (FRAMES_PER_ROUND):
         # it goes again next round, in random order with the sockets that are ready.

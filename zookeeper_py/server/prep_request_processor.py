@@ -5,6 +5,7 @@ import queue
 import struct
 
 from zookeeper_py.common import system_properties
+from zookeeper_py.common.linked_blocking_queue import LinkedBlockingQueue
 from zookeeper_py.common.path_utils import validate_path as _validate_path
 from zookeeper_py.common.time import Time
 from zookeeper_py.create_mode import CreateMode
@@ -128,8 +129,8 @@ class PrepRequestProcessor(ZooKeeperCriticalThread, RequestProcessor):
                          zks.get_zoo_keeper_server_listener())
         # Java: unbounded LinkedBlockingQueue. Bound: globalOutstandingLimit + one per connection, per
         # member feeding this chain (clients are throttled past the limit); see util/queue_census.
-        # A SimpleQueue because queue.Queue(maxsize) costs this hot path a lock and a condition per hop.
-        self.submitted_requests = queue.SimpleQueue()
+        # Not queue.Queue(maxsize): that costs this hot path a lock and a condition per hop.
+        self.submitted_requests = LinkedBlockingQueue()
         self.next_processor = next_processor
         self.zks = zks
         if skip_acl():

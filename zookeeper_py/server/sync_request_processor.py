@@ -4,6 +4,7 @@ import logging
 import queue
 import random
 
+from zookeeper_py.common.linked_blocking_queue import LinkedBlockingQueue
 from zookeeper_py.server.nio_server_cnxn import ReplyBatch
 from zookeeper_py.server.request import Request
 from zookeeper_py.server.request_processor import RequestProcessor
@@ -49,7 +50,7 @@ class SyncRequestProcessor(ZooKeeperCriticalThread, RequestProcessor):
         super().__init__("SyncThread:%d" % zks.get_server_id(), zks.get_zoo_keeper_server_listener())
         self.zks = zks
         # Java: unbounded LinkedBlockingQueue, bounded in practice by globalOutstandingLimit.
-        self.queued_requests = queue.SimpleQueue()
+        self.queued_requests = LinkedBlockingQueue()
         self.next_processor = next_processor
         self.snap_in_process = None
         self.running = True

@@ -4,6 +4,8 @@ import logging
 import queue
 import threading
 
+from zookeeper_py.common.linked_blocking_queue import LinkedBlockingQueue
+
 LOG = logging.getLogger("WorkerService")
 
 _STOP = object()
@@ -64,7 +66,7 @@ class WorkerService:
         if n > 0:
             if self.threads_are_assignable:
                 # Bound: the number of connections (one work request per connection at a time).
-                self.queues = [queue.SimpleQueue() for _ in range(n)]
+                self.queues = [LinkedBlockingQueue() for _ in range(n)]
                 for i in range(n):
                     self.threads.append(_Worker(self, "%s-%d" % (self.thread_name_prefix, i + 1), self.queues[i]))
             else:

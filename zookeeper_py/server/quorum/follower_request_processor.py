@@ -1,8 +1,8 @@
 """Mirror of org.apache.zookeeper.server.quorum.FollowerRequestProcessor."""
 
 import logging
-import queue
 
+from zookeeper_py.common.linked_blocking_queue import LinkedBlockingQueue
 from zookeeper_py.keeper_exception import KeeperException
 from zookeeper_py.server.request import Request
 from zookeeper_py.server.request_processor import RequestProcessor
@@ -66,7 +66,7 @@ class FollowerRequestProcessor(ZooKeeperCriticalThread, RequestProcessor):
         self.zks = zks
         self.next_processor = next_processor
         # Java: unbounded LinkedBlockingQueue. Bound: globalOutstandingLimit + connections (its clients are throttled).
-        self.queued_requests = queue.SimpleQueue()
+        self.queued_requests = LinkedBlockingQueue()
         self.finished = False
 
     def get_learner(self):

@@ -9,6 +9,7 @@ import threading
 import time
 
 from zookeeper_py.common import system_properties
+from zookeeper_py.common.linked_blocking_queue import LinkedBlockingQueue
 from zookeeper_py.common.net_utils import close_socket, inet_socket_address_str, peer_address
 from zookeeper_py.common.sasl_digest_md5 import SaslException
 from zookeeper_py.jute import BinaryInputArchive, BinaryOutputArchive, JuteIOError
@@ -117,7 +118,7 @@ class LearnerHandler(ZooKeeperThread):
         # Java: unbounded LinkedBlockingQueue; proposalOfDeath stops the sender. Bound: a proposal and a
         # commit per request in flight (the request bound of util/queue_census), and pings; a learner
         # that stops reading is dropped after syncLimit ticks without an ack.
-        self.queued_packets = queue.SimpleQueue()
+        self.queued_packets = LinkedBlockingQueue()
         self._queued_count = 0
         self.sync_limit_check = SyncLimitCheck(self)
         self.ia = None

@@ -1,8 +1,8 @@
 """Mirror of org.apache.zookeeper.server.quorum.ReadOnlyRequestProcessor."""
 
 import logging
-import queue
 
+from zookeeper_py.common.linked_blocking_queue import LinkedBlockingQueue
 from zookeeper_py.keeper_exception import Code
 from zookeeper_py.proto import ReplyHeader
 from zookeeper_py.server.request import Request
@@ -26,7 +26,7 @@ class ReadOnlyRequestProcessor(ZooKeeperCriticalThread, RequestProcessor):
         self.zks = zks
         self.next_processor = next_processor
         # Java: unbounded LinkedBlockingQueue. Bound: globalOutstandingLimit + connections (its clients are throttled).
-        self.queued_requests = queue.SimpleQueue()
+        self.queued_requests = LinkedBlockingQueue()
         self.finished = False
 
     def run_thread(self):

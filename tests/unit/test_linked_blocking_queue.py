@@ -1,0 +1,85 @@
+"""OneConsumerQueue (LinkedBlockingQueue on PyPy): FIFO, no lost wake-up, timeouts; on real threads."""
+
+import queue
+import threading
+import time
+
+import pytest
+
+from zookeeper_py.common.linked_blocking_queue import LinkedBlockingQueue, OneConsumerQueue
+
+KINDS = [OneConsumerQueue, LinkedBlockingQueue]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_fifo_and_empty(kind):
+    q = kind()
+    assert q.empty() and q.qsize() == 0
+    for i in range(5):
+        q.put(i)
+    assert q.qsize() == 5
+    assert [q.get_nowait() for _ in range(5)] == list(range(5))
+    with pytest.raises(queue.Empty):
+        q.get_nowait()
+    with pytest.raises(queue.Empty):
+        q.get(False)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_get_times_out_then_takes_a_late_item(kind):
+    q = kind()
+    t0 = time.monotonic()
+    with pytest.raises(queue.Empty):
+        q.get(timeout=0.2)
+    assert time.monotonic() - t0 >= 0.19
+    threading.Timer(0.1, q.put, ("late",)).start()
+    assert q.get(timeout=5) == "late"
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_many_producers_one_consumer_lose_nothing(kind):
+    """Four producers, one blocking consumer: every item arrives once, each producer's in order,
+    and the consumer is never left asleep on a non-empty queue (it would hang the join)."""
+    q = kind()
+    per_producer = 20000
+    got = []
+
+    def consume():
+        for _ in range(4 * per_producer):
+            got.append(q.get())
+
+    def produce(p):
+        for i in range(per_producer):
+            q.put((p, i))
+            if i % 1000 == 0:
+                time.sleep(0)  # let the consumer drain and go to sleep now and then
+
+    consumer = threading.Thread(target=consume)
+    consumer.start()
+    producers = [threading.Thread(target=produce, args=(p,)) for p in range(4)]
+    for t in producers:
+        t.start()
+    for t in producers:
+        t.join()
+    consumer.join(60)
+    assert not consumer.is_alive(), "the consumer slept through items"
+    assert len(got) == 4 * per_producer
+    for p in range(4):
+        assert [i for (pp, i) in got if pp == p] == list(range(per_producer))
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_ping_pong_wakes_the_sleeping_consumer_every_time(kind):
+    a, b = kind(), kind()
+    n = 3000
+
+    def echo():
+        for _ in range(n):
+            b.put(a.get())
+
+    t = threading.Thread(target=echo)
+    t.start()
+    for i in range(n):
+        a.put(i)
+        assert b.get(timeout=10) == i
+    t.join(10)
