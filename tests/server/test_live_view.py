@@ -422,3 +422,21 @@ def test_view_leader_and_follower_in_chromium(browser, ensemble, tmp_path):
     check_page(browser, ensemble.admin_ports[fsid], ports,
                ["FollowerRequestProcessor:%d" % fsid, "CommitProcessor:%d" % fsid, "SyncThread:%d" % fsid],
                str(tmp_path / "view-follower.png"))
+
+
+def test_meters_come_off_when_nobody_looks(monkeypatch):
+    """In process: a metered method is the class's own again once the reaper finds no look for the idle time."""
+    from zookeeper_py.server.admin import thread_view
+
+    class Stage:
+        def process_request(self, request):
+            return request
+
+    stage = Stage()
+    monkeypatch.setattr(thread_view, "METER_IDLE_SECONDS", 0.5)
+    thread_view._last_look = time.monotonic()
+    meter = thread_view._install(stage, "process_request", "Stage")
+    assert stage.process_request(7) == 7 and meter.count == 1 and "process_request" in vars(stage)
+    assert any(t.name == "LiveViewMeterReaper" for t in threading.enumerate())
+    wait_until(lambda: "process_request" not in vars(stage), 10, message="meter taken off")
+    assert stage.process_request(8) == 8 and meter.count == 1

@@ -10,9 +10,10 @@ named after its owner), with a timeout TIMED_WAITING, in time.sleep TIMED_WAITIN
 select() or a socket read RUNNABLE (Java's epollWait and socketRead are RUNNABLE too),
 waiting to enter `with lock:` BLOCKED.
 
-Rates and ages cost nothing until someone looks: the first `queues`, `chain` or `trace`
-call installs a counting wrapper on each processor instance's process_request (and on
-the put of the election and learner queues). The wrapper counts the put and keeps its
+Rates and ages cost nothing while nobody looks: a `queues`, `chain` or `trace` call
+installs a counting wrapper on each processor instance's process_request (and on the put
+of the election and learner queues), and the LiveViewMeterReaper thread takes them off
+again METER_IDLE_SECONDS after the last look. The wrapper counts the put and keeps its
 time in a ring, so the oldest item's age is the time of put number (puts - depth). A
 trace is armed by one module flag that the wrappers read.
 """
@@ -204,6 +205,10 @@ class Meter:
 
 
 _meters_lock = threading.Lock()
+_installed = []  # (object, method name) wrapped now
+_last_look = 0.0
+# Meters come off after this long without a look, so a server nobody watches runs unwrapped.
+METER_IDLE_SECONDS = 10.0
 
 
 def _install(obj, method, stage, final=False, entry=False):
@@ -220,23 +225,48 @@ def _install(obj, method, stage, final=False, entry=False):
         times = meter.times
         now = time.perf_counter
 
-        def wrapper(item, *rest, **kw):
-            meter.count += 1
-            times.append(now())
-            if _trace_armed:
-                _hop(stage, item, "in", entry)
-                r = inner(item, *rest, **kw)
-                if final:
-                    _hop(stage, item, "done", False)
-                return r
-            return inner(item, *rest, **kw)
+        if method == "put":  # queue.Queue.put(item, block=True, timeout=None)
+            def wrapper(item, *rest, **kw):
+                meter.count += 1
+                times.append(now())
+                return inner(item, *rest, **kw)
+        else:  # process_request, commit, queue_packet: one argument, the hot path
+            def wrapper(item):
+                meter.count += 1
+                times.append(now())
+                if _trace_armed:
+                    _hop(stage, item, "in", entry)
+                    r = inner(item)
+                    if final:
+                        _hop(stage, item, "done", False)
+                    return r
+                return inner(item)
 
         wrapper._live_view_meter = meter
         try:
             setattr(obj, method, wrapper)
         except (AttributeError, TypeError):
             return None  # no instance dict (a C type): depth only
+        _installed.append((obj, method))
+        if len(_installed) == 1:
+            threading.Thread(target=_reap_when_idle, name="LiveViewMeterReaper", daemon=True).start()
         return meter
+
+
+def _uninstall_all():
+    with _meters_lock:
+        for obj, method in _installed:
+            obj.__dict__.pop(method, None)  # the class's method again
+        del _installed[:]
+
+
+def _reap_when_idle():
+    """Take the meters off once nobody has looked for METER_IDLE_SECONDS (and no trace waits)."""
+    while True:
+        time.sleep(1.0)  # a housekeeping period, not synchronisation
+        if not _trace_armed and time.monotonic() - _last_look > METER_IDLE_SECONDS:
+            _uninstall_all()
+            return
 
 
 def _meter_of(hook):
@@ -249,6 +279,8 @@ def _meter_of(hook):
 
 def arm_meters(zk_server):
     """Install the meters on everything the server has now (roles change: called on each look)."""
+    global _last_look
+    _last_look = time.monotonic()
     first = getattr(zk_server, "first_processor", None)
     for p in processors(zk_server):
         # A trace starts where requests enter: the first processor, or Prep (a leader's learner requests).
