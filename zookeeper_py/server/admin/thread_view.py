@@ -405,6 +405,11 @@ def _stdlib_file(filename):
              or "lib_pypy" in filename or "/usr/lib/" in filename)
 
 
+def _in_queue(frame):
+    """A frame inside a queue's own get or put (Python-level queues: the C SimpleQueue has no frame)."""
+    return frame.f_code.co_name in ("get", "put") and hasattr(frame.f_locals.get("self"), "qsize")
+
+
 def thread_state(thread, frame, known=None):
     """(jstack state, what it waits on or does) for a thread whose innermost frame is `frame`."""
     known = known or {}
@@ -414,14 +419,14 @@ def thread_state(thread, frame, known=None):
         return "RUNNABLE", None
     f = frame
     waiting = None
-    while f is not None and _stdlib_file(f.f_code.co_filename):
+    while f is not None and (_stdlib_file(f.f_code.co_filename) or _in_queue(f)):
         base = os.path.basename(f.f_code.co_filename)
         fn = f.f_code.co_name
         loc = f.f_locals
-        if base == "queue.py" and fn in ("get", "put"):
+        if _in_queue(f):  # queue.Queue, PyPy's SimpleQueue, our LinkedBlockingQueue
             timed = loc.get("block", True) and loc.get("timeout") is not None
             waiting = ("TIMED_WAITING" if timed else "WAITING",
-                       "on %s (%s)" % (_name_of(loc.get("self"), f.f_back, known), fn))
+                       "on %s%s" % (_name_of(loc.get("self"), f.f_back, known), " (put: full)" if fn == "put" else ""))
         elif base == "threading.py" and fn in ("_wait_for_tstate_lock", "join"):
             waiting = ("WAITING", "on join of %s" % getattr(loc.get("self"), "name", "?"))
         elif base == "threading.py" and fn == "wait":
