@@ -234,6 +234,9 @@ def test_standalone_queues_chain_and_trace_under_load(standalone):
         rates = wait_until(lambda: [s for s in get(port, "chain")["stages"] if s["requests_per_sec"]], 10,
                            interval=0.6, message="chain rates")
         assert {s["stage"] for s in rates} == {"PrepRequestProcessor", "SyncRequestProcessor", "FinalRequestProcessor"}
+        selector = threads_by_name(port)["NIOServerCxnFactory.SelectorThread-0"]
+        assert len(selector["connections"]) >= 2 and all(c["session_id"].startswith("0x") for c in
+                                                          selector["connections"]), selector
         tr = trace_session(port, cport)
     hops = [(h["thread"], h["stage"], h["event"]) for h in tr["hops"]]
     assert hops == [("NIOServerCxnFactory.SelectorThread-0", "PrepRequestProcessor", "in"),
@@ -388,6 +391,9 @@ def check_page(driver, admin_port, client_ports, thread_names, shot):
         wait_until(lambda: driver.execute_script(
             "return Array.from(document.querySelectorAll('.max')).some(e => +e.textContent > 0)"), 60,
             interval=0.2, message="a non-zero depth on the page")
+        wait_until(lambda: "connection" in driver.execute_script(
+            "return Array.from(document.querySelectorAll('.conns')).map(e => e.innerText).join(' ')"), 30,
+            interval=0.2, message="a selector's connections on the page")
         driver.save_screenshot(shot)
     print("screenshot:", shot)
     java = page_hrefs(driver, "a.java")

@@ -33,6 +33,7 @@ JAVA_BLOB = "https://github.com/apache/zookeeper/blob/release-3.5.7/zookeeper-se
 _REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 _MIRROR = re.compile(r"Mirror of (org\.apache\.[\w.]+)")
 _CALL = re.compile(r"([A-Za-z_][\w.]*)\s*\(([^)]*)")
+_U64 = 0xFFFFFFFFFFFFFFFF
 _TIMES = 65536  # put times kept per queue: an older oldest item shows as at least this old
 
 
@@ -491,10 +492,30 @@ def thread_target_class(t):
     return cls
 
 
+def _connections_by_thread(zk_server):
+    """{selector thread name: [{remote, session_id}]}: the client connections each selector serves."""
+    out = {}
+    factory = zk_server.get_server_cnxn_factory() if zk_server is not None else None
+    if factory is None:
+        return out
+    for c in list(factory.get_connections()):
+        t = getattr(c, "selector_thread", None)
+        if t is not None:
+            out.setdefault(t.name, []).append({"remote": c.get_remote_address_string(),
+                                               "session_id": "0x%x" % (c.get_session_id() & _U64)})
+    return out
+
+
 def threads(zk_server=None, stack=False):
-    """Every live thread: name, Python and Java class, jstack state, what it waits on (and its stack)."""
+    """Every live thread: name, Python and Java class, jstack state, what it waits on (and its stack).
+
+    A selector thread also lists the client connections it serves."""
     frames, error = _frames()
     known = _known_objects(zk_server)
+    try:
+        connections = _connections_by_thread(zk_server)
+    except Exception:
+        connections = {}
     out = []
     for t in sorted(threading.enumerate(), key=lambda t: t.name):
         if not t.is_alive():
@@ -506,6 +527,8 @@ def threads(zk_server=None, stack=False):
             state, detail = "RUNNABLE", "(state not readable: %s)" % type(e).__name__
         entry = {"name": t.name, "id": t.ident, "daemon": t.daemon, "state": state, "waiting_on": detail}
         entry.update(describe_class(thread_target_class(t)))
+        if t.name in connections:
+            entry["connections"] = sorted(connections[t.name], key=lambda c: c["remote"])
         if stack:
             try:
                 entry["stack"] = [s.rstrip() for s in traceback.format_stack(frame)[::-1]] if frame is not None \
@@ -525,7 +548,6 @@ _last_trace = None
 
 # Types not worth a trace: ping (11), createSession (-10), closeSession (-11) unless asked by session.
 _SKIP_TYPES = frozenset((11, -10, -11))
-_U64 = 0xFFFFFFFFFFFFFFFF
 
 
 def _hop(stage, request, what, entry):

@@ -65,11 +65,19 @@ function queueLine(q) {
     '<div class="bar"><div style="width:' + pct.toFixed(1) + '%"></div></div></div>';
 }
 
+function connectionList(t) {
+  if (!t || !t.connections) return "";
+  const shown = t.connections.slice(0, 6).map(c =>
+    "<li><code>" + esc(c.remote) + "</code> session <code>" + esc(c.session_id) + "</code></li>").join("");
+  return '<div class="conns">' + t.connections.length + " connection" + (t.connections.length === 1 ? "" : "s") +
+    "<ul>" + shown + (t.connections.length > 6 ? "<li>…</li>" : "") + "</ul></div>";
+}
+
 function box(title, thread, item, queues, extra, inline) {
   return '<div class="box' + (inline ? " inline" : "") + '" data-name="' + esc(thread ? thread.name : title) + '">' +
     '<div class="title">' + esc(title) + "</div>" +
     (thread ? '<div class="thread">' + esc(thread.name) + "</div>" + stateBadge(thread) : "") +
-    (extra || "") + links(item || {}) + queues.map(queueLine).join("") + "</div>";
+    (extra || "") + links(item || {}) + queues.map(queueLine).join("") + connectionList(thread) + "</div>";
 }
 
 function render(chain, queues, threads) {
@@ -106,7 +114,9 @@ function render(chain, queues, threads) {
     } else {
       const feeder = chain.stages.find(p => p.next.includes(s.stage));
       row = [feeder ? '<span class="from">from ' + esc(feeder.stage) + ' →</span>' :
-        (rows.length ? '<span class="from">separate entry →</span>' : '<span class="from">client requests →</span>'), html];
+        (!rows.length ? '<span class="from">client requests →</span>' :
+          /follower|observer/.test(chain.role) ? '<span class="from">the leader\'s proposals →</span>' :
+            '<span class="from">separate entry →</span>'), html];
       rows.push(row);
     }
     prev = s;
