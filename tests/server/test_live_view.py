@@ -1,6 +1,6 @@
 """The live view of the thread model: the AdminServer's threads, queues, chain and trace commands and /view.
 
-Against a standalone server and the leader and a follower of a 3-member ensemble, idle and
+Against a standalone server and the leader, a follower and the observer of a 3-voter ensemble, idle and
 under load (raw-socket writers that pipeline bursts of setData, so the queues between the
 threads fill): the Java thread names, jstack states (a processor idle on its queue is
 WAITING on that queue), depths above zero, the processor chain of each role and one
@@ -168,17 +168,19 @@ def standalone(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def ensemble(tmp_path_factory):
-    admins = dict(zip((1, 2, 3), free_ports(3)))
+    admins = dict(zip((1, 2, 3, 4), free_ports(4)))
     flags = {sid: ["-Dzookeeper.admin.serverPort=%d" % port, "-Dzookeeper.admin.serverAddress=127.0.0.1"]
              for sid, port in admins.items()}
-    ens = Ensemble(str(tmp_path_factory.mktemp("ensemble")), extra_cfg={"admin.enableServer": "true"},
-                   member_flags=flags)
+    # Three voters and an observer (sid 4).
+    ens = Ensemble(str(tmp_path_factory.mktemp("ensemble")), kinds=("python",) * 4, observers=(4,),
+                   extra_cfg={"admin.enableServer": "true"}, member_flags=flags)
     ens.admin_ports = admins
     ens.start()
     try:
         leader = ens.wait_for_quorum(timeout=90)
         ens.leader_sid = leader
-        ens.follower_sid = min(sid for sid in admins if sid != leader)
+        ens.follower_sid = min(sid for sid in admins if sid not in (leader, 4))
+        ens.observer_sid = 4
         for port in admins.values():
             wait_until(lambda: _answers(port), 30, message="AdminServer up")
         yield ens
@@ -298,7 +300,7 @@ def test_leader_and_follower_idle_threads(ensemble):
     t = wait_until(idle(fport, "CommitProcessor:%d" % fsid), 10, message="CommitProcessor WAITING")
     leader_threads = threads_by_name(lport)
     handlers = [n for n in leader_threads if n.startswith("LearnerHandler-")]
-    assert len(handlers) == 2, sorted(leader_threads)
+    assert len(handlers) == 3, sorted(leader_threads)  # two followers and the observer
     assert any(n.startswith("LearnerCnxAcceptor-") for n in leader_threads)
     assert "SyncThread:%d" % lsid in leader_threads and "CommitProcessor:%d" % lsid in leader_threads
     assert all(t["state"] in STATES for t in leader_threads.values())
@@ -321,7 +323,7 @@ def test_leader_and_follower_under_load(ensemble):
         q = seen_depth(fport, ("FollowerRequestProcessor", "SyncThread", "CommitProcessor"))
         assert q["depth"] > 0
         queues = get(lport, "queues")["queues"]
-        assert sum(1 for e in queues if e["owner"].startswith("LearnerHandler-") and e["queue"] == "queued_packets") == 2
+        assert sum(1 for e in queues if e["owner"].startswith("LearnerHandler-") and e["queue"] == "queued_packets") == 3
         tr = trace_session(fport, ensemble.client_ports[fsid])
         stages = [h["stage"] for h in tr["hops"]]
         threads = [h["thread"] for h in tr["hops"]]
@@ -334,12 +336,35 @@ def test_leader_and_follower_under_load(ensemble):
         print("follower trace:", json.dumps(tr, indent=1))
         tr = trace_session(lport, ensemble.client_ports[lsid])
         stages = [h["stage"] for h in tr["hops"]]
+        # (AckRequestProcessor, the leader's own ACK, may come after the followers' ACKs committed it.)
         for stage in ("LeaderRequestProcessor", "PrepRequestProcessor", "ProposalRequestProcessor",
-                      "SyncRequestProcessor", "AckRequestProcessor", "CommitProcessor.commit",
-                      "ToBeAppliedRequestProcessor", "FinalRequestProcessor"):
+                      "SyncRequestProcessor", "CommitProcessor.commit", "ToBeAppliedRequestProcessor",
+                      "FinalRequestProcessor"):
             assert stage in stages, (stage, tr)
         assert ("ProcessThread(sid:%d cport:-1):" % lsid, "ProposalRequestProcessor") in \
             [(h["thread"], h["stage"]) for h in tr["hops"]], tr
+
+
+def test_observer_threads_chain_and_trace(ensemble):
+    osid = ensemble.observer_sid
+    port, cport = ensemble.admin_ports[osid], ensemble.client_ports[osid]
+    chain = get(port, "chain")
+    assert chain["role"] == "observer"
+    assert [s["stage"] for s in chain["stages"]] == ["ObserverRequestProcessor", "CommitProcessor",
+                                                    "FinalRequestProcessor", "SyncRequestProcessor"], chain
+    t = wait_until(lambda: (lambda t: t if t["state"] == "WAITING" else None)(
+        threads_by_name(port)["ObserverRequestProcessor:%d" % osid]), 10, message="ObserverRequestProcessor WAITING")
+    assert t["waiting_on"] == "on ObserverRequestProcessor:%d.queued_requests" % osid
+    assert t["java_class"] == "org.apache.zookeeper.server.quorum.ObserverRequestProcessor"
+    with load(cport, cport):
+        seen_depth(port, ("ObserverRequestProcessor", "SyncThread", "CommitProcessor"))
+        tr = trace_session(port, cport)
+    stages = [h["stage"] for h in tr["hops"]]
+    assert stages[:2] == ["ObserverRequestProcessor", "CommitProcessor"], tr
+    assert tr["hops"][1]["thread"] == "ObserverRequestProcessor:%d" % osid, tr
+    # INFORM from the leader: the observer logs it and commits it, on its QuorumPeer thread.
+    assert "CommitProcessor.commit" in stages and "SyncRequestProcessor" in stages, tr
+    assert tr["hops"][-1]["stage"] == "FinalRequestProcessor" and tr["hops"][-1]["event"] == "done", tr
 
 
 # -- the page, in a real browser ------------------------------------------------------------
@@ -419,7 +444,7 @@ def test_view_standalone_in_chromium(browser, standalone, tmp_path):
     assert "SyncThread:0" in text and "PrepRequestProcessor" in text
 
 
-def test_view_leader_and_follower_in_chromium(browser, ensemble, tmp_path):
+def test_view_leader_follower_and_observer_in_chromium(browser, ensemble, tmp_path):
     lsid, fsid = ensemble.leader_sid, ensemble.follower_sid
     ports = (ensemble.client_ports[lsid], ensemble.client_ports[fsid])
     check_page(browser, ensemble.admin_ports[lsid], ports,
@@ -428,6 +453,10 @@ def test_view_leader_and_follower_in_chromium(browser, ensemble, tmp_path):
     check_page(browser, ensemble.admin_ports[fsid], ports,
                ["FollowerRequestProcessor:%d" % fsid, "CommitProcessor:%d" % fsid, "SyncThread:%d" % fsid],
                str(tmp_path / "view-follower.png"))
+    osid = ensemble.observer_sid
+    check_page(browser, ensemble.admin_ports[osid], (ensemble.client_ports[osid],) * 2,
+               ["ObserverRequestProcessor:%d" % osid, "CommitProcessor:%d" % osid, "SyncThread:%d" % osid],
+               str(tmp_path / "view-observer.png"))
 
 
 def test_meters_come_off_when_nobody_looks(monkeypatch):
