@@ -17,7 +17,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import tempfile
 import threading
 import time
@@ -145,7 +144,7 @@ def trace_session(admin_port, client_port):
             armer.join(0.05)
         tr = result["trace"]
     assert tr["session_id"] == "0x%x" % (c.session_id & 0xFFFFFFFFFFFFFFFF), tr
-    assert tr["complete"] and tr["type"] == OpCode.setData, tr
+    assert tr["complete"] and tr["type"] == OpCode.setData and tr["op"] == "setData", tr
     times = [h["t_us"] for h in tr["hops"]]
     assert times == sorted(times) and times[0] == 0, tr
     return tr

@@ -581,8 +581,14 @@ def _trace_result():
     tr = _trace
     key = tr["key"]
     return {"session_id": "0x%x" % (key[0] & _U64) if key else None,
-            "cxid": key[1] if key else None, "type": tr.get("type"), "complete": tr["done"].is_set() or any(
+            "cxid": key[1] if key else None, "type": tr.get("type"), "op": _op_name(tr.get("type")), "complete": tr["done"].is_set() or any(
                 h["event"] == "done" for h in tr["hops"]), "hops": list(tr["hops"])}
+
+
+def _op_name(op_type):
+    from zookeeper_py.server.request import Request
+
+    return Request.op2_string(op_type) if op_type is not None else None
 
 
 def trace(zk_server, session=None, wait_ms=3000):

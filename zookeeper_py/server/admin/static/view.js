@@ -149,7 +149,7 @@ function renderTrace(tr) {
   const el = document.getElementById("trace-body");
   if (!tr || !tr.hops || !tr.hops.length) return;
   const last = tr.hops[tr.hops.length - 1].t_us || 1;
-  el.innerHTML = "<p>session <code>" + esc(tr.session_id) + "</code> cxid " + esc(tr.cxid) + " type " + esc(tr.type) +
+  el.innerHTML = "<p>session <code>" + esc(tr.session_id) + "</code> cxid " + esc(tr.cxid) + " " + esc(tr.op || tr.type) +
     (tr.complete ? "" : " (incomplete)") + "</p><table><thead><tr><th>thread</th><th>stage</th><th>event</th>" +
     "<th>t (µs)</th><th></th></tr></thead><tbody>" + tr.hops.map(h =>
       "<tr><td>" + esc(h.thread) + "</td><td>" + esc(h.stage) + "</td><td>" + esc(h.event) + '</td><td class="num">' +
