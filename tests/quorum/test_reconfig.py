@@ -107,6 +107,35 @@ def test_member_leaves_rejoins_and_changes_role(make_ensemble, kinds):
     same_config_everywhere(ens, (1, 2, 3), data.decode())
 
 
+@pytest.mark.parametrize("kinds", [
+    _kinds_param("python", "python", "python", id="python"),
+    _kinds_param("python", "python", "java", id="java-leader"),
+    _kinds_param("java", "java", "python", id="python-leader"),
+])
+def test_leader_reconfigured_out_hands_over(make_ensemble, kinds):
+    """Removing the leader (3): the reconfig commits, 1 and 2 go on under a leader of the new
+    config (Leader.getDesignatedLeader), and 3, still running, is no longer a voter."""
+    from kazoo.exceptions import ConnectionLoss
+
+    ens = make_ensemble(kinds=kinds, tick_time=200, extra_cfg=RECONFIG_CFG)
+    start_with_leader(ens, 3)
+    with kazoo(ens.address(1)) as zk:
+        zk.create("/before", b"1")
+        try:
+            zk.reconfig(joining=None, leaving="3", new_members=None)
+        except ConnectionLoss:
+            pass  # 1 may leave its old leader before the reply reaches this client, as Java's does
+    leader = ens.wait_for_quorum(sids=[1, 2], timeout=60)
+    assert leader in (1, 2)
+    with kazoo(ens.connect_string([1, 2])) as zk:
+        zk.sync("/")
+        text = zk.get("/zookeeper/config")[0].decode()
+        assert "server.3=" not in text and "server.1=" in text and "server.2=" in text
+        assert zk.get("/before")[0] == b"1"
+        zk.create("/after", b"2")
+    assert ens.is_running(3)
+
+
 # -- non-incremental reconfig, versions, ZooKeeperAdmin, zkCli ----------------------------------
 
 @pytest.mark.parametrize("kinds", [
