@@ -11,6 +11,8 @@
   learner.maxConcurrentSnapSyncs, so no Java 3.8 twin of this test): while one observer's SNAP is in
   progress a second observer needing SNAP waits leader.maxConcurrentSnapshotTimeout, is refused
   ("too many concurrent snapshots") and retries; it syncs once the first is done, and both end in sync.
+  The throttler waits at most the timeout (Java 3.5.7's loop condition is inverted: see
+  learner_snapshot_throttler.py), and takes a slot freed during its wait.
 - IPv6: a 3-member ensemble on ::1 (server.N=[::1]:quorum:election;[::1]:client), ours alone and with a
   Java 3.8 member: it elects, replicates, and kazoo reaches each member at [::1]:port.
 """
@@ -18,6 +20,8 @@
 import os
 import socket
 import struct
+import threading
+import time
 
 import pytest
 from kazoo.exceptions import EphemeralOnLocalSessionError
@@ -25,6 +29,7 @@ from kazoo.exceptions import EphemeralOnLocalSessionError
 from tests.quorum.conftest import kazoo
 from tests.support.net import four_letter_word, wait_until
 from zookeeper_py.server.quorum.packet_types import ACKEPOCH, LEADERINFO, OBSERVERINFO
+from zookeeper_py.server.quorum.learner_snapshot_throttler import LearnerSnapshotThrottler, SnapshotThrottleException
 from zookeeper_py.server.quorum.quorum_packet import LearnerInfo, QuorumPacket
 from zookeeper_py.create_mode import CreateMode
 from zookeeper_py.keeper_exception import EphemeralOnLocalSessionException, SessionExpiredException
@@ -102,7 +107,7 @@ def _stalled_observer(port, sid):
     LearnerHandler blocks in the middle of the snapshot, holding its throttle slot."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # before connect: a small window
-    sock.settimeout(10)
+    sock.settimeout(30)
     sock.connect(("127.0.0.1", port))
     sock.sendall(QuorumPacket(OBSERVERINFO, 0, LearnerInfo(sid, 0x10000, 0).to_bytes(), None).to_bytes())
     # LEADERINFO: int type, long zxid, buffer (int 4 + int version), vector authinfo (int -1)
@@ -137,7 +142,12 @@ def test_leader_max_concurrent_snapshots_throttles_observers(make_ensemble):
         wait_until(lambda: "1 concurrent snapshots, snapshot was not exempt from throttle" in ens.log(leader),
                    timeout=30, message="the stalled observer's SNAP begun")
         ens.start([5])
-        wait_until(lambda: refused in ens.log(leader), timeout=55, message="observer 5 throttled")
+        try:
+            wait_until(lambda: refused in ens.log(leader), timeout=55, message="observer 5 throttled")
+        except TimeoutError:
+            raise AssertionError("observer 5 was not throttled; leader:\n%s\nobserver 5:\n%s" % (
+                "\n".join(l for l in ens.log(leader).splitlines() if "LearnerHandler" in l)[-6000:],
+                ens.log(5)[-4000:])) from None
         assert ens.mode(5) is None or ens.mode(5) != "observer"
     finally:
         stalled.close()
@@ -203,3 +213,22 @@ def test_ensemble_on_ipv6_loopback(make_ensemble, kinds):
         with kazoo("[::1]:%d" % ens.client_ports[sid]) as zk:
             zk.sync("/")
             assert zk.get("/v6")[0] == b"replicated"
+
+
+def test_snapshot_throttler_waits_at_most_its_timeout():
+    throttler = LearnerSnapshotThrottler(1, 300)
+    first = throttler.begin_snapshot(False)
+    # Busy for longer than the timeout: refused after about 300 ms, never left waiting.
+    start = time.monotonic()
+    with pytest.raises(SnapshotThrottleException, match="2 concurrently in progress; maximum is 1"):
+        throttler.begin_snapshot(False)
+    assert 0.25 < time.monotonic() - start < 5
+    # A follower is never refused.
+    essential = throttler.begin_snapshot(True)
+    assert essential.get_concurrent_snapshot_number() == 2
+    essential.close()
+    # A slot freed during the wait is taken.
+    threading.Timer(0.1, first.close).start()
+    second = throttler.begin_snapshot(False)
+    assert second.get_concurrent_snapshot_number() == 1
+    second.close()

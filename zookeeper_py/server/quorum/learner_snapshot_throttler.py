@@ -55,12 +55,16 @@ class LearnerSnapshotThrottler:
     def begin_snapshot(self, essential):
         with self._cv:
             if not essential and self.timeout_millis > 0 and self.snaps_in_progress >= self.max_concurrent_snapshots:
-                timestamp = Time.current_elapsed_time()
-                while True:
-                    self._cv.wait(self.timeout_millis / 1000.0)
-                    if not (self.snaps_in_progress >= self.max_concurrent_snapshots
-                            and timestamp + self.timeout_millis < Time.current_elapsed_time()):
+                # Wait at most timeoutMillis for a free slot, as the Javadoc says. Java 3.5.7's do/while tests
+                # `timestamp + timeoutMillis < now`, the wrong way round: a wait that times out waits again
+                # until a slot frees, unless it ended in the very millisecond of the deadline, so the observer
+                # is refused or not by chance.
+                deadline = Time.current_elapsed_time() + self.timeout_millis
+                while self.snaps_in_progress >= self.max_concurrent_snapshots:
+                    remaining = deadline - Time.current_elapsed_time()
+                    if remaining <= 0:
                         break
+                    self._cv.wait(remaining / 1000.0)
             if essential or self.snaps_in_progress < self.max_concurrent_snapshots:
                 self.snaps_in_progress += 1
                 snapshot_number = self.snaps_in_progress
