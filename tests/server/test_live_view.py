@@ -188,9 +188,10 @@ def ensemble(tmp_path_factory):
 
 
 def _answers(port):
+    """The AdminServer answers (a member looking for a leader answers ruok with "not serving")."""
     try:
-        get(port, "ruok")
-        return True
+        with urllib.request.urlopen("http://127.0.0.1:%d/commands/ruok" % port, timeout=10) as r:
+            return r.status == 200
     except OSError:
         return False
 
@@ -474,3 +475,44 @@ def test_meters_come_off_when_nobody_looks(monkeypatch):
     assert any(t.name == "LiveViewMeterReaper" for t in threading.enumerate())
     wait_until(lambda: "process_request" not in vars(stage), 10, message="meter taken off")
     assert stage.process_request(8) == 8 and meter.count == 1
+
+
+@pytest.fixture(scope="module")
+def looking(tmp_path_factory):
+    """Member 1 of a 3-member ensemble started alone: it looks for a leader and serves no client."""
+    admin = free_port()
+    ens = Ensemble(str(tmp_path_factory.mktemp("looking")), extra_cfg={"admin.enableServer": "true"},
+                   member_flags={1: ["-Dzookeeper.admin.serverPort=%d" % admin,
+                                     "-Dzookeeper.admin.serverAddress=127.0.0.1"]})
+    ens.admin_port = admin
+    ens.start([1])
+    try:
+        wait_until(lambda: _answers(admin), 30, message="AdminServer up")
+        yield ens
+    finally:
+        ens.stop()
+
+
+def test_looking_member_threads(looking):
+    """No server to ask: chain is 'not serving', threads still shows the election threads."""
+    port = looking.admin_port
+    with urllib.request.urlopen("http://127.0.0.1:%d/commands/chain" % port, timeout=10) as r:
+        assert "not currently serving" in json.load(r)["error"]
+    threads = wait_until(lambda: (lambda t: t if any(n.startswith("WorkerSender") for n in t) else None)(
+        threads_by_name(port)), 20, message="election threads")
+    assert any(n.startswith("QuorumPeer[myid=1]") for n in threads), sorted(threads)
+    sender = next(t for n, t in threads.items() if n.startswith("WorkerSender"))
+    # No server to name the queues after: the owner found from the waiting frame (self.fle.sendqueue).
+    assert sender["state"] == "TIMED_WAITING" and sender["waiting_on"] == "on FastLeaderElection.sendqueue", sender
+    assert sender["java_class"] == "org.apache.zookeeper.server.quorum.FastLeaderElection.Messenger.WorkerSender"
+    assert sender["java_url"].endswith("/org/apache/zookeeper/server/quorum/FastLeaderElection.java")
+
+
+def test_looking_member_page_in_chromium(browser, looking, tmp_path):
+    browser.get("http://127.0.0.1:%d/view" % looking.admin_port)
+    wait_until(lambda: "WorkerSender" in page_text(browser, "lanes") and "not serving" in page_text(browser, "role"),
+               30, interval=0.2, message="the election threads of a member looking for a leader")
+    shot = str(tmp_path / "view-looking.png")
+    browser.save_screenshot(shot)
+    print("screenshot:", shot)
+    assert "Leader election" in page_text(browser, "lanes") or "LEADER ELECTION" in page_text(browser, "lanes")

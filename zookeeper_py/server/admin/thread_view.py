@@ -393,9 +393,14 @@ def _name_of(obj, frame, known):
         owner = f.f_locals.get("self") if f is not None else None
         d = getattr(owner, "__dict__", None)
         if d:
-            for attr, value in d.items():
+            for attr, value in list(d.items()):
                 if value is target:
                     return "%s.%s" % (_owner(owner), attr)
+            # One level down: self.fle.sendqueue is FastLeaderElection.sendqueue.
+            for value in list(d.values()):
+                for attr, inner in list(getattr(value, "__dict__", {}).items()):
+                    if inner is target:
+                        return "%s.%s" % (_owner(value), attr)
     return type(target).__name__
 
 

@@ -26,8 +26,10 @@ async function command(name, query) {
   return r.json();
 }
 
-function laneOf(name) {
-  for (const [key, , re] of LANES) if (re.test(name)) return key;
+function laneOf(name, pythonClass) {
+  // By the Java thread name, else by the class (QuorumCnxManager's Listener is named after its address).
+  for (const [key, , re] of LANES) if (key !== "other" && re.test(name)) return key;
+  for (const [key, , re] of LANES) if (key !== "other" && pythonClass && re.test(pythonClass)) return key;
   return "other";
 }
 
@@ -121,12 +123,12 @@ function render(chain, queues, threads) {
     }
     prev = s;
   }
-  lanes.chain.push(rows.map(r => '<div class="row">' + r.join("") + "</div>").join(""));
+  if (rows.length) lanes.chain.push(rows.map(r => '<div class="row">' + r.join("") + "</div>").join(""));
   // Every other thread, with the queues it owns.
   const laneRows = {};
   for (const t of threads) {
     if (used.has(t.name)) continue;
-    const lane = laneOf(t.name);
+    const lane = laneOf(t.name, t.python_class);
     (laneRows[lane] = laneRows[lane] || []).push(box(t.python_class, t, t, queuesOf[t.name] || []));
     used.add(t.name);
   }
@@ -159,11 +161,12 @@ function renderTrace(tr) {
 
 async function refresh() {
   try {
-    const [chain, queues, threads, trace] = await Promise.all([command("chain"), command("queues"),
+    let [chain, queues, threads, trace] = await Promise.all([command("chain"), command("queues"),
       command("threads"), command("trace", "last=true")]);
-    if (chain.error) throw new Error(chain.error);
-    render(chain, queues.queues, threads.threads);
-    renderTrace(trace.trace);
+    // Not serving (a quorum member looking for a leader): threads still answers, so draw those.
+    if (chain.error) chain = {role: "not serving", server_class: chain.error, stages: []};
+    render(chain, queues.error ? [] : queues.queues, threads.threads);
+    if (!trace.error) renderTrace(trace.trace);
     document.getElementById("status").textContent = "Updated " + new Date().toLocaleTimeString() + ".";
   } catch (e) {
     document.getElementById("status").textContent = "Not updated: " + e.message;
