@@ -92,7 +92,8 @@ def test_member_leaves_rejoins_and_changes_role(make_ensemble, kinds):
         assert zk.get("/zookeeper/config")[0] == data
     assert ens.mode(2) == "follower"
     with kazoo(ens.address(1)) as zk:
-        data, _ = zk.reconfig(joining=spec(ens, 2), leaving=None, new_members=None)
+        # -add is read with Java's StringUtils.split: items trimmed, empty ones dropped.
+        data, _ = zk.reconfig(joining=" %s , ," % spec(ens, 2), leaving=None, new_members=None)
         assert spec(ens, 2) in data.decode()
     wait_mode(ens, 2, "follower")
     with kazoo(ens.address(2)) as zk:
