@@ -32,6 +32,9 @@ _SESSION = struct.Struct(">qi")
 _REQUEST_HEAD = struct.Struct(">qii")
 
 nodelay = system_properties.get_property("follower.nodelay", "true") == "true"
+# 3.6's pause between tries to connect to the leader. 3.5.7 sleeps 1 s: a follower that learns the
+# election result a moment before the new leader binds its quorum port then loses a second.
+LEADER_CONNECT_DELAY_DURING_RETRY_MS = "zookeeper.leaderConnectDelayDuringRetryMs"
 
 _WRITE_BUFFER = 65536
 
@@ -133,13 +136,14 @@ class Learner:
         return sock
 
     def connect_to_leader(self, addr, hostname):
-        """Connect to the leader: up to 5 tries, one second apart, within initLimit ticks."""
+        """Connect to the leader: up to 5 tries, leaderConnectDelayDuringRetryMs apart, within initLimit ticks."""
         peer = self.self
         init_limit_time = peer.tick_time * peer.init_limit
+        retry_delay_ms = system_properties.get_integer(LEADER_CONNECT_DELAY_DURING_RETRY_MS, 100)
         start_nano_time = time.monotonic_ns()
         for tries in range(5):
             try:
-                # recalculate the init limit time because retries sleep for 1000 milliseconds
+                # recalculate the init limit time because retries sleep
                 remaining_init_limit_time = init_limit_time - (time.monotonic_ns() - start_nano_time) // 1000000
                 if remaining_init_limit_time <= 0:
                     LOG.error("initLimit exceeded on retries.")
@@ -153,7 +157,7 @@ class Learner:
                 break
             except OSError as e:
                 remaining_init_limit_time = init_limit_time - (time.monotonic_ns() - start_nano_time) // 1000000
-                if remaining_init_limit_time <= 1000:
+                if remaining_init_limit_time <= retry_delay_ms:
                     LOG.error("Unexpected exception, initLimit exceeded. tries=%d, remaining init limit=%d, "
                               "connecting to %s", tries, remaining_init_limit_time, inet_socket_address_str(addr),
                               exc_info=e)
@@ -165,7 +169,7 @@ class Learner:
                 else:
                     LOG.warning("Unexpected exception, tries=%d, remaining init limit=%d, connecting to %s: %s",
                                 tries, remaining_init_limit_time, inet_socket_address_str(addr), e)
-            peer.sleep_while_running(1.0)
+            peer.sleep_while_running(retry_delay_ms / 1000.0)
         self.sock.settimeout(peer.tick_time * peer.init_limit / 1000.0)
         # Quorum SASL, before anything else is sent; every read within initLimit ticks
         peer.auth_learner.authenticate(self.sock, hostname)
