@@ -51,8 +51,10 @@ def start_with_leader(ens, leader, timeout=90):
 
 
 def wait_mode(ens, sid, mode, timeout=60):
-    wait_until(lambda: ens.mode(sid) == mode, timeout=timeout,
-               message="member %d %s (modes %r)\n%s" % (sid, mode, ens.modes(), ens.tails()))
+    try:
+        wait_until(lambda: ens.mode(sid) == mode, timeout=timeout, message="member %d %s" % (sid, mode))
+    except TimeoutError as e:
+        raise TimeoutError("%s (modes %r)\n%s" % (e, ens.modes(), ens.tails())) from None
 
 
 def admin(address, timeout=15):
@@ -313,8 +315,11 @@ def test_proposed_reconfig_is_completed_after_a_crash(make_ensemble, kinds):
             paths = [ens.servers[sid].cfg_path + ".dynamic.next" for sid in (1, 3)]
             return all(os.path.exists(p) and "server.4=" in open(p).read() for p in paths)
 
-        wait_until(next_files, timeout=30, message="zoo.cfg.dynamic.next with server.4 on 1 and 3 (%r)\n%s"
-                   % (pending.exception(0) if pending.ready() else "pending", ens.tails()))
+        try:
+            wait_until(next_files, timeout=30, message="zoo.cfg.dynamic.next with server.4 on 1 and 3")
+        except TimeoutError as e:
+            raise TimeoutError("%s (reconfig: %r)\n%s" % (
+                e, pending.exception if pending.ready() else "pending", ens.tails())) from None
         proposed = config_version(open(ens.servers[3].cfg_path + ".dynamic.next").read())
         for sid in (1, 3):  # proposed, not committed
             assert not os.path.exists(ens.servers[sid].cfg_path + ".dynamic.%x" % proposed)
