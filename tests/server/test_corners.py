@@ -9,7 +9,7 @@
   zxid, byte for byte what Java 3.8 writes, with Java's output; Java reads the chopped log.
 - Compressed snapshots (3.6+ SnapStream, zookeeper.snapshot.compression.method=gz or snappy):
   Java 3.8 writes snapshot.<zxid>.gz/.snappy, our server reads them and serves the same tree; ours
-  writes them too, and Java reads ours back.
+  writes them too, and Java reads ours back; zkSnapShotToolkit prints them as Java's SnapshotFormatter.
 - IPv6: clientPortAddress=::1; kazoo ("[::1]:port"), our zkCli and Java's zkCli (-server [::1]:port)
   connect on it, and nothing listens on 127.0.0.1 then. Skipped where lo has no ::1.
 """
@@ -248,6 +248,12 @@ def test_compressed_snapshots_java_writes_ours_reads_and_back(tmp_path, method):
     written = _snapshots(java, method)
     assert len(written) >= 2 and int(written[-1].split(".")[1], 16) > 0, os.listdir(data_dir + "/version-2")
     expected = {"n%03d" % i: b"v%d" % i * 700 for i in range(30)}
+    # zkSnapShotToolkit reads it as Java's SnapshotFormatter does.
+    newest = os.path.join(data_dir, "version-2", written[-1])
+    j = java_zk.run_java_class("org.apache.zookeeper.server.SnapshotFormatter", ["-d", newest])
+    p = subprocess.run([sys.executable, "-m", "zookeeper_py.server.snapshot_formatter", "-d", newest],
+                       capture_output=True, text=True, timeout=60, env=dict(os.environ, PYTHONPATH=REPO))
+    assert j.returncode == p.returncode == 0 and p.stdout == j.stdout and "/snap/n000" in p.stdout, p.stderr
     # Ours, plain by default, reads Java's newest compressed snapshot (and the log after it).
     ours = PythonServer(str(tmp_path / "ours"), extra_cfg=cfg, data_dir=data_dir).start()
     try:

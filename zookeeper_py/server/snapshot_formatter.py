@@ -11,7 +11,6 @@ compared with Java's line for line.
 """
 
 import base64
-import gzip
 import os
 import sys
 import time
@@ -22,6 +21,7 @@ from zookeeper_py.common.java_hash_order import java_hash_order, long_hash_code,
 from zookeeper_py.jute import BinaryInputArchive
 from zookeeper_py.server.data_tree import DataTree
 from zookeeper_py.server.persistence.file_snap import FileSnap
+from zookeeper_py.server.persistence.snap_stream import SnapStream
 from zookeeper_py.server.persistence.util import SNAPSHOT_FILE_PREFIX, Util
 from zookeeper_py.zk_util import ZKUtil
 
@@ -83,12 +83,7 @@ class SnapshotFormatter:
 
     def run(self, snapshot_file_name, dump_data, dump_json):
         """Read the snapshot (header, sessions, tree; no checksum check, as Java) and print it."""
-        if snapshot_file_name.endswith(".gz"):
-            with gzip.open(snapshot_file_name, "rb") as f:
-                buf = f.read()
-        else:
-            with open(snapshot_file_name, "rb") as f:
-                buf = f.read()
+        buf = SnapStream.read_all(snapshot_file_name)  # plain, .gz or .snappy by its extension, as 3.8
         ia = BinaryInputArchive(buf, 0)
         file_snap = FileSnap(None)
         data_tree = DataTree()
