@@ -6,7 +6,7 @@
   fails whole: -120 on the leader, SESSIONEXPIRED from a follower (which forwards it), as Java 3.8.
 - An observer with syncEnabled=false (ObserverZooKeeperServer.syncRequestProcessorEnabled) serves reads
   and writes but logs no txn: no log.* file in its dataDir, while the voters (and an observer with the
-  default true) have one.
+  default true) have one; restarted, it catches up from the leader.
 - leader.maxConcurrentSnapshots=1 (3.5.7's LearnerSnapshotThrottler, observers only; 3.6 replaced it by
   learner.maxConcurrentSnapSyncs, so no Java 3.8 twin of this test): while one observer's SNAP is in
   progress a second observer needing SNAP waits leader.maxConcurrentSnapshotTimeout, is refused
@@ -100,6 +100,12 @@ def test_observer_sync_enabled(make_ensemble, kind, sync_enabled):
         assert _txn_logs(ens, 3) == [], "the observer with syncEnabled=false wrote a txn log"
     else:
         wait_until(lambda: _txn_logs(ens, 3), 10, message="a txn log on the observer with syncEnabled=true")
+    # Restarted, it gets what it did not log from the leader.
+    ens.servers[3].restart(timeout=120)
+    wait_until(lambda: ens.mode(3) == "observer", timeout=60, message="the observer back")
+    with kazoo(ens.address(3)) as zk:
+        zk.sync("/")
+        assert len(zk.get_children("/obs")) == 20
 
 
 def _stalled_observer(port, sid):
