@@ -3,7 +3,8 @@
 - localSessionsEnabled=true with localSessionsUpgradingEnabled=false: sessions stay local (no txn for
   them), and an ephemeral create on one fails with EphemeralOnLocalSession (-120), on a follower and on
   the leader, with kazoo and with our client; plain creates work. A multi holding an ephemeral create
-  fails whole: -120 on the leader, SESSIONEXPIRED from a follower (which forwards it), as Java 3.8.
+  fails whole: -120 on the leader, SESSIONEXPIRED from a follower (which forwards it), as Java 3.8. Our
+  zkCli's `create -e` says what Java's says.
 - An observer with syncEnabled=false (ObserverZooKeeperServer.syncRequestProcessorEnabled) serves reads
   and writes but logs no txn: no log.* file in its dataDir, while the voters (and an observer with the
   default true) have one; restarted, it catches up from the leader.
@@ -27,6 +28,8 @@ import pytest
 from kazoo.exceptions import EphemeralOnLocalSessionError
 
 from tests.quorum.conftest import kazoo
+from tests.support import java_zk
+from tests.support.java_cli import run_our_zkcli, run_zkcli
 from tests.support.net import four_letter_word, wait_until
 from zookeeper_py.server.quorum.packet_types import ACKEPOCH, LEADERINFO, OBSERVERINFO
 from zookeeper_py.server.quorum.learner_snapshot_throttler import LearnerSnapshotThrottler, SnapshotThrottleException
@@ -73,6 +76,17 @@ def test_ephemeral_on_local_session_without_upgrading(make_ensemble, kind):
             assert ours.exists("/plain%d" % sid, False) is not None
         finally:
             ours.close()
+    # zkCli: ours prints what Java 3.8's prints, on the follower (create -e on a fresh, local session).
+    address = ens.address(follower)
+    outputs = {}
+    for name, run in (("ours", run_our_zkcli), ("java", run_zkcli)):
+        if name == "java" and java_zk.missing_reason():
+            continue
+        r = run(address, ["create", "-e", "/cli", "x"])
+        outputs[name] = (r.returncode, [l for l in r.stderr.splitlines() + r.stdout.splitlines()
+                                        if "ephemeral" in l.lower() or "local session" in l.lower()])
+    assert outputs["ours"][1], outputs
+    assert len(set(map(str, outputs.values()))) == 1, outputs
 
 
 def _txn_logs(ens, sid):
