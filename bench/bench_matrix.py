@@ -267,7 +267,7 @@ def run_row(row, ports, pids, duration, warmup):
     except threading.BrokenBarrierError:
         for p in procs:
             p.kill()
-        raise RuntimeError("%s: the load processes could not connect" % row)
+        raise RuntimeError("%s: the load processes could not connect" % row) from None
     time.sleep(warmup)  # the workers' own warm-up: server CPU is sampled over the measured window only
     cpu_before = sum(_proc_cpu(pid) for pid in pids)
     time.sleep(duration)

@@ -60,6 +60,7 @@ sys.path.insert(0, os.path.join(REPO, "bench"))
 
 import bench_server  # noqa: E402
 from bench_server import PyPyServer, _connect, _fmt, pypy_available, run_load, start, summarize_profile  # noqa: E402
+
 from tests.support import java_zk  # noqa: E402
 from tests.support.net import free_port  # noqa: E402
 from tests.support.servers import JavaServer, PythonServer  # noqa: E402

@@ -1,7 +1,7 @@
 """Every ZooKeeper API call, blocking and async, against our server and Java 3.8."""
 
-import hashlib
 import base64
+import hashlib
 import threading
 
 import pytest
@@ -93,8 +93,8 @@ def test_create_async_string_and_create2(zk, base_path):
     assert r1.thread.endswith("-EventThread")
 
     r2 = Result()
-    zk.create(base_path + "/b", b"xy", OPEN, CreateMode.PERSISTENT_SEQUENTIAL, lambda rc, p, c, n, s: r2(rc, p, c, n, s),
-              None)
+    zk.create(base_path + "/b", b"xy", OPEN, CreateMode.PERSISTENT_SEQUENTIAL,
+              lambda rc, p, c, n, s: r2(rc, p, c, n, s), None)
     rc, path, ctx, name, stat = r2.wait()
     assert rc == 0 and name == base_path + "/b0000000001" and stat.dataLength == 2
 

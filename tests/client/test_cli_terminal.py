@@ -183,7 +183,7 @@ def test_real_terminal_completion_lost_server_and_usage(server, lone_server, tmp
     if reason:
         pytest.skip(reason)
     env = {"PYTHON": sys.executable, HISTORY_ENV: str(tmp_path / "hist"), "TERM": "xterm"}
-    from zookeeper_py.zookeeper import ZooKeeper, States
+    from zookeeper_py.zookeeper import States, ZooKeeper
 
     zk = ZooKeeper(lone_server.address, 10000)
     wait_until(lambda: zk.get_state() is States.CONNECTED, 10)

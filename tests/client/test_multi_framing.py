@@ -13,7 +13,13 @@ from zookeeper_py.multi_response import MultiResponse
 from zookeeper_py.multi_transaction_record import MultiTransactionRecord
 from zookeeper_py.op import Op, OpKind
 from zookeeper_py.op_result import (
-    CheckResult, CreateResult, DeleteResult, ErrorResult, GetChildrenResult, GetDataResult, SetDataResult,
+    CheckResult,
+    CreateResult,
+    DeleteResult,
+    ErrorResult,
+    GetChildrenResult,
+    GetDataResult,
+    SetDataResult,
 )
 from zookeeper_py.zoo_defs import Ids
 

@@ -10,6 +10,7 @@ import pytest
 
 from tests.client.conftest import Clients, EventLog, Result, make_server
 from tests.client.fake_server import FakeServer
+from tests.client.test_api import digest
 from tests.support.net import free_port, wait_until
 from zookeeper_py.client.zk_client_config import ZKClientConfig
 from zookeeper_py.create_mode import CreateMode
@@ -18,7 +19,6 @@ from zookeeper_py.keeper_exception import Code, ConnectionLossException, KeeperE
 from zookeeper_py.watcher import AddWatchMode, EventType, KeeperState
 from zookeeper_py.zoo_defs import Ids, OpCode, Perms
 from zookeeper_py.zookeeper import States, ZooKeeper
-from tests.client.test_api import digest
 
 OPEN = Ids.OPEN_ACL_UNSAFE
 

@@ -23,12 +23,23 @@ from zookeeper_py.common.client_x509_util import ClientX509Util
 from zookeeper_py.common.key_store_file_type import KeyStoreFileType
 from zookeeper_py.common.quorum_x509_util import QuorumX509Util
 from zookeeper_py.common.x509_util import (
-    DEFAULT_CIPHERS_JAVA9, ClientAuth, KeyManagerException, SSLContextException, TrustManagerException,
-    X509Exception, X509Util, java_cipher_to_openssl)
+    DEFAULT_CIPHERS_JAVA9,
+    ClientAuth,
+    KeyManagerException,
+    SSLContextException,
+    TrustManagerException,
+    X509Exception,
+    X509Util,
+    java_cipher_to_openssl,
+)
 from zookeeper_py.keeper_exception import Code
 from zookeeper_py.server.auth.provider_registry import ProviderRegistry
 from zookeeper_py.server.auth.x509_authentication_provider import (
-    ZOOKEEPER_X509AUTHENTICATIONPROVIDER_SUPERUSER, X509AuthenticationProvider, is_valid_dn, subject_dn)
+    ZOOKEEPER_X509AUTHENTICATIONPROVIDER_SUPERUSER,
+    X509AuthenticationProvider,
+    is_valid_dn,
+    subject_dn,
+)
 
 STORE_KINDS = ["pem", "jks", "pkcs12"]
 HERE = os.path.dirname(os.path.abspath(__file__))

@@ -208,7 +208,7 @@ def test_random_concurrent_histories_from_a_real_register_pass():
                 events.append((at, p, n, call, ret))
                 t = ret
         events.sort()
-        for at, p, n, call, ret in events:
+        for _at, p, n, call, ret in events:
             kind = rng.choice(["read", "write", "cas", "cas"])
             lost = rng.random() < 0.1 and kind != "read"
             if kind == "read":
@@ -372,7 +372,7 @@ def _random_set_history(rng, lose_one):
             t = ret
     events.sort()
     ops, state, acked = [], set(), []
-    for at, p, n, call, ret in events:
+    for _at, p, n, call, ret in events:
         if rng.random() < 0.7:
             e = "e-%d-%d" % (p, n)
             state.add(e)

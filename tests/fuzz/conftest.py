@@ -15,8 +15,7 @@ import struct
 import time
 
 import pytest
-from hypothesis import HealthCheck, Phase, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, Phase, settings, strategies as st
 
 from tests.support.raw_zk import ConnectionClosed, RawClient
 from zookeeper_py.jute import Record, Vector

@@ -19,23 +19,20 @@ import socket
 import struct
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 from kazoo.client import KazooClient
 
 from tests.fuzz.conftest import (
     ALL_OPCODES,
-    SENTINEL_BODY,
-    SENTINEL_XID,
-    answered_or_closed,
-    requests,
-    send_ignoring_reset,
     HEALTH_DEADLINE,
     KAZOO_RANDOM,
     OTHER_BODIES,
     REQUEST_RECORDS,
+    SENTINEL_BODY,
+    SENTINEL_XID,
     SERVER_FLAGS,
     LogWatch,
+    answered_or_closed,
     assert_serving,
     damaged,
     forged_lengths,
@@ -44,6 +41,8 @@ from tests.fuzz.conftest import (
     lasting_threads,
     mutated,
     paths,
+    requests,
+    send_ignoring_reset,
     thread_names,
 )
 from tests.support.net import four_letter_word

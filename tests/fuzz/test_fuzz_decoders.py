@@ -25,8 +25,7 @@ import threading
 import time
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 
 import zookeeper_py.data
 import zookeeper_py.proto
@@ -353,7 +352,8 @@ def multi_bytes(table, err):
     return st.lists(_multi_part(table, err), max_size=5).map(lambda parts: b"".join(parts) + _DONE)
 
 
-@pytest.mark.parametrize("cls,table,err", [(MultiTransactionRecord, _MULTI_OPS, -1), (MultiResponse, _MULTI_RESULTS, 0)],
+@pytest.mark.parametrize("cls,table,err",
+                         [(MultiTransactionRecord, _MULTI_OPS, -1), (MultiResponse, _MULTI_RESULTS, 0)],
                          ids=["MultiTransactionRecord", "MultiResponse"])
 def test_damaged_multi_records(cls, table, err):
     @fuzz_settings(300)

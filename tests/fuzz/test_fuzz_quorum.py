@@ -26,21 +26,18 @@ import struct
 import time
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 from kazoo.client import KazooClient
 
 from tests.fuzz.conftest import (
     ALL_OPCODES,
-    SERVER_FLAGS,
-    answered_or_closed,
-    requests,
-    send_ignoring_reset,
     HEALTH_DEADLINE,
-    KAZOO_RANDOM,
     INT32_MAX,
     INT32_MIN,
+    KAZOO_RANDOM,
+    SERVER_FLAGS,
     LogWatch,
+    answered_or_closed,
     assert_serving,
     close_with_reset,
     damaged,
@@ -51,6 +48,8 @@ from tests.fuzz.conftest import (
     lasting_threads,
     mutated,
     record_strategy,
+    requests,
+    send_ignoring_reset,
     thread_names,
     valid_body,
 )
@@ -59,8 +58,8 @@ from tests.support.net import free_port, wait_until
 from tests.support.raw_zk import RawClient
 from zookeeper_py.data import Id
 from zookeeper_py.jute import BinaryInputArchive
-from zookeeper_py.server.quorum.quorum_cnx_manager import OBSERVER_ID, QuorumCnxManager
 from zookeeper_py.proto import CreateRequest, ExistsRequest, MultiHeader, RequestHeader
+from zookeeper_py.server.quorum.quorum_cnx_manager import OBSERVER_ID, QuorumCnxManager
 from zookeeper_py.server.quorum.quorum_packet import LearnerInfo, QuorumPacket
 from zookeeper_py.zoo_defs import OpCode
 
@@ -244,7 +243,8 @@ def probe_election(watched, sid):
                 n, = _INT.unpack(_recv_exactly(s, 4))
                 msg = _recv_exactly(s, n)
             except (OSError, EOFError) as e:
-                raise AssertionError("member %d did not answer a LOOKING peer on its election port: %r" % (sid, e))
+                raise AssertionError("member %d did not answer a LOOKING peer on its election port: %r"
+                                     % (sid, e)) from e
             state, leader = struct.unpack_from(">iq", msg, 0)
             if state in (FOLLOWING, LEADING):
                 assert leader == watched.leader, "member %d says %d leads, not %d" % (sid, leader, watched.leader)

@@ -13,6 +13,7 @@ import zookeeper_py.proto as proto
 import zookeeper_py.server.persistence.file_header as file_header
 import zookeeper_py.server.quorum.quorum_packet as quorum_packet
 import zookeeper_py.txn as txn
+from tests.support import java_zk
 from zookeeper_py.data import ACL, Id, Stat
 from zookeeper_py.jute import (
     BinaryInputArchive,
@@ -23,11 +24,11 @@ from zookeeper_py.jute import (
     Vector,
 )
 from zookeeper_py.proto import CreateRequest, ReplyHeader, SetWatches
-from tests.support import java_zk
 
 MODULES = [data, proto, txn, quorum_packet, file_header]
 ALL_RECORDS = sorted(
-    {cls for m in MODULES for _, cls in inspect.getmembers(m, inspect.isclass) if issubclass(cls, Record) and cls is not Record},
+    {cls for m in MODULES for _, cls in inspect.getmembers(m, inspect.isclass)
+     if issubclass(cls, Record) and cls is not Record},
     key=lambda c: c.__name__,
 )
 RANGES = {"byte": 7, "int": 31, "long": 63}
@@ -194,7 +195,8 @@ def _stat():
 JAVA_CASES = {
     "Stat": lambda: _stat(),
     "CreateRequest": lambda: CreateRequest(
-        "/a/\u00e9\u4e2d\U0001F600", b"\x01\x02\xff", [ACL(31, Id("world", "anyone")), ACL(1, Id("digest", "u:x,y%}"))], 3
+        "/a/\u00e9\u4e2d\U0001F600", b"\x01\x02\xff",
+        [ACL(31, Id("world", "anyone")), ACL(1, Id("digest", "u:x,y%}"))], 3
     ),
     "CreateRequestNulls": lambda: CreateRequest(None, None, None, 0),
     "ReplyHeader": lambda: ReplyHeader(-1, -1, -101),

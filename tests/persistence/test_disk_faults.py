@@ -36,8 +36,8 @@ import time
 
 import pytest
 
-from tests.support import java_zk
 from tests.persistence.txns import logged_zxids
+from tests.support import java_zk
 from tests.support.net import wait_until
 from tests.support.servers import JavaServer, PythonServer
 
@@ -92,7 +92,8 @@ def resize_tmpfs(path, size):
 
 
 FSYNC_FAULT_FS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fsync_fault_fs.py")
-_FUSEPY_CHECK = "try:\n import fusepy as f\nexcept ImportError:\n import fuse as f\nf.FUSE, f.Operations, f.FuseOSError\n"
+_FUSEPY_CHECK = ("try:\n import fusepy as f\nexcept ImportError:\n import fuse as f\n"
+                 "f.FUSE, f.Operations, f.FuseOSError\n")
 
 
 def _fusepy_python():
@@ -138,7 +139,8 @@ def fsync_fault_disk(base):
     os.makedirs(mountpoint)
     out_path = os.path.join(base, "fsync_fault_fs.out")
     with open(out_path, "wb") as out:
-        proc = subprocess.Popen([python, FSYNC_FAULT_FS, backing, mountpoint, flag], stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen([python, FSYNC_FAULT_FS, backing, mountpoint, flag], stdout=out,
+                                stderr=subprocess.STDOUT)
     try:
         wait_until(lambda: os.path.ismount(mountpoint) or proc.poll() is not None, timeout=20,
                    message="the FUSE file system mounted")

@@ -6,6 +6,7 @@ import struct
 
 import pytest
 
+from tests.persistence.txns import OPEN, SESSION_1, sample_txns
 from zookeeper_py.common import system_properties
 from zookeeper_py.server.persistence import file_txn_log
 from zookeeper_py.server.persistence.file_padding import FilePadding
@@ -15,8 +16,6 @@ from zookeeper_py.server.request import Request
 from zookeeper_py.server.util.serialize_utils import SerializeUtils
 from zookeeper_py.txn import CheckVersionTxn, CreateTxn, CreateTxnV0, TxnDigest, TxnHeader
 from zookeeper_py.zoo_defs import OpCode
-
-from tests.persistence.txns import OPEN, SESSION_1, sample_txns
 
 PREALLOC = 64 * 1024 * 1024
 

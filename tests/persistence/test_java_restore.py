@@ -7,14 +7,13 @@ import sys
 
 import pytest
 
+from tests.persistence.test_file_txn_log import sysprops  # noqa: F401  (fixture)
+from tests.persistence.trees import acl_list, diff_states, kazoo_state, parse_snapshot, restore, tree_state
+from tests.support import java_zk
 from zookeeper_py.jute import BinaryOutputArchive
 from zookeeper_py.server.data_tree import DataTree
 from zookeeper_py.server.persistence.file_snap import FileSnap
 from zookeeper_py.server.persistence.util import Util
-
-from tests.persistence.test_file_txn_log import sysprops  # noqa: F401  (fixture)
-from tests.persistence.trees import acl_list, diff_states, kazoo_state, parse_snapshot, restore, tree_state
-from tests.support import java_zk
 
 pytestmark = pytest.mark.java
 

@@ -6,14 +6,13 @@ import struct
 
 import pytest
 
+from tests.support import java_zk
 from zookeeper_py.server.persistence.file_padding import FilePadding
 from zookeeper_py.server.persistence.file_txn_log import FileTxnLog
 from zookeeper_py.server.persistence.util import Util
 from zookeeper_py.server.request import Request
 from zookeeper_py.server.util.serialize_utils import SerializeUtils
 from zookeeper_py.zoo_defs import OpCode
-
-from tests.support import java_zk
 
 pytestmark = pytest.mark.java
 

@@ -9,16 +9,15 @@ import threading
 
 import pytest
 
-from zookeeper_py.server.datadir_cleanup_manager import DatadirCleanupManager, PurgeTaskStatus
-from zookeeper_py.server.purge_txn_log import PurgeTxnLog
-from zookeeper_py.server.persistence.util import Util
-
-from tests.persistence.test_snapshots import build, extended  # noqa: F401  (fixture)
 from tests.persistence.test_file_txn_log import sysprops  # noqa: F401  (fixture)
+from tests.persistence.test_snapshots import build, extended  # noqa: F401  (fixture)
 from tests.persistence.trees import diff_states, restore, tree_state
 from tests.persistence.txns import sample_txns
 from tests.support import java_zk
 from tests.support.net import wait_until
+from zookeeper_py.server.datadir_cleanup_manager import DatadirCleanupManager, PurgeTaskStatus
+from zookeeper_py.server.persistence.util import Util
+from zookeeper_py.server.purge_txn_log import PurgeTxnLog
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -46,7 +45,8 @@ def test_purge_keeps_n_snapshots_and_the_logs_they_need(tmp_path, extended):  # 
     before = listing(tmp_path / "d")
     PurgeTxnLog.purge(str(tmp_path / "d"), str(tmp_path / "d"), 3)
     after = listing(tmp_path / "d")
-    snaps = sorted((n for n in before if n.startswith("snapshot.")), key=lambda n: Util.get_zxid_from_name(n, "snapshot"))
+    snaps = sorted((n for n in before if n.startswith("snapshot.")),
+                   key=lambda n: Util.get_zxid_from_name(n, "snapshot"))
     kept_snaps = snaps[-3:]
     oldest_kept = Util.get_zxid_from_name(kept_snaps[0], "snapshot")
     logs = sorted((n for n in before if n.startswith("log.")), key=lambda n: Util.get_zxid_from_name(n, "log"))

@@ -6,6 +6,9 @@ import struct
 
 import pytest
 
+from tests.persistence.test_file_txn_log import sysprops  # noqa: F401  (fixture)
+from tests.persistence.trees import diff_states, parse_snapshot, restore, tree_state
+from tests.persistence.txns import SESSION_1, SESSION_2, sample_txns
 from zookeeper_py.jute import BinaryInputArchive, BinaryOutputArchive
 from zookeeper_py.server.data_tree import DataTree
 from zookeeper_py.server.persistence.file_padding import FilePadding
@@ -19,10 +22,6 @@ from zookeeper_py.server.persistence.file_txn_snap_log import (
 from zookeeper_py.server.persistence.util import Util
 from zookeeper_py.server.request import Request
 from zookeeper_py.server.zk_database import ZKDatabase
-
-from tests.persistence.test_file_txn_log import sysprops  # noqa: F401  (fixture)
-from tests.persistence.trees import diff_states, parse_snapshot, restore, tree_state
-from tests.persistence.txns import SESSION_1, SESSION_2, sample_txns
 
 
 @pytest.fixture
@@ -221,7 +220,8 @@ def test_crc_error_in_log_stops_restore_and_toolkit_repair_recovers_all(tmp_path
 
 def test_autocreate_off_and_dir_content_checks(tmp_path, sysprops):  # noqa: F811
     sysprops("zookeeper.datadir.autocreate", "false")
-    with pytest.raises(DatadirException, match="Missing data directory .*automatic data directory creation is disabled"):
+    with pytest.raises(DatadirException,
+                       match="Missing data directory .*automatic data directory creation is disabled"):
         FileTxnSnapLog(str(tmp_path / "logs"), str(tmp_path / "snaps"))
     sysprops("zookeeper.datadir.autocreate", "true")
     FileTxnSnapLog(str(tmp_path / "logs"), str(tmp_path / "snaps"))

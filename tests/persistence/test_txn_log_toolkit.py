@@ -8,12 +8,11 @@ import sys
 
 import pytest
 
-from zookeeper_py.server.persistence.file_padding import FilePadding
-from zookeeper_py.server.persistence.file_txn_log import FileTxnLog
-
 from tests.persistence.test_file_txn_log import entry_offsets, write_log
 from tests.persistence.txns import sample_txns
 from tests.support import java_zk
+from zookeeper_py.server.persistence.file_padding import FilePadding
+from zookeeper_py.server.persistence.file_txn_log import FileTxnLog
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 JAVA_CLASS = "org.apache.zookeeper.server.persistence.TxnLogToolkit"

@@ -1,8 +1,8 @@
 """Real txns of every kind, in an order a DataTree can apply, for the persistence tests."""
 
 from zookeeper_py.data import ACL, Id
-from zookeeper_py.server.persistence.file_txn_snap_log import FileTxnSnapLog
 from zookeeper_py.server.ephemeral_type import EphemeralType
+from zookeeper_py.server.persistence.file_txn_snap_log import FileTxnSnapLog
 from zookeeper_py.txn import (
     CheckVersionTxn,
     CreateContainerTxn,

@@ -15,7 +15,12 @@ import time
 import pytest
 
 from tests.quorum.scenarios import (
-    RUNTIMES, on_runtime, rolling_restarts, survive_leader_kill, write_and_read_everywhere)
+    RUNTIMES,
+    on_runtime,
+    rolling_restarts,
+    survive_leader_kill,
+    write_and_read_everywhere,
+)
 from tests.quorum.test_tls_quorum import assert_tls_in_use, tls_cfg
 from tests.support import java_zk
 from tests.support.net import closed_by_peer, wait_until

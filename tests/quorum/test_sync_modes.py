@@ -4,8 +4,8 @@ import os
 import shutil
 import signal
 
-from tests.quorum.conftest import kazoo, log_offset, log_since
 from tests.persistence.txns import logged_zxids
+from tests.quorum.conftest import kazoo, log_offset, log_since
 from tests.support.net import wait_until
 from zookeeper_py.server.persistence.file_txn_snap_log import FileTxnSnapLog
 

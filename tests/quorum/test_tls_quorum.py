@@ -15,7 +15,12 @@ import ssl
 import pytest
 
 from tests.quorum.scenarios import (
-    RUNTIMES, on_runtime, rolling_restarts, survive_leader_kill, write_and_read_everywhere)
+    RUNTIMES,
+    on_runtime,
+    rolling_restarts,
+    survive_leader_kill,
+    write_and_read_everywhere,
+)
 from tests.support import java_zk
 from tests.support.ensemble import Ensemble
 from tests.support.net import closed_by_peer, wait_for_port, wait_until

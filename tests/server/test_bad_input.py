@@ -11,7 +11,6 @@ SIGKILL and restart every acknowledged write must be there.
 import os
 import random
 import selectors
-import socket
 import struct
 import threading
 import time
@@ -26,7 +25,6 @@ from tests.support.servers import JavaServer, PythonServer
 from zookeeper_py.data import ACL, Id
 from zookeeper_py.keeper_exception import Code
 from zookeeper_py.proto import (
-    SetDataResponse,
     AddWatchRequest,
     CheckVersionRequest,
     CheckWatchesRequest,
@@ -49,6 +47,7 @@ from zookeeper_py.proto import (
     RequestHeader,
     SetACLRequest,
     SetDataRequest,
+    SetDataResponse,
     SetWatches,
     SyncRequest,
 )
@@ -485,7 +484,8 @@ class Fuzzer:
             return r.randbytes(r.randint(0, 200)), 1
         if roll < 0.8:  # a mangled ConnectRequest, then frames
             req = ConnectRequest(r.randint(-1, 1), r.choice((0, 0, r.randint(0, 2 ** 40))), r.randint(-5, 10 ** 6),
-                                 r.choice((0, 0, r.randint(0, 2 ** 62))), r.randbytes(r.choice((16, 16, 0, 3)))).to_bytes()
+                                 r.choice((0, 0, r.randint(0, 2 ** 62))),
+                                 r.randbytes(r.choice((16, 16, 0, 3)))).to_bytes()
             req = self.mutate(req + b"\0")
             out = _INT.pack(len(req)) + req
             n = r.randint(0, 5)
@@ -666,7 +666,8 @@ def test_fuzz_frames_keep_the_server_serving_and_lose_nothing(tmp_path):
 
         writer.stop_event.set()
         writer.join(30)
-        assert len(writer.acked) > 20, "the writer made little progress: %d (%s)" % (len(writer.acked), writer.errors[:5])
+        assert len(writer.acked) > 20, \
+            "the writer made little progress: %d (%s)" % (len(writer.acked), writer.errors[:5])
         assert not writer.errors, "kazoo writes failed during the fuzz: %s" % writer.errors[:5]
         assert KazooState.LOST not in states and KazooState.SUSPENDED not in states, states
         assert zk.client_id is not None

@@ -30,10 +30,10 @@ from tests.support import java_zk
 from tests.support.java_cli import run_our_zkcli, run_zkcli
 from tests.support.net import four_letter_word, free_ports, wait_until
 from tests.support.raw_zk import ConnectionClosed, RawClient
+from tests.support.servers import JavaServer, PythonServer
 from zookeeper_py.proto import ExistsRequest
 from zookeeper_py.server.persistence.file_padding import FilePadding
 from zookeeper_py.zoo_defs import OpCode
-from tests.support.servers import JavaServer, PythonServer
 
 pytestmark = pytest.mark.timeout(180)
 

@@ -26,9 +26,9 @@ from kazoo.exceptions import (
 from kazoo.protocol.states import EventType, KazooState
 from kazoo.security import make_digest_acl
 
+from tests.conftest import SERVER_KINDS
 from tests.support import kazoo_ext
 from tests.support.net import wait_until
-from tests.conftest import SERVER_KINDS
 
 SUPER_PASSWORD = "s3cret"
 SUPER_DIGEST = "super:" + base64.b64encode(hashlib.sha1(("super:" + SUPER_PASSWORD).encode()).digest()).decode()

@@ -211,8 +211,10 @@ def test_standalone_threads_names_states_and_java_classes(standalone):
     assert sync["python_file"] == "zookeeper_py/server/sync_request_processor.py"
     threads = threads_by_name(port, "stack=true")
     prep = threads["ProcessThread(sid:0 cport:%d):" % cport]
-    assert prep["state"] == "WAITING" and prep["waiting_on"] == "on ProcessThread(sid:0 cport:%d):.submitted_requests" % cport
-    assert prep["python_class"] == "PrepRequestProcessor" and any("prep_request_processor.py" in s for s in prep["stack"])
+    assert prep["state"] == "WAITING"
+    assert prep["waiting_on"] == "on ProcessThread(sid:0 cport:%d):.submitted_requests" % cport
+    assert prep["python_class"] == "PrepRequestProcessor"
+    assert any("prep_request_processor.py" in s for s in prep["stack"])
     selector = threads["NIOServerCxnFactory.SelectorThread-0"]
     assert selector["state"] == "RUNNABLE" and "select" in selector["waiting_on"]
     assert threads["SessionTracker"]["state"] == "TIMED_WAITING"
@@ -323,7 +325,8 @@ def test_leader_and_follower_under_load(ensemble):
         q = seen_depth(fport, ("FollowerRequestProcessor", "SyncThread", "CommitProcessor"))
         assert q["depth"] > 0
         queues = get(lport, "queues")["queues"]
-        assert sum(1 for e in queues if e["owner"].startswith("LearnerHandler-") and e["queue"] == "queued_packets") == 3
+        assert sum(1 for e in queues
+                   if e["owner"].startswith("LearnerHandler-") and e["queue"] == "queued_packets") == 3
         tr = trace_session(fport, ensemble.client_ports[fsid])
         stages = [h["stage"] for h in tr["hops"]]
         threads = [h["thread"] for h in tr["hops"]]

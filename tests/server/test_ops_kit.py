@@ -287,8 +287,8 @@ def test_entrypoint_zoo_servers_make_a_quorum(containers, kinds):
         return out
 
     try:
-        wait_until(lambda: sorted(m or "" for m in modes()) == ["follower", "follower", "leader"], timeout=90, interval=0.5,
-                   message="one leader and two followers")
+        wait_until(lambda: sorted(m or "" for m in modes()) == ["follower", "follower", "leader"],
+                   timeout=90, interval=0.5, message="one leader and two followers")
     except TimeoutError:
         pytest.fail("modes %s\n%s" % (modes(), "\n".join(c.output() for c in members)))
     for i, c in enumerate(members):

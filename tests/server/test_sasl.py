@@ -11,8 +11,13 @@ from kazoo.client import KazooClient
 from kazoo.security import ACL, Id as KazooId
 
 from tests.support.sasl_checks import (
-    assert_only_the_owner_reads, assert_our_client_auth_failed, assert_sasl_node_round_trip,
-    assert_zkcli_creates_a_sasl_node, kazoo_auth_failed, our_session)
+    assert_only_the_owner_reads,
+    assert_our_client_auth_failed,
+    assert_sasl_node_round_trip,
+    assert_zkcli_creates_a_sasl_node,
+    kazoo_auth_failed,
+    our_session,
+)
 from tests.support.servers import JavaServer, PythonServer
 from zookeeper_py.common import system_properties
 from zookeeper_py.common.jaas_configuration import JaasConfigurationException, parse_jaas

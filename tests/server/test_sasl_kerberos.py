@@ -20,8 +20,13 @@ from kazoo.security import ACL, Id as KazooId
 
 from tests.support.kdc import gssapi_missing_reason, session_kdc
 from tests.support.sasl_checks import (
-    assert_only_the_owner_reads, assert_our_client_auth_failed, assert_sasl_node_round_trip,
-    assert_zkcli_creates_a_sasl_node, kazoo_auth_failed, our_session)
+    assert_only_the_owner_reads,
+    assert_our_client_auth_failed,
+    assert_sasl_node_round_trip,
+    assert_zkcli_creates_a_sasl_node,
+    kazoo_auth_failed,
+    our_session,
+)
 from tests.support.servers import REPO, JavaServer, PythonServer
 from zookeeper_py.common import system_properties
 from zookeeper_py.watcher import KeeperState
@@ -279,11 +284,11 @@ def test_our_client_zookeeper_server_realm(krb_server, realm, our_client, server
 
 def test_sasl_server_principal_defaults():
     """zookeeper/<host>: 127.0.0.1 is reverse-looked-up (Java's getHostName of an IP literal)."""
+    import socket
+
     from zookeeper_py.client.inet_socket_address import InetSocketAddress
     from zookeeper_py.client.zk_client_config import ZKClientConfig
     from zookeeper_py.sasl_server_principal import SaslServerPrincipal
-
-    import socket
 
     try:
         name = socket.gethostbyaddr("127.0.0.1")[0]
@@ -292,7 +297,8 @@ def test_sasl_server_principal_defaults():
     config = ZKClientConfig()
     assert SaslServerPrincipal.get_server_principal(InetSocketAddress("127.0.0.1", 2181), config) == "zookeeper/" + name
     config.set_property("zookeeper.sasl.client.canonicalize.hostname", "false")
-    assert SaslServerPrincipal.get_server_principal(InetSocketAddress("zk1", 2181, "127.0.0.1"), config) == "zookeeper/zk1"
+    zk1 = InetSocketAddress("zk1", 2181, "127.0.0.1")
+    assert SaslServerPrincipal.get_server_principal(zk1, config) == "zookeeper/zk1"
     config.set_property("zookeeper.sasl.client.username", "zk")
     assert SaslServerPrincipal.get_server_principal(InetSocketAddress("zk1", 2181, "127.0.0.1"), config) == "zk/zk1"
     config.set_property("zookeeper.server.principal", "zookeeper/zk9@X")

@@ -27,7 +27,10 @@ def test_pipelined_requests_past_the_limit_all_answered_in_order(server):
     n = 3000
     frames = bytearray()
     for i in range(n):
-        op, rec = (5, proto.SetDataRequest("/t", b"%d" % i, -1)) if i % 3 == 0 else (4, proto.GetDataRequest("/t", False))
+        if i % 3 == 0:
+            op, rec = 5, proto.SetDataRequest("/t", b"%d" % i, -1)
+        else:
+            op, rec = 4, proto.GetDataRequest("/t", False)
         payload = struct.pack(">ii", 1000 + i, op) + rec.to_bytes()
         frames += struct.pack(">i", len(payload)) + payload
     client.sock.sendall(frames)

@@ -168,7 +168,7 @@ class Kdc:
             except OSError:
                 if time.time() > deadline:
                     raise TimeoutError("KDC not listening on 127.0.0.1:%d after %ss: %s"
-                                       % (self.port, timeout, self.log_tail()))
+                                       % (self.port, timeout, self.log_tail())) from None
                 time.sleep(0.05)
         return self
 

@@ -34,7 +34,7 @@ def wait_for_port(host, port, timeout=30):
                 return
         except OSError:
             if time.time() > deadline:
-                raise TimeoutError("nothing listens on %s:%d after %ss" % (host, port, timeout))
+                raise TimeoutError("nothing listens on %s:%d after %ss" % (host, port, timeout)) from None
             time.sleep(0.05)
 
 

@@ -82,7 +82,8 @@ class ServerProcess:
             except OSError:
                 pass
             time.sleep(0.05)
-        raise TimeoutError("%s server on port %d not serving after %ss: %r" % (self.kind, self.client_port, timeout, last))
+        raise TimeoutError("%s server on port %d not serving after %ss: %r"
+                           % (self.kind, self.client_port, timeout, last))
 
     def srvr(self):
         return four_letter_word("127.0.0.1", self.client_port, "srvr")

@@ -8,6 +8,7 @@ import pytest
 from zookeeper_py.cli.cli_parse_exception import CliParseException
 from zookeeper_py.cli.command_factory import CommandFactory
 
+
 def command(name):
     by_name = {CommandFactory.get_instance(c).get_cmd_str(): c for c in CommandFactory.Command}
     cmd = CommandFactory.get_instance(by_name[name])

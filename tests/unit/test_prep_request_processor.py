@@ -11,15 +11,31 @@ from zookeeper_py.keeper_exception import Code
 from zookeeper_py.multi_transaction_record import MultiTransactionRecord
 from zookeeper_py.op import Op
 from zookeeper_py.proto import (
-    CheckVersionRequest, CreateRequest, CreateTTLRequest, DeleteRequest, ReconfigRequest, SetACLRequest,
-    SetDataRequest)
+    CheckVersionRequest,
+    CreateRequest,
+    CreateTTLRequest,
+    DeleteRequest,
+    ReconfigRequest,
+    SetACLRequest,
+    SetDataRequest,
+)
 from zookeeper_py.server.prep_request_processor import PrepRequestProcessor
 from zookeeper_py.server.request import Request
 from zookeeper_py.server.zk_database import ZKDatabase
 from zookeeper_py.server.zoo_keeper_server import ZooKeeperServer
 from zookeeper_py.txn import (
-    CheckVersionTxn, CreateContainerTxn, CreateSessionTxn, CreateTTLTxn, CreateTxn, DeleteTxn, ErrorTxn, MultiTxn,
-    SetACLTxn, SetDataTxn, TxnHeader)
+    CheckVersionTxn,
+    CreateContainerTxn,
+    CreateSessionTxn,
+    CreateTTLTxn,
+    CreateTxn,
+    DeleteTxn,
+    ErrorTxn,
+    MultiTxn,
+    SetACLTxn,
+    SetDataTxn,
+    TxnHeader,
+)
 from zookeeper_py.zoo_defs import Ids, OpCode, Perms
 
 SESSION = 0x1234
@@ -104,7 +120,8 @@ def test_create2_ephemeral_and_sequential(prep):
     prep.node("/p")
     _, txn, _ = prep.request(OpCode.create2, CreateRequest("/p/e", b"", OPEN, CreateMode.EPHEMERAL.to_flag()))
     assert txn.ephemeral and txn.path == "/p/e"
-    _, txn, _ = prep.request(OpCode.create, CreateRequest("/p/s-", b"", OPEN, CreateMode.PERSISTENT_SEQUENTIAL.to_flag()))
+    seq = CreateMode.PERSISTENT_SEQUENTIAL.to_flag()
+    _, txn, _ = prep.request(OpCode.create, CreateRequest("/p/s-", b"", OPEN, seq))
     assert txn.path == "/p/s-0000000001"  # the parent's cversion, the pending create of /p/e counted
 
 
