@@ -40,6 +40,7 @@ from tests.persistence.txns import logged_zxids
 from tests.support import java_zk
 from tests.support.net import wait_until
 from tests.support.servers import JavaServer, PythonServer
+from zookeeper_py.server.request_processor import RequestProcessor
 
 kazoo_client = pytest.importorskip("kazoo.client", reason="kazoo is not installed for this interpreter")
 from kazoo.retry import KazooRetry  # noqa: E402
@@ -580,7 +581,7 @@ def test_damaged_only_snapshot_refuses_to_start(kind, how, written_by_us, tmp_pa
 # -- SyncRequestProcessor's error path, in process ------------------------------------------
 
 
-class Recorder:
+class Recorder(RequestProcessor):
     """The next processor: records what it is handed; raises on the request `fail_on`."""
 
     def __init__(self, fail_on=None):

@@ -138,9 +138,17 @@ class PrepRequestProcessor(ZooKeeperCriticalThread, RequestProcessor):
 
     def run_thread(self):
         death = Request.requestOfDeath
+        poll = self.submitted_requests.get_nowait
         take = self.submitted_requests.get
+        next_processor = self.next_processor
         while True:
-            request = take()
+            try:
+                request = poll()
+            except queue.Empty:
+                # Before waiting: in read-only mode the next processor is FinalRequestProcessor,
+                # whose replies wait for a flush (a no-op for the others).
+                next_processor.flush()
+                request = take()
             if request is death:
                 break
             self.p_request(request)

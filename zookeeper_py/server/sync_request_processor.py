@@ -5,7 +5,6 @@ import queue
 import random
 
 from zookeeper_py.common.linked_blocking_queue import LinkedBlockingQueue
-from zookeeper_py.server.nio_server_cnxn import ReplyBatch
 from zookeeper_py.server.request import Request
 from zookeeper_py.server.request_processor import RequestProcessor
 from zookeeper_py.server.zoo_keeper_thread import ZooKeeperCriticalThread, ZooKeeperThread
@@ -36,7 +35,12 @@ class SyncRequestProcessor(ZooKeeperCriticalThread, RequestProcessor):
     a flush pass straight through. Every snapCount/2 + random(snapCount/2) txns it rolls
     the log and starts a "Snapshot Thread".
 
-    A request goes downstream at most once: flush() takes each one off `to_flush`
+    The next processor is flushed (RequestProcessor.flush, Java's Flushable) after each
+    group commit, and, unlike Java, which flushes it after every read passed straight
+    through, when the queue runs dry after reads or before a commit: the replies of
+    pipelined reads then share a send (see FinalRequestProcessor).
+
+    A request goes downstream at most once: flush_to_flush() takes each one off `to_flush`
     before handing it on, as Java's toFlush.remove(). When the log itself fails (a
     write, a roll or an fsync raises, e.g. ENOSPC or EIO), the thread dies as Java's
     does (ZooKeeperCriticalThread: one "Severe unrecoverable error" line, then the
@@ -55,6 +59,8 @@ class SyncRequestProcessor(ZooKeeperCriticalThread, RequestProcessor):
         self.snap_in_process = None
         self.running = True
         self.to_flush = []
+        # Reads were handed on and the next processor was not flushed since.
+        self.reads_unflushed = False
         # True once an append, roll or commit of the txn log raised: what is in
         # to_flush then was never fsynced.
         self.log_failed = False
@@ -67,7 +73,9 @@ class SyncRequestProcessor(ZooKeeperCriticalThread, RequestProcessor):
         except BaseException as t:  # noqa: B902  (Java: catch (Throwable t) { handleException(...) })
             self.handle_exception(self.name, t)
         finally:
-            ReplyBatch.flush()
+            if self.reads_unflushed:
+                self.reads_unflushed = False
+                self.next_processor.flush()
             self.running = False
         LOG.info("SyncRequestProcessor exited!")
 
@@ -77,19 +85,19 @@ class SyncRequestProcessor(ZooKeeperCriticalThread, RequestProcessor):
         zk_db = self.zks.get_zk_database()
         to_flush = self.to_flush
         next_processor = self.next_processor
-        flushable = hasattr(next_processor, "flush")
         death = Request.requestOfDeath
         q = self.queued_requests
-        ReplyBatch.begin()
         while True:
             try:
                 si = q.get_nowait()
             except queue.Empty:
                 if to_flush:
-                    self.flush(to_flush)
+                    self.flush_to_flush(to_flush)
                     continue
-                # Nothing more to do now: send the replies of this round, then wait.
-                ReplyBatch.flush()
+                # Nothing more to do now: send the replies of the reads of this round, then wait.
+                if self.reads_unflushed:
+                    self.reads_unflushed = False
+                    next_processor.flush()
                 si = q.get()
             if si is death:
                 break
@@ -114,26 +122,30 @@ class SyncRequestProcessor(ZooKeeperCriticalThread, RequestProcessor):
                         self.snap_in_process.start()
                     log_count = 0
             elif not to_flush:
-                # A read with no write ahead of it waiting on the disk: pass it on now.
+                # A read with no write ahead of it waiting on the disk: pass it on now (its
+                # reply goes out when the queue runs dry or before the next commit).
                 if next_processor is not None:
                     next_processor.process_request(si)
-                    if flushable:
-                        next_processor.flush()
+                    self.reads_unflushed = True
                 continue
             to_flush.append(si)
             if len(to_flush) > _FLUSH_BATCH:
-                self.flush(to_flush)
+                self.flush_to_flush(to_flush)
 
-    def flush(self, to_flush):
+    def flush_to_flush(self, to_flush):
+        """Java's private flush(toFlush): the group commit (renamed here, as flush() is the
+        RequestProcessor seam that this processor's own caller may call)."""
         if not to_flush:
             return
-        ReplyBatch.flush()  # replies already made must not wait for the fsync
+        next_processor = self.next_processor
+        if self.reads_unflushed:
+            self.reads_unflushed = False
+            next_processor.flush()  # replies already made must not wait for the fsync
         try:
             self.zks.get_zk_database().commit()
         except BaseException:
             self.log_failed = True
             raise
-        next_processor = self.next_processor
         if next_processor is None:
             to_flush.clear()
             return
@@ -145,8 +157,7 @@ class SyncRequestProcessor(ZooKeeperCriticalThread, RequestProcessor):
                 next_processor.process_request(request)
         finally:
             del to_flush[:handed]
-        if hasattr(next_processor, "flush"):
-            next_processor.flush()
+        next_processor.flush()
 
     def shutdown(self):
         LOG.info("Shutting down")
@@ -160,7 +171,7 @@ class SyncRequestProcessor(ZooKeeperCriticalThread, RequestProcessor):
                                 "to the txn log", len(self.to_flush))
                     self.to_flush.clear()
                 else:
-                    self.flush(self.to_flush)
+                    self.flush_to_flush(self.to_flush)
         except (IOError, OSError):
             LOG.warning("Got IO exception during shutdown")
         except Exception:
