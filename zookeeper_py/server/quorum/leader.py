@@ -677,6 +677,10 @@ class ToBeAppliedRequestProcessor(RequestProcessor):
                 return
             LOG.error("Committed request not found on toBeApplied: %s", request)
 
+    def flush(self):
+        """FinalRequestProcessor holds its replies until flushed (not in 3.5.7)."""
+        self.next.flush()
+
     def shutdown(self):
         LOG.info("Shutting down")
         self.next.shutdown()
