@@ -14,17 +14,19 @@ import socket
 import struct
 import threading
 import time
-from collections import deque
 from _thread import allocate_lock
+from collections import deque
 
 from zookeeper_py import async_callback
-from zookeeper_py import zookeeper as _zookeeper
 from zookeeper_py.client.zk_client_config import ZKClientConfig
+from zookeeper_py.client.zoo_keeper_sasl_client import SaslState, ZooKeeperSaslClient
 from zookeeper_py.client_cnxn_socket import current_elapsed_time
 from zookeeper_py.client_cnxn_socket_nio import EndOfStreamException  # noqa: F401  (Java's nested class)
 from zookeeper_py.common.linked_blocking_queue import LinkedBlockingQueue
+from zookeeper_py.common.sasl_digest_md5 import SaslException
 from zookeeper_py.jute import JuteEOFError
 from zookeeper_py.keeper_exception import Code, KeeperException, NoWatcherException
+from zookeeper_py.login import LoginException
 from zookeeper_py.multi_response import MultiResponse
 from zookeeper_py.op_result import ErrorResult
 from zookeeper_py.proto import (
@@ -40,6 +42,7 @@ from zookeeper_py.proto import (
     GetChildrenResponse,
     GetDataResponse,
     GetEphemeralsResponse,
+    GetSASLRequest,
     ReplyHeader,
     SetACLResponse,
     SetDataResponse,
@@ -47,8 +50,11 @@ from zookeeper_py.proto import (
     SetWatches2,
     WatcherEvent,
 )
+from zookeeper_py.sasl_server_principal import SaslServerPrincipal
+from zookeeper_py.states import States
 from zookeeper_py.watched_event import WatchedEvent
 from zookeeper_py.watcher import EventType, KeeperState
+from zookeeper_py.zk_watch_manager import ZKWatchManager
 from zookeeper_py.zoo_defs import OpCode
 
 LOG = logging.getLogger("ClientCnxn")
@@ -183,8 +189,6 @@ class ClientCnxn:
 
     def __init__(self, chroot_path, host_provider, session_timeout, client_config, default_watcher,
                  client_cnxn_socket, session_id=0, session_passwd=None, can_be_read_only=False):
-        from zookeeper_py.zk_watch_manager import ZKWatchManager
-
         self.chroot_path = chroot_path
         self.host_provider = host_provider
         self.session_timeout = session_timeout
@@ -204,7 +208,7 @@ class ClientCnxn:
         self.seen_rw_server_before = False
         self.last_zxid = 0
         self.xid = 1
-        self.state = _zookeeper.States.NOT_CONNECTED
+        self.state = States.NOT_CONNECTED
         self._state_lock = threading.RLock()  # Java synchronizes on `state`
         self.event_of_death = _EventOfDeath()
         self.request_timeout = 0
@@ -290,9 +294,9 @@ class ClientCnxn:
         if not p.has_reply:
             return
         state = self.state
-        if state is _zookeeper.States.AUTH_FAILED:
+        if state is States.AUTH_FAILED:
             p.err = _AUTHFAILED
-        elif state is _zookeeper.States.CLOSED:
+        elif state is States.CLOSED:
             p.err = _SESSIONEXPIRED
         else:
             p.err = _CONNECTIONLOSS
@@ -605,7 +609,7 @@ class SendThread(threading.Thread):
         self.sasl_login_failed = False
         self._sasl_enabled = cnxn.client_config.is_sasl_client_enabled()
         self._zk_state_lock = threading.Lock()
-        self.change_zk_state(_zookeeper.States.CONNECTING)
+        self.change_zk_state(States.CONNECTING)
 
     # -- replies --
 
@@ -621,7 +625,7 @@ class SendThread(threading.Thread):
         if xid == AUTHPACKET_XID:
             LOG.debug("Got auth session id: 0x%s", _hex(cnxn.session_id))
             if err == _AUTHFAILED:
-                self.change_zk_state(_zookeeper.States.AUTH_FAILED)
+                self.change_zk_state(States.AUTH_FAILED)
                 cnxn.event_thread.queue_event(WatchedEvent(EventType.None_, KeeperState.AuthFailed, None))
                 cnxn.event_thread.queue_event_of_death()
             return
@@ -644,15 +648,14 @@ class SendThread(threading.Thread):
         # While SASL is in progress a reply is the server's next SASL token (Java reads it
         # whatever the error code; an AUTHFAILED reply has no token, which fails the client).
         if self._sasl_enabled and self.tunnel_auth_in_progress():
-            from zookeeper_py.proto import GetSASLRequest
-
             token = None
             if pos < end:
                 request, _ = GetSASLRequest.decode(buf, pos)
                 token = request.token
             sasl_client = cnxn.zoo_keeper_sasl_client
             sasl_client.respond_to_server(token, cnxn)
-            if sasl_client.is_failed() or (sasl_client.sasl_client is not None and sasl_client.sasl_client.is_complete()):
+            inner = sasl_client.sasl_client
+            if sasl_client.is_failed() or (inner is not None and inner.is_complete()):
                 # Now, before the server's close (after AUTHFAILED) is read as a connection loss.
                 self._check_sasl()
             return
@@ -693,7 +696,7 @@ class SendThread(threading.Thread):
         # is not held up by a cleanup in progress.
         cnxn = self.cnxn
         with self._zk_state_lock:
-            if not cnxn.state.is_alive() and new_state is _zookeeper.States.CONNECTING:
+            if not cnxn.state.is_alive() and new_state is States.CONNECTING:
                 raise IOError("Connection has already been closed and reconnection is not allowed")
             cnxn.state = new_state
 
@@ -769,16 +772,12 @@ class SendThread(threading.Thread):
         if not self.is_first_connect:
             # Spread reconnects of many clients over a second.
             time.sleep(random.randrange(1000) / 1000.0)
-        self.change_zk_state(_zookeeper.States.CONNECTING)
+        self.change_zk_state(States.CONNECTING)
         host_port = "%s:%d" % (addr.get_host_string(), addr.get_port())
         self.name = re.sub(r"\(.*\)", "(" + host_port.replace("\\", "\\\\") + ")", self.name)
         self.sasl_login_failed = False
         cnxn = self.cnxn
         if self._sasl_enabled:
-            from zookeeper_py.client.zoo_keeper_sasl_client import ZooKeeperSaslClient
-            from zookeeper_py.login import LoginException
-            from zookeeper_py.sasl_server_principal import SaslServerPrincipal
-
             try:
                 if cnxn.zoo_keeper_sasl_client is not None:
                     cnxn.zoo_keeper_sasl_client.shutdown()
@@ -791,7 +790,7 @@ class SendThread(threading.Thread):
                           "without it.", e)
                 self.sasl_login_failed = True
                 cnxn.zoo_keeper_sasl_client = None
-                self.change_zk_state(_zookeeper.States.AUTH_FAILED)
+                self.change_zk_state(States.AUTH_FAILED)
                 cnxn.event_thread.queue_event(WatchedEvent(EventType.None_, KeeperState.AuthFailed, None))
                 cnxn.event_thread.queue_event_of_death()
                 raise IOError("SASL configuration failed: %s" % e) from None
@@ -809,7 +808,6 @@ class SendThread(threading.Thread):
         sock.update_last_send_and_heard()
         last_ping_rw_server = current_elapsed_time()
         server_address = None
-        States = _zookeeper.States
         while cnxn.state.is_alive():
             try:
                 if not sock.is_connected():
@@ -887,9 +885,6 @@ class SendThread(threading.Thread):
 
     def _check_sasl(self):
         """The run loop's SASL step: start the exchange, then send AuthFailed or SaslAuthenticated."""
-        from zookeeper_py.common.sasl_digest_md5 import SaslException
-        from zookeeper_py.client.zoo_keeper_sasl_client import SaslState
-
         cnxn = self.cnxn
         sasl_client = cnxn.zoo_keeper_sasl_client
         send_auth_event = False
@@ -899,18 +894,18 @@ class SendThread(threading.Thread):
                 sasl_client.initialize(cnxn)
             except SaslException as e:
                 LOG.error("SASL authentication with Zookeeper Quorum member failed: %s", e)
-                self.change_zk_state(_zookeeper.States.AUTH_FAILED)
+                self.change_zk_state(States.AUTH_FAILED)
                 send_auth_event = True
         auth_state = sasl_client.get_keeper_state()
         if auth_state is not None:
             if auth_state is KeeperState.AuthFailed:
-                self.change_zk_state(_zookeeper.States.AUTH_FAILED)
+                self.change_zk_state(States.AUTH_FAILED)
                 send_auth_event = True
             elif auth_state is KeeperState.SaslAuthenticated:
                 send_auth_event = True
         if send_auth_event:
             cnxn.event_thread.queue_event(WatchedEvent(EventType.None_, auth_state or KeeperState.AuthFailed, None))
-            if cnxn.state is _zookeeper.States.AUTH_FAILED:
+            if cnxn.state is States.AUTH_FAILED:
                 cnxn.event_thread.queue_event_of_death()
 
     def clean_and_notify_state(self):
@@ -968,7 +963,6 @@ class SendThread(threading.Thread):
 
     def on_connected(self, negotiated_session_timeout, session_id, session_passwd, is_ro):
         cnxn = self.cnxn
-        States = _zookeeper.States
         cnxn.negotiated_session_timeout = negotiated_session_timeout
         if negotiated_session_timeout <= 0:
             self.change_zk_state(States.CLOSED)
@@ -994,7 +988,7 @@ class SendThread(threading.Thread):
 
     def close(self):
         try:
-            self.change_zk_state(_zookeeper.States.CLOSED)
+            self.change_zk_state(States.CLOSED)
         except IOError:
             LOG.warning("Connection close fails when migrates state from %s to CLOSED", self.get_zk_state())
         self.client_cnxn_socket.on_closing()

@@ -25,14 +25,13 @@ arrives on the EventThread):
 or a callable taking the WatchedEvent); None means no watch.
 """
 
-import enum
 import logging
 import threading
 
-from zookeeper_py import async_callback
-from zookeeper_py import client_cnxn as _client_cnxn
+from zookeeper_py import async_callback, client_cnxn as _client_cnxn
 from zookeeper_py.async_callback import is_callback
 from zookeeper_py.client.connect_string_parser import ConnectStringParser
+from zookeeper_py.client.inet_socket_address import InetSocketAddress
 from zookeeper_py.client.static_host_provider import StaticHostProvider
 from zookeeper_py.client.zk_client_config import ZKClientConfig
 from zookeeper_py.client_cnxn_socket_netty import ClientCnxnSocketNetty
@@ -74,36 +73,17 @@ from zookeeper_py.proto import (
     SyncResponse,
     WhoAmIResponse,
 )
+from zookeeper_py.states import States
+from zookeeper_py.transaction import Transaction
 from zookeeper_py.watch_deregistration import WatchDeregistration
 from zookeeper_py.watcher import AddWatchMode
 from zookeeper_py.zk_watch_manager import as_watcher_function
-from zookeeper_py.zoo_defs import ZooDefs, OpCode
+from zookeeper_py.zoo_defs import OpCode, ZooDefs
 
 LOG = logging.getLogger("ZooKeeper")
 
 _OK = 0
 _NONODE = Code.NONODE.value
-
-
-class States(enum.Enum):
-    """Mirror of org.apache.zookeeper.ZooKeeper.States."""
-
-    CONNECTING = 0
-    ASSOCIATING = 1
-    CONNECTED = 2
-    CONNECTEDREADONLY = 3
-    CLOSED = 4
-    AUTH_FAILED = 5
-    NOT_CONNECTED = 6
-
-    def is_alive(self):
-        return self is not States.CLOSED and self is not States.AUTH_FAILED
-
-    def is_connected(self):
-        return self is States.CONNECTED or self is States.CONNECTEDREADONLY
-
-    def __str__(self):
-        return self.name
 
 
 class WatchRegistration:
@@ -229,7 +209,8 @@ class ZooKeeper:
                          ZKClientConfig.SECURE_CLIENT)
         elif name not in ("ClientCnxnSocketNetty", "org.apache.zookeeper.ClientCnxnSocketNetty"):
             raise ValueError("%s=%s: zookeeper_py has org.apache.zookeeper.ClientCnxnSocketNIO and "
-                             "org.apache.zookeeper.ClientCnxnSocketNetty" % (ZKClientConfig.ZOOKEEPER_CLIENT_CNXN_SOCKET, name))
+                             "org.apache.zookeeper.ClientCnxnSocketNetty"
+                             % (ZKClientConfig.ZOOKEEPER_CLIENT_CNXN_SOCKET, name))
         return ClientCnxnSocketNetty(self.client_config)
 
     def get_client_config(self):
@@ -243,7 +224,6 @@ class ZooKeeper:
         remote = sock.get_remote_socket_address()
         if remote:
             host, _, port = remote.lstrip("/").rpartition(":")
-            from zookeeper_py.client.inet_socket_address import InetSocketAddress
             current = InetSocketAddress(host, int(port), host)
         if self.host_provider.update_server_list(parser.get_server_addresses(), current):
             # Drop the connection so the client moves to its new server.
@@ -490,8 +470,6 @@ class ZooKeeper:
         return results
 
     def transaction(self):
-        from zookeeper_py.transaction import Transaction
-
         return Transaction(self)
 
     # -- exists / getData / setData --
