@@ -27,10 +27,10 @@ class Server(ZooKeeperServer):
         self.connects = []
         self.packets = []
 
-    def process_connect_request(self, cnxn, frame):
+    def process_connect_request(self, cnxn, frame, batch=None):
         self.connects.append(frame)
 
-    def process_packet(self, cnxn, frame):
+    def process_packet(self, cnxn, frame, batch=None):
         self.packets.append(frame)
 
 

@@ -317,8 +317,11 @@ class NIOServerCnxn(ServerCnxn):
 
     # -- input ----------------------------------------------------------------------
 
-    def do_io(self, readable, writable):
-        """Handle one readiness event of the socket (run by the selector thread or a worker)."""
+    def do_io(self, readable, writable, batch=None):
+        """Handle one readiness event of the socket (run by the selector thread or a worker).
+
+        `batch`: the selector thread's SubmitBatch when it runs the I/O itself (the requests
+        read go to the first processor at the end of its round); None on a worker (at once)."""
         try:
             if self.closed:
                 return
@@ -335,7 +338,7 @@ class NIOServerCnxn(ServerCnxn):
                             "Unable to read additional data from client sessionid 0x%x, likely client has closed socket"
                             % (self.session_id & 0xFFFFFFFFFFFFFFFF))
                     self.inbuf += data
-                self.process_input()
+                self.process_input(batch)
             if writable and not self.closed:
                 self.handle_write()
                 if not self.initialized and not self.get_read_interest() and not self.get_write_interest():
@@ -360,7 +363,7 @@ class NIOServerCnxn(ServerCnxn):
                         exc_info=True)
             self.close()
 
-    def process_input(self):
+    def process_input(self, batch=None):
         """Handle the complete frames in inbuf, up to FRAMES_PER_ROUND, unless throttled or paused by
         unsent replies; the selector thread gives a connection with more its next turn."""
         buf = self.inbuf
@@ -384,9 +387,9 @@ class NIOServerCnxn(ServerCnxn):
                 turn -= 1
                 self.packet_received()
                 if not self.initialized:
-                    self.read_connect_request(frame)
+                    self.read_connect_request(frame, batch)
                 else:
-                    self.zk_server.process_packet(self, frame)
+                    self.zk_server.process_packet(self, frame, batch)
         finally:
             if pos:
                 del buf[:pos]
@@ -397,10 +400,10 @@ class NIOServerCnxn(ServerCnxn):
             return False
         return len(buf) >= 4 + _LEN.unpack_from(buf, 0)[0]
 
-    def read_connect_request(self, frame):
+    def read_connect_request(self, frame, batch=None):
         if not self.is_zk_server_running():
             raise IOError("ZooKeeperServer not running")
-        self.zk_server.process_connect_request(self, frame)
+        self.zk_server.process_connect_request(self, frame, batch)
         self.initialized = True
 
     def check_four_letter_word(self, code):

@@ -182,6 +182,8 @@ class SelectorThread(AbstractSelectThread):
         # fd -> connection with complete frames still buffered after its turn (FRAMES_PER_ROUND):
         # it goes again next round, in random order with the sockets that are ready.
         self.buffered_ready = {}
+        # The requests read this round when this thread runs the I/O; flushed at the end of the round.
+        self.submit_batch = SubmitBatch()
 
     def add_accepted_connection(self, sock):
         if self.factory.stopped:
@@ -206,7 +208,7 @@ class SelectorThread(AbstractSelectThread):
         return True
 
     def run_thread(self):
-        SubmitBatch.begin()
+        submit_batch = self.submit_batch
         try:
             while not self.factory.stopped:
                 try:
@@ -216,7 +218,7 @@ class SelectorThread(AbstractSelectThread):
                 except Exception:
                     LOG.warning("Ignoring unexpected exception", exc_info=True)
                 finally:
-                    SubmitBatch.flush()
+                    submit_batch.flush()
             for key in list(self.selector.get_map().values()):
                 cnxn = key.data
                 if isinstance(cnxn, NIOServerCnxn):
@@ -264,7 +266,7 @@ class SelectorThread(AbstractSelectThread):
         else:
             # No workers: do the I/O here, as Java does with numWorkerThreads=0.
             self.factory.touch_cnxn(cnxn)
-            cnxn.do_io(bool(mask & _READ), bool(mask & _WRITE))
+            cnxn.do_io(bool(mask & _READ), bool(mask & _WRITE), self.submit_batch)
             if not cnxn.closed:
                 self._apply_interest(cnxn)
 

@@ -81,26 +81,34 @@ def generate_passwd(session_id):
     return JavaRandom(session_id ^ SUPER_SECRET).next_bytes(16)
 
 
-_submit_batch = threading.local()
-
-
 class SubmitBatch:
-    """Hands the requests one selector round read to the first processor together (not in Java).
+    """The requests one selector round read, handed to the first processor together at its end (not in Java).
 
     Submitted one by one, each request wakes the processor thread, which then takes the
     GIL from the selector thread between two sockets: a context switch per request.
     Queued until the round ends, they go in one burst, in the order they were read.
+
+    A SelectorThread owns one and passes it to NIOServerCnxn.do_io when it runs a
+    connection's I/O itself (no NIO worker threads); it goes down as an argument
+    (process_input -> process_packet or read_connect_request -> process_connect_request ->
+    create_session) to submit_request, which adds the request here instead of handing it
+    on. The selector thread calls flush() at the end of each round. Without a batch
+    (None, every other caller) submit_request hands the request on at once. One thread
+    uses a batch: no lock.
     """
 
-    @staticmethod
-    def begin():
-        _submit_batch.requests = []
+    __slots__ = ("requests",)
 
-    @staticmethod
-    def flush():
-        pending = getattr(_submit_batch, "requests", None)
+    def __init__(self):
+        self.requests = []  # (processor, request); bound: FRAMES_PER_ROUND per connection served this round
+
+    def add(self, processor, request):
+        self.requests.append((processor, request))
+
+    def flush(self):
+        pending = self.requests
         if pending:
-            _submit_batch.requests = []
+            self.requests = []
             for processor, request in pending:
                 processor.process_request(request)
 
@@ -358,12 +366,12 @@ class ZooKeeperServer(SessionExpirer):
     def check_passwd(self, session_id, passwd):
         return session_id != 0 and passwd == generate_passwd(session_id)
 
-    def create_session(self, cnxn, passwd, timeout):
+    def create_session(self, cnxn, passwd, timeout, batch=None):
         session_id = self.session_tracker.create_session(timeout)
         cnxn.set_session_id(session_id)
         si = Request(cnxn, session_id, 0, OpCode.createSession, _INT.pack(timeout))
         self.set_local_session_flag(si)
-        self.submit_request(si)
+        self.submit_request(si, batch)
         return session_id
 
     def set_owner(self, session_id, owner):
@@ -415,7 +423,8 @@ class ZooKeeperServer(SessionExpirer):
     def set_local_session_flag(self, si):
         pass
 
-    def submit_request(self, si):
+    def submit_request(self, si, batch=None):
+        """Hand a request to the first processor, or add it to `batch` (a SubmitBatch) when given."""
         if self.first_processor is None:
             with self.state_lock:
                 while self.state is State.INITIAL:
@@ -425,9 +434,8 @@ class ZooKeeperServer(SessionExpirer):
         try:
             self.touch(si.cnxn)
             if Request.is_valid(si.type):
-                pending = getattr(_submit_batch, "requests", None)
-                if pending is not None:
-                    pending.append((self.first_processor, si))
+                if batch is not None:
+                    batch.add(self.first_processor, si)
                 else:
                     self.first_processor.process_request(si)
                 if si.cnxn is not None:
@@ -540,8 +548,9 @@ class ZooKeeperServer(SessionExpirer):
 
     # -- the request path ---------------------------------------------------------------
 
-    def process_connect_request(self, cnxn, frame):
-        """The first frame of a connection: a ConnectRequest (and the readOnly byte of newer clients)."""
+    def process_connect_request(self, cnxn, frame, batch=None):
+        """The first frame of a connection: a ConnectRequest (and the readOnly byte of newer clients).
+        `batch`: the SubmitBatch of the connection's I/O round, or None."""
         conn_req, pos = ConnectRequest.decode(frame, 0)
         LOG.debug("Session establishment request from client %s client's lastZxid is 0x%x",
                   cnxn.get_remote_address_string(), conn_req.lastZxidSeen & _U64)
@@ -570,7 +579,7 @@ class ZooKeeperServer(SessionExpirer):
         cnxn.disable_recv()
         session_id = conn_req.sessionId
         if session_id == 0:
-            sid = self.create_session(cnxn, conn_req.passwd, session_timeout)
+            sid = self.create_session(cnxn, conn_req.passwd, session_timeout, batch)
             LOG.debug("Client attempting to establish new session: session = 0x%x, zxid = 0x%x, timeout = %d, "
                       "address = %s", sid & _U64, conn_req.lastZxidSeen & _U64, conn_req.timeOut,
                       cnxn.get_remote_address_string())
@@ -589,8 +598,9 @@ class ZooKeeperServer(SessionExpirer):
             return outstanding_count > 0
         return False
 
-    def process_packet(self, cnxn, frame):
-        """A request frame: RequestHeader + body. Auth and SASL are answered here; the rest is submitted."""
+    def process_packet(self, cnxn, frame, batch=None):
+        """A request frame: RequestHeader + body. Auth and SASL are answered here; the rest is submitted
+        (into `batch`, the SubmitBatch of the connection's I/O round, when given)."""
         if len(frame) < 8:
             # Java's byteBuffer2Record(RequestHeader) throws EOFException: the connection closes.
             raise JuteEOFError("a %d-byte frame cannot hold a RequestHeader" % len(frame))
@@ -629,7 +639,7 @@ class ZooKeeperServer(SessionExpirer):
         si = Request(cnxn, cnxn.get_session_id(), xid, op, body, cnxn.auth_info)
         si.owner = ServerCnxn.me
         self.set_local_session_flag(si)
-        self.submit_request(si)
+        self.submit_request(si, batch)
         cnxn.incr_outstanding_requests(xid)
 
     @staticmethod
