@@ -24,18 +24,21 @@ _NEED_COMMIT = frozenset((
 
 
 class CommitProcessor(ZooKeeperCriticalThread, RequestProcessor):
-    """Mirror of org.apache.zookeeper.server.quorum.CommitProcessor.
+    """Mirror of org.apache.zookeeper.server.quorum.CommitProcessor, in its 3.6+ form.
 
-    Holds a local write (nextPending) until the quorum commits it, and lets reads
-    pass unless a write is waiting (so a session reads its own writes). Reads go on to
-    the next processor on worker sessionId mod N (CommitProcWorkThread-k), which keeps
-    each session in order. Committed requests are applied one at a time, in zxid order,
-    once no read is in the pool.
+    Requests arrive in queuedRequests; a write waits in its session's queue
+    (pendingRequests) until the quorum commits it, and so does any request of that
+    session behind it, so a session reads its own writes. Reads of other sessions go on
+    at once to the next processor, on worker sessionId mod N (CommitProcWorkThread-k),
+    which keeps each session in order. A commit is applied on this thread (processWrite),
+    in zxid order, once the reads already in the pool are done; then the reads its session
+    held back go on.
 
-    Unlike 3.5.7, which hands each commit to a worker too and waits for it, a commit is
-    applied on this thread, as 3.6's CommitProcessor does (processWrite). The hand-off
-    and the wake-up back cost two thread switches per write, and the commits queue behind
-    them one by one: on PyPy that capped a 3-node ensemble at ~2k writes/s.
+    3.5.7 holds every later request of every session behind one waiting local write
+    (nextPending) and hands each commit to a worker and waits for it to come back. The
+    first made reads queue behind writes they do not depend on; the second cost two thread
+    switches per write, with the commits queued behind them one by one: on PyPy that held
+    a 3-node ensemble to ~2k writes/s. 3.6 (which Java 3.8 peers run) does it this way.
     """
 
     def __init__(self, next_processor, id_, match_syncs, listener):
@@ -45,24 +48,21 @@ class CommitProcessor(ZooKeeperCriticalThread, RequestProcessor):
         # Java: unbounded LinkedBlockingQueues (deque append/popleft are thread-safe). Bound: the
         # request bound of util/queue_census (globalOutstandingLimit + connections, per member).
         self.queued_requests = collections.deque()
+        self.queued_write_requests = collections.deque()  # the local writes, in the order they came
         self.committed_requests = collections.deque()
-        self.next_pending = None  # the local write waiting for its commit
-        self.currently_committing = None
+        # sessionId -> deque of that session's requests held behind its first uncommitted write;
+        # only this thread touches it.
+        self.pending_requests = {}
         self.num_requests_processing = 0
         self._count_lock = threading.Lock()
         self._cv = threading.Condition(threading.Lock())
         self.stopped = True
+        self.max_commit_batch_size = 1
         self.worker_shutdown_timeout_ms = 5000
         self.worker_pool = None
 
     def is_processing_request(self):
         return self.num_requests_processing != 0
-
-    def is_waiting_for_commit(self):
-        return self.next_pending is not None
-
-    def is_processing_commit(self):
-        return self.currently_committing is not None
 
     def need_commit(self, request):
         t = request.type
@@ -74,66 +74,99 @@ class CommitProcessor(ZooKeeperCriticalThread, RequestProcessor):
             return not request.isLocalSession
         return False
 
-    def _nothing_to_do(self):
-        return ((not self.queued_requests or self.next_pending is not None or self.currently_committing is not None)
-                and (not self.committed_requests or self.num_requests_processing != 0))
-
     def run_thread(self):
         ReplyBatch.begin()
         try:
             self._run()
         finally:
             ReplyBatch.flush()
+        LOG.info("CommitProcessor exited loop!")
 
     def _run(self):
         queued = self.queued_requests
+        committed = self.committed_requests
+        pending = self.pending_requests
+        need_commit = self.need_commit
         cv = self._cv
         while not self.stopped:
-            if self._nothing_to_do():
+            # Requests are queued before they go to the leader, so a waiting commit is for the
+            # first write in queued_write_requests or for a request of another server.
+            commit_is_waiting = bool(committed)
+            requests_to_process = len(queued)
+            if not requests_to_process and not commit_is_waiting:
                 ReplyBatch.flush()  # the replies of the commits applied so far go out before this thread waits
                 with cv:
-                    while not self.stopped and self._nothing_to_do():
+                    while not self.stopped and not queued and not committed:
                         cv.wait()
-            # Pass on reads until a write is found that must wait for its commit.
-            while not self.stopped and self.next_pending is None and self.currently_committing is None:
+                continue
+            # At most the requests there now: reads must not starve the commits of other servers.
+            while not self.stopped and requests_to_process > 0:
                 try:
                     request = queued.popleft()
                 except IndexError:
                     break
-                if self.need_commit(request):
-                    self.next_pending = request
+                requests_to_process -= 1
+                session_queue = pending.get(request.sessionId)
+                if session_queue is not None or need_commit(request):
+                    if session_queue is None:
+                        session_queue = pending[request.sessionId] = collections.deque()
+                    session_queue.append(request)
                 else:
                     self.send_to_next_processor(request)
-            self.process_committed()
-        LOG.info("CommitProcessor exited loop!")
+                # A pending write and a commit: the commit is for it or for another server's
+                # write, so it can be applied now.
+                if pending and committed:
+                    commit_is_waiting = True
+                    break
+            if not commit_is_waiting:
+                commit_is_waiting = bool(committed)
+            if commit_is_waiting and not self.stopped:
+                self.process_commits()
 
-    def process_committed(self):
-        """Hand on the next committed request, matched to the local one that waits for it, if any."""
+    def process_commits(self):
+        """Apply the waiting commits (maxCommitBatchSize of them), then the reads they held back."""
+        self.wait_for_empty_pool()
         committed = self.committed_requests
-        if self.stopped or self.num_requests_processing != 0 or not committed:
+        writes = self.queued_write_requests
+        pending = self.pending_requests
+        queues_to_drain = []
+        commits_to_process = self.max_commit_batch_size
+        while committed and not self.stopped and commits_to_process > 0:
+            request = committed[0]
+            if writes and writes[0].sessionId == request.sessionId and writes[0].cxid == request.cxid:
+                # The commit of our oldest local write: apply our request, which has the connection.
+                session_queue = pending.get(request.sessionId)
+                if not session_queue or not self.need_commit(session_queue[0]):
+                    break  # reads of that session go first, or the write is still in queued_requests
+                top_pending = session_queue.popleft()
+                top_pending.hdr = request.hdr
+                top_pending.txn = request.txn
+                top_pending.zxid = request.zxid
+                request = top_pending
+                writes.popleft()
+                if request.sessionId not in queues_to_drain:
+                    queues_to_drain.append(request.sessionId)
+            committed.popleft()
+            commits_to_process -= 1
+            self.process_write(request)
+        for session_id in queues_to_drain:
+            session_queue = pending[session_id]
+            while not self.stopped and session_queue and not self.need_commit(session_queue[0]):
+                self.send_to_next_processor(session_queue.popleft())
+            if not session_queue:
+                del pending[session_id]
+
+    def wait_for_empty_pool(self):
+        """A commit is applied only when no read is in the workers (3.6's waitForEmptyPool)."""
+        if self.num_requests_processing == 0:
             return
-        # Queued reads go first unless a local write is waiting for exactly this commit.
-        if self.next_pending is None and self.queued_requests:
-            return
-        request = committed.popleft()
-        pending = self.next_pending
-        if pending is not None and pending.sessionId == request.sessionId and pending.cxid == request.cxid:
-            # The local request carries the connection; give it the txn.
-            pending.hdr = request.hdr
-            pending.txn = request.txn
-            pending.zxid = request.zxid
-            self.next_pending = None
-            request = pending
-        # else not ours (or a local request not yet queued): apply it as it came.
-        self.process_write(request)
+        with self._cv:
+            while not self.stopped and self.num_requests_processing != 0:
+                self._cv.wait()
 
     def process_write(self, request):
         """Apply a committed request on this thread (3.6's processWrite)."""
-        self.currently_committing = request
-        try:
-            self.next_processor.process_request(request)
-        finally:
-            self.currently_committing = None
+        self.next_processor.process_request(request)
 
     def start(self):
         num_cores = os.cpu_count() or 1
@@ -160,16 +193,18 @@ class CommitProcessor(ZooKeeperCriticalThread, RequestProcessor):
             return
         LOG.debug("Committing request:: %s", request)
         self.committed_requests.append(request)
-        if self.currently_committing is None:
-            self.wakeup()
+        self.wakeup()
 
     def process_request(self, request):
         if self.stopped:
             return
         LOG.debug("Processing request:: %s", request)
+        # queued_requests first: the run loop takes a write from it before it can match a commit
+        # to queued_write_requests.
         self.queued_requests.append(request)
-        if self.next_pending is None:
-            self.wakeup()
+        if self.need_commit(request):
+            self.queued_write_requests.append(request)
+        self.wakeup()
 
     def halt(self):
         self.stopped = True
@@ -210,13 +245,9 @@ class CommitWorkRequest(WorkRequest):
         try:
             cp.next_processor.process_request(request)
         finally:
-            # If this request is the commit request that was blocking the processor, clear.
-            if cp.currently_committing is request:
-                cp.currently_committing = None
             with cp._count_lock:
                 cp.num_requests_processing -= 1
                 idle = cp.num_requests_processing == 0
-            # Decrement outstanding request count. The processor may be blocked at the moment because it is
-            # waiting for the pipeline to drain. In that case, wake it up if there are pending requests.
-            if idle and (cp.queued_requests or cp.committed_requests):
+            # The processor may be waiting for the pool to drain before it applies a commit.
+            if idle:
                 cp.wakeup()
