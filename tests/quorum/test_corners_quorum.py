@@ -31,12 +31,12 @@ from tests.quorum.conftest import kazoo
 from tests.support import java_zk
 from tests.support.java_cli import run_our_zkcli, run_zkcli
 from tests.support.net import four_letter_word, wait_until
-from zookeeper_py.server.quorum.packet_types import ACKEPOCH, LEADERINFO, OBSERVERINFO
-from zookeeper_py.server.quorum.learner_snapshot_throttler import LearnerSnapshotThrottler, SnapshotThrottleException
-from zookeeper_py.server.quorum.quorum_packet import LearnerInfo, QuorumPacket
 from zookeeper_py.create_mode import CreateMode
 from zookeeper_py.keeper_exception import EphemeralOnLocalSessionException, SessionExpiredException
 from zookeeper_py.op import Op
+from zookeeper_py.server.quorum.learner_snapshot_throttler import LearnerSnapshotThrottler, SnapshotThrottleException
+from zookeeper_py.server.quorum.packet_types import ACKEPOCH, LEADERINFO, OBSERVERINFO
+from zookeeper_py.server.quorum.quorum_packet import LearnerInfo, QuorumPacket
 from zookeeper_py.zoo_defs import Ids
 from zookeeper_py.zookeeper import States, ZooKeeper
 
