@@ -2,6 +2,8 @@
 
 import enum
 
+from zookeeper_py.keeper_exception import BadArgumentsException
+
 
 class CreateMode(enum.Enum):
     """Mirror of org.apache.zookeeper.CreateMode. Value = (flag, ephemeral, sequential, container, ttl)."""
@@ -36,7 +38,6 @@ class CreateMode(enum.Enum):
             return mode
         if default is not None:
             return default
-        from zookeeper_py.keeper_exception import BadArgumentsException
 
         raise BadArgumentsException("Received an invalid flag value: %s to convert to a CreateMode" % flag)
 

@@ -3,6 +3,7 @@
 import getpass
 import os
 import platform
+import resource
 import socket
 import sys
 import tempfile
@@ -13,10 +14,8 @@ from zookeeper_py.version import Version
 def _memory():
     """(free, max, total) bytes of this process, as the JVM's Runtime reports its heap."""
     try:
-        import resource
-
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    except (ImportError, OSError):
+    except OSError:
         rss = 0
     try:
         total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")

@@ -1,5 +1,6 @@
 """Mirror of org.apache.zookeeper.Login, with the javax.security.auth.login.LoginContext it drives."""
 
+import importlib
 import logging
 
 from zookeeper_py.common.jaas_configuration import Configuration, JaasConfigurationException
@@ -54,8 +55,6 @@ class LoginContext:
         self.modules = []
 
     def login(self):
-        import importlib
-
         for entry in self.entries:
             class_name = entry.get_login_module_name()
             target = LOGIN_MODULES.get(class_name)

@@ -18,6 +18,7 @@ relative to the working directory, and logging.yaml).
 import os
 import sys
 
+from zookeeper_py.common.java_properties import load_properties_file
 from zookeeper_py.version import Version
 
 PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -72,7 +73,7 @@ def server(argv=None):
                         "Runs a ZooKeeper server in the foreground (zkServer.sh start-foreground).\n"
                         "Without zoo.cfg: %s" % default_zoo_cfg()):
         return 0
-    from zookeeper_py.server.quorum.quorum_peer_main import main
+    from zookeeper_py.server.quorum.quorum_peer_main import main  # lazy: each script loads only its own tool
 
     if not [a for a in argv if not a.startswith("-D")]:
         argv.append(default_zoo_cfg())
@@ -86,7 +87,7 @@ def cli(argv=None):
                                         "[-waitforconnection] [-client-configuration file] [cmd args]",
                         "The ZooKeeper shell (zkCli.sh); `help` inside it lists the commands."):
         return 0
-    from zookeeper_py.zookeeper_main import main
+    from zookeeper_py.zookeeper_main import main  # lazy: each script loads only its own tool
 
     return main(argv)
 
@@ -97,12 +98,10 @@ def cleanup(argv=None):
                         "Keeps the newest count snapshots and the logs they need (zkCleanup.sh, PurgeTxnLog).\n"
                         "With -n first: dataDir and dataLogDir of %s" % default_zoo_cfg()):
         return 0
-    from zookeeper_py.server.purge_txn_log import main
+    from zookeeper_py.server.purge_txn_log import main  # lazy: each script loads only its own tool
 
     if argv[:1] == ["-n"]:
         # zkCleanup.sh: the directories of zoo.cfg, then the arguments given.
-        from zookeeper_py.common.java_properties import load_properties_file
-
         props, _ = load_properties_file(default_zoo_cfg())
         data_dir = props.get("dataDir", "").strip()
         data_log_dir = props.get("dataLogDir", "").strip()
@@ -116,7 +115,7 @@ def txn_log_toolkit(argv=None):
                         "Prints a transaction log; -r repairs bad checksums (zkTxnLogToolkit.sh, TxnLogToolkit).\n"
                         "-h prints TxnLogToolkit's own help."):
         return 0
-    from zookeeper_py.server.persistence.txn_log_toolkit import main
+    from zookeeper_py.server.persistence.txn_log_toolkit import main  # lazy: each script loads only its own tool
 
     return main(argv)
 
@@ -126,6 +125,6 @@ def snapshot_toolkit(argv=None):
     if _help_or_version(argv, "zk-snapshot-toolkit", "zk-snapshot-toolkit [-d|-json] snapshot_file",
                         "Prints a snapshot (zkSnapShotToolkit.sh, SnapshotFormatter)."):
         return 0
-    from zookeeper_py.server.snapshot_formatter import main
+    from zookeeper_py.server.snapshot_formatter import main  # lazy: each script loads only its own tool
 
     return main(argv)

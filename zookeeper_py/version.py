@@ -19,17 +19,16 @@ PROJECT_VERSION = "0.1.0"
 # Java's format of the build date: "02/10/2020 11:30 GMT".
 DATE_FORMAT = "%m/%d/%Y %H:%M GMT"
 
-_build_date = None
+try:
+    from zookeeper_py._build_info import BUILD_DATE as _build_date
+except ImportError:  # a source checkout: the date is read from this file when first asked
+    _build_date = None
 
 
 def build_date():
     global _build_date
     if _build_date is None:
-        try:
-            from zookeeper_py._build_info import BUILD_DATE
-        except ImportError:
-            BUILD_DATE = time.strftime(DATE_FORMAT, time.gmtime(os.path.getmtime(__file__)))
-        _build_date = BUILD_DATE
+        _build_date = time.strftime(DATE_FORMAT, time.gmtime(os.path.getmtime(__file__)))
     return _build_date
 
 

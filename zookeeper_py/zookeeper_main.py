@@ -11,8 +11,10 @@ commands, options and live znode paths, and a history kept across runs in
 from stdin with no prompt, as Java does without JLine. Texts are Java 3.8's.
 """
 
+import logging
 import os
 import re
+import socket
 import sys
 import threading
 
@@ -22,8 +24,9 @@ from zookeeper_py.cli.command_factory import CommandFactory
 from zookeeper_py.cli.command_not_found_exception import CommandNotFoundException
 from zookeeper_py.cli.malformed_command_exception import MalformedCommandException
 from zookeeper_py.client.zk_client_config import ConfigException, ZKClientConfig
-from zookeeper_py.common.x509_util import X509Exception
 from zookeeper_py.common import system_properties
+from zookeeper_py.common.logging_setup import configure_logging
+from zookeeper_py.common.x509_util import X509Exception
 from zookeeper_py.watcher import EventType, KeeperState
 
 HISTORY_ENV = "ZOOKEEPER_PY_HISTORY"
@@ -271,13 +274,13 @@ class ZooKeeperMain:
             zk.cnxn.event_thread.join(2.0)
 
     def _run_prompt(self, input, output):
+        # lazy: prompt_toolkit takes ~0.5 s to import; `zkCli.sh cmd args` and scripts never prompt.
         from prompt_toolkit import PromptSession
+        from prompt_toolkit.application import create_app_session
         from prompt_toolkit.history import FileHistory
         from prompt_toolkit.patch_stdout import patch_stdout
 
         from zookeeper_py.j_line_z_node_completer import JLineZNodeCompleter
-
-        from prompt_toolkit.application import create_app_session
 
         history_path = os.path.expanduser(os.environ.get(HISTORY_ENV) or DEFAULT_HISTORY)
         with create_app_session(input=input, output=output):
@@ -372,9 +375,6 @@ class ZooKeeperMain:
 def _configure_logging():
     """Log to $ZOO_LOG_DIR/zookeeper-$USER-cli-$HOSTNAME.log as zkCli.sh does, else not at all:
     the terminal is for the shell (state changes show as WATCHER:: lines)."""
-    import logging
-    import socket
-
     log_dir = system_properties.get_property("zookeeper.log.dir") or os.environ.get("ZOO_LOG_DIR")
     if not log_dir:
         logging.getLogger().addHandler(logging.NullHandler())
@@ -388,7 +388,6 @@ def _configure_logging():
         system_properties.set_property("zookeeper.root.logger", "INFO,ROLLINGFILE")
     try:
         os.makedirs(log_dir, exist_ok=True)
-        from zookeeper_py.common.logging_setup import configure_logging
 
         configure_logging()
     except Exception:

@@ -4,8 +4,10 @@ from zookeeper_py.cli.cli_command import CliCommand
 from zookeeper_py.cli.cli_wrapper_exception import CliWrapperException
 from zookeeper_py.cli.commons_cli import Options
 from zookeeper_py.cli.stat_printer import StatPrinter
+from zookeeper_py.common.java_properties import load_properties
 from zookeeper_py.data import Stat
 from zookeeper_py.keeper_exception import KeeperException
+from zookeeper_py.server.quorum.quorum_server import ConfigException, QuorumServer
 
 
 def _java_string_hash(s):
@@ -31,9 +33,6 @@ def _properties_order(keys):
 
 def get_client_config_str(config_data):
     """ConfigUtils.getClientConfigStr: "<version> host:port,host:port" (client addresses)."""
-    from zookeeper_py.common.java_properties import load_properties
-    from zookeeper_py.server.quorum.quorum_server import ConfigException, QuorumServer
-
     props, _ = load_properties(config_data)
     version = ""
     addrs = []

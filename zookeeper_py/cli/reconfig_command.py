@@ -6,6 +6,7 @@ from zookeeper_py.cli.cli_parse_exception import CliParseException
 from zookeeper_py.cli.cli_wrapper_exception import CliWrapperException
 from zookeeper_py.cli.commons_cli import Options
 from zookeeper_py.cli.stat_printer import StatPrinter
+from zookeeper_py.common.java_properties import load_properties_file
 from zookeeper_py.data import Stat
 from zookeeper_py.keeper_exception import KeeperException
 
@@ -20,7 +21,8 @@ class ReconfigCommand(CliCommand):
                .add_option("remove", True, "comma-separated list of server IDs to remove"))
 
     def __init__(self):
-        super().__init__("reconfig", "[-s] [-v version] [[-file path] | [-members serverID=host:port1:port2;port3[,...]*]]"
+        super().__init__("reconfig", "[-s] [-v version] [[-file path] | "
+                                     "[-members serverID=host:port1:port2;port3[,...]*]]"
                                      " | [-add serverId=host:port1:port2;port3[,...]]* [-remove serverId[,...]*]")
         self.joining = self.leaving = self.members = None
         self.version = -1
@@ -52,7 +54,7 @@ class ReconfigCommand(CliCommand):
         if cl.has_option("file"):
             path = cl.get_option_value("file")
             try:
-                from zookeeper_py.common.java_properties import load_properties_file
+                # lazy: the server's config parser (~50 modules) only for `reconfig -file`.
                 from zookeeper_py.server.quorum.quorum_peer_config import QuorumPeerConfig
 
                 props, _ = load_properties_file(path)

@@ -5,9 +5,12 @@ import logging
 import threading
 
 from zookeeper_py.client.zk_client_config import ZKClientConfig
+from zookeeper_py.common import sasl_gssapi, system_properties
 from zookeeper_py.common.jaas_configuration import Configuration, JaasConfigurationException
 from zookeeper_py.common.sasl_digest_md5 import DigestMD5Client, SaslException
 from zookeeper_py.login import Login, LoginException
+from zookeeper_py.proto import GetSASLRequest
+from zookeeper_py.server.auth.kerberos_name import KerberosName
 from zookeeper_py.watcher import KeeperState
 
 LOG = logging.getLogger("ZooKeeperSaslClient")
@@ -48,7 +51,8 @@ class ZooKeeperSaslClient:
     authorization id."""
 
     def __init__(self, server_principal, client_config):
-        client_section = client_config.get_property(LOGIN_CONTEXT_NAME_KEY, ZKClientConfig.LOGIN_CONTEXT_NAME_KEY_DEFAULT)
+        client_section = client_config.get_property(LOGIN_CONTEXT_NAME_KEY,
+                                                    ZKClientConfig.LOGIN_CONTEXT_NAME_KEY_DEFAULT)
         self.client_config = client_config
         self.login = None
         self.sasl_client = None
@@ -135,10 +139,6 @@ class ZooKeeperSaslClient:
         principal (its realm, when it names none, is zookeeper.server.realm or the client's),
         with the client's own principal as authorization id. None when it cannot be made (Java
         logs and returns null; the client then fails with AuthFailed)."""
-        from zookeeper_py.common import sasl_gssapi
-        from zookeeper_py.common import system_properties
-        from zookeeper_py.server.auth.kerberos_name import KerberosName
-
         client_principal = subject.get_principals()[0].get_name()
         try:
             client_name = KerberosName(client_principal)
@@ -199,8 +199,6 @@ class ZooKeeperSaslClient:
             raise
 
     def send_sasl_packet(self, sasl_token, cnxn):
-        from zookeeper_py.proto import GetSASLRequest
-
         LOG.debug("ClientCnxn:sendSaslPacket:length=%d", len(sasl_token))
         try:
             cnxn.send_sasl_packet(GetSASLRequest(sasl_token))

@@ -28,6 +28,7 @@ import threading
 import uuid
 
 from zookeeper_py.common import system_properties
+from zookeeper_py.login import LoginException
 
 LOG = logging.getLogger("Krb5LoginModule")
 
@@ -66,10 +67,8 @@ def configure_krb5_from_system_properties():
 
 
 def gssapi_or_login_exception(where):
-    from zookeeper_py.login import LoginException
-
     try:
-        import gssapi
+        import gssapi  # optional: only where MIT Kerberos is set up (the kerberos extra)
     except ImportError as e:
         raise LoginException("%s: Kerberos needs the python package 'gssapi', which is not importable here (%s): %s"
                              % (where, e, INSTALL_HINT)) from None
@@ -153,8 +152,6 @@ class Krb5LoginModule:
                             self.where, key)
 
     def login(self):
-        from zookeeper_py.login import LoginException
-
         for key, what in UNSUPPORTED_OPTIONS.items():
             if _bool(self.options, key):
                 raise LoginException("%s: %s=true (%s) is not supported by zookeeper_py" % (self.where, key, what))

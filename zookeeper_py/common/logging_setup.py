@@ -20,6 +20,8 @@ import sys
 import threading
 import traceback
 
+import yaml
+
 from zookeeper_py.common import system_properties
 
 _PLACEHOLDER = re.compile(r"\$\{([^}:]+)(?::([^}]*))?\}")
@@ -60,11 +62,9 @@ def configure_logging(path=None):
     """Configure logging from logging.yaml (ZOO_LOG_CONF, or conf/logging.yaml); fall back to the console."""
     path = path or os.environ.get("ZOO_LOG_CONF") or default_config_path()
     try:
-        import yaml
-
         with open(path) as f:
             config = yaml.safe_load(_substitute(f.read()))
-    except (OSError, ImportError) as e:
+    except OSError as e:
         _basic_console()
         logging.getLogger("ZooKeeperServerMain").warning("No logging configuration (%s); logging to the console", e)
         return
@@ -85,7 +85,8 @@ def configure_logging(path=None):
 
 def _python_level(name):
     name = name.upper()
-    return {"WARN": "WARNING", "FATAL": "CRITICAL", "TRACE": "DEBUG", "ALL": "NOTSET", "OFF": "CRITICAL"}.get(name, name)
+    levels = {"WARN": "WARNING", "FATAL": "CRITICAL", "TRACE": "DEBUG", "ALL": "NOTSET", "OFF": "CRITICAL"}
+    return levels.get(name, name)
 
 
 def _basic_console():
@@ -113,6 +114,7 @@ def thread_dump():
     out.write("Full thread dump zookeeper_py (Python %s):\n\n" % sys.version.split()[0])
     try:
         # jstack's states (WAITING on a queue, RUNNABLE in select ...), read from the frames.
+        # lazy: thread_view loads the server (~0.8 s), and zkCli configures its logging here too.
         from zookeeper_py.server.admin.thread_view import thread_state
     except Exception:
         thread_state = None
@@ -144,7 +146,8 @@ def install_thread_dump_handler():
     if not hasattr(signal, "SIGQUIT"):
         return
     try:
-        import zookeeper_py.server.admin.thread_view  # noqa: F401  (imported now, not inside the handler)
+        # lazy (only where a handler is installed, see thread_dump); imported now, not inside the handler.
+        import zookeeper_py.server.admin.thread_view  # noqa: F401
     except Exception:
         pass
 

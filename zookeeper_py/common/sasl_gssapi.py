@@ -19,6 +19,8 @@ The exchange (the client has an initial response):
 
 import struct
 
+from zookeeper_py.common import system_properties
+from zookeeper_py.common.krb5_login_module import kerberos_credentials
 from zookeeper_py.common.sasl_digest_md5 import SaslException
 
 MECHANISM = "GSSAPI"
@@ -39,7 +41,7 @@ _MAX_BUF = struct.Struct(">I")
 def gssapi_module():
     """The python-gssapi module, or SaslException saying what to install."""
     try:
-        import gssapi
+        import gssapi  # optional: only where MIT Kerberos is set up (the kerberos extra)
     except ImportError as e:
         raise SaslException("GSSAPI (Kerberos) needs the python package 'gssapi' over MIT Kerberos (pip install "
                             "'zookeeper_py[kerberos]'; it builds against Debian's libkrb5-dev): %s" % e) from None
@@ -103,7 +105,8 @@ class GssapiServer:
                 self.handshake_stage = 1
                 self.peer = str(self.sec_ctx.initiator_name)
                 self.me = str(self.sec_ctx.target_name)
-                if self.protocol is not None and self.protocol.lower() != self.me.replace("@", "/").split("/")[0].lower():
+                target_service = self.me.replace("@", "/").split("/")[0]
+                if self.protocol is not None and self.protocol.lower() != target_service.lower():
                     raise SaslException("GSS context targ name protocol error: " + self.me)
                 if not out_token:
                     return self._do_handshake1(EMPTY)
@@ -237,9 +240,6 @@ def create_sasl_client(subject, client_principal, service_name, service_hostname
 
     The server is service_name@service_hostname as a host-based name (MIT maps the host to a
     realm, as Java does); when zookeeper.server.realm is set it names the realm exactly."""
-    from zookeeper_py.common import system_properties
-    from zookeeper_py.common.krb5_login_module import kerberos_credentials
-
     creds = kerberos_credentials(subject)
     if creds is None or creds.initiate is None:
         raise SaslException("%s: the Subject of %s has no Kerberos ticket (Krb5LoginModule with isInitiator=false?)"
@@ -251,8 +251,6 @@ def create_sasl_client(subject, client_principal, service_name, service_hostname
 def create_sasl_server(subject, service_name, service_hostname, callback_handler):
     """Java's Sasl.createSaslServer("GSSAPI", servicePrincipalName, serviceHostname, ...) under
     Subject.doAs: a GssapiServer accepting with the key Krb5LoginModule took from the keytab."""
-    from zookeeper_py.common.krb5_login_module import kerberos_credentials
-
     creds = kerberos_credentials(subject)
     if creds is None or creds.accept is None:
         raise SaslException("The Kerberos login of %s/%s keeps no key to accept clients with: the JAAS section needs "

@@ -18,6 +18,7 @@ buffer, so the hot path makes no Python call per field.
 import struct
 
 from zookeeper_py.jute import utils
+from zookeeper_py.jute.csv_output_archive import CsvOutputArchive
 
 _PRIMITIVE_CODES = {"byte": "b", "boolean": "?", "int": "i", "long": "q", "float": "f", "double": "d"}
 _VARIABLE = ("ustring", "buffer")
@@ -366,8 +367,6 @@ class Record(metaclass=_RecordMeta):
 
     def __str__(self):
         """Java's generated toString(): the CSV form."""
-        from zookeeper_py.jute.csv_output_archive import CsvOutputArchive
-
         archive = CsvOutputArchive()
         self.write_fields(archive, "")
         return archive.getvalue()

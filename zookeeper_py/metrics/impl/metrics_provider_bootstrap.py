@@ -6,6 +6,8 @@ when zoo.cfg is parsed, not a silent system property."""
 
 import logging
 
+from zookeeper_py.metrics.impl.default_metrics_provider import DefaultMetricsProvider
+from zookeeper_py.metrics.impl.null_metrics_provider import NullMetricsProvider
 from zookeeper_py.metrics.metrics_provider import MetricsProviderLifeCycleException
 
 LOG = logging.getLogger("MetricsProviderBootstrap")
@@ -22,9 +24,7 @@ def _provider_class(class_name):
         from zookeeper_py.metrics.prometheus.prometheus_metrics_provider import PrometheusMetricsProvider
         return PrometheusMetricsProvider
     if class_name == NULL_METRICS_PROVIDER:
-        from zookeeper_py.metrics.impl.null_metrics_provider import NullMetricsProvider
         return NullMetricsProvider
-    from zookeeper_py.metrics.impl.default_metrics_provider import DefaultMetricsProvider
     return DefaultMetricsProvider
 
 
@@ -34,6 +34,7 @@ def check_configuration(class_name, configuration):
         return ("metricsProvider.className",
                 "is not a metrics provider zookeeper_py has (%s)" % ", ".join(KNOWN_PROVIDERS))
     if class_name == PROMETHEUS_METRICS_PROVIDER:
+        # lazy, as in _provider_class.
         from zookeeper_py.metrics.prometheus.prometheus_metrics_provider import check_configuration as check
         problem = check(configuration)
         if problem is not None:

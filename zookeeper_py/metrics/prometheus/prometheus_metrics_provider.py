@@ -16,6 +16,9 @@ import collections
 import logging
 import threading
 
+from prometheus_client import CollectorRegistry, GCCollector, PlatformCollector, ProcessCollector, start_http_server
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+
 from zookeeper_py.metrics.counter import Counter
 from zookeeper_py.metrics.metrics_context import MetricsContext
 from zookeeper_py.metrics.metrics_provider import MetricsProvider, MetricsProviderLifeCycleException
@@ -157,8 +160,6 @@ class ContextCollector:
         self.context = context
 
     def collect(self):
-        from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
-
         with self.context.lock:
             gauges = list(self.context.gauges.items())
             gauge_sets = list(self.context.gauge_sets.items())
@@ -191,8 +192,6 @@ class PrometheusMetricsProvider(MetricsProvider):
     """Mirror of org.apache.zookeeper.metrics.prometheus.PrometheusMetricsProvider."""
 
     def __init__(self):
-        from prometheus_client import CollectorRegistry
-
         # Java uses the default registry; one per provider keeps servers in one process apart.
         self.collector_registry = CollectorRegistry(auto_describe=False)
         self.root_context = Context()
@@ -210,8 +209,6 @@ class PrometheusMetricsProvider(MetricsProvider):
         self.export_jvm_info = configuration.get("exportJvmInfo", "true").strip().lower() == "true"
 
     def start(self):
-        from prometheus_client import GCCollector, PlatformCollector, ProcessCollector, start_http_server
-
         LOG.info("Starting /metrics HTTP endpoint at host: %s, port: %d, exportJvmInfo: %s",
                  self.host, self.port, str(self.export_jvm_info).lower())
         self.collector_registry.register(ContextCollector(self.root_context))
