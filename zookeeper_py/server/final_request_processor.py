@@ -55,6 +55,7 @@ from zookeeper_py.proto import (
     SyncResponse,
     WhoAmIResponse,
 )
+from zookeeper_py.server.nio_server_cnxn import ReplyBatch
 from zookeeper_py.server.prep_request_processor import check_acl
 from zookeeper_py.server.request_processor import RequestProcessor
 from zookeeper_py.watcher import WatcherType
@@ -70,11 +71,19 @@ class FinalRequestProcessor(RequestProcessor):
     """Mirror of org.apache.zookeeper.server.FinalRequestProcessor: the last stage.
 
     Applies a write's txn to the tree (or runs a read against it) and sends the reply.
-    It runs on the thread of the stage before it (SyncThread in standalone).
+    It runs on the thread of the stage before it (SyncThread in standalone; the
+    CommitProcessor thread and its CommitProcWork threads in a quorum; PrepRequestProcessor
+    in read-only mode), often on several at once.
+
+    Unlike Java, the replies are only queued in `reply_batch` (a ReplyBatch), and flush()
+    (Java's Flushable, which SyncRequestProcessor already calls) writes them, one send per
+    connection: each of those threads calls flush() before it waits for more work. Other
+    writes (watch events, session init) go out at once, as in Java.
     """
 
     def __init__(self, zks):
         self.zks = zks
+        self.reply_batch = ReplyBatch()  # shared by the threads that run this stage
 
     def process_request(self, request):
         zks = self.zks
@@ -126,7 +135,7 @@ class FinalRequestProcessor(RequestProcessor):
                 zks.server_stats().update_latency(request.createTime, hdr is not None)
                 cnxn.update_stats_for_response(request.cxid, last_zxid, "PING", request.createTime,
                                                Time.current_elapsed_time())
-                cnxn.send_response(ReplyHeader(PING_XID, last_zxid, 0), None)
+                cnxn.send_response(ReplyHeader(PING_XID, last_zxid, 0), None, "response", self.reply_batch)
                 return
             if op == OpCode.createSession:
                 zks.server_stats().update_latency(request.createTime, hdr is not None)
@@ -261,7 +270,7 @@ class FinalRequestProcessor(RequestProcessor):
         now = Time.current_elapsed_time()
         zks.server_stats().update_latency(request.createTime, hdr is not None)
         cnxn.update_stats_for_response(request.cxid, last_zxid, last_op, request.createTime, now)
-        cnxn.send_response(hdr_out, rsp if err == 0 or op == OpCode.multi else None)
+        cnxn.send_response(hdr_out, rsp if err == 0 or op == OpCode.multi else None, "response", self.reply_batch)
         if op == OpCode.closeSession:
             cnxn.send_close_session()
 
@@ -347,7 +356,12 @@ class FinalRequestProcessor(RequestProcessor):
         data = zk_db.get_data(req.path, stat, cnxn if req.watch else None)
         return GetDataResponse(data, stat)
 
+    def flush(self):
+        """Write the replies queued so far."""
+        self.reply_batch.flush()
+
     def shutdown(self):
+        self.reply_batch.flush()
         LOG.info("shutdown of request processor complete")
 
 

@@ -56,30 +56,35 @@ def outgoing_water_marks():
     return high, max(0, min(low, high // 2))
 
 
-_reply_batch = threading.local()
-
-
 class ReplyBatch:
-    """Coalesces the replies a thread produces into one send per connection.
+    """The connections with replies queued but not yet written (zookeeper_py only).
 
-    A thread that answers many requests in a row (SyncThread, commit workers) opens a
-    batch once; its replies are queued, and flush() writes each connection that got
-    some with one send. The thread calls flush() before it blocks for more work, so a
-    reply never waits for a later request.
+    A processor that answers many requests in a row (FinalRequestProcessor) passes its
+    batch to send_response: a reply to a connection with nothing queued is only queued
+    and the connection added here; flush() then writes each connection with one send.
+    Whoever hands requests to that processor calls its flush() before waiting for more
+    work, so a reply never waits for a later request. Thread-safe (deque append and
+    popleft): several threads may share one batch, and a flush by one thread may write
+    another's replies, which is harmless.
     """
 
-    @staticmethod
-    def begin():
-        _reply_batch.cnxns = set()
+    __slots__ = ("cnxns",)
 
-    @staticmethod
-    def flush():
-        cnxns = getattr(_reply_batch, "cnxns", None)
-        if cnxns:
-            pending = list(cnxns)
-            cnxns.clear()
-            for cnxn in pending:
-                cnxn.flush_outgoing()
+    def __init__(self):
+        # Bound: the number of connections (one is added only when its outgoing queue was empty).
+        self.cnxns = collections.deque()
+
+    def add(self, cnxn):
+        self.cnxns.append(cnxn)
+
+    def flush(self):
+        pop = self.cnxns.popleft
+        while True:
+            try:
+                cnxn = pop()
+            except IndexError:
+                return
+            cnxn.flush_outgoing()
 
 
 class _SendBufferWriter:
@@ -177,18 +182,15 @@ class NIOServerCnxn(ServerCnxn):
         self.send_buffer(CLOSE_CONN)
 
     def send_buffer(self, buf):
-        """Queue bytes (or CLOSE_CONN) for the client.
-
-        A thread inside a reply batch (see ReplyBatch) only queues; it writes all its
-        connections with one send each when it runs out of work. Any other thread
-        writes at once, when nothing waits ahead of the buffer.
-        """
+        """Queue bytes (or CLOSE_CONN) for the client and write them at once when nothing
+        waits ahead of them (watch events, 4lw answers, auth replies, session init)."""
         if buf is CLOSE_CONN:
-            self._enqueue((buf,), 0, False)
+            self._enqueue((buf,), 0, False, None)
         else:
-            self._enqueue((buf,), len(buf), False)
+            self._enqueue((buf,), len(buf), False, None)
 
-    def send_response(self, h, r, tag=None):
+    def send_response(self, h, r, tag=None, batch=None):
+        """Send a reply. With a ReplyBatch it is only queued, and written by batch.flush()."""
         try:
             if type(r) is GetDataResponse and r.data is not None and len(r.data) >= _ZERO_COPY_MIN:
                 bufs, size = self._data_response_buffers(h, r)
@@ -196,16 +198,17 @@ class NIOServerCnxn(ServerCnxn):
                 buf = self.serialize(h, r)
                 bufs, size = (buf,), len(buf)
             answered = h.xid > 0
-            if self._enqueue(bufs, size, answered) or (
+            if self._enqueue(bufs, size, answered, batch) or (
                     answered and self.zk_server.get_in_process() < self.outstanding_limit):
                 self.enable_recv()
         except Exception:
             LOG.warning("Unexpected exception. Destruction averted.", exc_info=True)
 
-    def _enqueue(self, bufs, size, answered):
+    def _enqueue(self, bufs, size, answered, batch):
         """Queue one packet (several buffers for a large getData) and write it unless a write is
-        under way. `answered`: it is the reply to a counted request. Returns True when this was
-        the connection's last outstanding request (the throttle may lift)."""
+        under way, or leave the write to `batch` (a ReplyBatch) when there is one. `answered`: it
+        is the reply to a counted request. Returns True when this was the connection's last
+        outstanding request (the throttle may lift)."""
         lift = False
         with self.out_lock:
             if self.closed:
@@ -222,7 +225,10 @@ class NIOServerCnxn(ServerCnxn):
                 self.requests_answered += 1
                 lift = self.requests_received - self.requests_answered < 1
         if first:
-            self._write_soon()
+            if batch is not None:
+                batch.add(self)
+            else:
+                self.flush_outgoing()
         return lift
 
     def _data_response_buffers(self, h, r):
@@ -235,13 +241,6 @@ class NIOServerCnxn(ServerCnxn):
         if stats is not None:
             stats.update_client_response_size(size)
         return (_DATA_REPLY_HEAD.pack(size, h.xid, h.zxid, h.err, len(data)), data, bytes(stat)), size + 4
-
-    def _write_soon(self):
-        batch = getattr(_reply_batch, "cnxns", None)
-        if batch is not None:
-            batch.add(self)
-        else:
-            self.flush_outgoing()
 
     def flush_outgoing(self):
         """Write what is queued without blocking; leave the rest to the selector."""

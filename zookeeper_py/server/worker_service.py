@@ -28,18 +28,18 @@ class _Worker(threading.Thread):
         self.work_queue = work_queue
 
     def run(self):
-        from zookeeper_py.server.nio_server_cnxn import ReplyBatch
-
-        ReplyBatch.begin()
+        flush = self.service.flush
         get_nowait = self.work_queue.get_nowait
         while True:
             try:
                 work = get_nowait()
             except queue.Empty:
-                ReplyBatch.flush()  # replies of this round go out before the worker waits
+                if flush is not None:
+                    flush()  # what the work of this round held back goes out before the worker waits
                 work = self.work_queue.get()
             if work is _STOP:
-                ReplyBatch.flush()
+                if flush is not None:
+                    flush()
                 return
             self.service._run(work)
 
@@ -50,10 +50,15 @@ class WorkerService:
     "Assignable" mode gives each thread its own queue and schedule(req, id) always picks
     worker id mod N, which keeps the requests of one session in order. With 0 threads
     the work runs on the caller's thread.
+
+    `flush` (not in Java): an optional callable a worker thread calls when its queue runs
+    dry, before it waits; CommitProcessor passes its next processor's flush, so the
+    replies its reads produced are written then (see FinalRequestProcessor).
     """
 
-    def __init__(self, name, num_threads, use_assignable_threads):
+    def __init__(self, name, num_threads, use_assignable_threads, flush=None):
         self.thread_name_prefix = (name or "") + "Thread"
+        self.flush = flush
         self.num_worker_threads = num_threads
         self.threads_are_assignable = use_assignable_threads
         self.queues = []

@@ -6,7 +6,6 @@ import os
 import threading
 
 from zookeeper_py.common import system_properties
-from zookeeper_py.server.nio_server_cnxn import ReplyBatch
 from zookeeper_py.server.request_processor import RequestProcessor
 from zookeeper_py.server.worker_service import WorkerService, WorkRequest
 from zookeeper_py.server.zoo_keeper_thread import ZooKeeperCriticalThread
@@ -75,11 +74,10 @@ class CommitProcessor(ZooKeeperCriticalThread, RequestProcessor):
         return False
 
     def run_thread(self):
-        ReplyBatch.begin()
         try:
             self._run()
         finally:
-            ReplyBatch.flush()
+            self.next_processor.flush()
         LOG.info("CommitProcessor exited loop!")
 
     def _run(self):
@@ -94,7 +92,8 @@ class CommitProcessor(ZooKeeperCriticalThread, RequestProcessor):
             commit_is_waiting = bool(committed)
             requests_to_process = len(queued)
             if not requests_to_process and not commit_is_waiting:
-                ReplyBatch.flush()  # the replies of the commits applied so far go out before this thread waits
+                # The replies of the commits applied so far go out before this thread waits.
+                self.next_processor.flush()
                 with cv:
                     while not self.stopped and not queued and not committed:
                         cv.wait()
@@ -175,7 +174,8 @@ class CommitProcessor(ZooKeeperCriticalThread, RequestProcessor):
         LOG.info("Configuring CommitProcessor with %s worker threads.",
                  num_worker_threads if num_worker_threads > 0 else "no")
         if self.worker_pool is None:
-            self.worker_pool = WorkerService("CommitProcWork", num_worker_threads, True)
+            # A worker flushes the next processor (the replies of its reads) before it waits.
+            self.worker_pool = WorkerService("CommitProcWork", num_worker_threads, True, self.next_processor.flush)
         self.stopped = False
         super().start()
 
