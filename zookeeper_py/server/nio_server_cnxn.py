@@ -122,9 +122,22 @@ class NIOServerCnxn(ServerCnxn):
     is queued and flushed by the selector when the socket becomes writable. Reading stops
     while the unsent bytes are above the high-water mark (see outgoing_water_marks).
 
-    Java's names for the input path: doIO's read is do_io; readLength and readPayload are
-    process_input's frame split; readConnectRequest and readRequest are
-    read_connect_request and zk_server.process_packet.
+    Java's input path, method by method (Java reads one frame at a time into lenBuffer,
+    then incomingBuffer; here one bytearray, inbuf, holds whatever the socket gave):
+      doIO               do_io: one recv into inbuf, then process_input; then the write
+                         side (handle_write) and the "responded to info probe" close.
+      readLength         process_input, the head of its loop: the 4-byte length, the
+                         four-letter-word check while not initialized
+                         (checkFourLetterWord = check_four_letter_word), "Len error" past
+                         jute.maxbuffer (factory.max_buffer), "ZooKeeperServer not running".
+      readPayload        process_input, the rest of the loop: wait until the whole frame
+                         is in inbuf, packet_received(), then hand it on.
+      readConnectRequest read_connect_request (-> ZooKeeperServer.process_connect_request).
+      readRequest        no method of its own: process_input calls
+                         zk_server.process_packet(self, frame, batch) (Java's
+                         zkServer.processPacket(this, incomingBuffer)).
+    Output: sendBuffer = send_buffer, sendResponse = send_response, handleWrite =
+    handle_write (selector side) and flush_outgoing (the thread that made the reply).
 
     On a secure factory (secureClientPort, or client.portUnification) the socket's bytes pass
     through an SslHandler, Java's Netty pipeline: the handshake runs on the same selector
@@ -364,7 +377,8 @@ class NIOServerCnxn(ServerCnxn):
 
     def process_input(self, batch=None):
         """Handle the complete frames in inbuf, up to FRAMES_PER_ROUND, unless throttled or paused by
-        unsent replies; the selector thread gives a connection with more its next turn."""
+        unsent replies; the selector thread gives a connection with more its next turn. Each frame is
+        Java's readLength then readPayload (Java handles one per doIO). `batch`: see do_io."""
         buf = self.inbuf
         pos = 0
         n = len(buf)
