@@ -5,8 +5,10 @@ import queue
 import struct
 
 from zookeeper_py.common import system_properties
+from zookeeper_py.common.java_properties import load_properties
 from zookeeper_py.common.linked_blocking_queue import LinkedBlockingQueue
 from zookeeper_py.common.path_utils import validate_path as _validate_path
+from zookeeper_py.common.string_utils import StringUtils
 from zookeeper_py.common.time import Time
 from zookeeper_py.create_mode import CreateMode
 from zookeeper_py.data import ACL, StatPersisted
@@ -17,12 +19,14 @@ from zookeeper_py.keeper_exception import (
     Code,
     InvalidACLException,
     KeeperException,
+    NewConfigNoQuorum,
     NoAuthException,
     NoChildrenForEphemeralsException,
     NodeExistsException,
     NoNodeException,
     NotEmptyException,
     ReconfigDisabledException,
+    ReconfigInProgress,
     UnimplementedException,
 )
 from zookeeper_py.multi_transaction_record import MultiTransactionRecord
@@ -37,6 +41,9 @@ from zookeeper_py.proto import (
 )
 from zookeeper_py.server.auth.provider_registry import ProviderRegistry
 from zookeeper_py.server.ephemeral_type import EphemeralType
+from zookeeper_py.server.quorum.flexible.quorum_maj import QuorumMaj
+from zookeeper_py.server.quorum.quorum_peer_config import QuorumPeerConfig
+from zookeeper_py.server.quorum.quorum_server import ConfigException, QuorumServer
 from zookeeper_py.server.request import Request
 from zookeeper_py.server.request_processor import RequestProcessor
 from zookeeper_py.server.zoo_keeper_server import ChangeRecord
@@ -55,7 +62,7 @@ from zookeeper_py.txn import (
     Txn,
     TxnHeader,
 )
-from zookeeper_py.zoo_defs import OpCode, Perms
+from zookeeper_py.zoo_defs import OpCode, Perms, ZooDefs
 
 LOG = logging.getLogger("PrepRequestProcessor")
 
@@ -335,7 +342,91 @@ class PrepRequestProcessor(ZooKeeperCriticalThread, RequestProcessor):
             node_record.stat.version = new_version
             self.add_change_record(node_record)
         elif op_type == OpCode.reconfig:
-            self.p_request2_txn_reconfig(request, record)
+            if not QuorumPeerConfig.is_reconfig_enabled():
+                LOG.error("Reconfig operation requested but reconfig feature is disabled.")
+                raise ReconfigDisabledException()
+            if skip_acl():
+                LOG.warning("skipACL is set, reconfig operation will skip ACL checks!")
+            tracker.check_session(request.sessionId, request.owner)
+            # cycle: leader_zoo_keeper_server -> prep_request_processor -> leader_zoo_keeper_server
+            from zookeeper_py.server.quorum.leader_zoo_keeper_server import LeaderZooKeeperServer
+
+            if not isinstance(zks, LeaderZooKeeperServer):
+                # standalone mode - reconfiguration currently not supported
+                raise UnimplementedException()
+            lzks = zks
+            last_seen_qv = lzks.self.get_last_seen_quorum_verifier()
+            # check that there's no reconfig in progress
+            if last_seen_qv.get_version() != lzks.self.get_quorum_verifier().get_version():
+                raise ReconfigInProgress()
+            config_id = record.curConfigId
+            if config_id != -1 and config_id != last_seen_qv.get_version():
+                raise BadVersionException("Reconfiguration from version %d failed -- last seen version is %d"
+                                          % (config_id, last_seen_qv.get_version()))
+            new_members = record.newMembers
+            if new_members is not None:  # non-incremental membership change
+                LOG.info("Non-incremental reconfig")
+                # Input may be delimited by either commas or newlines so convert to common newline separated format
+                new_members = new_members.replace(",", "\n")
+                try:
+                    props, _ = load_properties(new_members)
+                    request.qv = QuorumPeerConfig.parse_dynamic_config(props, lzks.self.get_election_type(), True,
+                                                                       False)
+                    request.qv.set_version(request.hdr.zxid)
+                except (IOError, ConfigException, ValueError) as e:
+                    raise BadArgumentsException(str(e)) from None
+            else:  # incremental change - must be a majority quorum system
+                LOG.info("Incremental reconfig")
+                joining_servers = StringUtils.split(record.joiningServers, ",") if record.joiningServers else None
+                leaving_servers = StringUtils.split(record.leavingServers, ",") if record.leavingServers else None
+                if not isinstance(last_seen_qv, QuorumMaj):
+                    msg = ("Incremental reconfiguration requested but last configuration seen has a non-majority "
+                           "quorum system")
+                    LOG.warning(msg)
+                    raise BadArgumentsException(msg)
+                next_servers = dict(last_seen_qv.get_all_members())
+                try:
+                    for leaving in leaving_servers or ():
+                        next_servers.pop(int(leaving), None)
+                    for joiner in joining_servers or ():
+                        # joiner should have the following format: server.x = server_spec;client_spec
+                        parts = [p for p in joiner.split("=") if p]
+                        if len(parts) != 2:
+                            raise BadArgumentsException("Wrong format of server string")
+                        # extract server id x from first part of joiner: server.x
+                        sid = int(parts[0][parts[0].rfind(".") + 1:].strip())
+                        qs = QuorumServer(sid, parts[1].strip())
+                        if qs.client_addr is None or qs.election_addr is None or qs.addr is None:
+                            raise BadArgumentsException(
+                                "Wrong format of server string - each server should have 3 ports specified")
+                        # check duplication of addresses and ports
+                        for nqs in next_servers.values():
+                            if qs.id != nqs.id:
+                                qs.check_address_duplicate(nqs)
+                        next_servers.pop(qs.id, None)
+                        next_servers[qs.id] = qs
+                except (ConfigException, ValueError):
+                    raise BadArgumentsException("Reconfiguration failed") from None
+                request.qv = QuorumMaj(members=next_servers)
+                request.qv.set_version(request.hdr.zxid)
+            if QuorumPeerConfig.is_standalone_enabled() and len(request.qv.get_voting_members()) < 2:
+                msg = "Reconfig failed - new configuration must include at least 2 followers"
+                LOG.warning(msg)
+                raise BadArgumentsException(msg)
+            if len(request.qv.get_voting_members()) < 1:
+                msg = "Reconfig failed - new configuration must include at least 1 follower"
+                LOG.warning(msg)
+                raise BadArgumentsException(msg)
+            if not lzks.get_leader().is_quorum_synced(request.qv):
+                msg2 = "Reconfig failed - there must be a connected and synced quorum in new configuration"
+                LOG.warning(msg2)
+                raise NewConfigNoQuorum()
+            node_record = self.get_record_for_path(ZooDefs.CONFIG_NODE)
+            check_acl(zks, node_record.acl, Perms.WRITE, request.authInfo)
+            request.txn = SetDataTxn(ZooDefs.CONFIG_NODE, str(request.qv).encode("utf-8"), -1)
+            node_record = node_record.duplicate(request.hdr.zxid)
+            node_record.stat.version = -1
+            self.add_change_record(node_record)
         elif op_type == OpCode.setACL:
             tracker.check_session(request.sessionId, request.owner)
             path = record.path
@@ -424,23 +515,6 @@ class PrepRequestProcessor(ZooKeeperCriticalThread, RequestProcessor):
         parent_record.stat.cversion = new_cversion
         self.add_change_record(parent_record)
         self.add_change_record(ChangeRecord(request.hdr.zxid, path, s, 0, list_acl))
-
-    def p_request2_txn_reconfig(self, request, record):
-        """Reconfig only means something on a quorum leader; LeaderZooKeeperServer.prepare_reconfig
-        holds the rest of Java's case (the checks and the new QuorumVerifier)."""
-        from zookeeper_py.server.quorum.leader_zoo_keeper_server import LeaderZooKeeperServer
-        from zookeeper_py.server.quorum.quorum_peer_config import QuorumPeerConfig
-
-        if not QuorumPeerConfig.is_reconfig_enabled():
-            LOG.error("Reconfig operation requested but reconfig feature is disabled.")
-            raise ReconfigDisabledException()
-        if skip_acl():
-            LOG.warning("skipACL is set, reconfig operation will skip ACL checks!")
-        self.zks.session_tracker.check_session(request.sessionId, request.owner)
-        if not isinstance(self.zks, LeaderZooKeeperServer):
-            # standalone mode - reconfiguration currently not supported
-            raise UnimplementedException()
-        self.zks.prepare_reconfig(self, request, record)
 
     # -- the main step -----------------------------------------------------------------------
 
