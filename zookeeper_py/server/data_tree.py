@@ -4,6 +4,7 @@ import logging
 import struct
 import threading
 
+from zookeeper_py.common.java_hash_order import java_hash_order, long_hash_code, string_hash_code
 from zookeeper_py.data import Stat, StatPersisted
 from zookeeper_py.jute import BinaryOutputArchive, JuteEOFError, JuteIOError, max_length
 from zookeeper_py.jute.utils import decode_string, encode_string
@@ -307,7 +308,8 @@ class DataTree:
             stat = node.copy_stat()
         last_prefix = self.get_max_prefix_with_quota(path)
         if last_prefix is not None:
-            self.update_bytes(last_prefix, (0 if data is None else len(data)) - (0 if last_data is None else len(last_data)))
+            self.update_bytes(last_prefix,
+                              (0 if data is None else len(data)) - (0 if last_data is None else len(last_data)))
         self.data_watches.trigger_watch(path, EventType.NodeDataChanged)
         return stat
 
@@ -666,7 +668,6 @@ class DataTree:
     def dump_ephemerals(self, pwriter):
         # Java iterates ConcurrentHashMap<Long, HashSet<String>>: sessions in Long hash order,
         # each session's paths in String hash order.
-        from zookeeper_py.common.java_hash_order import java_hash_order, long_hash_code, string_hash_code
 
         with self.lock:
             items = [(sid, java_hash_order(self.ephemerals[sid], string_hash_code))

@@ -4,6 +4,13 @@ import logging
 import threading
 
 from zookeeper_py.common import system_properties
+from zookeeper_py.common.jaas_configuration import JAAS_CONF_KEY, Configuration, JaasConfigurationException
+from zookeeper_py.common.krb5_login_module import kerberos_credentials
+from zookeeper_py.login import Login, LoginException
+from zookeeper_py.server.auth.sasl_server_callback_handler import SaslServerCallbackHandler
+from zookeeper_py.server.authentication_helper import AuthenticationHelper
+from zookeeper_py.server.quorum.quorum_server import ConfigException
+from zookeeper_py.server.zoo_keeper_sasl_server import DEFAULT_LOGIN_CONTEXT_NAME, LOGIN_CONTEXT_NAME_KEY
 
 LOG = logging.getLogger("ServerCnxnFactory")
 
@@ -79,13 +86,6 @@ class ServerCnxnFactory:
         named explicitly but missing, a login that fails (a Kerberos keytab without the
         principal's key, no KDC, the `gssapi` package missing) or a bad enforce.auth setting
         raise ConfigException: the server stops with exit code 2."""
-        from zookeeper_py.common.jaas_configuration import JAAS_CONF_KEY, Configuration, JaasConfigurationException
-        from zookeeper_py.login import Login, LoginException
-        from zookeeper_py.server.auth.sasl_server_callback_handler import SaslServerCallbackHandler
-        from zookeeper_py.server.authentication_helper import AuthenticationHelper
-        from zookeeper_py.server.quorum.quorum_server import ConfigException
-        from zookeeper_py.server.zoo_keeper_sasl_server import DEFAULT_LOGIN_CONTEXT_NAME, LOGIN_CONTEXT_NAME_KEY
-
         try:
             AuthenticationHelper()
         except ValueError as e:
@@ -126,9 +126,6 @@ class ServerCnxnFactory:
 
         Java finds out at the first client that a Kerberos login without a key (storeKey) cannot
         accept anyone; we refuse it at startup (LoginException)."""
-        from zookeeper_py.common.krb5_login_module import kerberos_credentials
-        from zookeeper_py.login import LoginException
-
         subject = login.get_subject()
         if not subject.get_principals():
             return "DIGEST-MD5"
@@ -154,6 +151,7 @@ class ServerCnxnFactory:
     def create_factory(addr=None, max_client_cnxns=60):
         """ServerCnxnFactory.createFactory: the NIO factory unless zookeeper.serverCnxnFactory says otherwise."""
         name = system_properties.get_property(ZOOKEEPER_SERVER_CNXN_FACTORY)
+        # cycle: server_cnxn_factory -> nio_server_cnxn_factory -> server_cnxn_factory (its subclass)
         from zookeeper_py.server.nio_server_cnxn_factory import NIOServerCnxnFactory
 
         factory = NIOServerCnxnFactory()

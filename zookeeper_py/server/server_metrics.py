@@ -12,6 +12,7 @@ from zookeeper_py.common.time import Time
 from zookeeper_py.metrics.impl.metrics_provider_bootstrap import DEFAULT_METRICS_PROVIDER, start_metrics_provider
 from zookeeper_py.metrics.impl.null_metrics_provider import NullMetricsProvider, NullSummary
 from zookeeper_py.metrics.summary import DetailLevel
+from zookeeper_py.server.util.os_mx_bean import OSMXBean
 
 
 class ServerMetrics:
@@ -65,6 +66,7 @@ def start_server_metrics(config, get_server, get_peer=lambda: None):
 
 
 def _leader(zks):
+    # cycle: server_metrics -> leader_zoo_keeper_server -> ... -> zoo_keeper_server -> server_stats -> server_metrics
     from zookeeper_py.server.quorum.leader_zoo_keeper_server import LeaderZooKeeperServer
 
     return zks.get_leader() if isinstance(zks, LeaderZooKeeperServer) else None
@@ -73,8 +75,6 @@ def _leader(zks):
 def register_server_gauges(root_context, get_server, get_peer=lambda: None):
     """The gauges of 3.6's ZooKeeperServer/LeaderZooKeeperServer/QuorumZooKeeperServer.registerMetrics,
     plus zookeeper_py's queue_depth and queue_bound (every queue between threads, by owner.queue)."""
-    from zookeeper_py.server.util.os_mx_bean import OSMXBean
-
     def on_server(fn):
         def gauge():
             zks = get_server()
@@ -141,6 +141,7 @@ def register_server_gauges(root_context, get_server, get_peer=lambda: None):
 
 def _queues(get_server, get_peer, field):
     """{"owner.queue": depth or bound} from queue_census, the AdminServer's `queues` command."""
+    # cycle: server_metrics -> queue_census -> ... -> zoo_keeper_server -> server_stats -> server_metrics
     from zookeeper_py.server.util.queue_census import queue_census
 
     zks = get_server()

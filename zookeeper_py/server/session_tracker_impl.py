@@ -1,5 +1,6 @@
 """Mirror of org.apache.zookeeper.server.SessionTrackerImpl."""
 
+import io
 import logging
 import threading
 
@@ -80,11 +81,10 @@ class SessionTrackerImpl(ZooKeeperCriticalThread, SessionTracker):
         self.session_expiry_queue.dump(pwriter)
 
     def get_session_expiry_map(self):
-        return {t: {s.sessionId for s in sessions} for t, sessions in sorted(self.session_expiry_queue.get_expiry_map().items())}
+        expiry = self.session_expiry_queue.get_expiry_map()
+        return {t: {s.sessionId for s in sessions} for t, sessions in sorted(expiry.items())}
 
     def __str__(self):
-        import io
-
         out = io.StringIO()
         self.dump_sessions(out)
         return out.getvalue()

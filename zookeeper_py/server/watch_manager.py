@@ -4,6 +4,7 @@ watches of 3.6's org.apache.zookeeper.server.watch.WatchManager."""
 import logging
 import threading
 
+from zookeeper_py.common.java_hash_order import java_hash_order, string_hash_code
 from zookeeper_py.server.server_cnxn import ServerCnxn
 from zookeeper_py.server.watcher_mode import WatcherMode
 from zookeeper_py.watched_event import WatchedEvent
@@ -142,7 +143,6 @@ class WatchManager:
     def dump_watches(self, pwriter, by_path):
         # Java iterates a HashMap<String, ...> and HashSet<String>s: paths come in String hash
         # order. Its watchers (connections) hash by identity, so their order is arbitrary there too.
-        from zookeeper_py.common.java_hash_order import java_hash_order, string_hash_code
 
         with self.lock:
             if by_path:

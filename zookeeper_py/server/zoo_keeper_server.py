@@ -9,10 +9,11 @@ import threading
 
 from zookeeper_py.common import system_properties
 from zookeeper_py.common.java_random import JavaRandom
+from zookeeper_py.common.sasl_digest_md5 import SaslException
 from zookeeper_py.data import Id, StatPersisted
 from zookeeper_py.jute.record import JuteEOFError
 from zookeeper_py.keeper_exception import Code
-from zookeeper_py.proto import AuthPacket, ConnectRequest, ConnectResponse, ReplyHeader
+from zookeeper_py.proto import AuthPacket, ConnectRequest, ConnectResponse, GetSASLRequest, ReplyHeader, SetSASLResponse
 from zookeeper_py.server.auth.provider_registry import ProviderRegistry
 from zookeeper_py.server.authentication_helper import AuthenticationHelper
 from zookeeper_py.server.data_tree import ProcessTxnResult
@@ -23,7 +24,10 @@ from zookeeper_py.server.server_cnxn_factory import CLOSE_CONN
 from zookeeper_py.server.server_stats import ServerStats
 from zookeeper_py.server.session_tracker import SessionExpirer
 from zookeeper_py.server.session_tracker_impl import SessionTrackerImpl
+from zookeeper_py.server.sync_request_processor import SyncRequestProcessor
+from zookeeper_py.server.unimplemented_request_processor import UnimplementedRequestProcessor
 from zookeeper_py.server.zk_database import ZKDatabase
+from zookeeper_py.server.zoo_keeper_sasl_server import ZooKeeperSaslServer
 from zookeeper_py.server.zoo_keeper_server_conf import ZooKeeperServerConf
 from zookeeper_py.server.zoo_keeper_server_listener import ZooKeeperServerListenerImpl
 from zookeeper_py.txn import CreateSessionTxn
@@ -263,7 +267,8 @@ class ZooKeeperServer(SessionExpirer):
             self.session_tracker.remove_session(session_id)
 
     def expire(self, session):
-        LOG.info("Expiring session 0x%x, timeout of %dms exceeded", session.get_session_id() & _U64, session.get_timeout())
+        LOG.info("Expiring session 0x%x, timeout of %dms exceeded", session.get_session_id() & _U64,
+                 session.get_timeout())
         self._close(session.get_session_id())
 
     def touch(self, cnxn):
@@ -290,9 +295,9 @@ class ZooKeeperServer(SessionExpirer):
             self.state_lock.notify_all()
 
     def setup_request_processors(self):
+        # cycle: zoo_keeper_server -> prep_request_processor (and final_request_processor -> prep) -> zoo_keeper_server
         from zookeeper_py.server.final_request_processor import FinalRequestProcessor
         from zookeeper_py.server.prep_request_processor import PrepRequestProcessor
-        from zookeeper_py.server.sync_request_processor import SyncRequestProcessor
 
         final_processor = FinalRequestProcessor(self)
         sync_processor = SyncRequestProcessor(self, final_processor)
@@ -386,7 +391,8 @@ class ZooKeeperServer(SessionExpirer):
         if self.check_passwd(session_id, passwd):
             self.revalidate_session(cnxn, session_id, session_timeout)
         else:
-            LOG.warning("Incorrect password from %s for session 0x%x", cnxn.get_remote_address_string(), session_id & _U64)
+            LOG.warning("Incorrect password from %s for session 0x%x", cnxn.get_remote_address_string(),
+                        session_id & _U64)
             self.finish_session_init(cnxn, False)
 
     def finish_session_init(self, cnxn, valid):
@@ -442,7 +448,6 @@ class ZooKeeperServer(SessionExpirer):
                     self.inc_in_process()
             else:
                 LOG.warning("Received packet at server of unknown type %d", si.type)
-                from zookeeper_py.server.unimplemented_request_processor import UnimplementedRequestProcessor
 
                 UnimplementedRequestProcessor().process_request(si)
         except MissingSessionException as e:
@@ -623,7 +628,8 @@ class ZooKeeperServer(SessionExpirer):
                 cnxn.send_response(ReplyHeader(xid, 0, 0), None)
             else:
                 if ap is None:
-                    LOG.warning("No authentication provider for scheme: %s has %s", scheme, ProviderRegistry.list_providers())
+                    LOG.warning("No authentication provider for scheme: %s has %s", scheme,
+                                ProviderRegistry.list_providers())
                 else:
                     LOG.warning("Authentication failed for scheme: %s", scheme)
                 cnxn.send_response(ReplyHeader(xid, 0, int(Code.AUTHFAILED)), None)
@@ -648,7 +654,8 @@ class ZooKeeperServer(SessionExpirer):
         if not id_:
             return False
         for key, value in system_properties.snapshot().items():
-            if key.startswith(SASL_SUPER_USER) and (len(key) == len(SASL_SUPER_USER) or key[len(SASL_SUPER_USER)] == "."):
+            if key.startswith(SASL_SUPER_USER) and (len(key) == len(SASL_SUPER_USER)
+                                                    or key[len(SASL_SUPER_USER)] == "."):
                 if value == id_:
                     return True
         return False
@@ -666,10 +673,6 @@ class ZooKeeperServer(SessionExpirer):
         when zookeeper.sessionRequireClientSASLAuth / enforce.auth.schemes require sasl) and
         the connection closes. Without a JAAS Server section there is no SASL server: Java's
         NullPointerException path, an empty token with OK (the client finds out from it)."""
-        from zookeeper_py.common.sasl_digest_md5 import SaslException
-        from zookeeper_py.proto import GetSASLRequest, SetSASLResponse
-        from zookeeper_py.server.zoo_keeper_sasl_server import ZooKeeperSaslServer
-
         LOG.debug("Responding to client SASL token.")
         client_token = GetSASLRequest.from_bytes(body).token or b""
         LOG.debug("Size of client SASL token: %d", len(client_token))

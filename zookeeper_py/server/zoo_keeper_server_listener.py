@@ -20,6 +20,7 @@ class ZooKeeperServerListenerImpl(ZooKeeperServerListener):
 
     def notify_stopping(self, thread_name, exit_code):
         LOG.info("Thread %s exits, error code %d", thread_name, exit_code)
+        # cycle: zoo_keeper_server_listener -> zoo_keeper_server -> zoo_keeper_server_listener
         from zookeeper_py.server.zoo_keeper_server import State
 
         self.zk_server.set_state(State.ERROR)
@@ -32,6 +33,7 @@ class ZooKeeperServerShutdownHandler:
         self.shutdown_latch = shutdown_latch  # a threading.Event
 
     def handle(self, state):
+        # cycle: zoo_keeper_server_listener -> zoo_keeper_server -> zoo_keeper_server_listener
         from zookeeper_py.server.zoo_keeper_server import State
 
         if state in (State.ERROR, State.SHUTDOWN):

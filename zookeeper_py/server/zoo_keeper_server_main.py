@@ -2,12 +2,13 @@
 
 import logging
 import os
+import signal
 import sys
 import threading
 
 from zookeeper_py.common import system_properties
-from zookeeper_py.common.x509_util import X509Exception
 from zookeeper_py.common.logging_setup import configure_logging, install_thread_dump_handler
+from zookeeper_py.common.x509_util import X509Exception
 from zookeeper_py.server.admin.admin_server import AdminServerException
 from zookeeper_py.server.admin.admin_server_factory import AdminServerFactory
 from zookeeper_py.server.container_manager import ContainerManager
@@ -139,8 +140,6 @@ def exit_jvm(code):
 
 def run_main(run, args, request_shutdown, usage):
     """The exit codes of Java's main(): 2 bad config, 3 data dir, 4 AdminServer, 1 anything else, 0 normal end."""
-    import signal
-
     def on_term(signum, frame):
         LOG.info("Received signal %d, shutting down", signum)
         request_shutdown()

@@ -17,6 +17,9 @@ from zookeeper_py.environment import Environment
 from zookeeper_py.server.admin import thread_view
 from zookeeper_py.server.admin.command_base import CommandBase
 from zookeeper_py.server.admin.command_response import CommandResponse
+from zookeeper_py.server.quorum.leader_zoo_keeper_server import LeaderZooKeeperServer
+from zookeeper_py.server.quorum.quorum_server import LearnerType
+from zookeeper_py.server.quorum.quorum_zoo_keeper_server import QuorumZooKeeperServer
 from zookeeper_py.server.util.os_mx_bean import OSMXBean
 from zookeeper_py.server.zoo_trace import ZooTrace
 from zookeeper_py.version import Version
@@ -147,15 +150,11 @@ def _connection_infos(factory, brief):
 
 def _leader(zk_server):
     """The Leader when zk_server is a LeaderZooKeeperServer, else None."""
-    from zookeeper_py.server.quorum.leader_zoo_keeper_server import LeaderZooKeeperServer
-
     return zk_server.get_leader() if isinstance(zk_server, LeaderZooKeeperServer) else None
 
 
 def _quorum_peer(zk_server):
     """QuorumZooKeeperServer.self, or None for a standalone (or read-only) server."""
-    from zookeeper_py.server.quorum.quorum_zoo_keeper_server import QuorumZooKeeperServer
-
     return zk_server.self if isinstance(zk_server, QuorumZooKeeperServer) else None
 
 
@@ -604,8 +603,6 @@ class VotingViewCommand(CommandBase):
 
 def _quorum_server_view(server):
     """Commands.VotingViewCommand.QuorumServerView: the addresses of one server as `host:port` strings."""
-    from zookeeper_py.server.quorum.quorum_server import LearnerType
-
     return {
         "server_addresses": [_socket_address(server.addr)] if server.addr is not None else [],
         "election_addresses": [_socket_address(server.election_addr)] if server.election_addr is not None else [],
@@ -616,7 +613,8 @@ def _quorum_server_view(server):
 
 for _command in (ChainCommand(), CnxnStatResetCommand(), ConfCommand(), ConsCommand(), DirsCommand(), DumpCommand(),
                  EnvCommand(), GetTraceMaskCommand(), InitialConfigurationCommand(), IsroCommand(),
-                 LastSnapshotCommand(), LeaderCommand(), MonitorCommand(), QueuesCommand(), RuokCommand(), SetTraceMaskCommand(),
-                 SrvrCommand(), StatCommand(), StatResetCommand(), SystemPropertiesCommand(), ThreadsCommand(), TraceCommand(), VotingViewCommand(),
+                 LastSnapshotCommand(), LeaderCommand(), MonitorCommand(), QueuesCommand(), RuokCommand(),
+                 SetTraceMaskCommand(), SrvrCommand(), StatCommand(), StatResetCommand(), SystemPropertiesCommand(),
+                 ThreadsCommand(), TraceCommand(), VotingViewCommand(),
                  WatchCommand(), WatchesByPathCommand(), WatchSummaryCommand()):
     Commands.register_command(_command)

@@ -27,6 +27,9 @@ import threading
 import time
 import traceback
 
+from zookeeper_py.server.quorum.leader_zoo_keeper_server import LeaderZooKeeperServer
+from zookeeper_py.server.quorum.quorum_zoo_keeper_server import QuorumZooKeeperServer
+from zookeeper_py.server.request import Request
 from zookeeper_py.server.util.queue_census import queue_census, request_bound
 
 JAVA_BLOB = "https://github.com/apache/zookeeper/blob/release-3.5.7/zookeeper-server/src/main/java/"
@@ -87,14 +90,10 @@ def describe_class(cls):
 
 
 def _leader(zk_server):
-    from zookeeper_py.server.quorum.leader_zoo_keeper_server import LeaderZooKeeperServer
-
     return zk_server.get_leader() if isinstance(zk_server, LeaderZooKeeperServer) else None
 
 
 def _peer(zk_server):
-    from zookeeper_py.server.quorum.quorum_zoo_keeper_server import QuorumZooKeeperServer
-
     return zk_server.self if isinstance(zk_server, QuorumZooKeeperServer) else None
 
 
@@ -290,7 +289,7 @@ def arm_meters(zk_server):
                  entry=p is first or name == "PrepRequestProcessor")
         if hasattr(p, "commit") and hasattr(p, "committed_requests"):
             _install(p, "commit", type(p).__name__ + ".commit")
-    for owner, name, q, hook in queue_objects(zk_server):
+    for owner, name, _q, hook in queue_objects(zk_server):
         if hook is not None:
             _install(hook[0], hook[1], "%s.%s" % (owner, name))
 
@@ -585,14 +584,13 @@ def _hop(stage, request, what, entry):
 def _trace_result():
     tr = _trace
     key = tr["key"]
+    complete = tr["done"].is_set() or any(h["event"] == "done" for h in tr["hops"])
     return {"session_id": "0x%x" % (key[0] & _U64) if key else None,
-            "cxid": key[1] if key else None, "type": tr.get("type"), "op": _op_name(tr.get("type")), "complete": tr["done"].is_set() or any(
-                h["event"] == "done" for h in tr["hops"]), "hops": list(tr["hops"])}
+            "cxid": key[1] if key else None, "type": tr.get("type"), "op": _op_name(tr.get("type")),
+            "complete": complete, "hops": list(tr["hops"])}
 
 
 def _op_name(op_type):
-    from zookeeper_py.server.request import Request
-
     return Request.op2_string(op_type) if op_type is not None else None
 
 

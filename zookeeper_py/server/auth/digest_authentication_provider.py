@@ -3,6 +3,7 @@
 import base64
 import hashlib
 import logging
+import sys
 
 from zookeeper_py.common import system_properties
 from zookeeper_py.data import Id
@@ -45,8 +46,6 @@ class DigestAuthenticationProvider(AuthenticationProvider):
 
 def main(argv=None):
     """DigestAuthenticationProvider.main: print user:password->digest for each argument."""
-    import sys
-
     for arg in (sys.argv[1:] if argv is None else argv):
         print(arg + "->" + DigestAuthenticationProvider.generate_digest(arg))
 

@@ -3,6 +3,7 @@
 import re
 
 from zookeeper_py.common import system_properties
+from zookeeper_py.server.util.kerberos_util import KerberosUtil
 
 AUTH_TO_LOCAL_KEY = "zookeeper.security.auth_to_local"
 
@@ -144,8 +145,6 @@ class KerberosName:
     def get_default_realm():
         """The krb5.conf's default realm, or "" without one (Java's default unless
         zookeeper.requireKerberosConfig=true, which raises)."""
-        from zookeeper_py.server.util.kerberos_util import KerberosUtil
-
         try:
             return KerberosUtil.get_default_realm()
         except ValueError:

@@ -4,6 +4,7 @@ import logging
 
 from zookeeper_py.common import system_properties
 from zookeeper_py.server.auth.kerberos_name import KerberosName
+from zookeeper_py.server.zoo_keeper_sasl_server import DEFAULT_LOGIN_CONTEXT_NAME, LOGIN_CONTEXT_NAME_KEY
 
 LOG = logging.getLogger("SaslServerCallbackHandler")
 
@@ -23,8 +24,6 @@ class SaslServerCallbackHandler:
     passed to handle_password rather than kept in a field."""
 
     def __init__(self, configuration):
-        from zookeeper_py.server.zoo_keeper_sasl_server import DEFAULT_LOGIN_CONTEXT_NAME, LOGIN_CONTEXT_NAME_KEY
-
         server_section = system_properties.get_property(LOGIN_CONTEXT_NAME_KEY, DEFAULT_LOGIN_CONTEXT_NAME)
         entries = configuration.get_app_configuration_entry(server_section)
         if entries is None:

@@ -19,6 +19,7 @@ import os
 import struct
 
 from zookeeper_py.common import system_properties
+from zookeeper_py.server.persistence.util import SNAPSHOT_FILE_PREFIX, Util
 
 LOG = logging.getLogger("SnapStream")
 
@@ -276,7 +277,6 @@ class SnapStream:
     def is_valid_snapshot(path):
         """The cheap check before a snapshot is read: a plain one ends with the "/" seal, a compressed
         one starts with its format's magic."""
-        from zookeeper_py.server.persistence.util import SNAPSHOT_FILE_PREFIX, Util
         if path is None or Util.get_zxid_from_name(os.path.basename(path), SNAPSHOT_FILE_PREFIX) == -1:
             return False
         mode = SnapStream.get_stream_mode(os.path.basename(path))

@@ -79,7 +79,9 @@ class Util:
     @staticmethod
     def make_snapshot_name(zxid):
         """snapshot.<hex zxid>, plus .gz or .snappy when zookeeper.snapshot.compression.method says (3.6+)."""
+        # cycle: util -> snap_stream -> util
         from zookeeper_py.server.persistence.snap_stream import SnapStream
+
         return SNAPSHOT_FILE_PREFIX + "." + to_hex_string(zxid) + SnapStream.get_stream_mode().get_file_extension()
 
     @staticmethod

@@ -3,17 +3,30 @@
 import logging
 
 from zookeeper_py.common import system_properties
+from zookeeper_py.common.java_properties import load_properties
 from zookeeper_py.common.string_utils import StringUtils
-from zookeeper_py.keeper_exception import SessionExpiredException
+from zookeeper_py.keeper_exception import (
+    BadArgumentsException,
+    BadVersionException,
+    NewConfigNoQuorum,
+    ReconfigInProgress,
+    SessionExpiredException,
+)
 from zookeeper_py.server.container_manager import ContainerManager
 from zookeeper_py.server.final_request_processor import FinalRequestProcessor
-from zookeeper_py.server.prep_request_processor import PrepRequestProcessor
+from zookeeper_py.server.prep_request_processor import PrepRequestProcessor, check_acl
 from zookeeper_py.server.quorum.commit_processor import CommitProcessor
+from zookeeper_py.server.quorum.flexible.quorum_maj import QuorumMaj
+from zookeeper_py.server.quorum.leader import ToBeAppliedRequestProcessor
 from zookeeper_py.server.quorum.leader_request_processor import LeaderRequestProcessor
 from zookeeper_py.server.quorum.leader_session_tracker import LeaderSessionTracker
 from zookeeper_py.server.quorum.proposal_request_processor import ProposalRequestProcessor
+from zookeeper_py.server.quorum.quorum_peer_config import QuorumPeerConfig
+from zookeeper_py.server.quorum.quorum_server import ConfigException, QuorumServer
 from zookeeper_py.server.quorum.quorum_zoo_keeper_server import QuorumZooKeeperServer
 from zookeeper_py.server.server_cnxn import ServerCnxn
+from zookeeper_py.txn import SetDataTxn
+from zookeeper_py.zoo_defs import Perms, ZooDefs
 
 LOG = logging.getLogger("LeaderZooKeeperServer")
 
@@ -36,8 +49,6 @@ class LeaderZooKeeperServer(QuorumZooKeeperServer):
         return self.self.leader
 
     def setup_request_processors(self):
-        from zookeeper_py.server.quorum.leader import ToBeAppliedRequestProcessor
-
         final_processor = FinalRequestProcessor(self)
         to_be_applied_processor = ToBeAppliedRequestProcessor(final_processor, self.get_leader())
         self.commit_processor = CommitProcessor(to_be_applied_processor, str(self.get_server_id()), False,
@@ -113,16 +124,6 @@ class LeaderZooKeeperServer(QuorumZooKeeperServer):
     def prepare_reconfig(self, prep, request, record):
         """The reconfig branch of PrepRequestProcessor.pRequest2Txn (after its enabled/ACL/session checks):
         build the new QuorumVerifier into request.qv and the SetDataTxn of /zookeeper/config."""
-        from zookeeper_py.common.java_properties import load_properties
-        from zookeeper_py.keeper_exception import (
-            BadArgumentsException, BadVersionException, NewConfigNoQuorum, ReconfigInProgress)
-        from zookeeper_py.server.prep_request_processor import check_acl
-        from zookeeper_py.server.quorum.flexible.quorum_maj import QuorumMaj
-        from zookeeper_py.server.quorum.quorum_peer_config import QuorumPeerConfig
-        from zookeeper_py.server.quorum.quorum_server import ConfigException, QuorumServer
-        from zookeeper_py.txn import SetDataTxn
-        from zookeeper_py.zoo_defs import Perms, ZooDefs
-
         peer = self.self
         last_seen_qv = peer.get_last_seen_quorum_verifier()
         # check that there's no reconfig in progress

@@ -11,10 +11,26 @@ from zookeeper_py.common import system_properties
 from zookeeper_py.common.net_utils import close_socket, inet_socket_address_str
 from zookeeper_py.jute import BinaryInputArchive
 from zookeeper_py.server.exit_code import ExitCode
+from zookeeper_py.server.quorum.follower_zoo_keeper_server import FollowerZooKeeperServer
 from zookeeper_py.server.quorum.learner_handler import LearnerHandler
+from zookeeper_py.server.quorum.observer_zoo_keeper_server import ObserverZooKeeperServer
 from zookeeper_py.server.quorum.packet_types import (
-    ACK, ACKEPOCH, COMMIT, COMMITANDACTIVATE, DIFF, INFORM, INFORMANDACTIVATE, LEADERINFO, NEWLEADER, PROPOSAL,
-    REVALIDATE, REQUEST, SNAP, TRUNC, UPTODATE)
+    ACK,
+    ACKEPOCH,
+    COMMIT,
+    COMMITANDACTIVATE,
+    DIFF,
+    INFORM,
+    INFORMANDACTIVATE,
+    LEADERINFO,
+    NEWLEADER,
+    PROPOSAL,
+    REQUEST,
+    REVALIDATE,
+    SNAP,
+    TRUNC,
+    UPTODATE,
+)
 from zookeeper_py.server.quorum.quorum_packet import LearnerInfo, QuorumPacket
 from zookeeper_py.server.quorum.quorum_peer_config import QuorumPeerConfig
 from zookeeper_py.server.quorum.unified_server_socket import create_ssl_socket
@@ -211,9 +227,6 @@ class Learner:
 
     def sync_with_leader(self, new_leader_zxid):
         """Get in sync (DIFF, SNAP or TRUNC, then the txns up to UPTODATE) and start the server."""
-        from zookeeper_py.server.quorum.follower_zoo_keeper_server import FollowerZooKeeperServer
-        from zookeeper_py.server.quorum.observer_zoo_keeper_server import ObserverZooKeeperServer
-
         peer = self.self
         zk = self.zk
         new_epoch = new_leader_zxid >> 32

@@ -3,6 +3,7 @@
 import logging
 
 from zookeeper_py.server.quorum.ack_request_processor import AckRequestProcessor
+from zookeeper_py.server.quorum.leader import XidRolloverException
 from zookeeper_py.server.quorum.learner_sync_request import LearnerSyncRequest
 from zookeeper_py.server.request_processor import RequestProcessor, RequestProcessorException
 from zookeeper_py.server.sync_request_processor import SyncRequestProcessor
@@ -35,7 +36,6 @@ class ProposalRequestProcessor(RequestProcessor):
             self.next_processor.process_request(request)
             if request.hdr is not None:
                 # We need to sync and get consensus on any transactions
-                from zookeeper_py.server.quorum.leader import XidRolloverException
 
                 try:
                     self.zks.get_leader().propose(request)

@@ -12,13 +12,16 @@ from zookeeper_py.common import system_properties
 from zookeeper_py.common.atomic_file_output_stream import read_long_from_file, write_long_to_file
 from zookeeper_py.common.java_properties import load_properties
 from zookeeper_py.common.net_utils import inet_socket_address_str
+from zookeeper_py.common.quorum_x509_util import QuorumX509Util
 from zookeeper_py.common.time import Time
 from zookeeper_py.server.admin.admin_server import AdminServerException
 from zookeeper_py.server.admin.admin_server_factory import AdminServerFactory
-from zookeeper_py.server.quorum.fast_leader_election import FastLeaderElection
 from zookeeper_py.server.quorum.auth.null_quorum_auth_learner import NullQuorumAuthLearner
 from zookeeper_py.server.quorum.auth.null_quorum_auth_server import NullQuorumAuthServer
 from zookeeper_py.server.quorum.auth.quorum_auth import QuorumAuth
+from zookeeper_py.server.quorum.auth.sasl_quorum_auth_learner import SaslQuorumAuthLearner
+from zookeeper_py.server.quorum.auth.sasl_quorum_auth_server import SaslQuorumAuthServer
+from zookeeper_py.server.quorum.fast_leader_election import FastLeaderElection
 from zookeeper_py.server.quorum.follower import Follower
 from zookeeper_py.server.quorum.follower_zoo_keeper_server import FollowerZooKeeperServer
 from zookeeper_py.server.quorum.leader import Leader
@@ -723,7 +726,6 @@ class QuorumPeer(ZooKeeperThread):
         """The QuorumX509Util of the election and quorum ports (zookeeper.ssl.quorum.* properties)."""
         with self._x509_util_lock:
             if self.x509_util is None:
-                from zookeeper_py.common.quorum_x509_util import QuorumX509Util
                 self.x509_util = QuorumX509Util()
             return self.x509_util
 
@@ -930,9 +932,6 @@ class QuorumPeer(ZooKeeperThread):
         """Java's initialize(): the quorum authenticators, SASL ones (logged in with their JAAS sections
         now, so a bad section stops the server at startup) when quorum.auth.enableSasl is true."""
         if self.is_quorum_sasl_auth_enabled():
-            from zookeeper_py.server.quorum.auth.sasl_quorum_auth_learner import SaslQuorumAuthLearner
-            from zookeeper_py.server.quorum.auth.sasl_quorum_auth_server import SaslQuorumAuthServer
-
             authz_hosts = {qs.hostname for qs in self.get_view().values() if qs.hostname}
             self.auth_server = SaslQuorumAuthServer(self.is_quorum_server_sasl_auth_required(),
                                                     self.quorum_server_login_context, authz_hosts)

@@ -5,8 +5,10 @@ import os
 import shutil
 
 from zookeeper_py.common import system_properties
+from zookeeper_py.common.atomic_file_output_stream import AtomicFileOutputStream
 from zookeeper_py.common.client_x509_util import ClientX509Util
 from zookeeper_py.common.java_properties import load_properties, load_properties_file
+from zookeeper_py.metrics.impl.metrics_provider_bootstrap import check_configuration
 from zookeeper_py.server.quorum.flexible.quorum_hierarchical import QuorumHierarchical
 from zookeeper_py.server.quorum.flexible.quorum_maj import QuorumMaj
 from zookeeper_py.server.quorum.quorum_server import ConfigException, LearnerType
@@ -220,7 +222,6 @@ class QuorumPeerConfig:
             else:
                 system_properties.set_property("zookeeper." + key, value)
 
-        from zookeeper_py.metrics.impl.metrics_provider_bootstrap import check_configuration
         problem = check_configuration(self.metrics_provider_class_name, self.metrics_provider_configuration)
         if problem is not None:
             raise bad(problem[0], props.get(problem[0], "").strip(), problem[1])
@@ -242,7 +243,8 @@ class QuorumPeerConfig:
         if self.client_port == 0:
             LOG.info("clientPort is not set")
             if self.client_port_address_str is not None:
-                raise ConfigException("Error processing %s: clientPortAddress is set but clientPort is not set" % source)
+                raise ConfigException("Error processing %s: clientPortAddress is set but clientPort is not set"
+                                      % source)
         else:
             self.client_port_address = (self.client_port_address_str or "", self.client_port)
             LOG.info("clientPortAddress is %s:%d", self.client_port_address[0] or "0.0.0.0", self.client_port)
@@ -516,13 +518,12 @@ class QuorumPeerConfig:
         ssl_auth_prop = "zookeeper.authProvider." + scheme
         if system_properties.get_property(ssl_auth_prop) is None:
             if scheme == "x509":
-                system_properties.set_property(ssl_auth_prop, "org.apache.zookeeper.server.auth.X509AuthenticationProvider")
+                system_properties.set_property(ssl_auth_prop,
+                                               "org.apache.zookeeper.server.auth.X509AuthenticationProvider")
             else:
                 raise ConfigException("No auth provider configured for the SSL authentication scheme '%s'." % scheme)
 
 
 def _atomic_write(path, text):
-    from zookeeper_py.common.atomic_file_output_stream import AtomicFileOutputStream
-
     with AtomicFileOutputStream(path) as out:
         out.write(text.encode("utf-8"))

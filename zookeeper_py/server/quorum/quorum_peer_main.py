@@ -8,12 +8,21 @@ import sys
 import threading
 
 from zookeeper_py.common import system_properties
+from zookeeper_py.common.jaas_configuration import JAAS_CONF_KEY, Configuration, JaasConfigurationException
 from zookeeper_py.common.logging_setup import configure_logging, install_thread_dump_handler, set_myid
+from zookeeper_py.common.sasl_digest_md5 import SaslException
+from zookeeper_py.common.x509_util import X509Exception
+from zookeeper_py.login import KRB5_LOGIN_MODULE
 from zookeeper_py.server.datadir_cleanup_manager import DatadirCleanupManager
+from zookeeper_py.server.persistence.file_txn_snap_log import FileTxnSnapLog
+from zookeeper_py.server.quorum.quorum_peer import QuorumPeer
 from zookeeper_py.server.quorum.quorum_peer_config import QuorumPeerConfig
 from zookeeper_py.server.quorum.quorum_server import ConfigException
+from zookeeper_py.server.server_cnxn_factory import ServerCnxnFactory
 from zookeeper_py.server.server_metrics import start_server_metrics
+from zookeeper_py.server.zk_database import ZKDatabase
 from zookeeper_py.server.zoo_keeper_server_main import ZooKeeperServerMain, exit_jvm, run_main
+from zookeeper_py.util.security_utils import gssapi_available
 
 LOG = logging.getLogger("QuorumPeerMain")
 
@@ -53,18 +62,14 @@ class QuorumPeerMain:
         LOG.info("Starting quorum peer")
         # 3.6+: the metrics provider runs for the life of the peer, whatever its role.
         metrics_provider = start_server_metrics(
-            config, lambda: self.quorum_peer.get_active_server() if self.quorum_peer else None, lambda: self.quorum_peer)
+            config, lambda: self.quorum_peer.get_active_server() if self.quorum_peer else None,
+            lambda: self.quorum_peer)
         try:
             self._run_quorum_peer(config)
         finally:
             metrics_provider.stop()
 
     def _run_quorum_peer(self, config):
-        from zookeeper_py.server.persistence.file_txn_snap_log import FileTxnSnapLog
-        from zookeeper_py.server.quorum.quorum_peer import QuorumPeer
-        from zookeeper_py.server.server_cnxn_factory import ServerCnxnFactory
-        from zookeeper_py.server.zk_database import ZKDatabase
-
         cnxn_factory = None
         if config.get_client_port_address() is not None:
             cnxn_factory = ServerCnxnFactory.create_factory()
@@ -111,7 +116,6 @@ class QuorumPeerMain:
         quorum_peer.set_use_port_unification(config.should_use_port_unification)
         if config.ssl_quorum or config.should_use_port_unification:
             # Java finds a missing key store or a wrong password at the first quorum connection; we stop here.
-            from zookeeper_py.common.x509_util import X509Exception
             try:
                 quorum_peer.get_x509_util().check_config(server_side=True)
             except X509Exception as e:
@@ -136,10 +140,6 @@ class QuorumPeerMain:
         if not config.quorum_enable_sasl:
             quorum_peer.initialize()
             return
-        from zookeeper_py.common.jaas_configuration import JAAS_CONF_KEY, Configuration, JaasConfigurationException
-        from zookeeper_py.common.sasl_digest_md5 import SaslException
-        from zookeeper_py.login import KRB5_LOGIN_MODULE
-        from zookeeper_py.util.security_utils import gssapi_available
 
         jaas_file = system_properties.get_property(JAAS_CONF_KEY)
         where = "Error processing %s: quorum.auth.enableSasl=true" % config.get_config_filename()

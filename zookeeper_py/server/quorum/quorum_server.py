@@ -35,6 +35,7 @@ class ServerState(enum.Enum):
 
 
 def get_host_and_port(s):
+    # cycle: quorum_server -> config_utils -> quorum_server
     from zookeeper_py.server.util.config_utils import ConfigUtils
 
     return ConfigUtils.get_host_and_port(s)

@@ -3,6 +3,7 @@
 import logging
 import threading
 
+from zookeeper_py.server.quorum.local_session_tracker import LocalSessionTracker
 from zookeeper_py.server.session_tracker import SessionTracker
 
 LOG = logging.getLogger("UpgradeableSessionTracker")
@@ -24,8 +25,6 @@ class UpgradeableSessionTracker(SessionTracker):
         pass
 
     def create_local_session_tracker(self, expirer, tick_time, id_, listener):
-        from zookeeper_py.server.quorum.local_session_tracker import LocalSessionTracker
-
         self.local_sessions_with_timeouts = {}
         self.local_session_tracker = LocalSessionTracker(expirer, self.local_sessions_with_timeouts, tick_time, id_,
                                                          listener)

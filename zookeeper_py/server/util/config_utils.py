@@ -1,6 +1,7 @@
 """Mirror of org.apache.zookeeper.server.util.ConfigUtils."""
 
 from zookeeper_py.common.java_properties import load_properties
+from zookeeper_py.server.quorum.quorum_server import ConfigException, QuorumServer
 
 
 class ConfigUtils:
@@ -9,8 +10,6 @@ class ConfigUtils:
     @staticmethod
     def get_client_config_str(config_data):
         """"<version> host:port,host:port": the client addresses of a config text (zkCli `config -c`)."""
-        from zookeeper_py.server.quorum.quorum_server import ConfigException, QuorumServer
-
         props, _ = load_properties(config_data)
         version = ""
         addresses = []
@@ -31,8 +30,6 @@ class ConfigUtils:
     @staticmethod
     def get_host_and_port(s):
         """Split host:port[:...] keeping an [ipv6] host whole."""
-        from zookeeper_py.server.quorum.quorum_server import ConfigException
-
         if s.startswith("["):
             i = s.find("]:")
             if i < 0:

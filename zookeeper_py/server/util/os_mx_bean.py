@@ -1,6 +1,7 @@
 """Mirror of org.apache.zookeeper.server.util.OSMXBean: file descriptor counts for mntr."""
 
 import os
+import resource
 
 
 class OSMXBean:
@@ -23,8 +24,6 @@ class OSMXBean:
 
     def get_max_file_descriptor_count(self):
         try:
-            import resource
-
             return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
-        except (ImportError, OSError, ValueError):
+        except (OSError, ValueError):
             return -1

@@ -6,6 +6,7 @@ import threading
 from zookeeper_py.client.zoo_keeper_sasl_client import SaslClientCallbackHandler
 from zookeeper_py.common.jaas_configuration import Configuration
 from zookeeper_py.common.sasl_digest_md5 import SaslException
+from zookeeper_py.login import Login, LoginException
 from zookeeper_py.server.quorum.auth.quorum_auth import AuthInputStream, QuorumAuth, Status
 from zookeeper_py.server.quorum.auth.quorum_auth_learner import QuorumAuthLearner
 from zookeeper_py.server.quorum.auth.sasl_quorum_auth_server import remote_address
@@ -24,8 +25,6 @@ class SaslQuorumAuthLearner(QuorumAuthLearner):
     side answered SUCCESS; with false it sends nothing. Reads have the socket's timeout."""
 
     def __init__(self, quorum_require_sasl, quorum_service_principal, login_context):
-        from zookeeper_py.login import Login, LoginException
-
         self.quorum_require_sasl = quorum_require_sasl
         self.quorum_service_principal = quorum_service_principal
         try:

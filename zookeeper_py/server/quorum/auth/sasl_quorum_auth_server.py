@@ -5,6 +5,7 @@ import logging
 from zookeeper_py.common.jaas_configuration import Configuration
 from zookeeper_py.common.net_utils import inet_socket_address_str, peer_address
 from zookeeper_py.common.sasl_digest_md5 import SaslException, parse_directives
+from zookeeper_py.login import Login, LoginException
 from zookeeper_py.server.quorum.auth.quorum_auth import QuorumAuth, Status
 from zookeeper_py.server.quorum.auth.quorum_auth_server import QuorumAuthServer
 from zookeeper_py.server.quorum.auth.sasl_quorum_server_callback_handler import SaslQuorumServerCallbackHandler
@@ -38,8 +39,6 @@ class SaslQuorumAuthServer(QuorumAuthServer):
     MAX_RETRIES = 5
 
     def __init__(self, quorum_require_sasl, login_context, authz_hosts):
-        from zookeeper_py.login import Login, LoginException
-
         self.quorum_require_sasl = quorum_require_sasl
         try:
             configuration = Configuration.get_configuration()
