@@ -3,7 +3,6 @@
 from zookeeper_py import keeper_exception as ke
 from zookeeper_py.cli.cli_exception import CliException
 
-
 # Java's texts, by exception class; "%s" is the path (3.8's NoAuth text: 3.5.7 said
 # "Authentication is not valid : ").
 _TEXTS = (

@@ -102,7 +102,8 @@ class StaticHostProvider(HostProvider):
                 if my_server_in_new_config:
                     self.reconfig_mode = False
                 else:
-                    self.p_old = float(num_old * (size - (num_old + num_new))) / ((num_old + num_new) * (size - num_old))
+                    self.p_old = (float(num_old * (size - (num_old + num_new)))
+                                  / ((num_old + num_new) * (size - num_old)))
                     self.p_new = 1 - self.p_old
             if not self.reconfig_mode:
                 cur = self.get_server_at_current_index()

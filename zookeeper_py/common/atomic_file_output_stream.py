@@ -49,8 +49,8 @@ class AtomicFileOutputStream:
                 # os.replace replaces the target on every platform (Java needs a delete on Windows)
                 try:
                     os.replace(self.tmp_file, self.orig_file)
-                except OSError:
-                    raise IOError("Could not rename temporary file %s to %s" % (self.tmp_file, self.orig_file))
+                except OSError as e:
+                    raise IOError("Could not rename temporary file %s to %s" % (self.tmp_file, self.orig_file)) from e
             else:
                 if not tried_to_close:
                     # If we failed when flushing, try to close it to not leak an FD

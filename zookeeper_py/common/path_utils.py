@@ -48,7 +48,8 @@ def validate_path(path):
             if path[i - 1] == "/" and (i + 1 == n or path[i + 1] == "/"):
                 reason = "relative paths not allowed @" + str(i)
                 break
-        elif ("\u0000" < c <= "\u001f") or ("\u007f" <= c <= "\u009F") or ("\ud800" <= c <= "\uf8ff") or (c >= "\ufff0"):
+        elif (("\u0000" < c <= "\u001f") or ("\u007f" <= c <= "\u009F") or ("\ud800" <= c <= "\uf8ff")
+              or (c >= "\ufff0")):
             reason = "invalid character @" + str(i)
             break
         last = c

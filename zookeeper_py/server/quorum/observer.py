@@ -6,7 +6,16 @@ import struct
 from zookeeper_py.server.quorum.learner import Learner, deserialize_txn
 from zookeeper_py.server.quorum.learner_handler import LearnerHandler
 from zookeeper_py.server.quorum.packet_types import (
-    COMMIT, INFORM, INFORMANDACTIVATE, OBSERVERINFO, PING, PROPOSAL, REVALIDATE, SYNC, UPTODATE)
+    COMMIT,
+    INFORM,
+    INFORMANDACTIVATE,
+    OBSERVERINFO,
+    PING,
+    PROPOSAL,
+    REVALIDATE,
+    SYNC,
+    UPTODATE,
+)
 from zookeeper_py.server.request import Request
 from zookeeper_py.server.server_metrics import ServerMetrics
 

@@ -11,7 +11,12 @@ from concurrent.futures import ThreadPoolExecutor
 
 from zookeeper_py.common import system_properties
 from zookeeper_py.common.net_utils import (
-    TRANSIENT_ACCEPT_ERRORS, NetUtils, close_socket, inet_socket_address_str, peer_address)
+    TRANSIENT_ACCEPT_ERRORS,
+    NetUtils,
+    close_socket,
+    inet_socket_address_str,
+    peer_address,
+)
 from zookeeper_py.common.sasl_digest_md5 import SaslException
 from zookeeper_py.common.x509_util import X509Exception
 from zookeeper_py.server.exit_code import ExitCode
