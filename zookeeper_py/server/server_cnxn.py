@@ -1,9 +1,9 @@
 """Mirror of org.apache.zookeeper.server.ServerCnxn."""
 
+import io
 import logging
 import struct
 import time
-
 
 LOG = logging.getLogger("ServerCnxn")
 
@@ -202,8 +202,6 @@ class ServerCnxn:
         return info
 
     def __str__(self):
-        import io
-
         out = io.StringIO()
         self.dump_connection_info(out, False)
         return out.getvalue()
