@@ -20,7 +20,7 @@ KNOWN_PROVIDERS = (DEFAULT_METRICS_PROVIDER, NULL_METRICS_PROVIDER, PROMETHEUS_M
 
 def _provider_class(class_name):
     if class_name == PROMETHEUS_METRICS_PROVIDER:
-        # Imported only when chosen: prometheus_client is not loaded by a default server.
+        # lazy: imported only when chosen, so a default server does not load prometheus_client.
         from zookeeper_py.metrics.prometheus.prometheus_metrics_provider import PrometheusMetricsProvider
         return PrometheusMetricsProvider
     if class_name == NULL_METRICS_PROVIDER:
