@@ -16,8 +16,9 @@ from tests.support.net import wait_until
 from zookeeper_py.proto import ReplyHeader
 from zookeeper_py.server.expiry_queue import ExpiryQueue
 from zookeeper_py.server.final_request_processor import PING_XID, FinalRequestProcessor
-from zookeeper_py.server.nio_server_cnxn import NIOServerCnxn, ReplyBatch, outgoing_water_marks
+from zookeeper_py.server.nio_server_cnxn import NIOServerCnxn, outgoing_water_marks
 from zookeeper_py.server.nio_server_cnxn_factory import NIOServerCnxnFactory, SelectorThread
+from zookeeper_py.server.reply_batch import ReplyBatch
 from zookeeper_py.server.request import Request
 from zookeeper_py.server.request_processor import RequestProcessor
 from zookeeper_py.server.zk_database import ZKDatabase

@@ -55,8 +55,8 @@ from zookeeper_py.proto import (
     SyncResponse,
     WhoAmIResponse,
 )
-from zookeeper_py.server.nio_server_cnxn import ReplyBatch
 from zookeeper_py.server.prep_request_processor import check_acl
+from zookeeper_py.server.reply_batch import ReplyBatch
 from zookeeper_py.server.request_processor import RequestProcessor
 from zookeeper_py.watcher import WatcherType
 from zookeeper_py.zoo_defs import OpCode, Perms
@@ -75,15 +75,17 @@ class FinalRequestProcessor(RequestProcessor):
     CommitProcessor thread and its CommitProcWork threads in a quorum; PrepRequestProcessor
     in read-only mode), often on several at once.
 
-    Unlike Java, the replies are only queued in `reply_batch` (a ReplyBatch), and flush()
-    (Java's Flushable, which SyncRequestProcessor already calls) writes them, one send per
-    connection: each of those threads calls flush() before it waits for more work. Other
-    writes (watch events, session init) go out at once, as in Java.
+    Unlike Java, the replies are only queued in a ReplyBatch: the request's own
+    (request.reply_batch, which CommitProcessor sets for its thread and each worker, and
+    flushes) or else this processor's `reply_batch`, which flush() (Java's Flushable, which
+    SyncRequestProcessor already calls) writes, one send per connection. Each of those
+    threads flushes before it waits for more work. Other writes (watch events, session init)
+    go out at once, as in Java.
     """
 
     def __init__(self, zks):
         self.zks = zks
-        self.reply_batch = ReplyBatch()  # shared by the threads that run this stage
+        self.reply_batch = ReplyBatch()  # for requests that name no batch of their own
 
     def process_request(self, request):
         zks = self.zks
@@ -115,6 +117,7 @@ class FinalRequestProcessor(RequestProcessor):
         cnxn = request.cnxn
         if cnxn is None:
             return
+        batch = request.reply_batch or self.reply_batch
         zk_db = zks.get_zk_database()
         last_zxid = zk_db.get_data_tree_last_processed_zxid()
         zks.dec_in_process()
@@ -135,7 +138,7 @@ class FinalRequestProcessor(RequestProcessor):
                 zks.server_stats().update_latency(request.createTime, hdr is not None)
                 cnxn.update_stats_for_response(request.cxid, last_zxid, "PING", request.createTime,
                                                Time.current_elapsed_time())
-                cnxn.send_response(ReplyHeader(PING_XID, last_zxid, 0), None, "response", self.reply_batch)
+                cnxn.send_response(ReplyHeader(PING_XID, last_zxid, 0), None, "response", batch)
                 return
             if op == OpCode.createSession:
                 zks.server_stats().update_latency(request.createTime, hdr is not None)
@@ -270,7 +273,7 @@ class FinalRequestProcessor(RequestProcessor):
         now = Time.current_elapsed_time()
         zks.server_stats().update_latency(request.createTime, hdr is not None)
         cnxn.update_stats_for_response(request.cxid, last_zxid, last_op, request.createTime, now)
-        cnxn.send_response(hdr_out, rsp if err == 0 or op == OpCode.multi else None, "response", self.reply_batch)
+        cnxn.send_response(hdr_out, rsp if err == 0 or op == OpCode.multi else None, "response", batch)
         if op == OpCode.closeSession:
             cnxn.send_close_session()
 

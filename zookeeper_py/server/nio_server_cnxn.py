@@ -56,37 +56,6 @@ def outgoing_water_marks():
     return high, max(0, min(low, high // 2))
 
 
-class ReplyBatch:
-    """The connections with replies queued but not yet written (zookeeper_py only).
-
-    A processor that answers many requests in a row (FinalRequestProcessor) passes its
-    batch to send_response: a reply to a connection with nothing queued is only queued
-    and the connection added here; flush() then writes each connection with one send.
-    Whoever hands requests to that processor calls its flush() before waiting for more
-    work, so a reply never waits for a later request. Thread-safe (deque append and
-    popleft): several threads may share one batch, and a flush by one thread may write
-    another's replies, which is harmless.
-    """
-
-    __slots__ = ("cnxns",)
-
-    def __init__(self):
-        # Bound: the number of connections (one is added only when its outgoing queue was empty).
-        self.cnxns = collections.deque()
-
-    def add(self, cnxn):
-        self.cnxns.append(cnxn)
-
-    def flush(self):
-        pop = self.cnxns.popleft
-        while True:
-            try:
-                cnxn = pop()
-            except IndexError:
-                return
-            cnxn.flush_outgoing()
-
-
 class _SendBufferWriter:
     """The PrintWriter of a four-letter word (Java's SendBufferWriter).
 

@@ -53,7 +53,7 @@ class Request:
 
     __slots__ = (
         "sessionId", "cxid", "type", "request", "cnxn", "hdr", "txn", "zxid", "authInfo",
-        "createTime", "owner", "e", "qv", "isLocalSession", "txnDigest", "txnBytes",
+        "createTime", "owner", "e", "qv", "isLocalSession", "txnDigest", "txnBytes", "reply_batch",
     )
 
     def __init__(self, cnxn, session_id, xid, op_type, body=None, auth_info=None, hdr=None, txn=None, zxid=-1):
@@ -75,6 +75,9 @@ class Request:
         # TxnHeader + txn (+ digest) as bytes, made once and shared by the txn log, the
         # committed log and PROPOSAL packets (Java serializes the same txn for each).
         self.txnBytes = None
+        # zookeeper_py only: the ReplyBatch of the thread that runs FinalRequestProcessor for this
+        # request (None: FinalRequestProcessor's own; see reply_batch.py).
+        self.reply_batch = None
 
     @staticmethod
     def from_txn(session_id, xid, op_type, hdr, txn, zxid):

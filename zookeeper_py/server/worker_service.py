@@ -22,24 +22,26 @@ class WorkRequest:
 
 
 class _Worker(threading.Thread):
-    def __init__(self, service, name, work_queue):
+    def __init__(self, service, name, work_queue, index):
         super().__init__(name=name, daemon=True)
         self.service = service
         self.work_queue = work_queue
+        self.index = index
 
     def run(self):
         flush = self.service.flush
+        index = self.index
         get_nowait = self.work_queue.get_nowait
         while True:
             try:
                 work = get_nowait()
             except queue.Empty:
                 if flush is not None:
-                    flush()  # what the work of this round held back goes out before the worker waits
+                    flush(index)  # what the work of this round held back goes out before the worker waits
                 work = self.work_queue.get()
             if work is _STOP:
                 if flush is not None:
-                    flush()
+                    flush(index)
                 return
             self.service._run(work)
 
@@ -51,9 +53,10 @@ class WorkerService:
     worker id mod N, which keeps the requests of one session in order. With 0 threads
     the work runs on the caller's thread.
 
-    `flush` (not in Java): an optional callable a worker thread calls when its queue runs
-    dry, before it waits; CommitProcessor passes its next processor's flush, so the
-    replies its reads produced are written then (see FinalRequestProcessor).
+    `flush` (not in Java): an optional callable a worker thread calls with its index
+    (0..N-1; in assignable mode the one schedule() picks for id mod N) when its queue
+    runs dry, before it waits; CommitProcessor passes one that writes the replies of
+    that worker's reads (its ReplyBatch).
     """
 
     def __init__(self, name, num_threads, use_assignable_threads, flush=None):
@@ -73,12 +76,12 @@ class WorkerService:
                 # Bound: the number of connections (one work request per connection at a time).
                 self.queues = [LinkedBlockingQueue() for _ in range(n)]
                 for i in range(n):
-                    self.threads.append(_Worker(self, "%s-%d" % (self.thread_name_prefix, i + 1), self.queues[i]))
+                    self.threads.append(_Worker(self, "%s-%d" % (self.thread_name_prefix, i + 1), self.queues[i], i))
             else:
                 shared = queue.SimpleQueue()
                 self.queues = [shared]
                 for i in range(n):
-                    self.threads.append(_Worker(self, "%s-%d" % (self.thread_name_prefix, i + 1), shared))
+                    self.threads.append(_Worker(self, "%s-%d" % (self.thread_name_prefix, i + 1), shared, i))
             for t in self.threads:
                 t.start()
         self.stopped = False

@@ -6,6 +6,7 @@ import os
 import threading
 
 from zookeeper_py.common import system_properties
+from zookeeper_py.server.reply_batch import ReplyBatch
 from zookeeper_py.server.request_processor import RequestProcessor
 from zookeeper_py.server.worker_service import WorkerService, WorkRequest
 from zookeeper_py.server.zoo_keeper_thread import ZooKeeperCriticalThread
@@ -59,6 +60,9 @@ class CommitProcessor(ZooKeeperCriticalThread, RequestProcessor):
         self.max_commit_batch_size = 1
         self.worker_shutdown_timeout_ms = 5000
         self.worker_pool = None
+        # Replies are written per thread (see reply_batch.py): this thread's, then one per worker.
+        self.reply_batch = ReplyBatch()
+        self.worker_reply_batches = []
 
     def is_processing_request(self):
         return self.num_requests_processing != 0
@@ -77,7 +81,7 @@ class CommitProcessor(ZooKeeperCriticalThread, RequestProcessor):
         try:
             self._run()
         finally:
-            self.next_processor.flush()
+            self.reply_batch.flush()
         LOG.info("CommitProcessor exited loop!")
 
     def _run(self):
@@ -93,7 +97,7 @@ class CommitProcessor(ZooKeeperCriticalThread, RequestProcessor):
             requests_to_process = len(queued)
             if not requests_to_process and not commit_is_waiting:
                 # The replies of the commits applied so far go out before this thread waits.
-                self.next_processor.flush()
+                self.reply_batch.flush()
                 with cv:
                     while not self.stopped and not queued and not committed:
                         cv.wait()
@@ -165,6 +169,7 @@ class CommitProcessor(ZooKeeperCriticalThread, RequestProcessor):
 
     def process_write(self, request):
         """Apply a committed request on this thread (3.6's processWrite)."""
+        request.reply_batch = self.reply_batch
         self.next_processor.process_request(request)
 
     def start(self):
@@ -174,15 +179,24 @@ class CommitProcessor(ZooKeeperCriticalThread, RequestProcessor):
         LOG.info("Configuring CommitProcessor with %s worker threads.",
                  num_worker_threads if num_worker_threads > 0 else "no")
         if self.worker_pool is None:
-            # A worker flushes the next processor (the replies of its reads) before it waits.
-            self.worker_pool = WorkerService("CommitProcWork", num_worker_threads, True, self.next_processor.flush)
+            self.worker_reply_batches = [ReplyBatch() for _ in range(max(0, num_worker_threads))]
+            # A worker writes the replies of its reads (its ReplyBatch) before it waits.
+            self.worker_pool = WorkerService("CommitProcWork", num_worker_threads, True, self.flush_worker)
         self.stopped = False
         super().start()
 
     def send_to_next_processor(self, request):
+        batches = self.worker_reply_batches
+        # The reply goes in the batch of the worker that schedule() picks (sessionId mod N);
+        # with no workers the work runs on this thread.
+        request.reply_batch = batches[request.sessionId % len(batches)] if batches else self.reply_batch
         with self._count_lock:
             self.num_requests_processing += 1
         self.worker_pool.schedule(CommitWorkRequest(self, request), request.sessionId)
+
+    def flush_worker(self, index):
+        """WorkerService's flush: worker `index` writes the replies of its reads before it waits."""
+        self.worker_reply_batches[index].flush()
 
     def wakeup(self):
         with self._cv:
