@@ -3,30 +3,17 @@
 import logging
 
 from zookeeper_py.common import system_properties
-from zookeeper_py.common.java_properties import load_properties
-from zookeeper_py.common.string_utils import StringUtils
-from zookeeper_py.keeper_exception import (
-    BadArgumentsException,
-    BadVersionException,
-    NewConfigNoQuorum,
-    ReconfigInProgress,
-    SessionExpiredException,
-)
+from zookeeper_py.keeper_exception import SessionExpiredException
 from zookeeper_py.server.container_manager import ContainerManager
 from zookeeper_py.server.final_request_processor import FinalRequestProcessor
-from zookeeper_py.server.prep_request_processor import PrepRequestProcessor, check_acl
+from zookeeper_py.server.prep_request_processor import PrepRequestProcessor
 from zookeeper_py.server.quorum.commit_processor import CommitProcessor
-from zookeeper_py.server.quorum.flexible.quorum_maj import QuorumMaj
 from zookeeper_py.server.quorum.leader import ToBeAppliedRequestProcessor
 from zookeeper_py.server.quorum.leader_request_processor import LeaderRequestProcessor
 from zookeeper_py.server.quorum.leader_session_tracker import LeaderSessionTracker
 from zookeeper_py.server.quorum.proposal_request_processor import ProposalRequestProcessor
-from zookeeper_py.server.quorum.quorum_peer_config import QuorumPeerConfig
-from zookeeper_py.server.quorum.quorum_server import ConfigException, QuorumServer
 from zookeeper_py.server.quorum.quorum_zoo_keeper_server import QuorumZooKeeperServer
 from zookeeper_py.server.server_cnxn import ServerCnxn
-from zookeeper_py.txn import SetDataTxn
-from zookeeper_py.zoo_defs import Perms, ZooDefs
 
 LOG = logging.getLogger("LeaderZooKeeperServer")
 
@@ -118,81 +105,3 @@ class LeaderZooKeeperServer(QuorumZooKeeperServer):
         except SessionExpiredException:
             # this is ok, it just means that the session revalidation failed.
             pass
-
-    # -- reconfig (PrepRequestProcessor's reconfig branch of pRequest2Txn) -------------------------
-
-    def prepare_reconfig(self, prep, request, record):
-        """The reconfig branch of PrepRequestProcessor.pRequest2Txn (after its enabled/ACL/session checks):
-        build the new QuorumVerifier into request.qv and the SetDataTxn of /zookeeper/config."""
-        peer = self.self
-        last_seen_qv = peer.get_last_seen_quorum_verifier()
-        # check that there's no reconfig in progress
-        if last_seen_qv.get_version() != peer.get_quorum_verifier().get_version():
-            raise ReconfigInProgress()
-        config_id = record.curConfigId
-        if config_id != -1 and config_id != last_seen_qv.get_version():
-            raise BadVersionException("Reconfiguration from version %d failed -- last seen version is %d"
-                                      % (config_id, last_seen_qv.get_version()))
-        new_members = record.newMembers
-        if new_members is not None:  # non-incremental membership change
-            LOG.info("Non-incremental reconfig")
-            # Input may be delimited by either commas or newlines so convert to common newline separated format
-            new_members = new_members.replace(",", "\n")
-            try:
-                props, _ = load_properties(new_members)
-                request.qv = QuorumPeerConfig.parse_dynamic_config(props, peer.get_election_type(), True, False)
-                request.qv.set_version(request.hdr.zxid)
-            except (IOError, ConfigException, ValueError) as e:
-                raise BadArgumentsException(str(e)) from None
-        else:  # incremental change - must be a majority quorum system
-            LOG.info("Incremental reconfig")
-            joining_servers = StringUtils.split(record.joiningServers, ",") if record.joiningServers else None
-            leaving_servers = StringUtils.split(record.leavingServers, ",") if record.leavingServers else None
-            if not isinstance(last_seen_qv, QuorumMaj):
-                msg = ("Incremental reconfiguration requested but last configuration seen has a non-majority quorum "
-                       "system")
-                LOG.warning(msg)
-                raise BadArgumentsException(msg)
-            next_servers = dict(last_seen_qv.get_all_members())
-            try:
-                for leaving in leaving_servers or ():
-                    next_servers.pop(int(leaving), None)
-                for joiner in joining_servers or ():
-                    # joiner should have the following format: server.x = server_spec;client_spec
-                    parts = [p for p in joiner.split("=") if p]
-                    if len(parts) != 2:
-                        raise BadArgumentsException("Wrong format of server string")
-                    # extract server id x from first part of joiner: server.x
-                    sid = int(parts[0][parts[0].rfind(".") + 1:].strip())
-                    qs = QuorumServer(sid, parts[1].strip())
-                    if qs.client_addr is None or qs.election_addr is None or qs.addr is None:
-                        raise BadArgumentsException(
-                            "Wrong format of server string - each server should have 3 ports specified")
-                    # check duplication of addresses and ports
-                    for nqs in next_servers.values():
-                        if qs.id != nqs.id:
-                            qs.check_address_duplicate(nqs)
-                    next_servers.pop(qs.id, None)
-                    next_servers[qs.id] = qs
-            except (ConfigException, ValueError):
-                raise BadArgumentsException("Reconfiguration failed") from None
-            request.qv = QuorumMaj(members=next_servers)
-            request.qv.set_version(request.hdr.zxid)
-        if QuorumPeerConfig.is_standalone_enabled() and len(request.qv.get_voting_members()) < 2:
-            msg = "Reconfig failed - new configuration must include at least 2 followers"
-            LOG.warning(msg)
-            raise BadArgumentsException(msg)
-        if len(request.qv.get_voting_members()) < 1:
-            msg = "Reconfig failed - new configuration must include at least 1 follower"
-            LOG.warning(msg)
-            raise BadArgumentsException(msg)
-        if not self.get_leader().is_quorum_synced(request.qv):
-            msg2 = "Reconfig failed - there must be a connected and synced quorum in new configuration"
-            LOG.warning(msg2)
-            raise NewConfigNoQuorum()
-        node_record = prep.get_record_for_path(ZooDefs.CONFIG_NODE)
-        check_acl(self, node_record.acl, Perms.WRITE, request.authInfo)
-        request.txn = SetDataTxn(ZooDefs.CONFIG_NODE, str(request.qv).encode("utf-8"), -1)
-        node_record = node_record.duplicate(request.hdr.zxid)
-        node_record.stat.version = -1
-        prep.add_change_record(node_record)
