@@ -48,7 +48,7 @@ class ServerCnxn:
 
     def send_response(self, h, r, tag=None, batch=None):
         """Frame ReplyHeader + record and send it: int length, then the bytes. `batch` (a
-        ReplyBatch of NIOServerCnxn) lets a connection hold the write back; this one sends at once."""
+        ReplyBatch, see reply_batch.py) lets NIOServerCnxn hold the write back; this one sends at once."""
         self.send_buffer(self.serialize(h, r))
 
     def serialize(self, h, r):
