@@ -109,6 +109,19 @@ def test_final_request_processor_replies_on_flush(conn):
     assert read_replies(conn.client, 1) == [(PING_XID, 0, 0)]
 
 
+def test_final_request_processor_uses_the_requests_batch(conn):
+    """A request that names its thread's batch (CommitProcessor's workers) is written by that batch."""
+    final = FinalRequestProcessor(conn.zk_server)
+    worker_batch = ReplyBatch()
+    request = Request(conn, 0x1234, PING_XID, OpCode.ping)
+    request.reply_batch = worker_batch
+    final.process_request(request)
+    final.flush()  # FinalRequestProcessor's own batch: not this reply's
+    assert nothing_sent(conn.client)
+    worker_batch.flush()
+    assert read_replies(conn.client, 1) == [(PING_XID, 0, 0)]
+
+
 class Recorder(RequestProcessor):
     def __init__(self):
         self.handed = []
