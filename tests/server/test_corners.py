@@ -303,6 +303,32 @@ def wait_serving_on(host, port, proc=None, timeout=60):
 
 
 @pytest.mark.parametrize("kind", ["python", "java"])
+def test_default_client_address_takes_ipv6_and_ipv4_clients(tmp_path, kind):
+    """No clientPortAddress: Java's wildcard listens dual-stack, so [::1] clients connect as well
+    as 127.0.0.1 ones, and an IPv4 client shows as /127.0.0.1 (not ::ffff:127.0.0.1) in cons."""
+    reason = ipv6_loopback_missing()
+    if reason:
+        pytest.skip(reason)
+    server = KINDS[kind](str(tmp_path), extra_cfg={"4lw.commands.whitelist": "*"})
+    server.start()
+    try:
+        for hosts in ("[::1]:%d" % server.client_port, "127.0.0.1:%d" % server.client_port):
+            zk = KazooClient(hosts=hosts, timeout=10.0)
+            zk.start(timeout=15)
+            try:
+                zk.ensure_path("/dual")
+                assert zk.exists("/dual") is not None
+                if hosts.startswith("127."):
+                    cons = four_letter_word("127.0.0.1", server.client_port, "cons")
+                    assert "/127.0.0.1:" in cons and "ffff" not in cons, cons
+            finally:
+                zk.stop()
+                zk.close()
+    finally:
+        server.stop()
+
+
+@pytest.mark.parametrize("kind", ["python", "java"])
 def test_ipv6_client_port_address(tmp_path, kind):
     reason = ipv6_loopback_missing()
     if reason:

@@ -64,15 +64,23 @@ def close_socket(sock):
         pass
 
 
+def unmapped(host):
+    """An IPv4 peer of a dual-stack socket as Java shows it: ::ffff:10.0.0.1 -> 10.0.0.1."""
+    if host.startswith("::ffff:") and "." in host:
+        return host[7:]
+    return host
+
+
 def peer_address(sock):
     """The remote (host, port) of a socket, or None when the peer is already gone.
 
     getpeername() raises ENOTCONN on an accepted socket the peer reset before we looked
     (a port scanner, a health check); Java's getRemoteSocketAddress() does not throw."""
     try:
-        return sock.getpeername()[:2]
+        host, port = sock.getpeername()[:2]
     except OSError:
         return None
+    return unmapped(host), port
 
 
 # accept() errors that say something about one connection or a passing shortage of fds or

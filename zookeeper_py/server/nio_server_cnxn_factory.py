@@ -13,7 +13,7 @@ import time
 
 from zookeeper_py.common import system_properties
 from zookeeper_py.common.linked_blocking_queue import LinkedBlockingQueue
-from zookeeper_py.common.net_utils import close_socket, inet_socket_address_str
+from zookeeper_py.common.net_utils import close_socket, inet_socket_address_str, unmapped
 from zookeeper_py.server.expiry_queue import ExpiryQueue
 from zookeeper_py.server.nio_server_cnxn import NIOServerCnxn, outgoing_water_marks
 from zookeeper_py.server.server_cnxn_factory import PORT_UNIFICATION_KEY, ServerCnxnFactory
@@ -35,6 +35,24 @@ def _bound_address_str(addr):
     """InetSocketAddress(port).toString(): the wildcard prints as 0.0.0.0/0.0.0.0:port."""
     host, port = addr[0] or "0.0.0.0", addr[1]
     return "%s/%s:%d" % (host, host, port) if host == "0.0.0.0" else inet_socket_address_str((host, port))
+
+
+def _dual_stack_socket():
+    """No clientPortAddress: listen on every IPv6 and IPv4 address, as Java's wildcard does
+    (IPv4 peers then show as ::ffff:a.b.c.d, which net_utils.unmapped turns back). None where
+    the machine has no IPv6."""
+    if not socket.has_ipv6:
+        return None
+    try:
+        ss = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+    except OSError:
+        return None
+    try:
+        ss.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+    except OSError:
+        ss.close()
+        return None
+    return ss
 
 
 _READ = selectors.EVENT_READ
@@ -146,7 +164,7 @@ class AcceptThread(AbstractSelectThread):
             LOG.warning("Error accepting new connection: %s", e)
             return False
         try:
-            ip = addr[0]
+            ip = unmapped(addr[0])
             max_cnxns = self.factory.max_client_cnxns
             if max_cnxns > 0 and self.factory.get_client_cnxn_count(ip) >= max_cnxns:
                 raise IOError("Too many connections from /%s - max is %d" % (ip, max_cnxns))
@@ -459,19 +477,21 @@ class NIOServerCnxnFactory(ServerCnxnFactory):
     def _listen(self, addr):
         """Bind and listen on addr; the AcceptThread for it (not started)."""
         host, port = addr
-        family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        ss = socket.socket(family, socket.SOCK_STREAM)
+        LOG.info("binding to port %s", _bound_address_str((host, port)))
+        ss = _dual_stack_socket() if not host else None
+        if ss is None:
+            ss = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
         try:
             ss.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            LOG.info("binding to port %s", _bound_address_str((host, port)))
-            ss.bind((host, port))
+            ss.bind(("::" if ss.family == socket.AF_INET6 and not host else host, port))
             ss.listen(128)
             ss.setblocking(False)
         except OSError:
             ss.close()
             raise
         self.ss = ss
-        self.local_address = ss.getsockname()
+        # The wildcard keeps its IPv4 spelling (thread names, logs), as before dual stack.
+        self.local_address = (host or "0.0.0.0", ss.getsockname()[1])
         return AcceptThread(self, ss, (host or "0.0.0.0", self.local_address[1]), self.selector_threads)
 
     def reconfigure(self, addr):
