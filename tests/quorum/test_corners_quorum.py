@@ -30,7 +30,7 @@ from kazoo.exceptions import EphemeralOnLocalSessionError
 from tests.quorum.conftest import kazoo
 from tests.support import java_zk
 from tests.support.java_cli import run_our_zkcli, run_zkcli
-from tests.support.net import four_letter_word, wait_until
+from tests.support.net import four_letter_word, ipv6_loopback_missing, wait_until
 from zookeeper_py.create_mode import CreateMode
 from zookeeper_py.keeper_exception import EphemeralOnLocalSessionException, SessionExpiredException
 from zookeeper_py.op import Op
@@ -184,15 +184,6 @@ def test_leader_max_concurrent_snapshots_throttles_observers(make_ensemble):
     assert len(lines) >= 3 and all("1 concurrent snapshots" in l for l in lines), lines
 
 
-def _ipv6_loopback_missing():
-    try:
-        with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as s:
-            s.bind(("::1", 0))
-    except OSError as e:
-        return "no IPv6 loopback (::1) on this machine: %s" % e
-    return None
-
-
 def _mode_on_ipv6(ens, sid):
     try:
         text = four_letter_word("::1", ens.client_ports[sid], "srvr", timeout=2)
@@ -207,7 +198,7 @@ def _mode_on_ipv6(ens, sid):
 @pytest.mark.parametrize("kinds", [("python", "python", "python"), ("python", "python", "java")],
                          ids=["ours", "mixed"])
 def test_ensemble_on_ipv6_loopback(make_ensemble, kinds):
-    reason = _ipv6_loopback_missing()
+    reason = ipv6_loopback_missing()
     if reason:
         pytest.skip(reason)
     ens = make_ensemble(kinds=kinds)

@@ -28,7 +28,7 @@ from tests.persistence.test_file_txn_log import entry_offsets, read_all, write_l
 from tests.persistence.txns import sample_txns
 from tests.support import java_zk
 from tests.support.java_cli import run_our_zkcli, run_zkcli
-from tests.support.net import four_letter_word, free_ports, wait_until
+from tests.support.net import four_letter_word, free_ports, ipv6_loopback_missing, wait_until
 from tests.support.raw_zk import ConnectionClosed, RawClient
 from tests.support.servers import JavaServer, PythonServer
 from zookeeper_py.proto import ExistsRequest
@@ -277,16 +277,6 @@ def test_compressed_snapshots_java_writes_ours_reads_and_back(tmp_path, method):
     finally:
         java.stop()
     assert "Reading snapshot %s" % os.path.join(data_dir, "version-2", ours_newest) in java.all_output()
-
-
-def ipv6_loopback_missing():
-    """Why the tests cannot use ::1 here, or None."""
-    try:
-        with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as s:
-            s.bind(("::1", 0))
-    except OSError as e:
-        return "no IPv6 loopback (::1) on this machine: %s" % e
-    return None
 
 
 def wait_serving_on(host, port, proc=None, timeout=60):

@@ -130,3 +130,13 @@ def closed_by_peer(sock, timeout):
         except socket.timeout:
             break
     raise TimeoutError("port %d kept the connection open for %ss" % (sock.getpeername()[1], timeout))
+
+
+def ipv6_loopback_missing():
+    """Why a test cannot use ::1 here, or None."""
+    try:
+        with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as s:
+            s.bind(("::1", 0))
+    except OSError as e:
+        return "no IPv6 loopback (::1) on this machine: %s" % e
+    return None
