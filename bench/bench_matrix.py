@@ -46,7 +46,6 @@ import math
 import multiprocessing as mp
 import os
 import platform
-import selectors
 import shutil
 import socket
 import statistics
@@ -60,7 +59,7 @@ import time
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
 
-from bench.bench_server import OPS, _proc_cpu, prepare  # noqa: E402
+from bench.bench_server import _proc_cpu, load_worker, prepare  # noqa: E402
 from tests.support import java_zk  # noqa: E402
 from tests.support.ensemble import Ensemble  # noqa: E402
 from tests.support.net import four_letter_word  # noqa: E402
@@ -123,83 +122,6 @@ def _read_frame(s):
     return buf[4:]
 
 
-def _load_worker(ports, window, mix, duration, warmup, barrier, results):
-    """One connection per port in `ports`, each keeping `window` requests in flight; the request
-    with xid n is mix[n % len(mix)]. Returns (replies, errors, cpu seconds, latencies) measured."""
-    bodies = [(OPS[name][0], OPS[name][1].to_bytes()) for name in mix]
-    conns = []
-    for port in ports:
-        s = _session(port, 30)
-        s.setblocking(False)
-        conns.append(s)
-    sel = selectors.DefaultSelector()
-    state = {}
-    for s in conns:
-        state[s.fileno()] = {"xid": 0, "sent": collections.deque(), "buf": bytearray()}
-        sel.register(s, selectors.EVENT_READ, s)
-
-    def frames(st, n, now):
-        out = []
-        for _ in range(n):
-            st["xid"] += 1
-            op, body = bodies[st["xid"] % len(bodies)]
-            out.append(_FRAME_HEAD.pack(8 + len(body), st["xid"], op) + body)
-            st["sent"].append(now)
-        return b"".join(out)
-
-    barrier.wait()
-    cpu0 = time.process_time()
-    t0 = time.perf_counter()
-    measure_from = t0 + warmup
-    stop_at = measure_from + duration
-    done = errors = 0
-    latencies = []
-    for s in conns:
-        s.sendall(frames(state[s.fileno()], window, time.perf_counter()))
-    sending = True
-    while True:
-        now = time.perf_counter()
-        if now >= stop_at:
-            sending = False
-            if all(not st["sent"] for st in state.values()) or now > stop_at + 10:
-                break
-        for key, _ in sel.select(0.5):
-            s = key.data
-            st = state[s.fileno()]
-            try:
-                data = s.recv(262144)
-            except BlockingIOError:
-                continue
-            if not data:
-                raise ConnectionError("server closed a load connection")
-            buf = st["buf"]
-            buf += data
-            pos, n, replies = 0, len(buf), 0
-            now = time.perf_counter()
-            while n - pos >= 4:
-                length, = _LEN.unpack_from(buf, pos)
-                if n - pos - 4 < length:
-                    break
-                xid, _zxid, err = _REPLY.unpack_from(buf, pos + 4)
-                pos += 4 + length
-                if xid < 0:
-                    continue  # a watch event or ping: not ours
-                sent_at = st["sent"].popleft()
-                replies += 1
-                if measure_from <= now < stop_at:
-                    done += 1
-                    if err:
-                        errors += 1
-                    latencies.append(now - sent_at)
-            del buf[:pos]
-            if replies and sending:
-                s.sendall(frames(st, replies, now))
-    cpu = time.process_time() - cpu0
-    for s in conns:
-        s.close()
-    results.put((done, errors, cpu, latencies))
-
-
 def _connect_worker(ports, duration, warmup, barrier, results):
     """One thread per port in `ports`, each opening and closing sessions in a loop."""
     out = {"done": 0, "errors": 0, "lat": []}
@@ -258,7 +180,7 @@ def run_row(row, ports, pids, duration, warmup):
     if kind == "connect":
         procs = [ctx.Process(target=_connect_worker, args=(p, duration, warmup, barrier, results)) for p in per_proc]
     else:
-        procs = [ctx.Process(target=_load_worker, args=(p, window, mix, duration, warmup, barrier, results))
+        procs = [ctx.Process(target=load_worker, args=(p, window, mix, duration, warmup, barrier, results))
                  for p in per_proc]
     for p in procs:
         p.start()

@@ -106,11 +106,12 @@ def _connect(port, tls=None):
     return s
 
 
-def _worker(port, nconns, window, op_name, duration, warmup, barrier, results, tls=None):
-    op, record = OPS[op_name]
-    body = record.to_bytes()
-    frame_len = 8 + len(body)
-    conns = [_connect(port, tls) for _ in range(nconns)]
+def load_worker(ports, window, mix, duration, warmup, barrier, results, tls=None, record_latency=True):
+    """One connection per entry of `ports`, each keeping `window` requests in flight; the request
+    with xid n is OPS[mix[n % len(mix)]]. Puts (replies, errors, cpu seconds, latencies) measured
+    on `results`; latencies (send to reply) only with record_latency. tls: see _connect."""
+    bodies = [(OPS[name][0], OPS[name][1].to_bytes()) for name in mix]
+    conns = [_connect(port, tls) for port in ports]
     sel = selectors.DefaultSelector()
     state = {}
     for s in conns:
@@ -122,7 +123,8 @@ def _worker(port, nconns, window, op_name, duration, warmup, barrier, results, t
         out = []
         for _ in range(n):
             st["xid"] += 1
-            out.append(_FRAME_HEAD.pack(frame_len, st["xid"], op) + body)
+            op, body = bodies[st["xid"] % len(bodies)]
+            out.append(_FRAME_HEAD.pack(8 + len(body), st["xid"], op) + body)
             st["sent"].append(now)
         return b"".join(out)
 
@@ -177,7 +179,7 @@ def _worker(port, nconns, window, op_name, duration, warmup, barrier, results, t
                     done += 1
                     if err:
                         errors += 1
-                    if window == 1:
+                    if record_latency:
                         latencies.append(now - sent_at)
             del buf[:pos]
             if replies and sending:
@@ -195,7 +197,8 @@ def run_load(port, op_name, nconns, window, duration, warmup, server_pid, tls=No
     ctx = mp.get_context("fork")
     barrier = ctx.Barrier(procs_n + 1)
     results = ctx.Queue()
-    procs = [ctx.Process(target=_worker, args=(port, n, window, op_name, duration, warmup, barrier, results, tls))
+    procs = [ctx.Process(target=load_worker, args=([port] * n, window, [op_name], duration, warmup, barrier, results,
+                                                   tls, window == 1))
              for n in per]
     for p in procs:
         p.start()
