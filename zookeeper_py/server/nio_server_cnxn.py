@@ -12,8 +12,8 @@ from zookeeper_py.common import system_properties
 from zookeeper_py.common.net_utils import close_socket, inet_socket_address_str, peer_address
 from zookeeper_py.common.ssl_handler import SslHandler
 from zookeeper_py.data import Id
-from zookeeper_py.proto import GetDataResponse
 from zookeeper_py.keeper_exception import Code
+from zookeeper_py.proto import GetDataResponse
 from zookeeper_py.server import server_cnxn_factory
 from zookeeper_py.server.auth.provider_registry import ProviderRegistry
 from zookeeper_py.server.command.four_letter_commands import FourLetterCommands

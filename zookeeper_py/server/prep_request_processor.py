@@ -546,7 +546,8 @@ class PrepRequestProcessor(ZooKeeperCriticalThread, RequestProcessor):
         except Exception:
             LOG.error("Failed to process %s", request, exc_info=True)
             body = request.request
-            LOG.error("Dumping request buffer: 0x%s", bytes(body).hex() if body is not None else "request buffer is null")
+            LOG.error("Dumping request buffer: 0x%s",
+                      bytes(body).hex() if body is not None else "request buffer is null")
             if request.hdr is None and (op in _REQUEST_RECORDS or op in (OpCode.multi, OpCode.deleteContainer)):
                 # A write must leave here with a txn (an error one), or the commit it waits for never comes
                 # and its session stalls; Java leaves the header null.
