@@ -16,6 +16,7 @@ LOG = logging.getLogger("CommitProcessor")
 
 ZOOKEEPER_COMMIT_PROC_NUM_WORKER_THREADS = "zookeeper.commitProcessor.numWorkerThreads"
 ZOOKEEPER_COMMIT_PROC_SHUTDOWN_TIMEOUT = "zookeeper.commitProcessor.shutdownTimeout"
+ZOOKEEPER_COMMIT_PROC_MAX_COMMIT_BATCH_SIZE = "zookeeper.commitProcessor.maxCommitBatchSize"
 
 _NEED_COMMIT = frozenset((
     OpCode.create, OpCode.create2, OpCode.createTTL, OpCode.createContainer, OpCode.delete,
@@ -56,6 +57,7 @@ class CommitProcessor(ZooKeeperCriticalThread, RequestProcessor):
         self.num_requests_processing = 0
         self._count_lock = threading.Lock()
         self._cv = threading.Condition(threading.Lock())
+        self.waiting = False  # this thread is in, or about to enter, a wait on _cv
         self.stopped = True
         self.max_commit_batch_size = 1
         self.worker_shutdown_timeout_ms = 5000
@@ -99,8 +101,10 @@ class CommitProcessor(ZooKeeperCriticalThread, RequestProcessor):
                 # The replies of the commits applied so far go out before this thread waits.
                 self.reply_batch.flush()
                 with cv:
+                    self.waiting = True
                     while not self.stopped and not queued and not committed:
                         cv.wait()
+                    self.waiting = False
                 continue
             # At most the requests there now: reads must not starve the commits of other servers.
             while not self.stopped and requests_to_process > 0:
@@ -164,8 +168,10 @@ class CommitProcessor(ZooKeeperCriticalThread, RequestProcessor):
         if self.num_requests_processing == 0:
             return
         with self._cv:
+            self.waiting = True
             while not self.stopped and self.num_requests_processing != 0:
                 self._cv.wait()
+            self.waiting = False
 
     def process_write(self, request):
         """Apply a committed request on this thread (3.6's processWrite)."""
@@ -176,6 +182,9 @@ class CommitProcessor(ZooKeeperCriticalThread, RequestProcessor):
         num_cores = os.cpu_count() or 1
         num_worker_threads = system_properties.get_integer(ZOOKEEPER_COMMIT_PROC_NUM_WORKER_THREADS, num_cores)
         self.worker_shutdown_timeout_ms = system_properties.get_integer(ZOOKEEPER_COMMIT_PROC_SHUTDOWN_TIMEOUT, 5000)
+        self.max_commit_batch_size = system_properties.get_integer(ZOOKEEPER_COMMIT_PROC_MAX_COMMIT_BATCH_SIZE, 1)
+        if self.max_commit_batch_size <= 0:
+            raise ValueError("maxCommitBatchSize must be positive, was %d" % self.max_commit_batch_size)
         LOG.info("Configuring CommitProcessor with %s worker threads.",
                  num_worker_threads if num_worker_threads > 0 else "no")
         if self.worker_pool is None:
@@ -202,12 +211,20 @@ class CommitProcessor(ZooKeeperCriticalThread, RequestProcessor):
         with self._cv:
             self._cv.notify_all()
 
+    def wakeup_if_waiting(self):
+        # `waiting` is raised under the lock before this thread looks at the queues (or the pool)
+        # for the last time, so a producer that still sees it lowered has put its item where that
+        # look finds it. Waking only then spares a lock and a notify per request (Java notifies
+        # every time, where it is cheap).
+        if self.waiting:
+            self.wakeup()
+
     def commit(self, request):
         if self.stopped or request is None:
             return
         LOG.debug("Committing request:: %s", request)
         self.committed_requests.append(request)
-        self.wakeup()
+        self.wakeup_if_waiting()
 
     def process_request(self, request):
         if self.stopped:
@@ -218,7 +235,7 @@ class CommitProcessor(ZooKeeperCriticalThread, RequestProcessor):
         self.queued_requests.append(request)
         if self.need_commit(request):
             self.queued_write_requests.append(request)
-        self.wakeup()
+        self.wakeup_if_waiting()
 
     def halt(self):
         self.stopped = True
@@ -264,4 +281,4 @@ class CommitWorkRequest(WorkRequest):
                 idle = cp.num_requests_processing == 0
             # The processor may be waiting for the pool to drain before it applies a commit.
             if idle:
-                cp.wakeup()
+                cp.wakeup_if_waiting()
