@@ -410,6 +410,7 @@ class NIOServerCnxn(ServerCnxn):
         return True
 
     def _run_four_letter_word(self, code, cmd, enabled):
+        # cycle: nio_server_cnxn -> command_executor -> dump_command -> nio_server_cnxn_factory -> nio_server_cnxn
         from zookeeper_py.server.command.command_executor import CommandExecutor
 
         pwriter = _SendBufferWriter(self)

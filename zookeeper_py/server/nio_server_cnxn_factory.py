@@ -12,6 +12,7 @@ import threading
 import time
 
 from zookeeper_py.common import system_properties
+from zookeeper_py.common.client_x509_util import ClientX509Util
 from zookeeper_py.common.linked_blocking_queue import LinkedBlockingQueue
 from zookeeper_py.common.net_utils import close_socket, inet_socket_address_str, unmapped
 from zookeeper_py.server.expiry_queue import ExpiryQueue
@@ -509,8 +510,6 @@ class NIOServerCnxnFactory(ServerCnxnFactory):
             LOG.error("Error reconfiguring client port to %s %s", addr, e)
 
     def configure_ssl(self):
-        from zookeeper_py.common.client_x509_util import ClientX509Util
-
         self.x509_util = ClientX509Util()
         self.x509_util.check_config()
         self.ssl_context = self.x509_util.create_ssl_context(server_side=True)

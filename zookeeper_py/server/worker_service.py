@@ -3,6 +3,7 @@
 import logging
 import queue
 import threading
+import time
 
 from zookeeper_py.common.linked_blocking_queue import LinkedBlockingQueue
 
@@ -112,8 +113,6 @@ class WorkerService:
                 q.put(_STOP)
 
     def join(self, shutdown_timeout_ms):
-        import time
-
         end = time.monotonic() + shutdown_timeout_ms / 1000.0
         for t in self.threads:
             t.join(max(0.0, end - time.monotonic()))

@@ -7,7 +7,15 @@ from zookeeper_py.common.time import Time
 from zookeeper_py.server.quorum.learner import Learner, deserialize_txn
 from zookeeper_py.server.quorum.learner_handler import LearnerHandler
 from zookeeper_py.server.quorum.packet_types import (
-    COMMIT, COMMITANDACTIVATE, FOLLOWERINFO, PING, PROPOSAL, REVALIDATE, SYNC, UPTODATE)
+    COMMIT,
+    COMMITANDACTIVATE,
+    FOLLOWERINFO,
+    PING,
+    PROPOSAL,
+    REVALIDATE,
+    SYNC,
+    UPTODATE,
+)
 from zookeeper_py.server.server_metrics import ServerMetrics
 from zookeeper_py.zoo_defs import OpCode
 

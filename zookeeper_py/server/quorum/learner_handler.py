@@ -18,8 +18,23 @@ from zookeeper_py.server.quorum.auth.quorum_auth import AuthInputStream
 from zookeeper_py.server.quorum.learner_snapshot_throttler import SnapshotThrottleException
 from zookeeper_py.server.quorum.learner_sync_request import LearnerSyncRequest
 from zookeeper_py.server.quorum.packet_types import (
-    ACK, ACKEPOCH, COMMIT, DIFF, FOLLOWERINFO, LEADERINFO, NAMES, NEWLEADER, OBSERVERINFO, PING, PROPOSAL,
-    REQUEST, REVALIDATE, SNAP, TRUNC, UPTODATE)
+    ACK,
+    ACKEPOCH,
+    COMMIT,
+    DIFF,
+    FOLLOWERINFO,
+    LEADERINFO,
+    NAMES,
+    NEWLEADER,
+    OBSERVERINFO,
+    PING,
+    PROPOSAL,
+    REQUEST,
+    REVALIDATE,
+    SNAP,
+    TRUNC,
+    UPTODATE,
+)
 from zookeeper_py.server.quorum.quorum_packet import QuorumPacket
 from zookeeper_py.server.quorum.quorum_server import LearnerType
 from zookeeper_py.server.quorum.state_summary import StateSummary
