@@ -77,10 +77,12 @@ def peer_address(sock):
     getpeername() raises ENOTCONN on an accepted socket the peer reset before we looked
     (a port scanner, a health check); Java's getRemoteSocketAddress() does not throw."""
     try:
-        host, port = sock.getpeername()[:2]
+        addr = sock.getpeername()
     except OSError:
         return None
-    return unmapped(host), port
+    if not isinstance(addr, tuple):
+        return addr  # an AF_UNIX peer (a socketpair): no host and port
+    return unmapped(addr[0]), addr[1]
 
 
 # accept() errors that say something about one connection or a passing shortage of fds or
