@@ -69,7 +69,7 @@ NO_TWIN = [
      r"\.server\.(LogFormatter|TraceFormatter)$",
      "not used by the server or zkCli (debug tools, test hooks)"),
     (r"\.EphemeralTypeEmulate353$", "zookeeper.emulate353TTLNodes (3.5.3's TTL encoding) is not implemented"),
-    (r"\.server\.util\.VerifyingFileFactory", "QuorumPeerConfig warns of relative paths itself"),
+    (r"\.server\.util\.VerifyingFileFactory\.Builder", "its options are VerifyingFileFactory's keyword arguments"),
     (r"\.StaticHostProvider\.Resolver$", "a resolver function argument of StaticHostProvider"),
     (r"\.ZooKeeperSaslClient\.(SaslState|ServerSaslResponseCallback)$",
      "in zookeeper_py/client/zoo_keeper_sasl_client.py without a \"Mirror of\" docstring"),

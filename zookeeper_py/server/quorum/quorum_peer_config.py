@@ -13,6 +13,7 @@ from zookeeper_py.server.quorum.flexible.quorum_hierarchical import QuorumHierar
 from zookeeper_py.server.quorum.flexible.quorum_maj import QuorumMaj
 from zookeeper_py.server.quorum.quorum_server import ConfigException, LearnerType
 from zookeeper_py.server.server_cnxn_factory import PORT_UNIFICATION_KEY
+from zookeeper_py.server.util.verifying_file_factory import VerifyingFileFactory
 from zookeeper_py.server.zoo_keeper_server import DEFAULT_TICK_TIME
 
 LOG = logging.getLogger("QuorumPeerConfig")
@@ -111,10 +112,10 @@ class QuorumPeerConfig:
 
     def parse(self, path):
         LOG.info("Reading configuration from: %s", path)
-        if not os.path.isabs(path):
-            LOG.warning("%s is relative. Prepend ./ to indicate that you're sure!", path)
-        if not os.path.exists(path):
-            raise ConfigException("Error processing %s: %s file is missing" % (path, path))
+        try:
+            VerifyingFileFactory(LOG, warn_for_relative_path=True, fail_for_non_existing_path=True).create(path)
+        except ValueError as e:
+            raise ConfigException("Error processing %s: %s" % (path, e)) from None
         try:
             props, lines = load_properties_file(path)
             # 3.6+: the whole file as read, for the AdminServer's initial_configuration
@@ -280,9 +281,7 @@ class QuorumPeerConfig:
 
     @staticmethod
     def _file(value):
-        if not os.path.isabs(value):
-            LOG.warning("%s is relative. Prepend ./ to indicate that you're sure!", value)
-        return value
+        return VerifyingFileFactory(LOG, warn_for_relative_path=True).create(value)
 
     def backup_old_config(self):
         shutil.copyfile(self.config_file_str, self.config_file_str + ".bak")
