@@ -8,6 +8,7 @@ import threading
 
 from zookeeper_py.common import system_properties
 from zookeeper_py.common.logging_setup import configure_logging, install_thread_dump_handler
+from zookeeper_py.common.timer_slack import tighten_timer_slack
 from zookeeper_py.common.x509_util import X509Exception
 from zookeeper_py.server.admin.admin_server import AdminServerException
 from zookeeper_py.server.admin.admin_server_factory import AdminServerFactory
@@ -126,6 +127,7 @@ def main(argv=None):
     args = system_properties.split_args(sys.argv[1:] if argv is None else argv)
     configure_logging()
     install_thread_dump_handler()
+    tighten_timer_slack()
     server_main = ZooKeeperServerMain()
     exit_jvm(run_main(server_main.initialize_and_run, args, server_main.request_shutdown, USAGE))
 

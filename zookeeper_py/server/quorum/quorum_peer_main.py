@@ -11,6 +11,7 @@ from zookeeper_py.common import system_properties
 from zookeeper_py.common.jaas_configuration import JAAS_CONF_KEY, Configuration, JaasConfigurationException
 from zookeeper_py.common.logging_setup import configure_logging, install_thread_dump_handler, set_myid
 from zookeeper_py.common.sasl_digest_md5 import SaslException
+from zookeeper_py.common.timer_slack import tighten_timer_slack
 from zookeeper_py.common.x509_util import X509Exception
 from zookeeper_py.login import KRB5_LOGIN_MODULE
 from zookeeper_py.server.datadir_cleanup_manager import DatadirCleanupManager
@@ -178,6 +179,7 @@ def main(argv=None):
     args = system_properties.split_args(sys.argv[1:] if argv is None else argv)
     configure_logging()
     install_thread_dump_handler()
+    tighten_timer_slack()
     peer_main = QuorumPeerMain()
     exit_jvm(run_main(peer_main.initialize_and_run, args, peer_main.request_shutdown, USAGE))
 

@@ -1,0 +1,53 @@
+"""PyPy's server runs with a 1 ns timer slack (common/timer_slack.py): each GIL poll of a
+woken thread is then 0.1 ms, not 0.15, which is most of a hop's cost on PyPy.
+
+Linux shows only the main thread's slack (/proc/PID/timerslack_ns); the server sets it there
+before it starts any other thread, and a thread starts with its creator's slack."""
+
+import os
+
+import pytest
+from kazoo.client import KazooClient
+
+from tests.support.servers import PythonServer, pypy_python
+
+pytestmark = pytest.mark.skipif(not os.path.exists("/proc/self/timerslack_ns"), reason="needs Linux's timerslack_ns")
+
+
+def main_thread_slack(pid):
+    with open("/proc/%d/timerslack_ns" % pid) as f:
+        return int(f.read())
+
+
+def serve_and_read_slacks(server):
+    server.start()
+    try:
+        zk = KazooClient(hosts="127.0.0.1:%d" % server.client_port, timeout=10)
+        zk.start(timeout=15)
+        try:
+            zk.create("/slack", b"x")
+            assert zk.get("/slack")[0] == b"x"
+            return main_thread_slack(server.proc.pid)
+        finally:
+            zk.stop()
+            zk.close()
+    finally:
+        server.stop()
+
+
+def test_pypy_server_runs_with_a_1ns_timer_slack(tmp_path):
+    python = pypy_python()
+    if python is None:
+        pytest.skip("PyPy is not installed (Debian package pypy3)")
+    server = PythonServer(str(tmp_path))
+    server.python = python
+    assert serve_and_read_slacks(server) == 1
+
+
+def test_cpython_server_keeps_the_default_slack(tmp_path):
+    server = PythonServer(str(tmp_path))
+    if "pypy" in os.path.basename(server.python):
+        pytest.skip("the test run itself is on PyPy")
+    with open("/proc/self/timerslack_ns") as f:
+        default = int(f.read())
+    assert serve_and_read_slacks(server) == default
