@@ -1,8 +1,8 @@
 """NIOServerCnxn's frame decoder and four-letter-word detection.
 
-The decoder is not a function of its own yet: it is process_input() over the connection's
-inbuf. The seam used here is the smallest there is: a real NIOServerCnxn (on one end of a
-loopback socket pair, its factory and selector thread made but never started), bytes put
+read_frame and four_letter_word_code are functions of the bytes alone, tested first as
+such. Then the loop around them, process_input(), on a real NIOServerCnxn (on one end of a
+loopback socket pair, its factory and selector thread made but never started): bytes put
 in inbuf, process_input() called, and the frames it hands to the server recorded."""
 
 import socket
@@ -13,7 +13,13 @@ import pytest
 from zookeeper_py.common import system_properties
 from zookeeper_py.server.command.four_letter_commands import FourLetterCommands
 from zookeeper_py.server.expiry_queue import ExpiryQueue
-from zookeeper_py.server.nio_server_cnxn import FRAMES_PER_ROUND, NIOServerCnxn, outgoing_water_marks
+from zookeeper_py.server.nio_server_cnxn import (
+    FRAMES_PER_ROUND,
+    NIOServerCnxn,
+    four_letter_word_code,
+    outgoing_water_marks,
+    read_frame,
+)
 from zookeeper_py.server.nio_server_cnxn_factory import NIOServerCnxnFactory, SelectorThread
 from zookeeper_py.server.zk_database import ZKDatabase
 from zookeeper_py.server.zoo_keeper_server import State, ZooKeeperServer
@@ -61,6 +67,31 @@ def conn():
 
 def frame(body):
     return struct.pack(">i", len(body)) + body
+
+
+def test_read_frame_by_itself():
+    stream = bytearray(frame(b"abc") + frame(b"") + frame(b"defgh"))
+    assert read_frame(stream, 0, 100) == (b"abc", 7)
+    assert read_frame(stream, 7, 100) == (b"", 11)
+    assert read_frame(stream, 11, 100) == (b"defgh", len(stream))
+    assert read_frame(stream, len(stream), 100) == (None, len(stream))
+    for cut in range(len(frame(b"defgh"))):  # not all in yet, wherever the bytes stop
+        assert read_frame(stream[:11 + cut], 11, 100) == (None, 11)
+
+
+def test_read_frame_length_limits():
+    assert read_frame(frame(b"x" * 100), 0, 100) == (b"x" * 100, 104)  # jute.maxbuffer itself is allowed
+    for length in (-1, 101):
+        with pytest.raises(IOError, match="Len error %d" % length):
+            read_frame(struct.pack(">i", length), 0, 100)  # as soon as the length is in
+
+
+def test_four_letter_word_code():
+    assert four_letter_word_code(b"ruok") == struct.unpack(">i", b"ruok")[0]
+    assert four_letter_word_code(b"srvr\n") == struct.unpack(">i", b"srvr")[0]
+    assert four_letter_word_code(b"abcd") is None  # not a word: a frame length
+    assert four_letter_word_code(b"ruo") is None  # not all in
+    assert four_letter_word_code(frame(b"connect")) is None
 
 
 def feed(cnxn, data):

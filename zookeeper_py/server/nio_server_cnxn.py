@@ -56,6 +56,33 @@ def outgoing_water_marks():
     return high, max(0, min(low, high // 2))
 
 
+def read_frame(buf, pos, max_buffer):
+    """Java's readLength and readPayload over the bytes received so far, without the socket.
+
+    Returns the payload of the frame at `pos` (bytes) and the position after it, or
+    (None, pos) while the frame is not all in. A length outside 0..max_buffer (jute.maxbuffer)
+    raises IOError("Len error"), as soon as the 4 length bytes are in."""
+    n = len(buf)
+    if n - pos < 4:
+        return None, pos
+    length, = _LEN.unpack_from(buf, pos)
+    if length < 0 or length > max_buffer:
+        raise IOError("Len error %d" % length)
+    end = pos + 4 + length
+    if end > n:
+        return None, pos
+    return bytes(buf[pos + 4:end]), end
+
+
+def four_letter_word_code(buf):
+    """The first 4 bytes as the int Java's checkFourLetterWord compares, or None when they are
+    not a known word (then they are a frame length)."""
+    if len(buf) < 4:
+        return None
+    code, = _LEN.unpack_from(buf, 0)
+    return code if FourLetterCommands.is_known(code) else None
+
+
 class _SendBufferWriter:
     """The PrintWriter of a four-letter word (Java's SendBufferWriter).
 
@@ -95,12 +122,12 @@ class NIOServerCnxn(ServerCnxn):
     then incomingBuffer; here one bytearray, inbuf, holds whatever the socket gave):
       doIO               do_io: one recv into inbuf, then process_input; then the write
                          side (handle_write) and the "responded to info probe" close.
-      readLength         process_input, the head of its loop: the 4-byte length, the
-                         four-letter-word check while not initialized
-                         (checkFourLetterWord = check_four_letter_word), "Len error" past
-                         jute.maxbuffer (factory.max_buffer), "ZooKeeperServer not running".
-      readPayload        process_input, the rest of the loop: wait until the whole frame
-                         is in inbuf, packet_received(), then hand it on.
+      readLength,        read_frame(inbuf, pos, max_buffer), a function of the bytes alone:
+      readPayload        the frame at pos once all of it is in, "Len error" past
+                         jute.maxbuffer. process_input loops over it: the four-letter-word
+                         check first while not initialized (four_letter_word_code, then
+                         checkFourLetterWord = check_four_letter_word), "ZooKeeperServer not
+                         running", packet_received(), then the frame is handed on.
       readConnectRequest read_connect_request (-> ZooKeeperServer.process_connect_request).
       readRequest        no method of its own: process_input calls
                          zk_server.process_packet(self, frame, batch) (Java's
@@ -345,26 +372,23 @@ class NIOServerCnxn(ServerCnxn):
             self.close()
 
     def process_input(self, batch=None):
-        """Handle the complete frames in inbuf, up to FRAMES_PER_ROUND, unless throttled or paused by
-        unsent replies; the selector thread gives a connection with more its next turn. Each frame is
-        Java's readLength then readPayload (Java handles one per doIO). `batch`: see do_io."""
+        """Handle the complete frames in inbuf (read_frame), up to FRAMES_PER_ROUND, unless throttled or
+        paused by unsent replies; the selector thread gives a connection with more its next turn. A
+        connection not yet initialized may send a four-letter word instead. `batch`: see do_io."""
         buf = self.inbuf
+        if not self.initialized and self.check_four_letter_word(four_letter_word_code(buf)):
+            return
+        max_buffer = self.factory.max_buffer
         pos = 0
         n = len(buf)
         turn = FRAMES_PER_ROUND
         try:
             while turn and not self.throttled and not self.write_paused and not self.closed and n - pos >= 4:
-                length, = _LEN.unpack_from(buf, pos)
-                if not self.initialized and pos == 0 and self.check_four_letter_word(length):
-                    return
-                if length < 0 or length > self.factory.max_buffer:
-                    raise IOError("Len error %d" % length)
+                frame, end = read_frame(buf, pos, max_buffer)
                 if not self.is_zk_server_running():
                     raise IOError("ZooKeeperServer not running")
-                end = pos + 4 + length
-                if end > n:
+                if frame is None:
                     break
-                frame = bytes(buf[pos + 4:end])
                 pos = end
                 turn -= 1
                 self.packet_received()
@@ -391,9 +415,10 @@ class NIOServerCnxn(ServerCnxn):
     def check_four_letter_word(self, code):
         """A four-letter word instead of a ConnectRequest: answer it, then close (CLOSE_CONN).
 
-        Returns True when the frame was a command (answered, or stmk still waiting for its
-        8-byte mask: the sessionless timeout closes a client that never sends it)."""
-        if not FourLetterCommands.is_known(code):
+        `code`: four_letter_word_code(inbuf), None for no word. Returns True when the frame was
+        a command (answered, or stmk still waiting for its 8-byte mask: the sessionless timeout
+        closes a client that never sends it)."""
+        if code is None:
             return False
         cmd = FourLetterCommands.get_command_string(code)
         enabled = FourLetterCommands.is_enabled(cmd)
