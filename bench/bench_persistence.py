@@ -128,7 +128,7 @@ def bench_replay(directory, n):
     fts = FileTxnSnapLog(directory, directory)
     dt = DataTree()
     fts.restore(dt, {})  # writes snapshot.0
-    zxid = dt.lastProcessedZxid
+    zxid = dt.last_processed_zxid
     log = FileTxnLog(os.path.join(directory, "version-2"))
     for i in range(n):
         zxid += 1

@@ -358,7 +358,7 @@ def test_snapshot_failing_while_empty_is_deleted(tmp_path):
             except OSError as e:
                 assert e.errno == 28, e
         dt = DataTree()
-        dt.lastProcessedZxid = 0x2A
+        dt.last_processed_zxid = 0x2A
         with pytest.raises(OSError) as raised:
             snap_log.save(dt, {})
         assert raised.value.errno == 28

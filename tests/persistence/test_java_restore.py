@@ -29,7 +29,7 @@ def extended(sysprops):  # noqa: F811
 def check_restored(java_written, data_dir):
     dt, sessions, zxid, fts = restore(data_dir)
     # every logged txn was applied
-    assert zxid == fts.get_last_logged_zxid() == dt.lastProcessedZxid
+    assert zxid == fts.get_last_logged_zxid() == dt.last_processed_zxid
     assert diff_states(kazoo_state(java_written.nodes), tree_state(dt)) == []
     # sessions: the open one with its negotiated timeout; the closed one is gone
     assert sessions == java_written.sessions

@@ -63,7 +63,7 @@ def test_restore_round_trip_through_snapshots_and_logs(tmp_path, extended):
     replayed = []
     dt2, sessions2, zxid, _ = restore(str(tmp_path), listener=lambda h, t, d: replayed.append(h.zxid))
     assert zxid == txns[-1][0].zxid
-    assert dt2.lastProcessedZxid == zxid
+    assert dt2.last_processed_zxid == zxid
     assert diff_states(tree_state(dt), tree_state(dt2)) == []
     assert sessions2 == sessions == {SESSION_1: 30000}
     assert dt2.get_ephemerals_map() == dt.get_ephemerals_map() == {SESSION_1: {"/a/e1"}}

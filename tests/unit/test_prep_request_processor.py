@@ -113,7 +113,7 @@ def test_create_builds_create_txn_and_change_records(prep):
     # The node exists for the next request already (its ChangeRecord), before the tree has it.
     assert prep.error(OpCode.create, CreateRequest("/a", b"", OPEN, 0)) == Code.NODEEXISTS
     # "" is the root as the parent of /a; its children: /zookeeper and the pending /a.
-    assert prep.zks.outstanding_changes_for_path[""].childCount == 2
+    assert prep.zks.outstanding_changes_for_path[""].child_count == 2
 
 
 def test_create2_ephemeral_and_sequential(prep):
@@ -256,7 +256,7 @@ def test_create_and_close_session(prep):
     # Both ephemerals, the one in the tree and the pending one, get a deleting ChangeRecord.
     changes = prep.zks.outstanding_changes_for_path
     assert changes["/eph"].stat is None and changes["/eph2"].stat is None
-    assert prep.zks.session_tracker.sessions_by_id[SESSION].isClosing
+    assert prep.zks.session_tracker.sessions_by_id[SESSION].closing
 
 
 def test_malformed_bodies_are_marshalling_errors(prep):

@@ -60,23 +60,23 @@ _MULTI_SUB_TXNS = {
 class ProcessTxnResult:
     """Mirror of org.apache.zookeeper.server.DataTree.ProcessTxnResult."""
 
-    __slots__ = ("clientId", "cxid", "zxid", "err", "type", "path", "stat", "multiResult")
+    __slots__ = ("client_id", "cxid", "zxid", "err", "type", "path", "stat", "multi_result")
 
     def __init__(self):
-        self.clientId = 0
+        self.client_id = 0
         self.cxid = 0
         self.zxid = 0
         self.err = 0
         self.type = 0
         self.path = None
         self.stat = None
-        self.multiResult = None
+        self.multi_result = None
 
     def __eq__(self, other):
-        return isinstance(other, ProcessTxnResult) and other.clientId == self.clientId and other.cxid == self.cxid
+        return isinstance(other, ProcessTxnResult) and other.client_id == self.client_id and other.cxid == self.cxid
 
     def __hash__(self):
-        return hash((self.clientId, self.cxid))
+        return hash((self.client_id, self.cxid))
 
 
 def _split_path(path):
@@ -103,7 +103,7 @@ class DataTree:
         self.ttls = set()
         self.acl_cache = ReferenceCountedACLCache()
         self.quota_paths = set()  # Java's PathTrie of paths with a quota
-        self.lastProcessedZxid = 0
+        self.last_processed_zxid = 0
         self.root = DataNode(b"", -1, StatPersisted())
         self.proc_data_node = DataNode(b"", -1, StatPersisted())
         self.quota_data_node = DataNode(b"", -1, StatPersisted())
@@ -413,7 +413,7 @@ class DataTree:
 
     def process_txn(self, header, txn, is_sub_txn=False):
         rc = ProcessTxnResult()
-        rc.clientId = header.clientId
+        rc.client_id = header.clientId
         rc.cxid = header.cxid
         rc.zxid = header.zxid
         rc.type = op = header.type
@@ -458,8 +458,8 @@ class DataTree:
 
         # A snapshot is fuzzy: replaying a txn whose effect it already holds must be
         # harmless, and lastProcessedZxid only moves forward.
-        if not is_sub_txn and rc.zxid > self.lastProcessedZxid:
-            self.lastProcessedZxid = rc.zxid
+        if not is_sub_txn and rc.zxid > self.last_processed_zxid:
+            self.last_processed_zxid = rc.zxid
 
         # A create replayed over a fuzzy snapshot fails with NODEEXISTS, but the parent's
         # cversion and pzxid must still move as the original create moved them.
@@ -482,7 +482,7 @@ class DataTree:
 
     def _process_multi(self, header, txn, rc):
         txns = txn.txns or []
-        rc.multiResult = []
+        rc.multi_result = []
         failed = any(sub.type == OpCode.error for sub in txns)
         post_failed = False
         for sub in txns:
@@ -498,7 +498,7 @@ class DataTree:
                 record = ErrorTxn(int(Code.RUNTIMEINCONSISTENCY) if post_failed else 0)
             sub_hdr = TxnHeader(header.clientId, header.cxid, header.zxid, header.time, sub_type)
             sub_rc = self.process_txn(sub_hdr, record, True)
-            rc.multiResult.append(sub_rc)
+            rc.multi_result.append(sub_rc)
             if sub_rc.err != 0 and rc.err == 0:
                 rc.err = sub_rc.err
 

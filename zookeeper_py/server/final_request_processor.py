@@ -112,7 +112,7 @@ class FinalRequestProcessor(RequestProcessor):
         if request.type == OpCode.closeSession and request.cnxn is None:
             # The client did not ask (the session expired): drop its connection, if any.
             for factory in (zks.server_cnxn_factory, zks.secure_server_cnxn_factory):
-                if factory is not None and factory.close_session(request.sessionId):
+                if factory is not None and factory.close_session(request.session_id):
                     return
         cnxn = request.cnxn
         if cnxn is None:
@@ -135,20 +135,20 @@ class FinalRequestProcessor(RequestProcessor):
             if ke is not None and op != OpCode.multi:
                 raise ke
             if op == OpCode.ping:
-                zks.server_stats().update_latency(request.createTime, hdr is not None)
-                cnxn.update_stats_for_response(request.cxid, last_zxid, "PING", request.createTime,
+                zks.server_stats().update_latency(request.create_time, hdr is not None)
+                cnxn.update_stats_for_response(request.cxid, last_zxid, "PING", request.create_time,
                                                Time.current_elapsed_time())
                 cnxn.send_response(ReplyHeader(PING_XID, last_zxid, 0), None, "response", batch)
                 return
             if op == OpCode.createSession:
-                zks.server_stats().update_latency(request.createTime, hdr is not None)
-                cnxn.update_stats_for_response(request.cxid, last_zxid, "SESS", request.createTime,
+                zks.server_stats().update_latency(request.create_time, hdr is not None)
+                cnxn.update_stats_for_response(request.cxid, last_zxid, "SESS", request.create_time,
                                                Time.current_elapsed_time())
                 zks.finish_session_init(request.cnxn, True)
                 return
             if op == OpCode.getData:
                 last_op = "GETD"
-                rsp = self.handle_get_data_request(GetDataRequest.from_bytes(request.request), cnxn, request.authInfo)
+                rsp = self.handle_get_data_request(GetDataRequest.from_bytes(request.request), cnxn, request.auth_info)
             elif op == OpCode.exists:
                 last_op = "EXIS"
                 req = ExistsRequest.from_bytes(request.request)
@@ -172,14 +172,14 @@ class FinalRequestProcessor(RequestProcessor):
                 node = zk_db.get_node(req.path)
                 if node is None:
                     raise NoNodeException()
-                check_acl(zks, zk_db.acl_for_node(node), Perms.READ, request.authInfo)
+                check_acl(zks, zk_db.acl_for_node(node), Perms.READ, request.auth_info)
                 stat = Stat()
                 children = zk_db.get_children(req.path, stat, cnxn if req.watch else None)
                 rsp = GetChildren2Response(children, stat)
             elif op == OpCode.getChildren:
                 last_op = "GETC"
                 rsp = self.handle_get_children_request(
-                    GetChildrenRequest.from_bytes(request.request), cnxn, request.authInfo)
+                    GetChildrenRequest.from_bytes(request.request), cnxn, request.auth_info)
             elif op == OpCode.multi:
                 last_op = "MULT"
                 rsp = self.multi_response(rc)
@@ -230,7 +230,7 @@ class FinalRequestProcessor(RequestProcessor):
                 node = zk_db.get_node(req.path)
                 if node is None:
                     raise NoNodeException()
-                check_acl(zks, zk_db.acl_for_node(node), Perms.READ, request.authInfo)
+                check_acl(zks, zk_db.acl_for_node(node), Perms.READ, request.auth_info)
                 rsp = GetAllChildrenNumberResponse(zk_db.get_all_children_number(req.path))
             elif op == OpCode.checkWatches:
                 last_op = "CHKW"
@@ -246,11 +246,11 @@ class FinalRequestProcessor(RequestProcessor):
                     raise NoWatcherException("%s (type: %s)" % (req.path, wtype.name))
             elif op == OpCode.whoAmI:
                 last_op = "HOMI"
-                rsp = WhoAmIResponse(client_infos(request.authInfo))
+                rsp = WhoAmIResponse(client_infos(request.auth_info))
             elif op == OpCode.getEphemerals:
                 last_op = "GETE"
                 prefix = GetEphemeralsRequest.from_bytes(request.request).prefixPath
-                all_ephems = zk_db.get_ephemerals(request.sessionId)
+                all_ephems = zk_db.get_ephemerals(request.session_id)
                 all_ephems = _hash_set_clone_order(all_ephems)
                 if prefix is None or not prefix.strip() or prefix.strip() == "/":
                     ephemerals = all_ephems
@@ -271,15 +271,15 @@ class FinalRequestProcessor(RequestProcessor):
 
         hdr_out = ReplyHeader(request.cxid, last_zxid, err)
         now = Time.current_elapsed_time()
-        zks.server_stats().update_latency(request.createTime, hdr is not None)
-        cnxn.update_stats_for_response(request.cxid, last_zxid, last_op, request.createTime, now)
+        zks.server_stats().update_latency(request.create_time, hdr is not None)
+        cnxn.update_stats_for_response(request.cxid, last_zxid, last_op, request.create_time, now)
         cnxn.send_response(hdr_out, rsp if err == 0 or op == OpCode.multi else None, "response", batch)
         if op == OpCode.closeSession:
             cnxn.send_close_session()
 
     def multi_response(self, rc):
         rsp = MultiResponse()
-        for sub in rc.multiResult:
+        for sub in rc.multi_result:
             t = sub.type
             if t == OpCode.check:
                 result = CheckResult()
@@ -306,10 +306,10 @@ class FinalRequestProcessor(RequestProcessor):
             try:
                 t = read_op.get_type()
                 if t == OpCode.getChildren:
-                    rec = self.handle_get_children_request(read_op.to_request_record(), cnxn, request.authInfo)
+                    rec = self.handle_get_children_request(read_op.to_request_record(), cnxn, request.auth_info)
                     result = GetChildrenResult(rec.children)
                 elif t == OpCode.getData:
-                    rec = self.handle_get_data_request(read_op.to_request_record(), cnxn, request.authInfo)
+                    rec = self.handle_get_data_request(read_op.to_request_record(), cnxn, request.auth_info)
                     result = GetDataResult(rec.data, rec.stat)
                 else:
                     raise IOError("Invalid type of readOp")
@@ -326,11 +326,11 @@ class FinalRequestProcessor(RequestProcessor):
         if node is None:
             raise NoNodeException()
         acl_of_node = zk_db.acl_for_node(node)
-        check_acl(zks, acl_of_node, Perms.READ | Perms.ADMIN, request.authInfo)
+        check_acl(zks, acl_of_node, Perms.READ | Perms.ADMIN, request.auth_info)
         stat = Stat()
         acl = zk_db.get_acl(path, stat)
         try:
-            check_acl(zks, acl_of_node, Perms.ADMIN, request.authInfo)
+            check_acl(zks, acl_of_node, Perms.ADMIN, request.auth_info)
             return GetACLResponse(acl, stat)
         except KeeperException:
             # Without ADMIN a digest ACL shows its user, never the password hash.

@@ -256,9 +256,9 @@ class PrepRequestProcessor(ZooKeeperCriticalThread, RequestProcessor):
         if create_mode.is_ephemeral():
             if request.e is not None:
                 raise request.e
-            tracker.check_global_session(request.sessionId, request.owner)
+            tracker.check_global_session(request.session_id, request.owner)
         else:
-            tracker.check_session(request.sessionId, request.owner)
+            tracker.check_session(request.session_id, request.owner)
 
     @staticmethod
     def remove_duplicates(acl):
@@ -301,7 +301,7 @@ class PrepRequestProcessor(ZooKeeperCriticalThread, RequestProcessor):
 
     def p_request2_txn(self, op_type, zxid, request, record):
         """Validate one write and set request.hdr/request.txn (raises KeeperException on failure)."""
-        request.hdr = TxnHeader(request.sessionId, request.cxid, zxid, Time.current_wall_time(), op_type)
+        request.hdr = TxnHeader(request.session_id, request.cxid, zxid, Time.current_wall_time(), op_type)
         if record is None and op_type in _REQUEST_RECORDS:
             # Decoded after the header is set, so a malformed body still becomes an error txn.
             record = _REQUEST_RECORDS[op_type].from_bytes(request.request)
@@ -314,28 +314,28 @@ class PrepRequestProcessor(ZooKeeperCriticalThread, RequestProcessor):
             parent_path = self.get_parent_path_and_validate(path)
             parent_record = self.get_record_for_path(parent_path)
             node_record = self.get_record_for_path(path)
-            if node_record.childCount > 0:
+            if node_record.child_count > 0:
                 raise NotEmptyException(path)
             if EphemeralType.get(node_record.stat.ephemeralOwner) is EphemeralType.NORMAL:
                 raise BadVersionException(path)
             self.add_delete_txn(request, path, parent_record)
         elif op_type == OpCode.delete:
-            tracker.check_session(request.sessionId, request.owner)
+            tracker.check_session(request.session_id, request.owner)
             path = record.path
             parent_path = self.get_parent_path_and_validate(path)
             parent_record = self.get_record_for_path(parent_path)
             node_record = self.get_record_for_path(path)
-            check_acl(zks, parent_record.acl, Perms.DELETE, request.authInfo)
+            check_acl(zks, parent_record.acl, Perms.DELETE, request.auth_info)
             check_and_inc_version(node_record.stat.version, record.version, path)
-            if node_record.childCount > 0:
+            if node_record.child_count > 0:
                 raise NotEmptyException(path)
             self.add_delete_txn(request, path, parent_record)
         elif op_type == OpCode.setData:
-            tracker.check_session(request.sessionId, request.owner)
+            tracker.check_session(request.session_id, request.owner)
             path = record.path
-            self.validate_path(path, request.sessionId)
+            self.validate_path(path, request.session_id)
             node_record = self.get_record_for_path(path)
-            check_acl(zks, node_record.acl, Perms.WRITE, request.authInfo)
+            check_acl(zks, node_record.acl, Perms.WRITE, request.auth_info)
             new_version = check_and_inc_version(node_record.stat.version, record.version, path)
             request.txn = SetDataTxn(path, record.data, new_version)
             node_record = node_record.duplicate(request.hdr.zxid)
@@ -347,7 +347,7 @@ class PrepRequestProcessor(ZooKeeperCriticalThread, RequestProcessor):
                 raise ReconfigDisabledException()
             if skip_acl():
                 LOG.warning("skipACL is set, reconfig operation will skip ACL checks!")
-            tracker.check_session(request.sessionId, request.owner)
+            tracker.check_session(request.session_id, request.owner)
             # cycle: leader_zoo_keeper_server -> prep_request_processor -> leader_zoo_keeper_server
             from zookeeper_py.server.quorum.leader_zoo_keeper_server import LeaderZooKeeperServer
 
@@ -422,18 +422,18 @@ class PrepRequestProcessor(ZooKeeperCriticalThread, RequestProcessor):
                 LOG.warning(msg2)
                 raise NewConfigNoQuorum()
             node_record = self.get_record_for_path(ZooDefs.CONFIG_NODE)
-            check_acl(zks, node_record.acl, Perms.WRITE, request.authInfo)
+            check_acl(zks, node_record.acl, Perms.WRITE, request.auth_info)
             request.txn = SetDataTxn(ZooDefs.CONFIG_NODE, str(request.qv).encode("utf-8"), -1)
             node_record = node_record.duplicate(request.hdr.zxid)
             node_record.stat.version = -1
             self.add_change_record(node_record)
         elif op_type == OpCode.setACL:
-            tracker.check_session(request.sessionId, request.owner)
+            tracker.check_session(request.session_id, request.owner)
             path = record.path
-            self.validate_path(path, request.sessionId)
-            list_acl = self.fixup_acl(path, request.authInfo, record.acl)
+            self.validate_path(path, request.session_id)
+            list_acl = self.fixup_acl(path, request.auth_info, record.acl)
             node_record = self.get_record_for_path(path)
-            check_acl(zks, node_record.acl, Perms.ADMIN, request.authInfo)
+            check_acl(zks, node_record.acl, Perms.ADMIN, request.auth_info)
             new_version = check_and_inc_version(node_record.stat.aversion, record.version, path)
             request.txn = SetACLTxn(path, list_acl, new_version)
             node_record = node_record.duplicate(request.hdr.zxid)
@@ -443,29 +443,29 @@ class PrepRequestProcessor(ZooKeeperCriticalThread, RequestProcessor):
             # Java's getInt(): a body shorter than 4 bytes fails (MARSHALLINGERROR), never reads as 0.
             timeout, = _INT.unpack_from(request.request, 0)
             request.txn = CreateSessionTxn(timeout)
-            if request.isLocalSession:
-                tracker.add_session(request.sessionId, timeout)
+            if request.local_session:
+                tracker.add_session(request.session_id, timeout)
             else:
-                tracker.add_global_session(request.sessionId, timeout)
-            zks.set_owner(request.sessionId, request.owner)
+                tracker.add_global_session(request.session_id, timeout)
+            zks.set_owner(request.session_id, request.owner)
         elif op_type == OpCode.closeSession:
             # The ephemerals to delete: those in the tree plus those a pending write creates.
-            es = zks.get_zk_database().get_ephemerals(request.sessionId)
+            es = zks.get_zk_database().get_ephemerals(request.session_id)
             with zks.outstanding_changes_lock:
                 for c in zks.outstanding_changes:
                     if c.stat is None:
                         es.discard(c.path)
-                    elif c.stat.ephemeralOwner == request.sessionId:
+                    elif c.stat.ephemeralOwner == request.session_id:
                         es.add(c.path)
                 for path in es:
                     self.add_change_record(ChangeRecord(request.hdr.zxid, path, None, 0, None))
-                tracker.set_session_closing(request.sessionId)
+                tracker.set_session_closing(request.session_id)
         elif op_type == OpCode.check:
-            tracker.check_session(request.sessionId, request.owner)
+            tracker.check_session(request.session_id, request.owner)
             path = record.path
-            self.validate_path(path, request.sessionId)
+            self.validate_path(path, request.session_id)
             node_record = self.get_record_for_path(path)
-            check_acl(zks, node_record.acl, Perms.READ, request.authInfo)
+            check_acl(zks, node_record.acl, Perms.READ, request.auth_info)
             request.txn = CheckVersionTxn(path, check_and_inc_version(node_record.stat.version, record.version, path))
         else:
             LOG.warning("unknown type %d", op_type)
@@ -473,7 +473,7 @@ class PrepRequestProcessor(ZooKeeperCriticalThread, RequestProcessor):
     def add_delete_txn(self, request, path, parent_record):
         request.txn = DeleteTxn(path)
         parent_record = parent_record.duplicate(request.hdr.zxid)
-        parent_record.childCount -= 1
+        parent_record.child_count -= 1
         self.add_change_record(parent_record)
         self.add_change_record(ChangeRecord(request.hdr.zxid, path, None, -1, None))
 
@@ -485,14 +485,14 @@ class PrepRequestProcessor(ZooKeeperCriticalThread, RequestProcessor):
         ttl = record.ttl if op_type == OpCode.createTTL else -1
         create_mode = CreateMode.from_flag(flags)
         self.validate_create_request(path, create_mode, request, ttl)
-        parent_path = self.validate_path_for_create(path, request.sessionId)
-        list_acl = self.fixup_acl(path, request.authInfo, acl)
+        parent_path = self.validate_path_for_create(path, request.session_id)
+        list_acl = self.fixup_acl(path, request.auth_info, acl)
         parent_record = self.get_record_for_path(parent_path)
-        check_acl(self.zks, parent_record.acl, Perms.CREATE, request.authInfo)
+        check_acl(self.zks, parent_record.acl, Perms.CREATE, request.auth_info)
         parent_cversion = parent_record.stat.cversion
         if create_mode.is_sequential():
             path = path + "%010d" % parent_cversion
-        self.validate_path(path, request.sessionId)
+        self.validate_path(path, request.session_id)
         try:
             if self.get_record_for_path(path) is not None:
                 raise NodeExistsException(path)
@@ -509,9 +509,9 @@ class PrepRequestProcessor(ZooKeeperCriticalThread, RequestProcessor):
             request.txn = CreateTxn(path, data, list_acl, create_mode.is_ephemeral(), new_cversion)
         s = StatPersisted()
         if create_mode.is_ephemeral():
-            s.ephemeralOwner = request.sessionId
+            s.ephemeralOwner = request.session_id
         parent_record = parent_record.duplicate(request.hdr.zxid)
-        parent_record.childCount += 1
+        parent_record.child_count += 1
         parent_record.stat.cversion = new_cversion
         self.add_change_record(parent_record)
         self.add_change_record(ChangeRecord(request.hdr.zxid, path, s, 0, list_acl))
@@ -529,10 +529,10 @@ class PrepRequestProcessor(ZooKeeperCriticalThread, RequestProcessor):
             elif op == OpCode.multi:
                 self.p_request_multi(request)
             elif op in (OpCode.createSession, OpCode.closeSession):
-                if not request.isLocalSession:
+                if not request.local_session:
                     self.p_request2_txn(op, zks.get_next_zxid(), request, None)
             elif op in _SESSION_CHECK_ONLY:
-                zks.session_tracker.check_session(request.sessionId, request.owner)
+                zks.session_tracker.check_session(request.session_id, request.owner)
             else:
                 LOG.warning("unknown type %d", op)
         except KeeperException as e:
@@ -551,7 +551,7 @@ class PrepRequestProcessor(ZooKeeperCriticalThread, RequestProcessor):
             if request.hdr is None and (op in _REQUEST_RECORDS or op in (OpCode.multi, OpCode.deleteContainer)):
                 # A write must leave here with a txn (an error one), or the commit it waits for never comes
                 # and its session stalls; Java leaves the header null.
-                request.hdr = TxnHeader(request.sessionId, request.cxid, zks.get_next_zxid(),
+                request.hdr = TxnHeader(request.session_id, request.cxid, zks.get_next_zxid(),
                                         Time.current_wall_time(), op)
             if request.hdr is not None:
                 request.hdr.type = OpCode.error
@@ -564,7 +564,7 @@ class PrepRequestProcessor(ZooKeeperCriticalThread, RequestProcessor):
         try:
             multi_request = MultiTransactionRecord.from_bytes(request.request)
         except (JuteIOError, ValueError, KeyError):
-            request.hdr = TxnHeader(request.sessionId, request.cxid, zks.get_next_zxid(),
+            request.hdr = TxnHeader(request.session_id, request.cxid, zks.get_next_zxid(),
                                     Time.current_wall_time(), OpCode.multi)
             raise
         txns = []
@@ -591,7 +591,7 @@ class PrepRequestProcessor(ZooKeeperCriticalThread, RequestProcessor):
                     request.e = e
                     self.rollback_pending_changes(zxid, pending_changes)
             txns.append(Txn(op_type, txn.to_bytes()))
-        request.hdr = TxnHeader(request.sessionId, request.cxid, zxid, Time.current_wall_time(), request.type)
+        request.hdr = TxnHeader(request.session_id, request.cxid, zxid, Time.current_wall_time(), request.type)
         request.txn = MultiTxn(txns)
 
     def process_request(self, request):

@@ -52,29 +52,29 @@ class Request:
     """
 
     __slots__ = (
-        "sessionId", "cxid", "type", "request", "cnxn", "hdr", "txn", "zxid", "authInfo",
-        "createTime", "owner", "e", "qv", "isLocalSession", "txnDigest", "txnBytes", "reply_batch",
+        "session_id", "cxid", "type", "request", "cnxn", "hdr", "txn", "zxid", "auth_info",
+        "create_time", "owner", "e", "qv", "local_session", "txn_digest", "txn_bytes", "reply_batch",
     )
 
     def __init__(self, cnxn, session_id, xid, op_type, body=None, auth_info=None, hdr=None, txn=None, zxid=-1):
         self.cnxn = cnxn
-        self.sessionId = session_id
+        self.session_id = session_id
         self.cxid = xid
         self.type = op_type
         self.request = body
-        self.authInfo = auth_info
+        self.auth_info = auth_info
         self.hdr = hdr
         self.txn = txn
         self.zxid = zxid
-        self.createTime = current_elapsed_time()
+        self.create_time = current_elapsed_time()
         self.owner = None
         self.e = None
         self.qv = None
-        self.isLocalSession = False
-        self.txnDigest = None
+        self.local_session = False
+        self.txn_digest = None
         # TxnHeader + txn (+ digest) as bytes, made once and shared by the txn log, the
         # committed log and PROPOSAL packets (Java serializes the same txn for each).
-        self.txnBytes = None
+        self.txn_bytes = None
         # zookeeper_py only: the ReplyBatch of the thread that runs FinalRequestProcessor for this
         # request (None: FinalRequestProcessor's own; see reply_batch.py).
         self.reply_batch = None
@@ -85,10 +85,10 @@ class Request:
         return Request(None, session_id, xid, op_type, None, None, hdr, txn, zxid)
 
     def is_local_session(self):
-        return self.isLocalSession
+        return self.local_session
 
     def set_local_session(self, value):
-        self.isLocalSession = value
+        self.local_session = value
 
     def get_owner(self):
         return self.owner
@@ -122,7 +122,7 @@ class Request:
         if self.type in _QUORUM:
             return True
         if self.type in (OpCode.closeSession, OpCode.createSession):
-            return not self.isLocalSession
+            return not self.local_session
         return False
 
     @staticmethod
@@ -140,7 +140,7 @@ class Request:
             except Exception:
                 pass
         return "sessionid:0x%x type:%s cxid:0x%x zxid:0x%x txntype:%s reqpath:%s" % (
-            self.sessionId & 0xFFFFFFFFFFFFFFFF,
+            self.session_id & 0xFFFFFFFFFFFFFFFF,
             self.op2_string(self.type),
             self.cxid & 0xFFFFFFFF,
             self.zxid & 0xFFFFFFFFFFFFFFFF,

@@ -28,25 +28,25 @@ def _signed64(v):
 class SessionImpl(Session):
     """Mirror of org.apache.zookeeper.server.SessionTrackerImpl.SessionImpl."""
 
-    __slots__ = ("sessionId", "timeout", "isClosing", "owner")
+    __slots__ = ("session_id", "timeout", "closing", "owner")
 
     def __init__(self, session_id, timeout):
-        self.sessionId = session_id
+        self.session_id = session_id
         self.timeout = timeout
-        self.isClosing = False
+        self.closing = False
         self.owner = None
 
     def get_session_id(self):
-        return self.sessionId
+        return self.session_id
 
     def get_timeout(self):
         return self.timeout
 
     def is_closing(self):
-        return self.isClosing
+        return self.closing
 
     def __str__(self):
-        return "0x%x" % (self.sessionId & _U64)
+        return "0x%x" % (self.session_id & _U64)
 
 
 class SessionTrackerImpl(ZooKeeperCriticalThread, SessionTracker):
@@ -82,7 +82,7 @@ class SessionTrackerImpl(ZooKeeperCriticalThread, SessionTracker):
 
     def get_session_expiry_map(self):
         expiry = self.session_expiry_queue.get_expiry_map()
-        return {t: {s.sessionId for s in sessions} for t, sessions in sorted(expiry.items())}
+        return {t: {s.session_id for s in sessions} for t, sessions in sorted(expiry.items())}
 
     def __str__(self):
         out = io.StringIO()
@@ -96,14 +96,14 @@ class SessionTrackerImpl(ZooKeeperCriticalThread, SessionTracker):
                 self._wakeup.wait(wait / 1000.0)
                 continue
             for s in self.session_expiry_queue.poll():
-                self.set_session_closing(s.sessionId)
+                self.set_session_closing(s.session_id)
                 self.expirer.expire(s)
         LOG.info("SessionTrackerImpl exited loop!")
 
     def touch_session(self, session_id, timeout):
         with self.lock:
             s = self.sessions_by_id.get(session_id)
-            if s is None or s.isClosing:
+            if s is None or s.closing:
                 return False
             self.session_expiry_queue.update(s, timeout)
             return True
@@ -115,7 +115,7 @@ class SessionTrackerImpl(ZooKeeperCriticalThread, SessionTracker):
         with self.lock:
             s = self.sessions_by_id.get(session_id)
             if s is not None:
-                s.isClosing = True
+                s.closing = True
 
     def remove_session(self, session_id):
         LOG.debug("Removing session 0x%x", session_id & _U64)
@@ -159,7 +159,7 @@ class SessionTrackerImpl(ZooKeeperCriticalThread, SessionTracker):
             session = self.sessions_by_id.get(session_id)
             if session is None:
                 raise UnknownSessionException()
-            if session.isClosing:
+            if session.closing:
                 raise SessionExpiredException()
             if session.owner is None:
                 session.owner = owner
@@ -169,7 +169,7 @@ class SessionTrackerImpl(ZooKeeperCriticalThread, SessionTracker):
     def set_owner(self, session_id, owner):
         with self.lock:
             session = self.sessions_by_id.get(session_id)
-            if session is None or session.isClosing:
+            if session is None or session.closing:
                 raise SessionExpiredException()
             session.owner = owner
 

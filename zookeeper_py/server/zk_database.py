@@ -95,7 +95,7 @@ class ZKDatabase:
             return list(self.committed_log)
 
     def get_data_tree_last_processed_zxid(self):
-        return self.data_tree.lastProcessedZxid
+        return self.data_tree.last_processed_zxid
 
     def get_sessions(self):
         """Sessions that own ephemerals (DataTree.getSessions)."""
@@ -107,7 +107,7 @@ class ZKDatabase:
     def _on_txn_loaded(self, hdr, txn, digest=None):
         """The playback listener of loadDataBase: every replayed txn joins the committed log."""
         r = Request.from_txn(0, hdr.cxid, hdr.type, hdr, txn, hdr.zxid)
-        r.txnDigest = digest
+        r.txn_digest = digest
         self.add_committed_proposal(r)
 
     def load_data_base(self):
@@ -216,7 +216,7 @@ class ZKDatabase:
         return self.data_tree.get_node_count()
 
     def set_last_processed_zxid(self, zxid):
-        self.data_tree.lastProcessedZxid = zxid
+        self.data_tree.last_processed_zxid = zxid
 
     def process_txn(self, hdr, txn):
         return self.data_tree.process_txn(hdr, txn)

@@ -66,18 +66,18 @@ class ChangeRecord:
     `stat` is None for a path that will be deleted. Never mutated: duplicate() first.
     """
 
-    __slots__ = ("zxid", "path", "stat", "childCount", "acl")
+    __slots__ = ("zxid", "path", "stat", "child_count", "acl")
 
     def __init__(self, zxid, path, stat, child_count, acl):
         self.zxid = zxid
         self.path = path
         self.stat = stat
-        self.childCount = child_count
+        self.child_count = child_count
         self.acl = acl
 
     def duplicate(self, zxid):
         stat = self.stat.copy() if self.stat is not None else StatPersisted()
-        return ChangeRecord(zxid, self.path, stat, self.childCount, list(self.acl) if self.acl else [])
+        return ChangeRecord(zxid, self.path, stat, self.child_count, list(self.acl) if self.acl else [])
 
 
 def generate_passwd(session_id):
@@ -728,7 +728,7 @@ class ZooKeeperServer(SessionExpirer):
         if request is not None:
             hdr, txn = request.hdr, request.txn
             op = request.type
-            session_id = request.sessionId
+            session_id = request.session_id
         else:
             op = hdr.type
             session_id = hdr.clientId
@@ -736,9 +736,9 @@ class ZooKeeperServer(SessionExpirer):
         if op == OpCode.createSession:
             if hdr is not None and isinstance(txn, CreateSessionTxn):
                 self.session_tracker.add_global_session(session_id, txn.timeOut)
-            elif request is not None and request.isLocalSession:
+            elif request is not None and request.local_session:
                 timeout, = _INT.unpack_from(request.request, 0)
-                self.session_tracker.add_session(request.sessionId, timeout)
+                self.session_tracker.add_session(request.session_id, timeout)
             else:
                 LOG.warning("*****>>>>> Got %s %s", type(txn).__name__, txn)
         elif op == OpCode.closeSession:

@@ -557,7 +557,7 @@ _SKIP_TYPES = frozenset((11, -10, -11))
 def _hop(stage, request, what, entry):
     """One hop of the armed trace: called by the meters' wrappers only while _trace_armed."""
     global _trace_armed, _last_trace
-    session = getattr(request, "sessionId", None)
+    session = getattr(request, "session_id", None)
     if session is None:
         return
     tr = _trace

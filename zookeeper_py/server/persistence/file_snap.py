@@ -146,9 +146,9 @@ class FileSnap(SnapShot):
                 LOG.warning("problem reading snap file %s", snap, exc_info=e)
         if not found_valid:
             raise IOError("Not able to find valid snapshots in %s" % self.snap_dir)
-        dt.lastProcessedZxid = Util.get_zxid_from_name(os.path.basename(snap), SNAPSHOT_FILE_PREFIX)
-        self.last_snapshot_info = SnapshotInfo(dt.lastProcessedZxid, _mtime_seconds(snap))
-        return dt.lastProcessedZxid
+        dt.last_processed_zxid = Util.get_zxid_from_name(os.path.basename(snap), SNAPSHOT_FILE_PREFIX)
+        self.last_snapshot_info = SnapshotInfo(dt.last_processed_zxid, _mtime_seconds(snap))
+        return dt.last_processed_zxid
 
     def get_last_snapshot_info(self):
         return self.last_snapshot_info

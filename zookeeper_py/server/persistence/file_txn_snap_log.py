@@ -148,16 +148,16 @@ class FileTxnSnapLog:
         return self.fast_forward_from_edits(dt, sessions, listener)
 
     def fast_forward_from_edits(self, dt, sessions, listener=None):
-        """Apply every logged txn after dt.lastProcessedZxid; the highest zxid seen."""
-        itr = self.txn_log.read(dt.lastProcessedZxid + 1)
-        highest_zxid = dt.lastProcessedZxid
+        """Apply every logged txn after dt.last_processed_zxid; the highest zxid seen."""
+        itr = self.txn_log.read(dt.last_processed_zxid + 1)
+        highest_zxid = dt.last_processed_zxid
         try:
             while True:
                 # iterator points to the first valid txn when initialized
                 hdr = itr.get_header()
                 if hdr is None:
                     # empty logs
-                    return dt.lastProcessedZxid
+                    return dt.last_processed_zxid
                 if hdr.zxid < highest_zxid and highest_zxid != 0:
                     LOG.error("%d(highestZxid) > %d(next log) for type %d", highest_zxid, hdr.zxid, hdr.type)
                 else:
@@ -198,7 +198,7 @@ class FileTxnSnapLog:
 
     def save(self, data_tree, sessions_with_timeouts, sync_snap=False):
         """Snapshot the tree as snapshot.<its lastProcessedZxid>."""
-        last_zxid = data_tree.lastProcessedZxid
+        last_zxid = data_tree.last_processed_zxid
         snapshot_file = os.path.join(self.snap_dir, Util.make_snapshot_name(last_zxid))
         LOG.info("Snapshotting: 0x%x to %s", last_zxid & 0xFFFFFFFFFFFFFFFF, snapshot_file)
         try:
@@ -255,7 +255,7 @@ class FileTxnSnapLog:
         """Log the txn of request si."""
         if si.hdr is None:
             return False
-        return self.txn_log.append(si.hdr, si.txn, si.txnDigest, SerializeUtils.serialize_request(si))
+        return self.txn_log.append(si.hdr, si.txn, si.txn_digest, SerializeUtils.serialize_request(si))
 
     def commit(self):
         self.txn_log.commit()

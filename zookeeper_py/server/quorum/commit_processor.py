@@ -76,7 +76,7 @@ class CommitProcessor(ZooKeeperCriticalThread, RequestProcessor):
         if t == OpCode.sync:
             return self.match_syncs
         if t in (OpCode.createSession, OpCode.closeSession):
-            return not request.isLocalSession
+            return not request.local_session
         return False
 
     def run_thread(self):
@@ -113,10 +113,10 @@ class CommitProcessor(ZooKeeperCriticalThread, RequestProcessor):
                 except IndexError:
                     break
                 requests_to_process -= 1
-                session_queue = pending.get(request.sessionId)
+                session_queue = pending.get(request.session_id)
                 if session_queue is not None or need_commit(request):
                     if session_queue is None:
-                        session_queue = pending[request.sessionId] = collections.deque()
+                        session_queue = pending[request.session_id] = collections.deque()
                     session_queue.append(request)
                 else:
                     self.send_to_next_processor(request)
@@ -140,9 +140,9 @@ class CommitProcessor(ZooKeeperCriticalThread, RequestProcessor):
         commits_to_process = self.max_commit_batch_size
         while committed and not self.stopped and commits_to_process > 0:
             request = committed[0]
-            if writes and writes[0].sessionId == request.sessionId and writes[0].cxid == request.cxid:
+            if writes and writes[0].session_id == request.session_id and writes[0].cxid == request.cxid:
                 # The commit of our oldest local write: apply our request, which has the connection.
-                session_queue = pending.get(request.sessionId)
+                session_queue = pending.get(request.session_id)
                 if not session_queue or not self.need_commit(session_queue[0]):
                     break  # reads of that session go first, or the write is still in queued_requests
                 top_pending = session_queue.popleft()
@@ -151,8 +151,8 @@ class CommitProcessor(ZooKeeperCriticalThread, RequestProcessor):
                 top_pending.zxid = request.zxid
                 request = top_pending
                 writes.popleft()
-                if request.sessionId not in queues_to_drain:
-                    queues_to_drain.append(request.sessionId)
+                if request.session_id not in queues_to_drain:
+                    queues_to_drain.append(request.session_id)
             committed.popleft()
             commits_to_process -= 1
             self.process_write(request)
@@ -198,10 +198,10 @@ class CommitProcessor(ZooKeeperCriticalThread, RequestProcessor):
         batches = self.worker_reply_batches
         # The reply goes in the batch of the worker that schedule() picks (sessionId mod N);
         # with no workers the work runs on this thread.
-        request.reply_batch = batches[request.sessionId % len(batches)] if batches else self.reply_batch
+        request.reply_batch = batches[request.session_id % len(batches)] if batches else self.reply_batch
         with self._count_lock:
             self.num_requests_processing += 1
-        self.worker_pool.schedule(CommitWorkRequest(self, request), request.sessionId)
+        self.worker_pool.schedule(CommitWorkRequest(self, request), request.session_id)
 
     def flush_worker(self, index):
         """WorkerService's flush: worker `index` writes the replies of its reads before it waits."""

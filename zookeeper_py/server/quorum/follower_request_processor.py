@@ -29,7 +29,7 @@ def forward_learner_request(zks, learner, request):
         learner.request(request)
     elif t in (OpCode.createSession, OpCode.closeSession):
         # Don't forward local sessions to the leader.
-        if not request.isLocalSession:
+        if not request.local_session:
             learner.request(request)
 
 

@@ -123,10 +123,10 @@ class Learner:
 
     def request(self, request):
         """Forward a client request to the leader (REQUEST)."""
-        data = _REQUEST_HEAD.pack(request.sessionId, request.cxid, request.type)
+        data = _REQUEST_HEAD.pack(request.session_id, request.cxid, request.type)
         if request.request is not None:
             data += bytes(request.request)
-        self.write_packet(QuorumPacket(REQUEST, -1, data, request.authInfo), True)
+        self.write_packet(QuorumPacket(REQUEST, -1, data, request.auth_info), True)
 
     def find_leader(self):
         """The QuorumServer of the current vote's leader."""

@@ -243,7 +243,7 @@ class QuorumPeer(ZooKeeperThread):
         try:
             self.zk_db.load_data_base()
             # load the epochs
-            last_processed_zxid = self.zk_db.get_data_tree().lastProcessedZxid
+            last_processed_zxid = self.zk_db.get_data_tree().last_processed_zxid
             epoch_of_zxid = last_processed_zxid >> 32
             try:
                 self.current_epoch = self.read_long_from_file(self.CURRENT_EPOCH_FILENAME)

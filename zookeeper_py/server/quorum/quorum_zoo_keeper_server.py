@@ -35,7 +35,7 @@ class QuorumZooKeeperServer(ZooKeeperServer):
         # If this is a request for a local session and it is to create an ephemeral node, then upgrade the session
         # and return a new session request for the leader.
         if (request.type not in (OpCode.create, OpCode.create2, OpCode.multi)
-                or not self.upgradeable_session_tracker.is_local_session(request.sessionId)):
+                or not self.upgradeable_session_tracker.is_local_session(request.session_id)):
             return None
         if request.type == OpCode.multi:
             contains_ephemeral_create = False
@@ -53,7 +53,7 @@ class QuorumZooKeeperServer(ZooKeeperServer):
         # Uh oh.  We need to upgrade before we can proceed.
         if not self.self.is_local_sessions_upgrading_enabled():
             raise EphemeralOnLocalSessionException()
-        return self.make_upgrade_request(request.sessionId)
+        return self.make_upgrade_request(request.session_id)
 
     def make_upgrade_request(self, session_id):
         # Local session tracker may already have been upgraded by the time we get here.
@@ -77,13 +77,13 @@ class QuorumZooKeeperServer(ZooKeeperServer):
         if si.type == OpCode.createSession:
             if self.self.are_local_sessions_enabled():
                 # All new sessions local by default.
-                si.isLocalSession = True
+                si.local_session = True
         elif si.type == OpCode.closeSession:
             req_type = "global"
-            if self.upgradeable_session_tracker.is_local_session(si.sessionId):
-                si.isLocalSession = True
+            if self.upgradeable_session_tracker.is_local_session(si.session_id):
+                si.local_session = True
                 req_type = "local"
-            LOG.info("Submitting %s closeSession request for session 0x%x", req_type, si.sessionId & _U64)
+            LOG.info("Submitting %s closeSession request for session 0x%x", req_type, si.session_id & _U64)
 
     def dump_conf(self, pwriter):
         super().dump_conf(pwriter)

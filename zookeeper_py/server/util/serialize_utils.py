@@ -155,7 +155,7 @@ class SerializeUtils:
         """The bytes of a PROPOSAL: TxnHeader + txn (+ digest), or None without a header."""
         if request is None or request.hdr is None:
             return None
-        data = request.txnBytes
+        data = request.txn_bytes
         if data is None:
-            data = request.txnBytes = Util.marshall_txn_entry(request.hdr, request.txn, request.txnDigest)
+            data = request.txn_bytes = Util.marshall_txn_entry(request.hdr, request.txn, request.txn_digest)
         return data
