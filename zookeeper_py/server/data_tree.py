@@ -556,44 +556,46 @@ class DataTree:
         oa.write_string("/", "path")
 
     def _walk_copies(self):
-        """Yield (path, data, acl, stat copy) in pre-order, children copied under the lock."""
+        """Yield lists of (path, data, (acl, stat fields...)) in pre-order, each list copied
+        under the lock (the stat's fields are copied: writers change a node's stat in place)."""
         stack = [""]
         nodes = self.nodes
         lock = self.lock
         while stack:
             batch = []
+            append = batch.append
+            pop = stack.pop
             with lock:
                 while stack and len(batch) < _SNAPSHOT_LOCK_BATCH:
-                    path = stack.pop()
+                    path = pop()
                     node = nodes.get(path or "/")
                     if node is None:
                         continue
                     s = node.stat
-                    batch.append((path, node.data, node.acl, StatPersisted(
-                        s.czxid, s.mzxid, s.ctime, s.mtime, s.version, s.cversion, s.aversion,
-                        s.ephemeralOwner, s.pzxid)))
-                    if node.children:
+                    append((path, node.data, (node.acl, s.czxid, s.mzxid, s.ctime, s.mtime, s.version, s.cversion,
+                                              s.aversion, s.ephemeralOwner, s.pzxid)))
+                    children = node.children
+                    if children:
                         prefix = path + "/"
                         # Reversed so the stack pops them in set order; any order is valid.
-                        stack.extend(prefix + c for c in reversed(list(node.children)))
-            yield from batch
+                        stack.extend([prefix + c for c in children][::-1])
+            yield batch
 
     def _serialize_nodes_binary(self, oa):
         pack_int = _INT.pack
         pack_tail = _NODE_TAIL.pack
         chunk = bytearray()
-        for path, data, acl, s in self._walk_copies():
-            pb = path.encode("ascii") if path.isascii() else encode_string(path)
-            chunk += pack_int(len(pb))
-            chunk += pb
-            if data is None:
-                chunk += _NULL
-            else:
-                chunk += pack_int(len(data))
-                chunk += data
-            chunk += pack_tail(
-                acl, s.czxid, s.mzxid, s.ctime, s.mtime, s.version, s.cversion, s.aversion,
-                s.ephemeralOwner, s.pzxid)
+        for batch in self._walk_copies():
+            for path, data, tail in batch:
+                pb = path.encode("ascii") if path.isascii() else encode_string(path)
+                chunk += pack_int(len(pb))
+                chunk += pb
+                if data is None:
+                    chunk += _NULL
+                else:
+                    chunk += pack_int(len(data))
+                    chunk += data
+                chunk += pack_tail(*tail)
             if len(chunk) >= _SNAPSHOT_CHUNK:
                 oa._out(chunk)
                 chunk = bytearray()
@@ -601,9 +603,10 @@ class DataTree:
             oa._out(chunk)
 
     def _serialize_nodes_generic(self, oa):
-        for path, data, acl, stat in self._walk_copies():
-            oa.write_string(path, "path")
-            DataNode(data, acl, stat).serialize(oa, "node")
+        for batch in self._walk_copies():
+            for path, data, (acl, *stat) in batch:
+                oa.write_string(path, "path")
+                DataNode(data, acl, StatPersisted(*stat)).serialize(oa, "node")
 
     def deserialize(self, ia, tag=None):
         """Read what serialize wrote; rebuild children, ephemerals, containers, TTLs, quotas."""
