@@ -51,6 +51,7 @@ nodelay = system_properties.get_property("follower.nodelay", "true") == "true"
 # 3.6's pause between tries to connect to the leader. 3.5.7 sleeps 1 s: a follower that learns the
 # election result a moment before the new leader binds its quorum port then loses a second.
 LEADER_CONNECT_DELAY_DURING_RETRY_MS = "zookeeper.leaderConnectDelayDuringRetryMs"
+REFUSED_RETRY_MS = 10
 
 _WRITE_BUFFER = 65536
 
@@ -141,18 +142,30 @@ class Learner:
             LOG.warning("Couldn't find the leader with id = %d", current.get_id())
         return leader_server
 
-    def sock_connect(self, addr, timeout_ms):
-        sock = socket.socket(socket.AF_INET6 if ":" in addr[0] else socket.AF_INET, socket.SOCK_STREAM)
-        sock.settimeout(timeout_ms / 1000.0)
-        try:
-            sock.connect(addr)
-        except OSError:
-            sock.close()
-            raise
-        return sock
+    def sock_connect(self, addr, timeout_ms, refused_patience_ms=0):
+        """A connected socket. A refusal is retried every REFUSED_RETRY_MS for refused_patience_ms
+        (zookeeper_py only): right after an election the leader is often still building its
+        Leader, which binds the port; waiting a whole retry delay for that cost ~0.1 s of every
+        re-election."""
+        patience_end = time.monotonic() + refused_patience_ms / 1000.0
+        while True:
+            sock = socket.socket(socket.AF_INET6 if ":" in addr[0] else socket.AF_INET, socket.SOCK_STREAM)
+            sock.settimeout(timeout_ms / 1000.0)
+            try:
+                sock.connect(addr)
+                return sock
+            except ConnectionRefusedError:
+                sock.close()
+                if time.monotonic() + REFUSED_RETRY_MS / 1000.0 >= patience_end or not self.self.is_running():
+                    raise
+            except OSError:
+                sock.close()
+                raise
+            time.sleep(REFUSED_RETRY_MS / 1000.0)
 
     def connect_to_leader(self, addr, hostname):
-        """Connect to the leader: up to 5 tries, leaderConnectDelayDuringRetryMs apart, within initLimit ticks."""
+        """Connect to the leader: up to 5 tries, leaderConnectDelayDuringRetryMs apart, within initLimit ticks
+        (a refused try first polls for that long: see sock_connect)."""
         peer = self.self
         init_limit_time = peer.tick_time * peer.init_limit
         retry_delay_ms = system_properties.get_integer(LEADER_CONNECT_DELAY_DURING_RETRY_MS, 100)
@@ -164,7 +177,8 @@ class Learner:
                 if remaining_init_limit_time <= 0:
                     LOG.error("initLimit exceeded on retries.")
                     raise IOError("initLimit exceeded on retries.")
-                sock = self.sock_connect(addr, min(peer.tick_time * peer.sync_limit, remaining_init_limit_time))
+                sock = self.sock_connect(addr, min(peer.tick_time * peer.sync_limit, remaining_init_limit_time),
+                                         min(retry_delay_ms, remaining_init_limit_time))
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1 if nodelay else 0)
                 if peer.is_ssl_quorum():
                     # the leader's certificate is checked against its configured address

@@ -1,0 +1,71 @@
+"""Learner.sock_connect: a leader port refused right after an election (the new leader has not
+bound it yet) is retried every REFUSED_RETRY_MS, not after a whole leaderConnectDelayDuringRetryMs."""
+
+import socket
+import threading
+import time
+
+import pytest
+
+from zookeeper_py.server.quorum.learner import REFUSED_RETRY_MS, Learner
+
+
+class Peer:
+    def __init__(self):
+        self.running = True
+
+    def is_running(self):
+        return self.running
+
+
+def learner():
+    lr = Learner()
+    lr.self = Peer()
+    return lr
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_port_bound_during_the_patience_is_connected_at_once():
+    port = free_port()
+    listener = socket.socket()
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    bind_at = []
+
+    def bind_late():
+        time.sleep(0.05)  # the late leader under test, not a synchronisation
+        listener.bind(("127.0.0.1", port))
+        listener.listen(1)
+        bind_at.append(time.monotonic())
+
+    t = threading.Thread(target=bind_late)
+    t.start()
+    try:
+        sock = learner().sock_connect(("127.0.0.1", port), 2000, refused_patience_ms=1000)
+        connected_at = time.monotonic()
+        sock.close()
+        t.join()
+        assert connected_at - bind_at[0] < 0.05  # one poll after the bind, not a 100 ms retry delay
+    finally:
+        t.join()
+        listener.close()
+
+
+def test_refusal_outlasting_the_patience_is_raised():
+    port = free_port()
+    t0 = time.monotonic()
+    with pytest.raises(ConnectionRefusedError):
+        learner().sock_connect(("127.0.0.1", port), 2000, refused_patience_ms=100)
+    assert 0.1 - REFUSED_RETRY_MS / 1000.0 <= time.monotonic() - t0 < 1.0
+
+
+def test_no_patience_is_one_attempt():
+    port = free_port()
+    t0 = time.monotonic()
+    with pytest.raises(ConnectionRefusedError):
+        learner().sock_connect(("127.0.0.1", port), 2000)
+    assert time.monotonic() - t0 < REFUSED_RETRY_MS / 1000.0
