@@ -16,7 +16,6 @@ from zookeeper_py.common.x509_util import X509Exception
 from zookeeper_py.login import KRB5_LOGIN_MODULE
 from zookeeper_py.server.datadir_cleanup_manager import DatadirCleanupManager
 from zookeeper_py.server.persistence.file_txn_snap_log import FileTxnSnapLog
-from zookeeper_py.server.quorum.quorum_peer import QuorumPeer
 from zookeeper_py.server.quorum.quorum_peer_config import QuorumPeerConfig
 from zookeeper_py.server.quorum.quorum_server import ConfigException
 from zookeeper_py.server.server_cnxn_factory import ServerCnxnFactory
@@ -79,6 +78,9 @@ class QuorumPeerMain:
         if config.get_secure_client_port_address() is not None:
             secure_cnxn_factory = ServerCnxnFactory.create_factory()
             secure_cnxn_factory.configure(config.get_secure_client_port_address(), config.get_max_client_cnxns(), True)
+        # lazy: the quorum peer (leader, followers, elections) is loaded only for a distributed config
+        from zookeeper_py.server.quorum.quorum_peer import QuorumPeer
+
         quorum_peer = QuorumPeer()
         self.quorum_peer = quorum_peer
         quorum_peer.set_txn_factory(FileTxnSnapLog(config.get_data_log_dir(), config.get_data_dir()))
