@@ -217,3 +217,28 @@ def test_bytes_and_text_equal_javas(java_encodings, name):
     assert rec.to_bytes().hex() == java_encodings[name]
     assert type(rec).decode(bytes.fromhex(java_encodings[name]))[0] == rec
     assert str(rec).replace("\n", "\\n") == java_encodings[name + ".toString"]
+
+
+def test_codecs_compile_on_first_use_of_any_generated_method():
+    class Inner(Record):
+        FIELDS = (("n", "int"), ("s", "ustring"))
+
+    class Outer(Record):
+        FIELDS = (("inner", Inner), ("more", Vector(Inner)), ("flag", "boolean"))
+
+    assert "_compiled" not in Inner.__dict__ and "_compiled" not in Outer.__dict__
+    # Outer's codec calls Inner's by name: the first call compiles Inner too.
+    encoded = Outer(Inner(1, "a"), [Inner(2, None)], True).to_bytes()
+    assert Outer.__dict__["_compiled"] and Inner.__dict__["_compiled"]
+    back = Outer.from_bytes(encoded)
+    assert back == Outer(Inner(1, "a"), [Inner(2, None)], True)
+    assert hash(back) == hash(back.copy())
+
+    class Alone(Record):
+        FIELDS = (("x", "long"),)
+
+    decoded, pos = Alone.decode(struct.pack(">q", 7))  # decoding first compiles it as well
+    assert (decoded.x, pos, Alone()) == (7, 8, Alone(0))
+    with pytest.raises(TypeError):
+        class Bad(Record):
+            FIELDS = (("x", "uint"),)  # the field types are still checked when the class is made

@@ -25,7 +25,6 @@ server with such a section stops at startup.
 import logging
 import os
 import threading
-import uuid
 
 from zookeeper_py.common import system_properties
 from zookeeper_py.login import LoginException
@@ -204,7 +203,7 @@ class Krb5LoginModule:
                 raise LoginException("%s: useKeyTab=true needs principal=<name@REALM> (zookeeper_py never prompts)"
                                      % self.where)
             # A memory cache of our own, so two logins of one process never share tickets.
-            ccache = "MEMORY:zookeeper_py-%s" % uuid.uuid4().hex
+            ccache = "MEMORY:zookeeper_py-%s" % os.urandom(16).hex()
             store = {"ccache": ccache}
             if key_tab:
                 store["client_keytab"] = key_tab

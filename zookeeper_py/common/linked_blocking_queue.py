@@ -14,8 +14,8 @@ and a 3-node ensemble hands each write over some ten times.
 """
 
 import collections
-import platform
 import queue
+import sys
 import threading
 import time
 
@@ -90,7 +90,7 @@ class OneConsumerQueue:
         return not self._items
 
 
-if platform.python_implementation() == "CPython":
+if sys.implementation.name == "cpython":
     LinkedBlockingQueue = queue.SimpleQueue
 else:
     LinkedBlockingQueue = OneConsumerQueue

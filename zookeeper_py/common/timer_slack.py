@@ -15,7 +15,6 @@ the GIL back.) CPython's GIL wakes the next thread itself, so this does nothing 
 """
 
 import logging
-import platform
 import sys
 
 LOG = logging.getLogger("TimerSlack")
@@ -25,7 +24,7 @@ PR_SET_TIMERSLACK = 29
 
 def tighten_timer_slack(nanoseconds=1):
     """prctl(PR_SET_TIMERSLACK) for the calling thread (and the threads it starts later)."""
-    if platform.python_implementation() != "PyPy" or not sys.platform.startswith("linux"):
+    if sys.implementation.name != "pypy" or not sys.platform.startswith("linux"):
         return False
     try:
         # PyPy's built-in cffi backend: 0.1 ms, where importing ctypes costs 20 ms of start-up

@@ -22,12 +22,8 @@ import tempfile
 import threading
 import warnings
 
-from cryptography import x509
-from cryptography.hazmat.primitives import serialization
-
 from zookeeper_py.common import system_properties
 from zookeeper_py.common.file_change_watcher import FileChangeWatcher
-from zookeeper_py.common.file_key_store_loader import get_loader_for_key_store_file_type
 from zookeeper_py.common.key_store_file_type import KeyStoreFileType
 
 LOG = logging.getLogger("X509Util")
@@ -465,6 +461,9 @@ class X509Util:
         store_type = self._store_type(self._ssl_keystore_type_property, location)
         password = self.get_password_from_config_property_or_file(
             self._ssl_keystore_passwd_property, self._ssl_keystore_passwd_path_property)
+        # lazy: the store readers (cryptography) are loaded only when TLS is configured
+        from zookeeper_py.common.file_key_store_loader import get_loader_for_key_store_file_type
+
         loader = get_loader_for_key_store_file_type(store_type)(
             key_store_path=location, key_store_password=password)
         try:
@@ -487,6 +486,9 @@ class X509Util:
         store_type = self._store_type(self._ssl_truststore_type_property, location)
         password = self.get_password_from_config_property_or_file(
             self._ssl_truststore_passwd_property, self._ssl_truststore_passwd_path_property)
+        # lazy: the store readers (cryptography) are loaded only when TLS is configured
+        from zookeeper_py.common.file_key_store_loader import get_loader_for_key_store_file_type
+
         loader = get_loader_for_key_store_file_type(store_type)(
             trust_store_path=location, trust_store_password=password)
         try:
@@ -541,6 +543,8 @@ class X509Util:
                     self._get(self._ssl_keystore_location_property), e)) from e
         purpose = ssl.Purpose.CLIENT_AUTH if server_side else ssl.Purpose.SERVER_AUTH
         if trust_store is not None:
+            from cryptography.hazmat.primitives import serialization  # lazy: only with a trust store (TLS)
+
             try:
                 ctx.load_verify_locations(cadata="".join(
                     c.public_bytes(serialization.Encoding.PEM).decode("ascii") for c in trust_store))
@@ -657,6 +661,8 @@ def _reason(e):
 def _load_cert_chain(ctx, key, chain):
     """ctx.load_cert_chain from objects: through a 0600 file in a private (0700) temporary
     directory, removed at once; the key in it is encrypted with a one-time password."""
+    from cryptography.hazmat.primitives import serialization  # lazy: only with a key store (TLS)
+
     one_time = os.urandom(24).hex().encode("ascii")
     pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                             serialization.BestAvailableEncryption(one_time))
@@ -701,6 +707,8 @@ def _dns_matches(pattern, host):
 
 
 def _cert_names(cert):
+    from cryptography import x509  # lazy: cryptography is loaded only when TLS is configured
+
     try:
         san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     except x509.ExtensionNotFound:
@@ -716,6 +724,8 @@ def _host_matches(cert, host):
         return ips is not None and addr in ips
     if dns_names is None:
         # No SAN at all: the most specific CN, as ZKHostnameVerifier falls back to.
+        from cryptography import x509  # lazy: cryptography is loaded only when TLS is configured
+
         cns = cert.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
         return bool(cns) and _dns_matches(str(cns[-1].value), host)
     return any(_dns_matches(name, host) for name in dns_names)
@@ -723,6 +733,8 @@ def _host_matches(cert, host):
 
 def verify_peer_host(cert_der, peer_ip):
     """ZKTrustManager.performHostVerification: the IP address first, then the reverse-DNS name."""
+    from cryptography import x509  # lazy: cryptography is loaded only when TLS is configured
+
     try:
         cert = x509.load_der_x509_certificate(bytes(cert_der))
     except ValueError as e:

@@ -9,13 +9,15 @@ A record declares its fields once, in IDL order:
 Field types are "byte", "boolean", "int", "long", "float", "double", "ustring",
 "buffer", a Record subclass, or Vector(type). From that declaration the metaclass
 builds __slots__, __init__, __eq__/__hash__/__repr__, and two straight-line
-functions, compiled once: _encode(self, out: bytearray) and
-_decode(buf, pos) -> (record, new_pos). Runs of fixed-size fields are packed and
+functions, compiled once, on the first use of the record class (a server defines
+~130 records and starts with a few of them in use): _encode(self, out: bytearray)
+and _decode(buf, pos) -> (record, new_pos). Runs of fixed-size fields are packed and
 unpacked by one precompiled struct.Struct, variable fields by slicing the one
 buffer, so the hot path makes no Python call per field.
 """
 
 import struct
+import threading
 
 from zookeeper_py.jute import utils
 from zookeeper_py.jute.csv_output_archive import CsvOutputArchive
@@ -63,6 +65,7 @@ _NS = {
     "_new": object.__new__,
 }
 _counter = [0]
+_compile_lock = threading.Lock()
 
 
 def set_max_buffer(max_buffer=DEFAULT_MAX_BUFFER, extra=None):
@@ -212,15 +215,45 @@ def _groups(fields):
         yield "fixed", run
 
 
+def _compile_on_first_use(cls):
+    """Check the fields now; compile the codec when a generated method is first called.
+
+    Until then each generated method (and each name other records' generated code calls
+    this record's codec by) is a stand-in that compiles the class, then calls the real one."""
+    for _, ftype in cls.FIELDS:
+        _check_type(ftype)
+    cls._encoder_name = _unique("_enc")
+    cls._decoder_name = _unique("_dec")
+
+    def stand_in(name):
+        def compile_then_call(*args, **kwargs):
+            _compile(cls)
+            return getattr(cls, name)(*args, **kwargs)
+
+        return compile_then_call
+
+    for name in ("__init__", "__eq__", "__hash__", "copy", "_encode"):
+        setattr(cls, name, stand_in(name))
+    cls._decode = staticmethod(stand_in("_decode"))
+    _NS[cls._encoder_name] = stand_in("_encode")
+    _NS[cls._decoder_name] = stand_in("_decode")
+
+
 def _compile(cls):
+    """Replace the stand-ins of _compile_on_first_use with the compiled methods (once per class)."""
+    with _compile_lock:
+        if "_compiled" not in cls.__dict__:
+            _compile_locked(cls)
+            cls._compiled = True
+
+
+def _compile_locked(cls):
     fields = cls.FIELDS
     names = [n for n, _ in fields]
-    for _, ftype in fields:
-        _check_type(ftype)
     cname = _unique("_C")
     _NS[cname] = cls
-    enc_name = _unique("_enc")
-    dec_name = _unique("_dec")
+    enc_name = cls._encoder_name
+    dec_name = cls._decoder_name
 
     enc = _Writer()
     enc.add(0, "def %s(self, out):" % enc_name)
@@ -282,8 +315,6 @@ def _compile(cls):
     cls.__eq__ = _NS.pop("__eq__")
     cls.copy = _NS.pop("copy")
     cls.__hash__ = _NS.pop("__hash__")
-    cls._encoder_name = enc_name
-    cls._decoder_name = dec_name
 
 
 def _default(ftype):
@@ -304,7 +335,7 @@ class _RecordMeta(type):
             ns["__slots__"] = ()
         cls = super().__new__(mcs, name, bases, ns)
         if "FIELDS" in ns:
-            _compile(cls)
+            _compile_on_first_use(cls)
         return cls
 
 

@@ -12,8 +12,6 @@ import os
 import re
 import sys
 
-import click
-
 from zookeeper_py.common import system_properties
 from zookeeper_py.server.persistence.file_txn_snap_log import FileTxnSnapLog
 from zookeeper_py.server.persistence.util import Util
@@ -132,17 +130,19 @@ def print_usage_then_exit():
     sys.exit(1)
 
 
-# Java's arguments are positional, "-n" included, so click hands them over untouched.
-@click.command(context_settings={"ignore_unknown_options": True, "help_option_names": []})
-@click.argument("args", nargs=-1, type=click.UNPROCESSED)
-def _command(args):
-    # the -D flags Java's script passes to the JVM
-    system_properties.load_from_environment(("JVMFLAGS",))
-    PurgeTxnLog.main(list(args))
-
-
 def main(argv=None):
-    _command.main(list(sys.argv[1:] if argv is None else argv), prog_name="PurgeTxnLog", standalone_mode=False)
+    # lazy: click serves this command line only; the server imports PurgeTxnLog for its purge task
+    import click
+
+    # Java's arguments are positional, "-n" included, so click hands them over untouched.
+    @click.command(context_settings={"ignore_unknown_options": True, "help_option_names": []})
+    @click.argument("args", nargs=-1, type=click.UNPROCESSED)
+    def command(args):
+        # the -D flags Java's script passes to the JVM
+        system_properties.load_from_environment(("JVMFLAGS",))
+        PurgeTxnLog.main(list(args))
+
+    command.main(list(sys.argv[1:] if argv is None else argv), prog_name="PurgeTxnLog", standalone_mode=False)
     return 0
 
 

@@ -5,9 +5,6 @@ import threading
 
 from zookeeper_py.common import system_properties
 from zookeeper_py.common.jaas_configuration import JAAS_CONF_KEY, Configuration, JaasConfigurationException
-from zookeeper_py.common.krb5_login_module import kerberos_credentials
-from zookeeper_py.login import Login, LoginException
-from zookeeper_py.server.auth.sasl_server_callback_handler import SaslServerCallbackHandler
 from zookeeper_py.server.authentication_helper import AuthenticationHelper
 from zookeeper_py.server.quorum.quorum_server import ConfigException
 from zookeeper_py.server.zoo_keeper_sasl_server import DEFAULT_LOGIN_CONTEXT_NAME, LOGIN_CONTEXT_NAME_KEY
@@ -109,6 +106,10 @@ class ServerCnxnFactory:
                 LOG.info("No JAAS configuration section named '%s' in '%s': no SASL on this port",
                          server_section, jaas_file)
             return
+        # lazy: the login modules (Kerberos among them) are loaded only for a JAAS Server section
+        from zookeeper_py.login import Login, LoginException
+        from zookeeper_py.server.auth.sasl_server_callback_handler import SaslServerCallbackHandler
+
         try:
             self.sasl_server_callback_handler = SaslServerCallbackHandler(configuration)
             self.login = Login(server_section, self.sasl_server_callback_handler, None, configuration)
@@ -126,6 +127,10 @@ class ServerCnxnFactory:
 
         Java finds out at the first client that a Kerberos login without a key (storeKey) cannot
         accept anyone; we refuse it at startup (LoginException)."""
+        # lazy: as in configure_sasl_login
+        from zookeeper_py.common.krb5_login_module import kerberos_credentials
+        from zookeeper_py.login import LoginException
+
         subject = login.get_subject()
         if not subject.get_principals():
             return "DIGEST-MD5"

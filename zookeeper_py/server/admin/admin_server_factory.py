@@ -2,7 +2,6 @@
 
 from zookeeper_py.common import system_properties
 from zookeeper_py.server.admin.dummy_admin_server import DummyAdminServer
-from zookeeper_py.server.admin.jetty_admin_server import JettyAdminServer
 
 
 class AdminServerFactory:
@@ -16,5 +15,8 @@ class AdminServerFactory:
     def create_admin_server():
         # Only the exact string "false" disables it, as Java's "false".equals(...).
         if system_properties.get_property("zookeeper.admin.enableServer") != "false":
+            # lazy: the HTTP server and the commands are loaded only when the AdminServer is enabled
+            from zookeeper_py.server.admin.jetty_admin_server import JettyAdminServer
+
             return JettyAdminServer()
         return DummyAdminServer()

@@ -27,8 +27,6 @@ import threading
 import time
 import traceback
 
-from zookeeper_py.server.quorum.leader_zoo_keeper_server import LeaderZooKeeperServer
-from zookeeper_py.server.quorum.quorum_zoo_keeper_server import QuorumZooKeeperServer
 from zookeeper_py.server.request import Request
 from zookeeper_py.server.util.queue_census import queue_census, request_bound
 
@@ -90,10 +88,17 @@ def describe_class(cls):
 
 
 def _leader(zk_server):
+    # kill -QUIT's thread dump imports this module at start-up and needs no quorum server.
+    # lazy: the quorum's servers are loaded for a distributed config only
+    from zookeeper_py.server.quorum.leader_zoo_keeper_server import LeaderZooKeeperServer
+
     return zk_server.get_leader() if isinstance(zk_server, LeaderZooKeeperServer) else None
 
 
 def _peer(zk_server):
+    # lazy: as in _leader
+    from zookeeper_py.server.quorum.quorum_zoo_keeper_server import QuorumZooKeeperServer
+
     return zk_server.self if isinstance(zk_server, QuorumZooKeeperServer) else None
 
 

@@ -10,20 +10,16 @@ import threading
 from zookeeper_py.common import system_properties
 from zookeeper_py.common.jaas_configuration import JAAS_CONF_KEY, Configuration, JaasConfigurationException
 from zookeeper_py.common.logging_setup import configure_logging, install_thread_dump_handler, set_myid
-from zookeeper_py.common.sasl_digest_md5 import SaslException
 from zookeeper_py.common.timer_slack import tighten_timer_slack
 from zookeeper_py.common.x509_util import X509Exception
-from zookeeper_py.login import KRB5_LOGIN_MODULE
 from zookeeper_py.server.datadir_cleanup_manager import DatadirCleanupManager
 from zookeeper_py.server.persistence.file_txn_snap_log import FileTxnSnapLog
-from zookeeper_py.server.quorum.quorum_peer import QuorumPeer
 from zookeeper_py.server.quorum.quorum_peer_config import QuorumPeerConfig
 from zookeeper_py.server.quorum.quorum_server import ConfigException
 from zookeeper_py.server.server_cnxn_factory import ServerCnxnFactory
 from zookeeper_py.server.server_metrics import start_server_metrics
 from zookeeper_py.server.zk_database import ZKDatabase
 from zookeeper_py.server.zoo_keeper_server_main import ZooKeeperServerMain, exit_jvm, run_main
-from zookeeper_py.util.security_utils import gssapi_available
 
 LOG = logging.getLogger("QuorumPeerMain")
 
@@ -79,6 +75,9 @@ class QuorumPeerMain:
         if config.get_secure_client_port_address() is not None:
             secure_cnxn_factory = ServerCnxnFactory.create_factory()
             secure_cnxn_factory.configure(config.get_secure_client_port_address(), config.get_max_client_cnxns(), True)
+        # lazy: the quorum peer (leader, followers, elections) is loaded only for a distributed config
+        from zookeeper_py.server.quorum.quorum_peer import QuorumPeer
+
         quorum_peer = QuorumPeer()
         self.quorum_peer = quorum_peer
         quorum_peer.set_txn_factory(FileTxnSnapLog(config.get_data_log_dir(), config.get_data_dir()))
@@ -141,6 +140,10 @@ class QuorumPeerMain:
         if not config.quorum_enable_sasl:
             quorum_peer.initialize()
             return
+        # lazy: the SASL and login modules are loaded only for quorum.auth.enableSasl=true
+        from zookeeper_py.common.sasl_digest_md5 import SaslException
+        from zookeeper_py.login import KRB5_LOGIN_MODULE
+        from zookeeper_py.util.security_utils import gssapi_available
 
         jaas_file = system_properties.get_property(JAAS_CONF_KEY)
         where = "Error processing %s: quorum.auth.enableSasl=true" % config.get_config_filename()

@@ -48,8 +48,6 @@ TXN_RECORD_CLASSES = {
     OpCode.check: CheckVersionTxn,
 }
 
-_decode_hdr = TxnHeader._decode
-_decode_digest = TxnDigest._decode
 _DIGEST_SIZE = 12  # int version + long treeDigest
 _SESSION = struct.Struct(">qi")
 _CREATE = OpCode.create
@@ -94,7 +92,7 @@ class SerializeUtils:
         """
         end = len(txn_bytes)
         try:
-            hdr, pos = _decode_hdr(txn_bytes, 0)
+            hdr, pos = TxnHeader._decode(txn_bytes, 0)
         except struct.error:
             raise JuteEOFError("txn header ends early") from None
         op = hdr.type
@@ -105,7 +103,7 @@ class SerializeUtils:
                 try:
                     body, bpos = CloseSessionTxn.decode(txn_bytes, pos)
                     if end - bpos >= _DIGEST_SIZE:
-                        digest = _decode_digest(txn_bytes, bpos)[0]
+                        digest = TxnDigest._decode(txn_bytes, bpos)[0]
                     if close_session_txn:
                         txn = body
                 except JuteIOError:
@@ -126,7 +124,7 @@ class SerializeUtils:
             txn = CreateTxn(v0.path, v0.data, v0.acl, v0.ephemeral, -1)
         digest = None
         if end - pos >= _DIGEST_SIZE:
-            digest = _decode_digest(txn_bytes, pos)[0]
+            digest = TxnDigest._decode(txn_bytes, pos)[0]
         return hdr, txn, digest
 
     @staticmethod
