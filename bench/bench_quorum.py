@@ -3,7 +3,7 @@
 it is not a test.
 
     .venv/bin/python bench/bench_quorum.py [--writes 5000] [--window 200] [--znodes 100000] [--kills 3]
-                                           [--kinds python,java]
+                                           [--kinds python,pypy,java]
 
 Per implementation (each a fresh 3-member ensemble, tickTime 1000, initLimit 10, syncLimit 5):
   write throughput: `writes` creates (100-byte data) through a follower with at most `window` in flight
@@ -38,6 +38,7 @@ from kazoo.handlers.threading import KazooTimeoutError  # noqa: E402
 
 from tests.support import java_zk  # noqa: E402
 from tests.support.ensemble import Ensemble  # noqa: E402
+from tests.support.servers import pypy_python  # noqa: E402
 
 DATA = b"x" * 100
 
@@ -135,7 +136,11 @@ def wait_writable(hosts, deadline):
 
 def bench(kind, args, base):
     results = {}
-    ens = Ensemble(os.path.join(base, kind), kinds=[kind] * 3, tick_time=1000, init_limit=10, sync_limit=5)
+    ens = Ensemble(os.path.join(base, kind), kinds=["java" if kind == "java" else "python"] * 3, tick_time=1000,
+                   init_limit=10, sync_limit=5)
+    if kind == "pypy":
+        for server in ens.servers.values():
+            server.python = pypy_python()
     try:
         ens.start()
         leader = ens.wait_for_quorum(timeout=60)
@@ -212,6 +217,9 @@ def main():
     if "java" in kinds and java_zk.missing_reason():
         print("skipping java: %s" % java_zk.missing_reason(), file=sys.stderr)
         kinds.remove("java")
+    if "pypy" in kinds and not pypy_python():
+        print("skipping pypy: PyPy is not installed (Debian package pypy3)", file=sys.stderr)
+        kinds.remove("pypy")
     base = tempfile.mkdtemp(prefix="bench_quorum-")
     results = {}
     try:
@@ -220,7 +228,7 @@ def main():
             results[kind] = bench(kind, args, base)
     finally:
         shutil.rmtree(base, ignore_errors=True)
-    names = {"python": "zookeeper_py", "java": "Java 3.8"}
+    names = {"python": "ours (CPython)", "pypy": "ours (PyPy)", "java": "Java 3.8"}
     rows = [
         ("write throughput, creates/s (window %d)" % args.window, lambda r: "%.0f" % r["throughput"]),
         ("  3 client processes, one per member", lambda r: "%.0f" % r["throughput3"]),
