@@ -335,6 +335,31 @@ def test_flipped_byte_is_a_crc_error_naming_file_and_offset(tmp_path, sysprops, 
     assert seen == [h for h, _ in txns[:bad]]
 
 
+def test_fast_forward_past_a_flipped_byte_is_a_crc_error(tmp_path, sysprops):
+    # read(zxid) skips the entries below zxid without decoding them, but still checks them
+    txns = sample_txns()
+    write_log(tmp_path, txns)
+    path = tmp_path / "log.1"
+    offsets, _ = entry_offsets(path)
+    with open(path, "r+b") as f:
+        f.seek(offsets[2] + 12 + 40)  # inside entry 2's txn, past its header
+        b = f.read(1)
+        f.seek(-1, 1)
+        f.write(bytes([b[0] ^ 0x01]))
+    with pytest.raises(CrcCheckError) as info:
+        FileTxnLog(str(tmp_path)).read(txns[5][0].zxid).close()
+    assert info.value.offset == offsets[2]
+
+
+def test_fast_forward_lands_on_the_zxid_asked_for(tmp_path, sysprops):
+    txns = sample_txns()
+    write_log(tmp_path, txns)
+    for i in range(len(txns)):
+        with FileTxnLog(str(tmp_path)).read(txns[i][0].zxid) as itr:
+            assert itr.get_header() == txns[i][0]
+            assert itr.get_txn() == txns[i][1]
+
+
 def test_bad_magic_number(tmp_path, sysprops):
     write_log(tmp_path, sample_txns())
     with open(tmp_path / "log.1", "r+b") as f:
