@@ -2,6 +2,7 @@
 
 import socket
 import struct
+import time
 
 import pytest
 
@@ -110,3 +111,41 @@ def test_the_smaller_sid_is_hung_up_on_and_called_back(two_of_three):
             assert _recv_exactly(back, length).decode() == "127.0.0.1:%d" % ens.election_ports[1]
     finally:
         listener.close()
+
+
+def test_a_looking_peer_with_a_worse_vote_is_told_the_better_one_at_once(make_ensemble):
+    """zookeeper_py only (Java waits for its notification timeout): see FastLeaderElection.look_for_leader.
+
+    Only member 2 of three runs; the test listens as member 1 (the smaller sid, which member 2 dials).
+    Once member 2's notification timeout has grown past 1.6 s, the test sends member 2 a vote of its
+    round for leader 1, worse than member 2's own; member 2 answers with its vote well before its timer."""
+    ens = make_ensemble(kinds=["python"] * 3)
+    listener = socket.socket()
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind(("127.0.0.1", ens.election_ports[1]))
+    listener.listen(5)
+    listener.settimeout(15)
+    try:
+        ens.start([2])
+        sock, _ = listener.accept()
+    finally:
+        listener.close()
+    with sock:
+        sock.settimeout(20)
+        version, sid, length = HANDSHAKE.unpack(_recv_exactly(sock, HANDSHAKE.size))
+        assert sid == 2
+        _recv_exactly(sock, length)
+        arrived = []
+        while len(arrived) < 2 or arrived[-1] - arrived[-2] < 1.5:  # timeouts 0.2, 0.4, 0.8, 1.6 s ...
+            state, leader, zxid, election_epoch, peer_epoch = _notification(_read_frame(sock))[:5]
+            assert (state, leader) == (LOOKING, 2)
+            arrived.append(time.monotonic())
+        config = b"server.1=127.0.0.1:1:2:participant\nversion=0"
+        sent = time.monotonic()
+        sock.sendall(struct.pack(">i", 44 + len(config))
+                     + NOTIFICATION.pack(LOOKING, 1, zxid, election_epoch, peer_epoch, 2, len(config)) + config)
+        state, leader, _, round_, _ = _notification(_read_frame(sock))[:5]
+        answered = time.monotonic() - sent
+        assert (state, leader, round_) == (LOOKING, 2, election_epoch)
+        # the next timer notification is at least 3.2 s after the last one
+        assert answered < 1.0, "answered by the timer (%.2f s), not at once" % answered

@@ -320,12 +320,17 @@ class FastLeaderElection(Election):
         """My current proposal to every voter of the current and the next config."""
         qv_data = str(self.self.get_quorum_verifier()).encode("utf-8")
         for sid in self.self.get_current_and_next_config_voters():
-            notmsg = ToSend(self.proposed_leader, self.proposed_zxid, self.logicalclock, ServerState.LOOKING, sid,
-                            self.proposed_epoch, qv_data)
-            LOG.debug("Sending Notification: %d (n.leader), 0x%x (n.zxid), 0x%x (n.round), %d (recipient), %d "
-                      "(myid), 0x%x (n.peerEpoch)", self.proposed_leader, self.proposed_zxid & _U64,
-                      self.logicalclock, sid, self.self.get_id(), self.proposed_epoch & _U64)
-            offer(self.sendqueue, notmsg)
+            self.send_notification_to(sid, qv_data)
+
+    def send_notification_to(self, sid, qv_data=None):
+        if qv_data is None:
+            qv_data = str(self.self.get_quorum_verifier()).encode("utf-8")
+        notmsg = ToSend(self.proposed_leader, self.proposed_zxid, self.logicalclock, ServerState.LOOKING, sid,
+                        self.proposed_epoch, qv_data)
+        LOG.debug("Sending Notification: %d (n.leader), 0x%x (n.zxid), 0x%x (n.round), %d (recipient), %d "
+                  "(myid), 0x%x (n.peerEpoch)", self.proposed_leader, self.proposed_zxid & _U64,
+                  self.logicalclock, sid, self.self.get_id(), self.proposed_epoch & _U64)
+        offer(self.sendqueue, notmsg)
 
     def print_notification(self, n):
         if not LOG.isEnabledFor(logging.INFO):
@@ -454,6 +459,14 @@ class FastLeaderElection(Election):
                                                     self.proposed_zxid, self.proposed_epoch):
                         self.update_proposal(n.leader, n.zxid, n.peer_epoch)
                         self.send_notifications()
+                    elif n.sid != self.self.get_id() and (n.leader, n.zxid, n.peer_epoch) != (
+                            self.proposed_leader, self.proposed_zxid, self.proposed_epoch):
+                        # zookeeper_py: a peer of my round proposes a worse leader than I do, so it has
+                        # not heard my vote; tell it now. Java leaves that to my notification timeout
+                        # (0.2 s and longer): it happens whenever that peer was still FOLLOWING when my
+                        # first notification came (then it answers with its old vote and never queues
+                        # mine), which costs a re-election after the leader's death 0.2 s.
+                        self.send_notification_to(n.sid)
                     LOG.debug("Adding vote: from=%d, proposed leader=%d, proposed zxid=0x%x, proposed election "
                               "epoch=0x%x", n.sid, n.leader, n.zxid & _U64, n.election_epoch)
                     recvset[n.sid] = Vote(n.leader, n.zxid, n.election_epoch, n.peer_epoch)
