@@ -46,6 +46,16 @@ def two_of_three(make_ensemble, request):
     return ens
 
 
+def _listen_on(port):
+    """A listening socket on the election port of a member the test plays."""
+    listener = socket.socket()
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind(("127.0.0.1", port))
+    listener.listen(5)
+    listener.settimeout(15)
+    return listener
+
+
 def _connect_as(ens, sid, to, version=-65536, election_port=None):
     """Dial member `to` and send the handshake of server `sid` (its election address: election_port)."""
     sock = socket.create_connection(("127.0.0.1", ens.election_ports[to]), timeout=10)
@@ -94,11 +104,7 @@ def test_the_smaller_sid_is_hung_up_on_and_called_back(two_of_three):
     ens = two_of_three
     # Play a smaller sid (0) calling server 1: server 1 hangs up and dials sid 0 back at the address the
     # handshake gave (a port the test listens on).
-    listener = socket.socket()
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    listener.bind(("127.0.0.1", ens.election_ports[3]))
-    listener.listen(5)
-    listener.settimeout(15)
+    listener = _listen_on(ens.election_ports[3])
     try:
         with _connect_as(ens, 0, 1, election_port=ens.election_ports[3]) as sock:
             sock.settimeout(10)
@@ -120,11 +126,7 @@ def test_a_looking_peer_with_a_worse_vote_is_told_the_better_one_at_once(make_en
     Once member 2's notification timeout has grown past 1.6 s, the test sends member 2 a vote of its
     round for leader 1, worse than member 2's own; member 2 answers with its vote well before its timer."""
     ens = make_ensemble(kinds=["python"] * 3)
-    listener = socket.socket()
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    listener.bind(("127.0.0.1", ens.election_ports[1]))
-    listener.listen(5)
-    listener.settimeout(15)
+    listener = _listen_on(ens.election_ports[1])
     try:
         ens.start([2])
         sock, _ = listener.accept()
