@@ -17,6 +17,9 @@ class Peer:
     def is_running(self):
         return self.running
 
+    def sleep_while_running(self, seconds):
+        time.sleep(seconds)  # QuorumPeer's wakes early on shutdown; nothing shuts down here
+
 
 def learner():
     lr = Learner()

@@ -161,7 +161,7 @@ class Learner:
             except OSError:
                 sock.close()
                 raise
-            time.sleep(REFUSED_RETRY_MS / 1000.0)
+            self.self.sleep_while_running(REFUSED_RETRY_MS / 1000.0)
 
     def connect_to_leader(self, addr, hostname):
         """Connect to the leader: up to 5 tries, leaderConnectDelayDuringRetryMs apart, within initLimit ticks
