@@ -1,29 +1,46 @@
 """Sockets for tests: free ports, waiting for a port, four-letter words."""
 
+import random
 import socket
 import struct
 import time
 
 
+# Ports handed out by free_port(s) in this process, so two servers of one test never get the same one.
+_HANDED_OUT = set()
+# Below Linux's ephemeral range (32768-60999 by default), where no outgoing connection takes a port
+# between our pick and the server's bind; and below test_kazoo_suite's blocks (20000-32767).
+_PORT_RANGE = (10000, 20000)
+
+
+def _bindable(host, port):
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as s:
+        try:
+            s.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
 def free_port(host="127.0.0.1"):
-    """A TCP port nobody listens on right now (the OS picks it)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((host, 0))
-        return s.getsockname()[1]
+    """A TCP port nobody listens on right now, outside the ephemeral range.
+
+    Not the OS's pick (bind to port 0): that comes from the ephemeral range, and a client connecting
+    anywhere in the meantime may take the same port as its local end before our server binds it."""
+    for _ in range(1000):
+        port = random.randrange(*_PORT_RANGE)
+        if port not in _HANDED_OUT and _bindable(host, port):
+            if len(_HANDED_OUT) > (_PORT_RANGE[1] - _PORT_RANGE[0]) // 2:
+                _HANDED_OUT.clear()
+            _HANDED_OUT.add(port)
+            return port
+    raise RuntimeError("no free port in %d-%d" % _PORT_RANGE)
 
 
 def free_ports(n, host="127.0.0.1"):
-    """n distinct free ports (held open together while picking, so they differ)."""
-    socks = []
-    try:
-        for _ in range(n):
-            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            s.bind((host, 0))
-            socks.append(s)
-        return [s.getsockname()[1] for s in socks]
-    finally:
-        for s in socks:
-            s.close()
+    """n distinct free ports."""
+    return [free_port(host) for _ in range(n)]
 
 
 def wait_for_port(host, port, timeout=30):
