@@ -7,6 +7,7 @@ import sys
 import threading
 
 from zookeeper_py.common import system_properties
+from zookeeper_py.common.gc_tuning import tune_collector
 from zookeeper_py.common.logging_setup import configure_logging, install_thread_dump_handler
 from zookeeper_py.common.timer_slack import tighten_timer_slack
 from zookeeper_py.common.x509_util import X509Exception
@@ -128,6 +129,7 @@ def main(argv=None):
     configure_logging()
     install_thread_dump_handler()
     tighten_timer_slack()
+    tune_collector()
     server_main = ZooKeeperServerMain()
     exit_jvm(run_main(server_main.initialize_and_run, args, server_main.request_shutdown, USAGE))
 

@@ -1,10 +1,9 @@
 """Mirror of org.apache.zookeeper.server.util.SerializeUtils."""
 
-import contextlib
-import gc
 import logging
 import struct
 
+from zookeeper_py.common.gc_tuning import freeze_loaded_tree, gc_paused
 from zookeeper_py.jute import JuteEOFError, JuteIOError
 from zookeeper_py.server.persistence.util import Util
 from zookeeper_py.txn import (
@@ -52,22 +51,6 @@ _DIGEST_SIZE = 12  # int version + long treeDigest
 _SESSION = struct.Struct(">qi")
 _CREATE = OpCode.create
 _CLOSE_SESSION = OpCode.closeSession
-
-
-@contextlib.contextmanager
-def gc_paused():
-    """Pause Python's cyclic GC while a snapshot loads.
-
-    A load creates millions of objects that all stay alive; the collector would walk
-    them again and again as they pile up (a 1M-znode load takes over twice as long).
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 class SerializeUtils:
@@ -138,6 +121,7 @@ class SerializeUtils:
             count -= 1
         with gc_paused():
             dt.deserialize(ia, "tree")
+        freeze_loaded_tree()
 
     @staticmethod
     def serialize_snapshot(dt, oa, sessions):
