@@ -111,6 +111,10 @@ def load_in_fresh_process(directory):
 
 def load_only(directory):
     import gc
+
+    from zookeeper_py.common.gc_tuning import tune_collector
+
+    tune_collector()  # as the server mains do
     gc.collect()
     before = rss_bytes()
     dt = DataTree()

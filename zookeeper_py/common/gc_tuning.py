@@ -29,7 +29,7 @@ _tuned = False
 
 
 def tune_collector():
-    """Raise the youngest generation's threshold, and freeze what snapshot loads make from now on."""
+    """Raise the youngest generation's threshold; from now on gc_paused freezes what a snapshot load made."""
     global _tuned
     if sys.implementation.name != "cpython":
         return False
@@ -38,23 +38,21 @@ def tune_collector():
     return True
 
 
-def freeze_loaded_tree():
-    """After a snapshot load: move every object alive now out of the collector's reach."""
-    if _tuned:
-        gc.freeze()
-
-
 @contextlib.contextmanager
 def gc_paused():
-    """Pause Python's cyclic GC while a snapshot loads.
+    """Pause Python's cyclic GC while a snapshot loads; in a tuned process, freeze what it loaded.
 
     A load creates millions of objects that all stay alive; the collector would walk
     them again and again as they pile up (a 1M-znode load takes over twice as long).
+    The freeze comes before the collector is back on: otherwise its first young
+    collection walks every object the load made (0.3 s with 1M znodes).
     """
     was_enabled = gc.isenabled()
     gc.disable()
     try:
         yield
+        if _tuned:
+            gc.freeze()
     finally:
         if was_enabled:
             gc.enable()

@@ -3,7 +3,7 @@
 import logging
 import struct
 
-from zookeeper_py.common.gc_tuning import freeze_loaded_tree, gc_paused
+from zookeeper_py.common.gc_tuning import gc_paused
 from zookeeper_py.jute import JuteEOFError, JuteIOError
 from zookeeper_py.server.persistence.util import Util
 from zookeeper_py.txn import (
@@ -121,7 +121,6 @@ class SerializeUtils:
             count -= 1
         with gc_paused():
             dt.deserialize(ia, "tree")
-        freeze_loaded_tree()
 
     @staticmethod
     def serialize_snapshot(dt, oa, sessions):
