@@ -23,12 +23,13 @@ measures its own CPU time, so the table shows how much of the machine the client
 comes from /proc/<pid>/stat. On a 2-core machine shared with the load generator, the
 server-CPU-per-op column is the fairer comparison.
 
---profile FILE runs py-spy on our server during one extra pipelined run of each op and
-writes the hottest functions (self time, all threads, idle excluded) to FILE.
+--profile FILE runs py-spy on our server during one extra run of each op and scenario
+chosen and writes the hottest functions (self time, all threads, idle excluded) to FILE.
 """
 
 import argparse
 import collections
+import itertools
 import multiprocessing as mp
 import os
 import re
@@ -253,23 +254,23 @@ def start(kind, base, extra_cfg=None):
     return server
 
 
-def profile_python(server, ops, duration, warmup, out_path):
-    """py-spy (all threads, no idle) on our server during a pipelined 32x8 run of each op."""
+def profile_python(server, ops, scenarios, duration, warmup, out_path):
+    """py-spy (all threads, no idle) on our server during one more run of each op and scenario."""
     py_spy = shutil.which("py-spy") or os.path.join(os.path.dirname(sys.executable), "py-spy")
     if not os.path.exists(py_spy):
         print("py-spy not found: pip install py-spy into the venv to profile", file=sys.stderr)
         return
     report = []
-    for op_name in ops:
-        raw = out_path + "." + op_name + ".collapsed"
+    for op_name, (label, nconns, window) in itertools.product(ops, scenarios):
+        raw = "%s.%s.%s.collapsed" % (out_path, op_name, label.replace(" ", "-"))
         # --gil: only samples of the thread holding the GIL, i.e. where the interpreter's one
         # core of Python work goes; --threads: the first frame names the thread.
         spy = subprocess.Popen([py_spy, "record", "-p", str(server.proc.pid), "-d", str(int(duration + warmup)),
                                 "-r", "200", "--format", "raw", "-o", raw, "--nonblocking", "--gil", "--threads"],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        res = run_load(server.client_port, op_name, 32, 8, duration, warmup, server.proc.pid)
+        res = run_load(server.client_port, op_name, nconns, window, duration, warmup, server.proc.pid)
         spy.wait(60)
-        report.append(summarize_profile(raw, op_name, res))
+        report.append(summarize_profile(raw, "%s: %s" % (op_name, label), res))
     with open(out_path, "w") as f:
         f.write("\n".join(report))
     print("profile written to", out_path)
@@ -300,7 +301,7 @@ def summarize_profile(raw_path, op_name, res, top=25):
             incl_fn[fn] += n
     if not total:
         return "%s: no samples" % op_name
-    out = ["== %s: pipelined 32x8, %.0f ops/s while profiled; %d samples holding the GIL (py-spy --gil)"
+    out = ["== %s, %.0f ops/s while profiled; %d samples holding the GIL (py-spy --gil)"
            % (op_name, res["ops"], total)]
     out.append("-- by thread")
     for th, n in by_thread.most_common(10):
@@ -380,7 +381,7 @@ def main():
                                   r["server_cpu_us_per_op"], r["client_cpu_us_per_op"], r["errors"]),
                               file=sys.stderr, flush=True)
                 if args.profile and name in ("python", "pypy"):
-                    profile_python(server, ops, args.duration, args.warmup, args.profile)
+                    profile_python(server, ops, scenarios, args.duration, args.warmup, args.profile)
             finally:
                 server.stop()
     finally:
