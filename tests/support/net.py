@@ -5,7 +5,6 @@ import socket
 import struct
 import time
 
-
 # Ports handed out by free_port(s) in this process, so two servers of one test never get the same one.
 _HANDED_OUT = set()
 # Below Linux's ephemeral range (32768-60999 by default), where no outgoing connection takes a port
