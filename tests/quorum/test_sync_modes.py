@@ -7,6 +7,8 @@ import signal
 from tests.persistence.txns import logged_zxids
 from tests.quorum.conftest import kazoo, log_offset, log_since
 from tests.support.net import wait_until
+from zookeeper_py.server.data_tree import DataTree
+from zookeeper_py.server.persistence.file_snap import FileSnap
 from zookeeper_py.server.persistence.file_txn_snap_log import FileTxnSnapLog
 
 
@@ -125,3 +127,42 @@ def test_follower_beyond_the_committed_log_is_synced_from_the_txn_log(make_ensem
         children = zk.get_children("/")
         assert len([c for c in children if c.startswith("small")]) == 600
         assert len([c for c in children if c.startswith("big")]) == 300
+
+
+def test_new_leader_snapshots_on_a_snapshot_thread(make_ensemble):
+    """The new leader's start-up snapshot (Java's loadData) is written by a Snapshot Thread while
+    the followers sync, not before it accepts them; it still lands, whole, named by the last zxid."""
+    ens = make_ensemble().start()
+    old_leader = ens.wait_for_quorum()
+    with kazoo(ens.connect_string()) as zk:
+        for i in range(300):
+            zk.create("/t%03d" % i, b"x" * 50)
+    offsets = {sid: log_offset(ens, sid) for sid in ens.servers if sid != old_leader}
+    ens.kill(old_leader)
+    rest = [s for s in ens.servers if s != old_leader]
+    new_leader = ens.wait_for_quorum(rest, timeout=30)
+
+    def snapshot_logged():
+        text = log_since(ens, new_leader, offsets[new_leader])
+        return text if "Snapshot Thread:FileTxnSnapLog" in text else None
+
+    log = wait_until(snapshot_logged, timeout=30, message="the new leader's snapshot")
+    line = next(l for l in log.splitlines() if "Snapshot Thread:FileTxnSnapLog" in l and "Snapshotting: 0x" in l)
+    assert log.index("LEADING") < log.index(line)
+    zxid = int(line.split("Snapshotting: 0x")[1].split()[0], 16)
+    assert zxid >> 32 >= 1 and (zxid & 0xFFFFFFFF) >= 300  # the old epoch's creates are all in it
+    data_dir = ens.data_dir(new_leader)
+    snap = FileTxnSnapLog(data_dir, data_dir)
+    wait_until(lambda: os.path.exists(os.path.join(snap.snap_dir, "snapshot.%x" % zxid)), timeout=30)
+
+    def loads_whole():
+        dt = DataTree()
+        try:
+            FileSnap(snap.snap_dir).deserialize(dt, {})
+        except Exception:
+            return False
+        return all(dt.get_node("/t%03d" % i) is not None for i in range(300))
+
+    wait_until(loads_whole, timeout=30, message="a whole snapshot with every node")
+    with kazoo(ens.connect_string(rest)) as zk:
+        zk.create("/after", b"")

@@ -15,7 +15,9 @@ LOG = logging.getLogger("SyncRequestProcessor")
 _FLUSH_BATCH = 1000
 
 
-class _SnapshotThread(ZooKeeperThread):
+class SnapshotThread(ZooKeeperThread):
+    """Java's anonymous "Snapshot Thread": one snapshot of zks, off the thread that asked for it."""
+
     def __init__(self, zks):
         super().__init__("Snapshot Thread")
         self.zks = zks
@@ -118,7 +120,7 @@ class SyncRequestProcessor(ZooKeeperCriticalThread, RequestProcessor):
                     if self.snap_in_process is not None and self.snap_in_process.is_alive():
                         LOG.warning("Too busy to snap, skipping")
                     else:
-                        self.snap_in_process = _SnapshotThread(self.zks)
+                        self.snap_in_process = SnapshotThread(self.zks)
                         self.snap_in_process.start()
                     log_count = 0
             elif not to_flush:

@@ -206,8 +206,9 @@ class ZooKeeperServer(SessionExpirer):
 
     # -- loading and snapshots -------------------------------------------------
 
-    def load_data(self):
-        """Load the database (unless already loaded), drop sessions that died while down, snapshot."""
+    def load_data(self, snapshot=True):
+        """Load the database (unless already loaded), drop sessions that died while down, snapshot
+        (unless the caller takes the snapshot itself: snapshot=False)."""
         if self.zk_db.is_initialized():
             self.set_zxid(self.zk_db.get_data_tree_last_processed_zxid())
         else:
@@ -215,7 +216,8 @@ class ZooKeeperServer(SessionExpirer):
         with_timeouts = self.zk_db.get_session_with_time_outs()
         for session in [s for s in self.zk_db.get_sessions() if s not in with_timeouts]:
             self.kill_session(session, self.zk_db.get_data_tree_last_processed_zxid())
-        self.take_snapshot()
+        if snapshot:
+            self.take_snapshot()
 
     def take_snapshot(self, sync_snap=False):
         try:
