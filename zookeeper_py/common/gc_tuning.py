@@ -6,7 +6,7 @@ object in a full collection. The defaults (700 allocations, a full collection wh
 the survivors have grown by a quarter) are set for short scripts:
 - each request allocates a few dozen objects, so the youngest generation was walked
   every ~20 requests; a threshold of 50,000 took CPython's server CPU per create from
-  42 to 36 us and per set from 25 to 23 us (bench_server.py, pipelined 32x8);
+  42 to 37 us and per set from 25 to 23 us (bench_server.py, pipelined 32x8);
 - a full collection walks the whole tree: 0.34 s with 1M znodes (2M tracked objects),
   a pause for every client. The tree a snapshot load made is frozen (gc.freeze) after
   the load, so full collections walk only what came later. The tree's nodes hold no
