@@ -102,19 +102,21 @@ def build_tree(n):
     return dt, zxid
 
 
-def load_in_fresh_process(directory):
-    """Run `--load-only` in a new interpreter: (seconds, nodes, bytes per node)."""
-    out = subprocess.run([sys.executable, os.path.abspath(__file__), "--load-only", directory],
-                         capture_output=True, text=True, check=True).stdout.split()
-    return float(out[0]), int(out[1]), float(out[2])
+def load_in_fresh_process(directory, tuned=True):
+    """Run `--load-only` in a new interpreter, its collector set as the servers' (tuned) or left
+    at Python's defaults: (load seconds, nodes, bytes per node, seconds of a full collection after)."""
+    cmd = [sys.executable, os.path.abspath(__file__), "--load-only", directory] + ([] if tuned else ["--untuned"])
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout.split()
+    return float(out[0]), int(out[1]), float(out[2]), float(out[3])
 
 
-def load_only(directory):
+def load_only(directory, tuned=True):
     import gc
 
     from zookeeper_py.common.gc_tuning import tune_collector
 
-    tune_collector()  # as the server mains do
+    if tuned:
+        tune_collector()  # as the server mains do
     gc.collect()
     before = rss_bytes()
     dt = DataTree()
@@ -122,9 +124,11 @@ def load_only(directory):
     t0 = time.perf_counter()
     FileSnap(directory).deserialize(dt, sessions)
     secs = time.perf_counter() - t0
-    gc.collect()
+    t0 = time.perf_counter()
+    gc.collect()  # the pause a full collection would cost every client now
+    full_gc = time.perf_counter() - t0
     grown = rss_bytes() - before
-    print(secs, dt.get_node_count(), grown / dt.get_node_count())
+    print(secs, dt.get_node_count(), grown / dt.get_node_count(), full_gc)
 
 
 def bench_replay(directory, n):
@@ -176,9 +180,10 @@ def main():
     ap.add_argument("--rounds", type=int, default=3, help="txn-log runs per batch size (median reported)")
     ap.add_argument("--dir", default=None, help="scratch directory (default: a new one under /tmp)")
     ap.add_argument("--load-only", metavar="DIR", help=argparse.SUPPRESS)
+    ap.add_argument("--untuned", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.load_only:
-        load_only(args.load_only)
+        load_only(args.load_only, tuned=not args.untuned)
         return
     java = not args.no_java and java_available()
     base = args.dir or tempfile.mkdtemp(prefix="bench-persistence-")
@@ -213,6 +218,7 @@ def main():
         print("(restore replaying 50000 logged creates into a DataTree: %.0f txn/s)" % replay_s)
 
         sizes = [100000] + ([1000000] if args.big else [])
+        gc_notes = []
         print("\nSnapshots (FileSnap) and memory of the loaded tree")
         print("%-9s %9s %9s %9s %11s %9s %9s %9s %11s %11s" % (
             "znodes", "build s", "write s", "load s", "B/znode", "J write s", "J load s", "J load*", "J B/znode",
@@ -228,7 +234,9 @@ def main():
             FileSnap(d).serialize(dt, {1: 30000}, path)
             write = time.perf_counter() - t0
             del dt
-            load, nodes, per_node = load_in_fresh_process(d)
+            load, nodes, per_node, full_gc = load_in_fresh_process(d)
+            raw_load, _, _, raw_gc = load_in_fresh_process(d, tuned=False)
+            gc_notes.append((n, load, full_gc, raw_load, raw_gc))
             j = run_java("snap", os.path.join(base, "jsnap-%d" % n), n) if java else {}
             jours = run_java("load", d) if java else {}
             print("%-9d %9.2f %9.2f %9.2f %11.0f %9s %9s %9s %11s %11.1f" % (
@@ -238,6 +246,12 @@ def main():
             rows.append(("snap", n, build, write, load, per_node, j, jours))
         print("\nJ load* = Java loading the snapshot file we wrote; Java figures are cold JVM runs "
               "(one load, as at server start). B/znode: our RSS growth vs Java heap after GC.")
+        if sys.implementation.name == "cpython":
+            print("\nCPython's collector as the servers set it (gc_tuning) against Python's defaults:")
+            print("%-9s %12s %14s %14s %16s" % ("znodes", "load s", "full GC s", "untuned load s",
+                                                "untuned full GC s"))
+            for n, load, full_gc, raw_load, raw_gc in gc_notes:
+                print("%-9d %12.2f %14.3f %14.2f %16.3f" % (n, load, full_gc, raw_load, raw_gc))
     finally:
         if not args.dir:
             shutil.rmtree(base, ignore_errors=True)
