@@ -13,7 +13,7 @@ import sys
 import time
 
 from tests.support import java_zk
-from tests.support.net import four_letter_word, free_port
+from tests.support.net import four_letter_word, free_port, wait_for_port
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -67,7 +67,8 @@ class ServerProcess:
         return self
 
     def wait_serving(self, timeout=30):
-        """Wait until `srvr` shows a Mode line (the server answers requests); return the srvr text."""
+        """Wait until `srvr` shows a Mode line (the server answers requests) and a secureClientPort, if
+        any, accepts connections; return the srvr text."""
         deadline = time.time() + timeout
         last = ""
         while time.time() < deadline:
@@ -78,12 +79,18 @@ class ServerProcess:
             try:
                 last = four_letter_word("127.0.0.1", self.client_port, "srvr", timeout=2)
                 if "Mode:" in last:
-                    return last
+                    break
             except OSError:
                 pass
             time.sleep(0.05)
-        raise TimeoutError("%s server on port %d not serving after %ss: %r"
-                           % (self.kind, self.client_port, timeout, last))
+        else:
+            raise TimeoutError("%s server on port %d not serving after %ss: %r"
+                               % (self.kind, self.client_port, timeout, last))
+        if "secureClientPort" in self.cfg:
+            # Java binds its secure port after the plain one already serves (ZooKeeperServerMain
+            # starts the secure factory second), so a serving plain port says nothing about it.
+            wait_for_port("127.0.0.1", int(self.cfg["secureClientPort"]), max(1, deadline - time.time()))
+        return last
 
     def srvr(self):
         return four_letter_word("127.0.0.1", self.client_port, "srvr")
