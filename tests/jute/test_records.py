@@ -1,6 +1,7 @@
 """Every jute record round-trips; a few encode byte for byte as Java's do."""
 
 import inspect
+import io
 import os
 import random
 import struct
@@ -104,25 +105,25 @@ def test_round_trip(cls):
                 cls.decode(encoded[:cut])
 
 
+class Trickle(io.RawIOBase):
+    """Hands out at most `step` bytes per read, like a slow socket."""
+
+    def __init__(self, payload, step=3):
+        self.payload = payload
+        self.pos = 0
+        self.step = step
+
+    def readable(self):
+        return True
+
+    def readinto(self, b):
+        n = min(self.step, len(b), len(self.payload) - self.pos)
+        b[:n] = self.payload[self.pos:self.pos + n]
+        self.pos += n
+        return n
+
+
 def test_stream_archive_reads_records_split_across_reads():
-    import io
-
-    class Trickle(io.RawIOBase):
-        """Hands out at most 3 bytes per read, like a slow socket."""
-
-        def __init__(self, payload):
-            self.payload = payload
-            self.pos = 0
-
-        def readable(self):
-            return True
-
-        def readinto(self, b):
-            n = min(3, len(b), len(self.payload) - self.pos)
-            b[:n] = self.payload[self.pos:self.pos + n]
-            self.pos += n
-            return n
-
     recs = [CreateRequest("/x%d" % i, b"d" * i * 100, [ACL(31, Id("world", "anyone"))], i) for i in range(30)]
     payload = b"".join(r.to_bytes() for r in recs) + struct.pack(">q", 77)
     ia = BinaryInputArchive.get_archive(Trickle(payload))
@@ -131,6 +132,22 @@ def test_stream_archive_reads_records_split_across_reads():
     assert ia.read_long() == 77
     with pytest.raises(JuteEOFError):
         ia.read_int()
+
+
+@pytest.mark.parametrize("step", [3, 1000, 1 << 20])
+def test_tee_hands_over_exactly_the_bytes_read(step):
+    """What a learner copies of a SNAP stream (tee_to ... end_tee) is the bytes the archive consumed
+    in between, across refills, whatever was read ahead."""
+    recs = [CreateRequest("/t%d" % i, b"v" * (i * 37 % 5000), [], i) for i in range(300)]
+    body = b"".join(r.to_bytes() for r in recs)
+    ia = BinaryInputArchive.get_archive(Trickle(struct.pack(">q", 5) + body + struct.pack(">i", 9), step))
+    assert ia.read_long() == 5
+    copied = []
+    ia.tee_to(lambda b: copied.append(bytes(b)))
+    assert [ia.read_record(CreateRequest) for _ in recs] == recs
+    ia.end_tee()
+    assert ia.read_int() == 9
+    assert b"".join(copied) == body
 
 
 def test_lengths_are_checked():

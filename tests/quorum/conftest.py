@@ -49,3 +49,9 @@ def log_since(ens, sid, offset):
 
 def repo_root():
     return os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def learner_snapshot_line(log):
+    """The log line of the snapshot a learner took after its SNAP (not the empty one of its start)."""
+    after = log[log.index("Getting a snapshot from leader"):]
+    return next(l for l in after.splitlines() if "Snapshotting: 0x" in l)

@@ -8,7 +8,7 @@ import pytest
 from kazoo.exceptions import KazooException
 from kazoo.handlers.threading import KazooTimeoutError
 
-from tests.quorum.conftest import kazoo, log_offset, log_since
+from tests.quorum.conftest import kazoo, learner_snapshot_line, log_offset, log_since
 from tests.support import java_zk
 from tests.support.net import wait_until
 
@@ -88,8 +88,16 @@ def test_snap_sync_across_implementations(make_ensemble, kinds):
     off = log_offset(ens, 3)
     ens.start_member(3)
     ens.wait_for_quorum(timeout=60)
-    assert "Getting a snapshot from leader" in log_since(ens, 3, off)
+    log = log_since(ens, 3, off)
+    assert "Getting a snapshot from leader" in log
     _check_same_data(ens, ens.servers, expected)
+    if kinds[2] == "python":
+        # Ours keeps Java's SNAP stream as its snapshot (no write came in between): Java reads that file.
+        line = learner_snapshot_line(log)
+        assert "(the leader's stream, as received)" in line, log
+        path = line.split(" to ")[1].split(" (")[0]
+        j = java_zk.run_java_class("org.apache.zookeeper.server.SnapshotFormatter", [path])
+        assert j.returncode == 0 and "/snap123" in j.stdout and "/snap299" in j.stdout, j.stderr
 
 
 def test_java_multi_address_handshake_is_accepted(make_ensemble):

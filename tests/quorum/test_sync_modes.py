@@ -3,9 +3,10 @@
 import os
 import shutil
 import signal
+import threading
 
 from tests.persistence.txns import logged_zxids
-from tests.quorum.conftest import kazoo, log_offset, log_since
+from tests.quorum.conftest import kazoo, learner_snapshot_line, log_offset, log_since
 from tests.support.net import wait_until
 from zookeeper_py.server.data_tree import DataTree
 from zookeeper_py.server.persistence.file_snap import FileSnap
@@ -166,3 +167,102 @@ def test_new_leader_snapshots_on_a_snapshot_thread(make_ensemble):
     wait_until(loads_whole, timeout=30, message="a whole snapshot with every node")
     with kazoo(ens.connect_string(rest)) as zk:
         zk.create("/after", b"")
+
+
+def _snap_files(data_dir):
+    snap_dir = FileTxnSnapLog(data_dir, data_dir).snap_dir
+    return snap_dir, sorted(os.listdir(snap_dir))
+
+
+def test_snap_learner_keeps_the_leaders_stream_as_its_snapshot(make_ensemble):
+    """An empty member synced by SNAP, with no write meanwhile, seals the stream it read as its
+    snapshot (no second write of the tree); that file is whole, and the member restarts from it."""
+    ens = make_ensemble().start()
+    ens.wait_for_quorum()
+    follower = 1
+    with kazoo(ens.connect_string()) as zk:
+        for i in range(300):
+            zk.create("/k%03d" % i, b"value%d" % i)
+    ens.kill(follower)
+    shutil.rmtree(os.path.join(ens.data_dir(follower), "version-2"))
+    off = log_offset(ens, follower)
+    ens.start_member(follower)
+    ens.wait_for_quorum(timeout=30)
+    log = log_since(ens, follower, off)
+    line = learner_snapshot_line(log)
+    assert "(the leader's stream, as received)" in line, log
+    zxid = int(line.split("Snapshotting: 0x")[1].split()[0], 16)
+    snap_dir, names = _snap_files(ens.data_dir(follower))
+    assert "snapshot.%x" % zxid in names and not [n for n in names if n.startswith("tmp-")], names
+    dt, sessions = DataTree(), {}
+    FileSnap(snap_dir).deserialize(dt, sessions)
+    assert dt.last_processed_zxid == zxid
+    assert all(dt.get_node("/k%03d" % i).data == b"value%d" % i for i in range(300))
+    # Its own data dir is now the tree: after a restart the leader only sends a DIFF.
+    ens.kill(follower)
+    off = log_offset(ens, follower)
+    ens.start_member(follower)
+    ens.wait_for_quorum(timeout=30)
+    log = log_since(ens, follower, off)
+    assert "Getting a diff from the leader" in log and "Reading snapshot %s" % os.path.join(
+        snap_dir, "snapshot.%x" % zxid) in log
+    with kazoo(ens.address(follower)) as zk:
+        zk.sync("/")
+        assert len([c for c in zk.get_children("/") if c.startswith("k")]) == 300
+
+
+def test_snap_learner_with_writes_during_the_sync_writes_its_tree(make_ensemble):
+    """Txns that reach the learner between SNAP and NEWLEADER change its tree, so the stream it read
+    is not its snapshot any more: it writes the tree out, as Java does, and restarts from it whole."""
+    ens = make_ensemble().start()
+    leader = ens.wait_for_quorum()
+    follower = next(s for s in ens.servers if s != leader)
+    # 40 MB of tree: the leader's sends of the SNAP then block on the socket, and its other
+    # threads go on proposing and committing the writer's creates meanwhile.
+    with kazoo(ens.address(leader)) as zk:
+        for r in [zk.create_async("/w%03d" % i, b"x" * 200000) for i in range(200)]:
+            r.get(timeout=30)
+    ens.kill(follower)
+    shutil.rmtree(os.path.join(ens.data_dir(follower), "version-2"))
+    off = log_offset(ens, follower)
+    stop = threading.Event()
+    written = []
+    errors = []
+
+    def writer():
+        # Writes through the leader, many in flight, until the follower serves again.
+        try:
+            with kazoo(ens.address(leader)) as zk:
+                n = 0
+                while not stop.is_set():
+                    results = [zk.create_async("/during%06d" % (n + k), b"") for k in range(50)]
+                    for k, r in enumerate(results):
+                        r.get(timeout=30)
+                        written.append("during%06d" % (n + k))
+                    n += 50
+        except Exception as e:
+            errors.append(e)
+
+    t = threading.Thread(target=writer, daemon=True)
+    t.start()
+    try:
+        wait_until(lambda: len(written) >= 200, timeout=30, message="writes flowing")
+        ens.start_member(follower)
+        ens.wait_for_quorum(timeout=60)
+    finally:
+        stop.set()
+        t.join(60)
+    assert not errors
+    log = log_since(ens, follower, off)
+    line = learner_snapshot_line(log)
+    assert "as received" not in line, log
+    _, names = _snap_files(ens.data_dir(follower))
+    assert not [n for n in names if n.startswith("tmp-")], names
+    # Restart it from its own data dir: every write acknowledged before is there.
+    ens.kill(follower)
+    ens.start_member(follower)
+    ens.wait_for_quorum(timeout=60)
+    with kazoo(ens.address(follower)) as zk:
+        zk.sync("/")
+        children = set(zk.get_children("/"))
+    assert set(written) <= children and {"w%03d" % i for i in range(200)} <= children

@@ -36,6 +36,8 @@ class BinaryInputArchive(InputArchive):
         self._read = None
         if stream is not None:
             self._read = getattr(stream, "read1", None) or stream.read
+        self._tee = None  # tee_to(): gets every byte consumed until end_tee()
+        self._tee_from = 0
 
     @staticmethod
     def get_archive(stream):
@@ -51,6 +53,9 @@ class BinaryInputArchive(InputArchive):
         # Drop what has been consumed; positions shift by self.pos. The buffer is kept as bytes,
         # not a bytearray: slicing a field out of bytes copies once, out of a bytearray twice
         # (the slice, then bytes()); a 1M-znode SNAP stream loads 3% faster.
+        if self._tee is not None:
+            self._tee(memoryview(self.buf)[self._tee_from:self.pos])
+            self._tee_from = 0
         parts = [self.buf[self.pos:]]
         have = len(parts[0])
         needed = needed_end - self.pos
@@ -66,6 +71,18 @@ class BinaryInputArchive(InputArchive):
                 have += len(chunk)
         finally:
             self.buf = b"".join(parts)
+
+    def tee_to(self, write):
+        """From here on, hand every byte read to `write` (a learner keeps the leader's SNAP
+        stream as its snapshot file this way), until end_tee()."""
+        self._tee = write
+        self._tee_from = self.pos
+
+    def end_tee(self):
+        """Hand over the bytes read since the last refill and stop teeing."""
+        write, self._tee = self._tee, None
+        if write is not None:
+            write(memoryview(self.buf)[self._tee_from:self.pos])
 
     def _take(self, n):
         pos = self.pos

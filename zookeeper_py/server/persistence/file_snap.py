@@ -92,6 +92,13 @@ class _CheckedFileArchive(BinaryOutputArchive):
         if len(self.buf) >= _CHUNK:
             self._drain()
 
+    def write_raw(self, data):
+        """Bytes already in jute form (a leader's SNAP stream, in 64 KiB reads): checksummed and
+        written as they are, not copied into the buffer first."""
+        self._drain()
+        self._adler = zlib.adler32(data, self._adler)
+        self._f.write(data)
+
     def get_checksum(self):
         """The Adler32 of every byte written so far."""
         return zlib.adler32(self.buf, self._adler)
@@ -232,18 +239,87 @@ class FileSnap(SnapShot):
                 oa = _CheckedFileArchive(out)
                 header = FileHeader(SNAP_MAGIC, VERSION, DB_ID)
                 self.serialize_archive(dt, sessions, oa, header)
-                val = oa.get_checksum()
-                oa.write_long(val, "val")
-                oa.write_string("/", "path")
-                oa.flush()
-                if out is not f:
-                    out.close()  # the gzip trailer, snappy's last chunk
-                    f.flush()
-                if fsync:
-                    _fdatasync(f.fileno())
+                _seal(f, out, oa, fsync)
             self.last_snapshot_info = SnapshotInfo(
                 Util.get_zxid_from_name(os.path.basename(snap_shot), SNAPSHOT_FILE_PREFIX), _mtime_seconds(snap_shot))
+
+    def begin_received_snapshot(self, zxid):
+        """A ReceivedSnapshot for the leader's SNAP stream at `zxid`."""
+        with self._lock:
+            if self.closed:
+                raise IOError("FileSnap has already been closed")
+            return ReceivedSnapshot(self, zxid)
 
     def close(self):
         with self._lock:
             self.closed = True
+
+
+def _seal(f, out, oa, fsync):
+    """End a snapshot: the Adler32 of everything written and "/", then the file's bytes."""
+    oa.write_long(oa.get_checksum(), "val")
+    oa.write_string("/", "path")
+    oa.flush()
+    if out is not f:
+        out.close()  # the gzip trailer, snappy's last chunk
+        f.flush()
+    if fsync:
+        _fdatasync(f.fileno())
+
+
+class ReceivedSnapshot:
+    """A learner's snapshot written from the leader's SNAP stream as it is read.
+
+    Java's learner loads the stream into its tree and, at NEWLEADER, writes the tree out again
+    (Learner.syncWithLeader). While no txn has touched the tree since the SNAP, the stream's
+    bytes are that snapshot already: the learner copies them here as it reads (see
+    BinaryInputArchive.tee_to) and seals the file at NEWLEADER, which spares writing the tree a
+    second time. Until seal() the file is tmp-snapshot.<zxid>, which no reader of the data
+    directory (ours, Java's, zkCleanup) takes for a snapshot; discard() removes it."""
+
+    TMP_PREFIX = "tmp-"
+
+    def __init__(self, file_snap, zxid):
+        self.file_snap = file_snap
+        self.zxid = zxid
+        name = Util.make_snapshot_name(zxid)
+        self.path = os.path.join(file_snap.snap_dir, name)
+        self.tmp_path = os.path.join(file_snap.snap_dir, self.TMP_PREFIX + name)
+        self._f = open(self.tmp_path, "wb")
+        self._out = SnapStream.open_output(self._f)
+        self._oa = _CheckedFileArchive(self._out)
+        self._oa.write_record(FileHeader(SNAP_MAGIC, VERSION, DB_ID), "fileheader")
+        self.whole = True  # False once a write failed: the learner then writes its tree out
+
+    def write(self, data):
+        """The next bytes of the SNAP stream (sessions and tree, as in a snapshot file). A failed
+        write drops the copy instead of failing the sync, which does not need it."""
+        if not self.whole:
+            return
+        try:
+            self._oa.write_raw(data)
+        except (IOError, OSError) as e:
+            LOG.warning("Dropping the copy of the leader's snapshot stream in %s: %s", self.tmp_path, e)
+            self.whole = False
+            self.discard()
+
+    def seal(self, fsync=False):
+        """Finish the file as FileSnap.serialize does and give it its snapshot.<zxid> name."""
+        try:
+            _seal(self._f, self._out, self._oa, fsync)
+        finally:
+            self._f.close()
+        with self.file_snap._lock:
+            if self.file_snap.closed:
+                raise IOError("FileSnap has already been closed")
+            os.replace(self.tmp_path, self.path)
+            self.file_snap.last_snapshot_info = SnapshotInfo(self.zxid, _mtime_seconds(self.path))
+
+    def discard(self):
+        """Drop the copy (the tree changed after the SNAP, or the sync failed); idempotent."""
+        if not self._f.closed:
+            self._f.close()
+        try:
+            os.remove(self.tmp_path)
+        except FileNotFoundError:
+            pass

@@ -219,6 +219,19 @@ class FileTxnSnapLog:
                     LOG.warning("Could not delete empty snapshot file: %s", os.path.abspath(snapshot_file))
             raise
 
+    def begin_received_snapshot(self, zxid):
+        """A learner's snapshot.<zxid> made of the leader's SNAP stream (FileSnap.ReceivedSnapshot)."""
+        received = self.snap_log.begin_received_snapshot(zxid)
+        LOG.info("Writing the leader's snapshot stream 0x%x to %s as it arrives", zxid & 0xFFFFFFFFFFFFFFFF,
+                 received.tmp_path)
+        return received
+
+    def save_received(self, received, sync_snap=False):
+        """Seal a ReceivedSnapshot (the learner's tree is still the stream's), as save() would the tree."""
+        LOG.info("Snapshotting: 0x%x to %s (the leader's stream, as received)", received.zxid & 0xFFFFFFFFFFFFFFFF,
+                 received.path)
+        received.seal(sync_snap)
+
     def truncate_log(self, zxid):
         """Drop every logged txn after zxid (TRUNC from a leader); False if that failed."""
         try:

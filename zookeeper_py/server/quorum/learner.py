@@ -1,5 +1,6 @@
 """Mirror of org.apache.zookeeper.server.quorum.Learner."""
 
+import contextlib
 import logging
 import os
 import socket
@@ -251,7 +252,9 @@ class Learner:
         qp = self.read_packet()
         packets_committed = []
         packets_not_committed = []
-        with zk.state_lock:
+        received = None  # the SNAP stream, copied into a snapshot file as it is read
+        tree_changed = False  # a txn applied since the SNAP: the copy is no longer the tree
+        with zk.state_lock, contextlib.ExitStack() as cleanup:
             if qp.type == DIFF:
                 LOG.info("Getting a diff from the leader 0x%x", qp.zxid & _U64)
                 snapshot_needed = False
@@ -259,7 +262,15 @@ class Learner:
                 LOG.info("Getting a snapshot from leader 0x%x", qp.zxid & _U64)
                 # The leader is going to dump the database
                 # db is clear as part of deserializeSnapshot()
-                zk.get_zk_database().deserialize_snapshot(self.leader_is)
+                received = self.receive_snapshot_file(qp.zxid)
+                if received is not None:
+                    cleanup.callback(received.discard)  # a no-op once sealed
+                    try:
+                        zk.get_zk_database().deserialize_snapshot(self.leader_is)
+                    finally:
+                        self.leader_is.end_tee()
+                else:
+                    zk.get_zk_database().deserialize_snapshot(self.leader_is)
                 # ZOOKEEPER-2819: overwrite config node content extracted from leader snapshot with local config,
                 # to avoid potential inconsistency of config node content during rolling restart.
                 if not QuorumPeerConfig.is_reconfig_enabled():
@@ -318,6 +329,7 @@ class Learner:
                             LOG.warning("Committing %d, but next proposal is %d", qp.zxid, pif.hdr.zxid)
                         else:
                             zk.process_txn(hdr=pif.hdr, txn=pif.rec)
+                            tree_changed = True
                             packets_not_committed.pop(0)
                     else:
                         packets_committed.append(qp.zxid)
@@ -340,6 +352,7 @@ class Learner:
                     if not write_to_txn_log:
                         # Apply to db directly if we haven't taken the snapshot
                         zk.process_txn(hdr=packet.hdr, txn=packet.rec)
+                        tree_changed = True
                     else:
                         packets_not_committed.append(packet)
                         packets_committed.append(qp.zxid)
@@ -365,7 +378,10 @@ class Learner:
                         except Exception:
                             LOG.warning("Bad config in NEWLEADER", exc_info=True)
                     if snapshot_needed:
-                        zk.take_snapshot()
+                        if received is not None and received.whole and not tree_changed:
+                            zk.take_snapshot(received=received)
+                        else:
+                            zk.take_snapshot()
                     peer.set_current_epoch(new_epoch)
                     # Anything after this needs to go to the transaction log, not applied directly in memory
                     write_to_txn_log = True
@@ -399,6 +415,17 @@ class Learner:
                 zk.commit_request(request)
         else:
             raise NotImplementedError("Unknown server type")
+
+    def receive_snapshot_file(self, zxid):
+        """Start copying the SNAP stream into a snapshot file as it is read (FileSnap.ReceivedSnapshot);
+        None where that file cannot be made (NEWLEADER then writes the tree out, as Java does)."""
+        try:
+            received = self.zk.txn_log_factory.begin_received_snapshot(zxid)
+        except (IOError, OSError) as e:
+            LOG.warning("Cannot write the leader's snapshot stream as it arrives: %s", e)
+            return None
+        self.leader_is.tee_to(received.write)
+        return received
 
     def revalidate(self, qp):
         """The leader's answer to REVALIDATE: finish the waiting client's connect."""
