@@ -374,3 +374,37 @@ def test_atomic_epoch_files(tmp_path):
             read_long_from_file(path)
     with pytest.raises(FileNotFoundError):
         read_long_from_file(str(tmp_path / "acceptedEpoch"))
+
+
+def test_quotas_are_recounted_after_a_load(tmp_path):
+    """setup_quota (Java's traverseNode): each zookeeper_limits leaf under /zookeeper/quota marks its
+    path as a quota and gets its zookeeper_stats recounted from the loaded tree; the stats the
+    snapshot holds are overwritten."""
+    from zookeeper_py.quotas import Quotas
+    from zookeeper_py.zoo_defs import Ids
+
+    dt = DataTree()
+    zxid = 0
+
+    def create(path, data=b""):
+        nonlocal zxid
+        zxid += 1
+        dt.create_node(path, data, Ids.OPEN_ACL_UNSAFE, 0, -1, zxid, 1)
+
+    for path, data in (("/q", b"ab"), ("/q/a", b"cde"), ("/q/a/b", b""), ("/r", b""), ("/r/s", b"xyzw")):
+        create(path, data)
+    for real in ("/q", "/r/s"):
+        parts = real.strip("/").split("/")
+        for i in range(1, len(parts) + 1):
+            path = Quotas.quotaZookeeper + "/" + "/".join(parts[:i])
+            if dt.get_node(path) is None:
+                create(path)
+        create(Quotas.quota_path(real), b"count=10,bytes=-1")
+        create(Quotas.stat_path(real), b"count=0,bytes=0")  # stale on purpose
+    fs = FileSnap(str(tmp_path))
+    fs.serialize(dt, {}, str(tmp_path / ("snapshot.%x" % zxid)))
+    loaded = DataTree()
+    FileSnap(str(tmp_path)).deserialize(loaded, {})
+    assert loaded.quota_paths == {"/q", "/r/s"}
+    assert loaded.get_node(Quotas.stat_path("/q")).data == b"count=3,bytes=5"
+    assert loaded.get_node(Quotas.stat_path("/r/s")).data == b"count=1,bytes=4"

@@ -534,12 +534,21 @@ class DataTree:
             node.data = strack.get_stats_bytes()
 
     def setup_quota(self):
-        """After a load: find every quota under /zookeeper/quota and recount its usage."""
+        """After a load: find every quota under /zookeeper/quota and recount its usage.
+
+        Java's traverseNode: only the quota subtree is walked (not every path of the tree),
+        and a zookeeper_limits node counts where it is a leaf."""
         suffix = "/" + Quotas.limitNode
-        for path in [p for p in self.nodes if p.startswith(QUOTA_ZOOKEEPER + "/") and p.endswith(suffix)]:
-            real_path = path[len(QUOTA_ZOOKEEPER): -len(suffix)]
-            self.update_quota_for_path(real_path)
-            self.quota_paths.add(real_path)
+        stack = [QUOTA_ZOOKEEPER] if QUOTA_ZOOKEEPER in self.nodes else []
+        while stack:
+            path = stack.pop()
+            children = self.nodes[path].children
+            if children:
+                stack.extend(path + "/" + child for child in children)
+            elif path.endswith(suffix):
+                real_path = path[len(QUOTA_ZOOKEEPER):path.index(suffix)]
+                self.update_quota_for_path(real_path)
+                self.quota_paths.add(real_path)
 
     # -- snapshots -----------------------------------------------------------
 
