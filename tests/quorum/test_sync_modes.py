@@ -36,6 +36,12 @@ def test_restarted_follower_is_synced_by_diff(make_ensemble):
         assert {"b%d" % i for i in range(20)} <= set(zk.get_children("/"))
 
 
+def make_empty(ens, sid):
+    """Kill member sid and leave it empty: no snapshot, no log, no epoch files (myid kept)."""
+    ens.kill(sid)
+    shutil.rmtree(os.path.join(ens.data_dir(sid), "version-2"))
+
+
 def test_empty_member_is_synced_by_snap(make_ensemble):
     ens = make_ensemble().start()
     leader = ens.wait_for_quorum()
@@ -43,9 +49,7 @@ def test_empty_member_is_synced_by_snap(make_ensemble):
     with kazoo(ens.connect_string()) as zk:
         for i in range(200):
             zk.create("/s%03d" % i, b"data%d" % i)
-    ens.kill(follower)
-    # An empty member: no snapshot, no log, no epoch files (myid kept).
-    shutil.rmtree(os.path.join(ens.data_dir(follower), "version-2"))
+    make_empty(ens, follower)
     leader_off = log_offset(ens, leader)
     follower_off = log_offset(ens, follower)
     ens.start_member(follower)
@@ -183,8 +187,7 @@ def test_snap_learner_keeps_the_leaders_stream_as_its_snapshot(make_ensemble):
     with kazoo(ens.connect_string()) as zk:
         for i in range(300):
             zk.create("/k%03d" % i, b"value%d" % i)
-    ens.kill(follower)
-    shutil.rmtree(os.path.join(ens.data_dir(follower), "version-2"))
+    make_empty(ens, follower)
     off = log_offset(ens, follower)
     ens.start_member(follower)
     ens.wait_for_quorum(timeout=30)
@@ -222,8 +225,7 @@ def test_snap_learner_with_writes_during_the_sync_writes_its_tree(make_ensemble)
     with kazoo(ens.address(leader)) as zk:
         for r in [zk.create_async("/w%03d" % i, b"x" * 200000) for i in range(200)]:
             r.get(timeout=30)
-    ens.kill(follower)
-    shutil.rmtree(os.path.join(ens.data_dir(follower), "version-2"))
+    make_empty(ens, follower)
     off = log_offset(ens, follower)
     stop = threading.Event()
     written = []
