@@ -265,12 +265,10 @@ class Learner:
                 received = self.receive_snapshot_file(qp.zxid)
                 if received is not None:
                     cleanup.callback(received.discard)  # a no-op once sealed
-                    try:
-                        zk.get_zk_database().deserialize_snapshot(self.leader_is)
-                    finally:
-                        self.leader_is.end_tee()
-                else:
+                try:
                     zk.get_zk_database().deserialize_snapshot(self.leader_is)
+                finally:
+                    self.leader_is.end_tee()  # a no-op without a copy
                 # ZOOKEEPER-2819: overwrite config node content extracted from leader snapshot with local config,
                 # to avoid potential inconsistency of config node content during rolling restart.
                 if not QuorumPeerConfig.is_reconfig_enabled():
