@@ -19,6 +19,7 @@ Clients are kazoo; all processes share this machine (its cores are shared with t
 """
 
 import argparse
+import datetime
 import logging
 import multiprocessing
 import os
@@ -199,9 +200,26 @@ def bench(kind, args, base):
         else:
             raise TimeoutError("follower did not sync")
         results["snap_sync"] = time.time() - t0
+        results["snap_phases"] = snap_phases(ens.log(follower))
     finally:
         ens.stop()
     return results
+
+
+def snap_phases(log):
+    """(load s, snapshot s) of a learner's SNAP from its log: "Getting a snapshot" to its
+    "Snapshotting" (receiving and loading the stream), then to "UPTODATE" (writing the snapshot)."""
+    def stamp(line):
+        return datetime.datetime.strptime(line[:23], "%Y-%m-%d %H:%M:%S,%f").timestamp()
+
+    lines = log.splitlines()
+    try:
+        got = next(i for i, l in enumerate(lines) if "Getting a snapshot from leader" in l)
+        snap = next(i for i in range(got, len(lines)) if "Snapshotting: 0x" in lines[i])
+        upto = next(i for i in range(snap, len(lines)) if "UPTODATE" in lines[i])
+        return stamp(lines[snap]) - stamp(lines[got]), stamp(lines[upto]) - stamp(lines[snap])
+    except (StopIteration, ValueError):
+        return None
 
 
 def main():
@@ -239,6 +257,8 @@ def main():
         ("writable again after kill -9, s (mean)", lambda r: "%.2f" % statistics.mean(r["writable"])),
         ("fill %d znodes, s" % args.znodes, lambda r: "%.1f" % r["fill"]),
         ("empty member synced (SNAP of %d znodes), s" % args.znodes, lambda r: "%.2f" % r["snap_sync"]),
+        ("  of which load / snapshot written, s (its log)",
+         lambda r: "%.2f / %.2f" % r["snap_phases"] if r["snap_phases"] else "n/a"),
     ]
     width = max(len(r[0]) for r in rows) + 2
     print("3-member ensemble on loopback, %d cores" % (os.cpu_count() or 1))
