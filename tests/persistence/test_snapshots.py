@@ -1,5 +1,6 @@
 """FileSnap, FileTxnSnapLog and ZKDatabase on our own data directories."""
 
+import collections
 import logging
 import os
 import struct
@@ -408,3 +409,57 @@ def test_quotas_are_recounted_after_a_load(tmp_path):
     assert loaded.quota_paths == {"/q", "/r/s"}
     assert loaded.get_node(Quotas.stat_path("/q")).data == b"count=3,bytes=5"
     assert loaded.get_node(Quotas.stat_path("/r/s")).data == b"count=1,bytes=4"
+
+
+@pytest.mark.parametrize("source", ["file", "stream in 7-byte reads"])
+def test_a_load_links_every_node_and_counts_every_acl(tmp_path, extended, source):
+    """A load rebuilds children, ephemerals, containers, TTLs and each ACL's reference count.
+    The ACLs, parents and owners change from one node to the next, and stats differ field by
+    field, so a load that carried anything over from the node before shows up here."""
+    from tests.jute.test_records import Trickle
+    from zookeeper_py.data import ACL, Id
+    from zookeeper_py.server.ephemeral_type import CONTAINER_EPHEMERAL_OWNER, EphemeralType
+    from zookeeper_py.zoo_defs import Ids, Perms
+
+    read_write = [ACL(Perms.READ | Perms.WRITE, Id("world", "anyone"))]
+    acls = [list(Ids.OPEN_ACL_UNSAFE), list(Ids.READ_ACL_UNSAFE), read_write]
+    ttl_owner = EphemeralType.TTL.to_ephemeral_owner(5000)
+    owners = [0, SESSION_1, 0, SESSION_2, CONTAINER_EPHEMERAL_OWNER, 0, ttl_owner]
+    dt = DataTree()
+    zxid = 0
+    for p in range(3):
+        zxid += 1
+        dt.create_node("/p%d" % p, b"", acls[p], 0, -1, zxid, 1000 + zxid)
+    for i in range(60):
+        parent = "/p%d" % (i * 7 % 3)  # the snapshot lists each parent's children together, this mixes them up
+        owner = owners[i % len(owners)]
+        zxid += 1
+        dt.create_node("%s/n%d" % (parent, i), b"d%d" % i, acls[i * 5 % 3], owner, -1, zxid, 1000 + zxid // 4)
+        if i % 4 == 0:
+            zxid += 1
+            dt.set_data("%s/n%d" % (parent, i), b"changed", 1, zxid, 5000 + zxid)
+    zxid += 1
+    dt.create_node("/p1/n1/deeper", "ü".encode(), acls[2], 0, -1, zxid, 9000)
+    expected_children = {path: sorted(node.get_children()) for path, node in dt.nodes.items()}
+
+    fs = FileSnap(str(tmp_path))
+    snap = str(tmp_path / ("snapshot.%x" % zxid))
+    fs.serialize(dt, {SESSION_1: 30000, SESSION_2: 30000}, snap)
+    loaded = DataTree()
+    if source == "file":
+        FileSnap(str(tmp_path)).deserialize(loaded, {})
+    else:
+        with open(snap, "rb") as f:
+            ia = BinaryInputArchive.get_archive(Trickle(f.read(), step=7))
+        FileSnap(str(tmp_path)).deserialize_archive(loaded, {}, ia)
+
+    assert diff_states(tree_state(dt), tree_state(loaded)) == []
+    assert {path: sorted(node.get_children()) for path, node in loaded.nodes.items()} == expected_children
+    assert loaded.get_node("/p1/n1/deeper").data == "ü".encode()
+    assert loaded.get_ephemerals_map() == dt.get_ephemerals_map()
+    assert set(loaded.get_ephemerals_map()) == {SESSION_1, SESSION_2}
+    assert loaded.get_containers() == dt.get_containers() and len(loaded.get_containers()) == 8
+    assert loaded.get_ttls() == dt.get_ttls() and len(loaded.get_ttls()) == 8
+    in_use = collections.Counter(node.acl for path, node in dt.nodes.items() if path != "/" and node.acl != -1)
+    assert len(in_use) == 3 and sum(in_use.values()) == 64 + 1  # ours, and /zookeeper/config's read-only ACL
+    assert loaded.acl_cache.reference_counter == in_use

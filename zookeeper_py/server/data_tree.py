@@ -634,23 +634,124 @@ class DataTree:
             self.ephemerals.clear()
             self.containers.clear()
             self.ttls.clear()
+        usage = self._deserialize_nodes(ia)
+        self.nodes["/"] = self.root
+        for acl, count in usage.items():
+            if acl in self.acl_cache.long_key_map:
+                self.acl_cache.reference_counter[acl] = self.acl_cache.reference_counter.get(acl, 0) + count
+            elif acl != -1:
+                LOG.info("Ignoring acl %d as it does not exist in the cache", acl)
+        self.setup_quota()
+        self.acl_cache.purge_unused()
+
+    def _deserialize_nodes(self, ia):
+        """Read nodes up to the "/" terminator into the tree, each linked to its parent (read
+        before it); returns how many nodes use each ACL.
+
+        This loop is most of a snapshot load or a SNAP sync (1M nodes), so it is one loop
+        with no call per node beyond the two records. It decodes straight from the
+        archive's buffer; when the archive reads a stream and the buffer runs short, it
+        refills and the node is decoded again."""
         nodes = self.nodes
+        unpack_int = _INT.unpack_from
+        unpack_tail = _NODE_TAIL.unpack_from
+        tail_size = _NODE_TAIL.size
+        limit = max_length()
         usage = {}
-        for path, node in _read_nodes(ia):
+        run_acl = run = 0  # neighbours mostly share an ACL: count in runs
+        parent_path = parent_children = None  # and a parent: look it up once per run
+        last_ctime = None
+        new = object.__new__
+        while True:
+            buf = ia.buf
+            start = pos = ia.pos
+            try:
+                n, = unpack_int(buf, pos)
+                pos += 4
+                if n < 0 or n > limit:
+                    raise JuteIOError("Unreasonable length = %d" % n)
+                end = pos + n
+                if end > len(buf):
+                    raise JuteEOFError(needed=end)
+                path = buf[pos:end]
+                path = path.decode() if path.isascii() else decode_string(path)
+                pos = end
+                if path == "/":
+                    ia.pos = pos
+                    break
+                n, = unpack_int(buf, pos)
+                pos += 4
+                if n < 0:
+                    if n != -1:
+                        raise JuteIOError("Unreasonable length = %d" % n)
+                    data = None
+                else:
+                    if n > limit:
+                        raise JuteIOError("Unreasonable length = %d" % n)
+                    end = pos + n
+                    if end > len(buf):
+                        raise JuteEOFError(needed=end)
+                    data = buf[pos:end]
+                    if type(data) is not bytes:
+                        data = bytes(data)
+                    pos = end
+                acl, czxid, mzxid, ctime, mtime, version, cversion, aversion, owner, pzxid = unpack_tail(buf, pos)
+                pos += tail_size
+            except (JuteEOFError, struct.error) as e:
+                # One byte more than the buffer holds when the exact need is unknown: a guess
+                # beyond that could wait on a stream for bytes the sender never sends.
+                needed = getattr(e, "needed", None) or len(buf) + 1
+                ia.pos = start
+                ia._fill(needed)
+                continue
+            ia.pos = pos
+            # Equal stat fields share one int: a node never changed has czxid == mzxid == pzxid
+            # and ctime == mtime, and nodes created together share a ctime. 96 bytes a node less.
+            if mzxid == czxid:
+                mzxid = czxid
+            if pzxid == czxid:
+                pzxid = czxid
+            if ctime == last_ctime:
+                ctime = last_ctime
+            else:
+                last_ctime = ctime
+            if mtime == ctime:
+                mtime = ctime
+            # Filled in place, not through __init__: 0.14 s less for 1M nodes.
+            stat = new(StatPersisted)
+            stat.czxid = czxid
+            stat.mzxid = mzxid
+            stat.ctime = ctime
+            stat.mtime = mtime
+            stat.version = version
+            stat.cversion = cversion
+            stat.aversion = aversion
+            stat.ephemeralOwner = owner
+            stat.pzxid = pzxid
+            node = new(DataNode)
+            node.data = data
+            node.acl = acl
+            node.stat = stat
+            node.children = None
             nodes[path] = node
-            usage[node.acl] = usage.get(node.acl, 0) + 1
+            if acl != run_acl:
+                if run:
+                    usage[run_acl] = usage.get(run_acl, 0) + run
+                run_acl, run = acl, 0
+            run += 1
             last_slash = path.rfind("/")
             if last_slash == -1:
                 self.root = node
                 continue
-            parent_path = path[:last_slash]
-            parent = nodes.get(parent_path)
-            if parent is None:
-                raise JuteIOError("Invalid Datatree, unable to find parent %s of path %s" % (parent_path, path))
-            if parent.children is None:
-                parent.children = set()
-            parent.children.add(path[last_slash + 1:])
-            owner = node.stat.ephemeralOwner
+            if path[:last_slash] != parent_path:
+                parent_path = path[:last_slash]
+                parent = nodes.get(parent_path)
+                if parent is None:
+                    raise JuteIOError("Invalid Datatree, unable to find parent %s of path %s" % (parent_path, path))
+                if parent.children is None:
+                    parent.children = set()
+                parent_children = parent.children
+            parent_children.add(path[last_slash + 1:])
             if owner != 0:
                 etype = EphemeralType.get(owner)
                 if etype is EphemeralType.CONTAINER:
@@ -659,14 +760,9 @@ class DataTree:
                     self.ttls.add(path)
                 else:
                     self.ephemerals.setdefault(owner, set()).add(path)
-        nodes["/"] = self.root
-        for acl, count in usage.items():
-            if acl in self.acl_cache.long_key_map:
-                self.acl_cache.reference_counter[acl] = self.acl_cache.reference_counter.get(acl, 0) + count
-            elif acl != -1:
-                LOG.info("Ignoring acl %d as it does not exist in the cache", acl)
-        self.setup_quota()
-        self.acl_cache.purge_unused()
+        if run:
+            usage[run_acl] = usage.get(run_acl, 0) + run
+        return usage
 
     # -- watches and dumps ---------------------------------------------------
 
@@ -754,52 +850,3 @@ class DataTree:
     def get_reference_counted_acl_cache(self):
         return self.acl_cache
 
-
-def _read_nodes(ia):
-    """Yield (path, DataNode) from a snapshot stream until the "/" terminator.
-
-    Decodes straight from the archive's buffer; when the archive reads a stream and
-    the buffer runs short, it refills and the node is decoded again."""
-    unpack_int = _INT.unpack_from
-    unpack_tail = _NODE_TAIL.unpack_from
-    limit = max_length()
-    while True:
-        buf = ia.buf
-        start = pos = ia.pos
-        try:
-            n, = unpack_int(buf, pos)
-            pos += 4
-            if n < 0 or n > limit:
-                raise JuteIOError("Unreasonable length = %d" % n)
-            end = pos + n
-            if end > len(buf):
-                raise JuteEOFError(needed=end)
-            path = decode_string(buf[pos:end])
-            pos = end
-            if path == "/":
-                ia.pos = pos
-                return
-            n, = unpack_int(buf, pos)
-            pos += 4
-            if n < 0:
-                if n != -1:
-                    raise JuteIOError("Unreasonable length = %d" % n)
-                data = None
-            else:
-                if n > limit:
-                    raise JuteIOError("Unreasonable length = %d" % n)
-                end = pos + n
-                if end > len(buf):
-                    raise JuteEOFError(needed=end)
-                data = bytes(buf[pos:end])
-                pos = end
-            t = unpack_tail(buf, pos)
-            pos += _NODE_TAIL.size
-        except (JuteEOFError, struct.error) as e:
-            needed = getattr(e, "needed", None) or len(buf) + 64
-            ia.pos = start
-            ia._fill(needed)
-            continue
-        ia.pos = pos
-        node = DataNode(data, t[0], StatPersisted(t[1], t[2], t[3], t[4], t[5], t[6], t[7], t[8], t[9]))
-        yield path, node
