@@ -649,9 +649,9 @@ class DataTree:
         before it); returns how many nodes use each ACL.
 
         This loop is most of a snapshot load or a SNAP sync (1M nodes), so it is one loop
-        with no call per node beyond the two records. It decodes straight from the
-        archive's buffer; when the archive reads a stream and the buffer runs short, it
-        refills and the node is decoded again."""
+        that makes no Python call for a plain node (ASCII path, no owner). It decodes
+        straight from the archive's buffer; when the archive reads a stream and the buffer
+        runs short, it refills and the node is decoded again."""
         nodes = self.nodes
         unpack_int = _INT.unpack_from
         unpack_tail = _NODE_TAIL.unpack_from
