@@ -463,3 +463,21 @@ def test_a_load_links_every_node_and_counts_every_acl(tmp_path, extended, source
     in_use = collections.Counter(node.acl for path, node in dt.nodes.items() if path != "/" and node.acl != -1)
     assert len(in_use) == 3 and sum(in_use.values()) == 64 + 1  # ours, and /zookeeper/config's read-only ACL
     assert loaded.acl_cache.reference_counter == in_use
+
+
+def test_a_path_listed_twice_keeps_the_later_node_and_its_children():
+    """Java's deserialize puts each node in the map as read and looks its parent up there, so
+    children read after a repeated path belong to the later node."""
+    from zookeeper_py.data import StatPersisted
+    from zookeeper_py.server.data_node import DataNode
+
+    oa = BinaryOutputArchive()
+    oa.write_int(0, "map")  # no ACLs in the cache
+    for path, data in (("", b""), ("/a", b"first"), ("/a/x", b""), ("/a", b"second"), ("/a/y", b"")):
+        oa.write_string(path, "path")
+        DataNode(data, -1, StatPersisted(1, 1, 0, 0, 0, 0, 0, 0, 1)).serialize(oa, "node")
+    oa.write_string("/", "path")
+    loaded = DataTree()
+    loaded.deserialize(BinaryInputArchive(oa.to_bytes()), "tree")
+    assert loaded.get_node("/a").data == b"second"
+    assert loaded.get_node("/a").get_children() == {"y"}
