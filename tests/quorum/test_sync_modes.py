@@ -13,17 +13,22 @@ from zookeeper_py.server.persistence.file_snap import FileSnap
 from zookeeper_py.server.persistence.file_txn_snap_log import FileTxnSnapLog
 
 
+def create_numbered(address, path_fmt, count, data_fmt=b""):
+    """Create path_fmt % i for i in range(count) through a client of `address`, each with
+    data_fmt % i (data_fmt as it is when it holds no %)."""
+    with kazoo(address) as zk:
+        for i in range(count):
+            zk.create(path_fmt % i, data_fmt % i if b"%" in data_fmt else data_fmt)
+
+
+
 def test_restarted_follower_is_synced_by_diff(make_ensemble):
     ens = make_ensemble().start()
     leader = ens.wait_for_quorum()
     follower = 1
-    with kazoo(ens.connect_string()) as zk:
-        for i in range(20):
-            zk.create("/a%d" % i, b"")
+    create_numbered(ens.connect_string(), "/a%d", 20)
     ens.kill(follower)
-    with kazoo(ens.connect_string([s for s in ens.servers if s != follower])) as zk:
-        for i in range(20):
-            zk.create("/b%d" % i, b"")
+    create_numbered(ens.connect_string([s for s in ens.servers if s != follower]), "/b%d", 20)
     leader_off = log_offset(ens, leader)
     follower_off = log_offset(ens, follower)
     ens.start_member(follower)
@@ -46,9 +51,7 @@ def test_empty_member_is_synced_by_snap(make_ensemble):
     ens = make_ensemble().start()
     leader = ens.wait_for_quorum()
     follower = 1
-    with kazoo(ens.connect_string()) as zk:
-        for i in range(200):
-            zk.create("/s%03d" % i, b"data%d" % i)
+    create_numbered(ens.connect_string(), "/s%03d", 200, b"data%d")
     make_empty(ens, follower)
     leader_off = log_offset(ens, leader)
     follower_off = log_offset(ens, follower)
@@ -139,9 +142,7 @@ def test_new_leader_snapshots_on_a_snapshot_thread(make_ensemble):
     the followers sync, not before it accepts them; it still lands, whole, named by the last zxid."""
     ens = make_ensemble().start()
     old_leader = ens.wait_for_quorum()
-    with kazoo(ens.connect_string()) as zk:
-        for i in range(300):
-            zk.create("/t%03d" % i, b"x" * 50)
+    create_numbered(ens.connect_string(), "/t%03d", 300, b"x" * 50)
     offsets = {sid: log_offset(ens, sid) for sid in ens.servers if sid != old_leader}
     ens.kill(old_leader)
     rest = [s for s in ens.servers if s != old_leader]
@@ -184,9 +185,7 @@ def test_snap_learner_keeps_the_leaders_stream_as_its_snapshot(make_ensemble):
     ens = make_ensemble().start()
     ens.wait_for_quorum()
     follower = 1
-    with kazoo(ens.connect_string()) as zk:
-        for i in range(300):
-            zk.create("/k%03d" % i, b"value%d" % i)
+    create_numbered(ens.connect_string(), "/k%03d", 300, b"value%d")
     make_empty(ens, follower)
     off = log_offset(ens, follower)
     ens.start_member(follower)
