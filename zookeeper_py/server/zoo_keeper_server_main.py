@@ -8,6 +8,7 @@ import threading
 
 from zookeeper_py.common import system_properties
 from zookeeper_py.common.gc_tuning import tune_collector
+from zookeeper_py.common.jit_tuning import tune_jit
 from zookeeper_py.common.logging_setup import configure_logging, install_thread_dump_handler
 from zookeeper_py.common.timer_slack import tighten_timer_slack
 from zookeeper_py.common.x509_util import X509Exception
@@ -154,6 +155,7 @@ def run_main(run, args, request_shutdown, usage):
         except ValueError:
             pass
     try:
+        tune_jit()  # PyPy's JIT flags come as -D, like a JVM's; a bad one is a config error
         run(args)
     except ValueError as e:
         LOG.error("Invalid arguments, exiting abnormally", exc_info=True)

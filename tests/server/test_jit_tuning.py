@@ -1,0 +1,56 @@
+"""A PyPy server sets its JIT to compile sooner (common/jit_tuning.py), and -Dzookeeper.pypy.jit
+replaces the parameters, as a JVM flag would; a value PyPy refuses stops the server (exit 2)."""
+
+import pytest
+from kazoo.client import KazooClient
+
+from tests.support.servers import PythonServer, pypy_python
+from zookeeper_py.common.jit_tuning import SERVER_JIT_PARAMS
+
+
+@pytest.fixture
+def pypy_server(tmp_path):
+    python = pypy_python()
+    if python is None:
+        pytest.skip("PyPy is not installed (Debian package pypy3)")
+
+    def make(flags=()):
+        server = PythonServer(str(tmp_path), flags=list(flags))
+        server.python = python
+        return server
+    return make
+
+
+def serve_and_read_log(server):
+    server.start()
+    try:
+        zk = KazooClient(hosts="127.0.0.1:%d" % server.client_port, timeout=10)
+        zk.start(timeout=15)
+        try:
+            zk.create("/jit", b"x")
+            assert zk.get("/jit")[0] == b"x"
+        finally:
+            zk.stop()
+            zk.close()
+    finally:
+        server.stop()
+    return server.all_output()
+
+
+def test_pypy_server_runs_with_the_servers_jit_parameters(pypy_server):
+    log = serve_and_read_log(pypy_server())
+    assert "PyPy JIT parameters: %s" % SERVER_JIT_PARAMS in log
+
+
+def test_the_property_replaces_them(pypy_server):
+    log = serve_and_read_log(pypy_server(["-Dzookeeper.pypy.jit=default"]))
+    assert "PyPy JIT parameters: default" in log
+    assert SERVER_JIT_PARAMS not in log
+
+
+def test_parameters_pypy_refuses_stop_the_server_as_a_bad_config_line(pypy_server):
+    server = pypy_server(["-Dzookeeper.pypy.jit=threshold=soon"])
+    code, output = server.run_to_exit(timeout=60)
+    assert code == 2, output
+    assert "Invalid config, exiting abnormally" in output
+    assert "zookeeper.pypy.jit=threshold=soon" in output

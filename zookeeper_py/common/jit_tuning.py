@@ -1,0 +1,42 @@
+"""PyPy's JIT, set to compile a server's code paths sooner (as JIT flags are given to a JVM).
+
+PyPy compiles a loop after 1039 runs, a function after 1619 calls, and a bridge (the
+code for a path a compiled trace did not take) after its guard failed 200 times. A
+server has many such paths (a connect, a session's create and close, each request type
+on a leader and on a follower) and each ran interpreted until it reached those counts:
+a 3-member ensemble on PyPy took about 15 s of connect load before its connects got to
+full speed. With the lower thresholds below the same rows ran 10-30% faster in
+bench_matrix's 8-second rows (3-node set, set-w1, connect), and standalone rows
+were as fast or faster.
+
+`-Dzookeeper.pypy.jit=<PyPy --jit parameters>` replaces them, e.g. `default` (PyPy's own)
+or `off`; a value PyPy refuses stops the server as a bad config line does. Nothing is done
+on CPython.
+"""
+
+import logging
+import sys
+
+from zookeeper_py.common import system_properties
+from zookeeper_py.server.quorum.quorum_server import ConfigException
+
+LOG = logging.getLogger("JitTuning")
+
+JIT_PARAMS_PROPERTY = "zookeeper.pypy.jit"
+SERVER_JIT_PARAMS = "threshold=100,function_threshold=150,trace_eagerness=20"
+
+
+def tune_jit():
+    """Set PyPy's JIT parameters for a server; the parameters set, or None on CPython."""
+    if sys.implementation.name != "pypy":
+        return None
+    import pypyjit  # PyPy only
+
+    params = system_properties.get_property(JIT_PARAMS_PROPERTY, SERVER_JIT_PARAMS).strip()
+    try:
+        pypyjit.set_param(params)
+    except ValueError:
+        raise ConfigException("%s=%s: not PyPy JIT parameters (as pypy3 --jit takes them, e.g. %s, "
+                              "or default, or off)" % (JIT_PARAMS_PROPERTY, params, SERVER_JIT_PARAMS)) from None
+    LOG.info("PyPy JIT parameters: %s", params)
+    return params
