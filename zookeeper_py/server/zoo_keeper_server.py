@@ -7,7 +7,7 @@ import os
 import struct
 import threading
 
-from zookeeper_py.common import system_properties
+from zookeeper_py.common import jit_tuning, system_properties
 from zookeeper_py.common.java_random import JavaRandom
 from zookeeper_py.common.sasl_digest_md5 import SaslException
 from zookeeper_py.data import Id, StatPersisted
@@ -300,6 +300,7 @@ class ZooKeeperServer(SessionExpirer):
             self.setup_request_processors()
             self.set_state(State.RUNNING)
             self.state_lock.notify_all()
+        jit_tuning.server_serving()
 
     def setup_request_processors(self):
         # cycle: zoo_keeper_server -> prep_request_processor (and final_request_processor -> prep) -> zoo_keeper_server
