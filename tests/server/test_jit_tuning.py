@@ -48,9 +48,11 @@ def test_the_property_replaces_them(pypy_server):
     assert SERVER_JIT_PARAMS not in log
 
 
-def test_parameters_pypy_refuses_stop_the_server_as_a_bad_config_line(pypy_server):
-    server = pypy_server(["-Dzookeeper.pypy.jit=threshold=soon"])
+@pytest.mark.parametrize("params", ["threshold=soon", "trace_limit=1000000"])
+def test_parameters_pypy_refuses_stop_the_server_as_a_bad_config_line(pypy_server, params):
+    # PyPy raises ValueError for the first and SystemError for the second (over its maximum).
+    server = pypy_server(["-Dzookeeper.pypy.jit=" + params])
     code, output = server.run_to_exit(timeout=60)
     assert code == 2, output
     assert "Invalid config, exiting abnormally" in output
-    assert "zookeeper.pypy.jit=threshold=soon" in output
+    assert "zookeeper.pypy.jit=" + params in output

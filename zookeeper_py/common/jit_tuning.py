@@ -44,7 +44,7 @@ def tune_jit():
     params = system_properties.get_property(JIT_PARAMS_PROPERTY, SERVER_JIT_PARAMS).strip()
     try:
         pypyjit.set_param(params)  # PyPy checks a value only by setting it
-    except ValueError:
+    except (ValueError, SystemError):  # SystemError: a trace_limit over PyPy's maximum
         raise ConfigException("%s=%s: not PyPy JIT parameters (as pypy3 --jit takes them, e.g. %s, "
                               "or default, or off)" % (JIT_PARAMS_PROPERTY, params, SERVER_JIT_PARAMS)) from None
     pypyjit.set_param("default")
