@@ -39,7 +39,7 @@ def tune_jit():
     global _params_when_serving
     if sys.implementation.name != "pypy":
         return None
-    import pypyjit  # PyPy only
+    import pypyjit  # optional: PyPy only
 
     params = system_properties.get_property(JIT_PARAMS_PROPERTY, SERVER_JIT_PARAMS).strip()
     try:
@@ -58,7 +58,7 @@ def server_serving():
     params, _params_when_serving = _params_when_serving, None
     if params is None:
         return
-    import pypyjit  # PyPy only: tune_jit() set params there alone
+    import pypyjit  # optional: PyPy only (tune_jit() sets params only there)
 
     pypyjit.set_param(params)
     LOG.info("PyPy JIT parameters: %s", params)
