@@ -2,9 +2,8 @@
 replaces the parameters, as a JVM flag would; a value PyPy refuses stops the server (exit 2)."""
 
 import pytest
-from kazoo.client import KazooClient
 
-from tests.support.servers import PythonServer, pypy_python
+from tests.support.servers import PythonServer, pypy_python, serve_a_round_trip
 from zookeeper_py.common.jit_tuning import SERVER_JIT_PARAMS
 
 
@@ -22,18 +21,7 @@ def pypy_server(tmp_path):
 
 
 def serve_and_read_log(server):
-    server.start()
-    try:
-        zk = KazooClient(hosts="127.0.0.1:%d" % server.client_port, timeout=10)
-        zk.start(timeout=15)
-        try:
-            zk.create("/jit", b"x")
-            assert zk.get("/jit")[0] == b"x"
-        finally:
-            zk.stop()
-            zk.close()
-    finally:
-        server.stop()
+    serve_a_round_trip(server, "/jit")
     return server.all_output()
 
 

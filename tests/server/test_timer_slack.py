@@ -8,9 +8,8 @@ import os
 import subprocess
 
 import pytest
-from kazoo.client import KazooClient
 
-from tests.support.servers import PythonServer, pypy_python
+from tests.support.servers import PythonServer, pypy_python, serve_a_round_trip
 
 pytestmark = pytest.mark.skipif(not os.path.exists("/proc/self/timerslack_ns"), reason="needs Linux's timerslack_ns")
 
@@ -21,19 +20,7 @@ def main_thread_slack(pid):
 
 
 def serve_and_read_slacks(server):
-    server.start()
-    try:
-        zk = KazooClient(hosts="127.0.0.1:%d" % server.client_port, timeout=10)
-        zk.start(timeout=15)
-        try:
-            zk.create("/slack", b"x")
-            assert zk.get("/slack")[0] == b"x"
-            return main_thread_slack(server.proc.pid)
-        finally:
-            zk.stop()
-            zk.close()
-    finally:
-        server.stop()
+    return serve_a_round_trip(server, "/slack", lambda: main_thread_slack(server.proc.pid))
 
 
 def test_pypy_server_runs_with_a_1ns_timer_slack(tmp_path):

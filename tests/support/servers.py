@@ -223,3 +223,22 @@ def pypy_python():
                 path = candidate
         _pypy.append(path)
     return _pypy[0]
+
+
+def serve_a_round_trip(server, path, while_serving=lambda: None):
+    """Start `server`, create and read `path` with kazoo, return while_serving(), stop the server."""
+    from kazoo.client import KazooClient  # lazy: only the tests that call this need kazoo
+
+    server.start()
+    try:
+        zk = KazooClient(hosts="127.0.0.1:%d" % server.client_port, timeout=10)
+        zk.start(timeout=15)
+        try:
+            zk.create(path, b"x")
+            assert zk.get(path)[0] == b"x"
+            return while_serving()
+        finally:
+            zk.stop()
+            zk.close()
+    finally:
+        server.stop()
