@@ -1,6 +1,7 @@
 """A PyPy server sets its JIT to compile sooner (common/jit_tuning.py), and -Dzookeeper.pypy.jit
 replaces the parameters, as a JVM flag would; a value PyPy refuses stops the server (exit 2)."""
 
+
 import pytest
 
 from tests.support.servers import PythonServer, pypy_python, serve_a_round_trip
@@ -44,3 +45,11 @@ def test_parameters_pypy_refuses_stop_the_server_as_a_bad_config_line(pypy_serve
     assert code == 2, output
     assert "Invalid config, exiting abnormally" in output
     assert "zookeeper.pypy.jit=" + params in output
+
+
+def test_cpython_server_says_the_property_is_ignored(tmp_path):
+    server = PythonServer(str(tmp_path), flags=["-Dzookeeper.pypy.jit=default"])
+    if "pypy" in server.python:
+        pytest.skip("our servers run on PyPy in this run (ZK_TEST_PYTHON)")
+    log = serve_and_read_log(server)
+    assert "zookeeper.pypy.jit is ignored: this server runs on cpython" in log

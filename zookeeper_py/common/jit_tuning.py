@@ -38,6 +38,8 @@ def tune_jit():
     server_serving(). The parameters, or None on CPython."""
     global _params_when_serving
     if sys.implementation.name != "pypy":
+        if system_properties.get_property(JIT_PARAMS_PROPERTY) is not None:
+            LOG.warning("%s is ignored: this server runs on %s, not PyPy", JIT_PARAMS_PROPERTY, sys.implementation.name)
         return None
     import pypyjit  # optional: PyPy only
 
