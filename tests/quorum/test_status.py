@@ -48,7 +48,9 @@ def test_four_letter_words_on_leader_and_follower(make_ensemble):
 
 
 def _zk_server_status(ens, sid):
-    env = dict(os.environ, ZOO_PYTHON=sys.executable, PYTHONPATH=repo_root())
+    # PYTHON, not ZOO_PYTHON: the script then runs this interpreter as it is. ZOO_PYTHON would make
+    # it build a venv on first use, which took over the 30 s below on a slow CI machine.
+    env = dict(os.environ, PYTHON=sys.executable, PYTHONPATH=repo_root())
     proc = subprocess.run(["bash", os.path.join(repo_root(), "bin", "zkServer.sh"), "status",
                            ens.servers[sid].cfg_path], capture_output=True, text=True, env=env, timeout=30)
     return proc.returncode, proc.stdout

@@ -213,6 +213,12 @@ def test_snap_learner_keeps_the_leaders_stream_as_its_snapshot(make_ensemble):
         assert len([c for c in zk.get_children("/") if c.startswith("k")]) == 300
 
 
+def _log_after_snap_began(ens, sid, offset):
+    """The member's log since offset, once it shows the SNAP stream arriving; else None."""
+    log = log_since(ens, sid, offset)
+    return log if "Writing the leader's snapshot stream" in log else None
+
+
 def test_snap_learner_with_writes_during_the_sync_writes_its_tree(make_ensemble):
     """Txns that reach the learner between SNAP and NEWLEADER change its tree, so the stream it read
     is not its snapshot any more: it writes the tree out, as Java does, and restarts from it whole."""
@@ -249,11 +255,24 @@ def test_snap_learner_with_writes_during_the_sync_writes_its_tree(make_ensemble)
     try:
         wait_until(lambda: len(written) >= 200, timeout=30, message="writes flowing")
         ens.start_member(follower)
+        # Freeze the learner once the SNAP stream starts: the leader's send of it then blocks while the
+        # other two commit the writer's creates, which the leader queues for the learner before NEWLEADER.
+        # Without the freeze, a quick stream could end between two of the writer's batches (a CI failure).
+        at_freeze = wait_until(lambda: _log_after_snap_began(ens, follower, off), timeout=30, interval=0.005,
+                               message="the learner reading the SNAP stream")
+        pid = ens.servers[follower].proc.pid
+        os.kill(pid, signal.SIGSTOP)
+        try:
+            frozen_at = len(written)
+            wait_until(lambda: len(written) >= frozen_at + 100, timeout=30, message="writes while it is frozen")
+        finally:
+            os.kill(pid, signal.SIGCONT)
         ens.wait_for_quorum(timeout=60)
     finally:
         stop.set()
         t.join(60)
     assert not errors
+    assert "Learner received NEWLEADER" not in at_freeze, "frozen too late: the stream had ended"
     log = log_since(ens, follower, off)
     line = learner_snapshot_line(log)
     assert "as received" not in line, log
