@@ -258,10 +258,11 @@ def test_snap_learner_with_writes_during_the_sync_writes_its_tree(make_ensemble)
         # Freeze the learner once the SNAP stream starts: the leader's send of it then blocks while the
         # other two commit the writer's creates, which the leader queues for the learner before NEWLEADER.
         # Without the freeze, a quick stream could end between two of the writer's batches (a CI failure).
-        at_freeze = wait_until(lambda: _log_after_snap_began(ens, follower, off), timeout=30, interval=0.005,
-                               message="the learner reading the SNAP stream")
+        wait_until(lambda: _log_after_snap_began(ens, follower, off), timeout=30, interval=0.005,
+                   message="the learner reading the SNAP stream")
         pid = ens.servers[follower].proc.pid
         os.kill(pid, signal.SIGSTOP)
+        at_freeze = log_since(ens, follower, off)  # read once it is stopped: nothing it logs is missed
         try:
             frozen_at = len(written)
             wait_until(lambda: len(written) >= frozen_at + 100, timeout=30, message="writes while it is frozen")

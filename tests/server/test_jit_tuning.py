@@ -1,7 +1,6 @@
 """A PyPy server sets its JIT to compile sooner (common/jit_tuning.py), and -Dzookeeper.pypy.jit
 replaces the parameters, as a JVM flag would; a value PyPy refuses stops the server (exit 2)."""
 
-
 import pytest
 
 from tests.support.servers import PythonServer, pypy_python, serve_a_round_trip
