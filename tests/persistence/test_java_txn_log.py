@@ -43,7 +43,8 @@ def test_iterator_reads_every_java_txn_in_order_with_digests(java_written):
     expected = []
     for f in logs:
         for _, _, data in raw_entries(f):
-            expected.append(SerializeUtils.deserialize_txn_entry(data))
+            # closeSession with its 3.6+ CloseSessionTxn body, which replay needs (as 3.8 reads it)
+            expected.append(SerializeUtils.deserialize_txn_entry(data, close_session_txn=True))
     seen = []
     with FileTxnLog(java_written.version_dir).read(0) as itr:
         while itr.get_header() is not None:
@@ -61,6 +62,9 @@ def test_iterator_reads_every_java_txn_in_order_with_digests(java_written):
                OpCode.createTTL, OpCode.setData, OpCode.setACL, OpCode.delete, OpCode.multi, OpCode.error):
         assert op in types, Request.op2_string(op)
     assert FileTxnLog(java_written.version_dir).get_last_logged_zxid() == zxids[-1]
+    # the closed session's closeSession names the ephemeral it deleted
+    closes = [t for h, t, _ in seen if h.type == OpCode.closeSession and h.clientId == java_written.closed_session]
+    assert [t.paths2Delete for t in closes] == [["/app/eph2"]]
 
 
 def test_we_write_byte_identical_logs(java_written, tmp_path):

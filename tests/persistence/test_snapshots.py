@@ -9,7 +9,7 @@ import pytest
 
 from tests.persistence.test_file_txn_log import sysprops  # noqa: F401  (fixture)
 from tests.persistence.trees import diff_states, parse_snapshot, restore, tree_state
-from tests.persistence.txns import SESSION_1, SESSION_2, sample_txns
+from tests.persistence.txns import OPEN, SESSION_1, SESSION_2, T0, sample_txns
 from zookeeper_py.jute import BinaryInputArchive, BinaryOutputArchive
 from zookeeper_py.server.data_tree import DataTree
 from zookeeper_py.server.persistence.file_padding import FilePadding
@@ -23,6 +23,8 @@ from zookeeper_py.server.persistence.file_txn_snap_log import (
 from zookeeper_py.server.persistence.util import Util
 from zookeeper_py.server.request import Request
 from zookeeper_py.server.zk_database import ZKDatabase
+from zookeeper_py.txn import CloseSessionTxn, CreateSessionTxn, CreateTxn, TxnHeader
+from zookeeper_py.zoo_defs import OpCode
 
 
 @pytest.fixture
@@ -481,3 +483,26 @@ def test_a_path_listed_twice_keeps_the_later_node_and_its_children():
     loaded.deserialize(BinaryInputArchive(oa.to_bytes()), "tree")
     assert loaded.get_node("/a").data == b"second"
     assert loaded.get_node("/a").get_children() == {"y"}
+
+
+def test_close_session_replayed_over_a_fuzzy_snapshot_moves_the_parents_pzxid(tmp_path):
+    """A snapshot is fuzzy: it may hold /app as before a closeSession and /app/e already deleted by
+    it. Replaying a 3.6+ closeSession, which names /app/e, must still move /app's pzxid, as 3.8
+    does (ZOOKEEPER-3145); else the restored /app differs from what the server had served."""
+    txns = [
+        (TxnHeader(SESSION_1, 0, 1, T0, OpCode.createSession), CreateSessionTxn(30000)),
+        (TxnHeader(SESSION_1, 1, 2, T0, OpCode.create), CreateTxn("/app", b"", OPEN, False, 1)),
+        (TxnHeader(SESSION_1, 2, 3, T0, OpCode.create), CreateTxn("/app/e", b"", OPEN, True, 1)),
+        (TxnHeader(SESSION_1, 0, 4, T0, OpCode.closeSession), CloseSessionTxn(["/app/e"])),
+    ]
+    build(tmp_path, txns)
+    # The snapshot a Snapshot Thread started at zxid 3: /app written before the close, /app/e after it.
+    dt, sessions, _ = build(tmp_path / "fuzzy", txns[:3])
+    dt.nodes["/app"].remove_child("e")
+    del dt.nodes["/app/e"]
+    FileSnap(version_dir(tmp_path)).serialize(dt, sessions, os.path.join(version_dir(tmp_path), "snapshot.3"))
+
+    dt2, sessions2, zxid, _ = restore(str(tmp_path))
+    assert zxid == 4 and sessions2 == {}
+    assert dt2.get_node("/app/e") is None
+    assert dt2.get_node("/app").stat.pzxid == 4

@@ -336,10 +336,23 @@ class DataTree:
                 node.stat.cversion = new_cversion
                 node.stat.pzxid = zxid
 
-    def kill_session(self, session, zxid):
+    def kill_session(self, session, zxid, paths_in_txn=None):
+        """Delete the session's ephemerals. A 3.6+ closeSession txn names them (paths_in_txn, from its
+        CloseSessionTxn): those go first, as in 3.8, so that replaying the txn over a fuzzy snapshot
+        that already lacks one still moves its parent's pzxid (ZOOKEEPER-3145)."""
         with self.lock:
             paths = self.ephemerals.pop(session, None)
-        for path in paths or ():
+        if paths_in_txn is not None:
+            self._delete_ephemerals(session, zxid, paths_in_txn)
+            if paths:
+                paths = paths.difference(paths_in_txn)
+                if paths:
+                    LOG.warning("Unexpected extra paths under session %s which are not in txn 0x%x",
+                                sorted(paths), zxid)
+        self._delete_ephemerals(session, zxid, paths or ())
+
+    def _delete_ephemerals(self, session, zxid, paths):
+        for path in paths:
             try:
                 self.delete_node(path, zxid)
                 LOG.debug("Deleting ephemeral node %s for session 0x%x", path, session)
@@ -443,7 +456,7 @@ class DataTree:
                 rc.path = txn.path
                 rc.stat = self.set_acl(txn.path, txn.acl, txn.version)
             elif op == OpCode.closeSession:
-                self.kill_session(header.clientId, header.zxid)
+                self.kill_session(header.clientId, header.zxid, txn.paths2Delete if txn is not None else None)
             elif op == OpCode.error:
                 rc.err = txn.err
             elif op == OpCode.check:

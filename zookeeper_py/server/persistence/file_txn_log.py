@@ -504,7 +504,8 @@ class FileTxnIterator(TxnIterator):
                 and _ZXID_AT.unpack_from(data, _TXN_ZXID_END - 8)[0] < skip_below):
             return _SKIPPED
         try:
-            return SerializeUtils.deserialize_txn_entry(data)
+            # A 3.6+ closeSession names the ephemerals it deleted: replay needs them (DataTree.kill_session).
+            return SerializeUtils.deserialize_txn_entry(data, close_session_txn=True)
         except JuteEOFError:
             stream.pos = start
             self._partial(stream, "the txn record is shorter than its type needs")
