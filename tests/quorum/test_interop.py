@@ -11,6 +11,8 @@ from kazoo.handlers.threading import KazooTimeoutError
 from tests.quorum.conftest import kazoo, learner_snapshot_line, log_offset, log_since
 from tests.support import java_zk
 from tests.support.net import wait_until
+from zookeeper_py.server.persistence.file_txn_log import FileTxnLog
+from zookeeper_py.zoo_defs import OpCode
 
 pytestmark = pytest.mark.java
 
@@ -114,6 +116,40 @@ def test_java_multi_address_handshake_is_accepted(make_ensemble):
     with kazoo(ens.address(3)) as zk:
         zk.sync("/")
         assert zk.get("/multi")[0] == b"address"
+
+
+def _close_sessions_in_log(data_dir):
+    """The closeSession txns of a member's logs, as (session id, txn record or None)."""
+    found = []
+    with FileTxnLog(os.path.join(data_dir, "version-2")).read(0) as itr:
+        while itr.get_header() is not None:
+            if itr.get_header().type == OpCode.closeSession:
+                found.append((itr.get_header().clientId, itr.get_txn()))
+            if not itr.next():
+                break
+    return found
+
+
+def test_python_follower_keeps_a_java_leaders_close_session_paths(make_ensemble):
+    # Java 3.8's closeSession txn names the ephemerals it deletes (CloseSessionTxn, ZOOKEEPER-3145);
+    # the Python follower logs that body, as a Java follower does, and applies it.
+    ens = make_ensemble(kinds=["python", "java", "java"], tick_time=1000).start_first([3])
+    assert ens.wait_for_quorum(timeout=60) == 3
+    with kazoo(ens.address(1)) as zk:
+        zk.create("/app", b"")
+        session_id = zk.client_id[0]
+        zk.create("/app/eph", b"", ephemeral=True)
+    with kazoo(ens.address(3)) as zk:
+        zk.sync("/app")
+        java_stat = zk.exists("/app")
+    assert java_stat.numChildren == 0
+    wait_until(lambda: any(s == session_id for s, _ in _close_sessions_in_log(ens.data_dir(1))), timeout=30,
+               message="the follower to log the closeSession")
+    txn = dict(_close_sessions_in_log(ens.data_dir(1)))[session_id]
+    assert txn is not None and list(txn.paths2Delete) == ["/app/eph"]
+    with kazoo(ens.address(1)) as zk:
+        zk.sync("/app")
+        assert zk.exists("/app") == java_stat
 
 
 def test_no_acknowledged_write_lost_killing_java_and_python_leaders(make_ensemble):

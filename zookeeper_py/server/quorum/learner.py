@@ -68,9 +68,11 @@ class PacketInFlight:
 
 
 def deserialize_txn(data):
-    """SerializeUtils.deserializeTxn of a PROPOSAL/INFORM body: (TxnHeader, txn). A 3.6+ TxnDigest or
-    CloseSessionTxn body after the header is ignored, as 3.5.7 does."""
-    hdr, txn, _digest = SerializeUtils.deserialize_txn_entry(data)
+    """SerializeUtils.deserializeTxn of a PROPOSAL/INFORM body: (TxnHeader, txn). A 3.6+ TxnDigest is
+    ignored, as 3.5.7 does; a 3.6+ leader's CloseSessionTxn{paths2Delete} is kept (None from a 3.5
+    leader), as 3.8 does: the learner logs it and deletes those paths first when it applies the txn,
+    which keeps the parents' pzxid right over a fuzzy snapshot (ZOOKEEPER-3145)."""
+    hdr, txn, _digest = SerializeUtils.deserialize_txn_entry(data, close_session_txn=True)
     return hdr, txn
 
 
