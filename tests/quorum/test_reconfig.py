@@ -7,7 +7,6 @@ reconfigEnabled=true and, on Java 3.8, the superuser or skipACL (skipACL here, f
 
 import os
 import re
-import signal
 import threading
 import time
 
@@ -286,11 +285,6 @@ def test_grow_from_one_server_with_standalone_disabled(make_ensemble, kinds):
 
 # -- a reconfig proposed but not committed ------------------------------------------------------
 
-def _stopped(pid):
-    with open("/proc/%d/stat" % pid) as f:
-        return f.read().rsplit(")", 1)[1].split()[0] == "T"
-
-
 @pytest.mark.parametrize("kinds", [
     _kinds_param("python", "python", "python", "python", id="python"),
     _kinds_param("java", "python", "python", "java", id="mixed"),
@@ -313,8 +307,7 @@ def test_proposed_reconfig_is_completed_after_a_crash(make_ensemble, kinds):
     ens.start_member(4)
     wait_mode(ens, 4, "follower", timeout=90)
     for sid in (2, 4):
-        os.kill(ens.servers[sid].proc.pid, signal.SIGSTOP)
-        wait_until(lambda: _stopped(ens.servers[sid].proc.pid), timeout=10, message="member %d stopped" % sid)
+        ens.pause(sid)
     with kazoo(ens.address(1)) as zk:
         pending = zk.reconfig_async(spec(ens, 4), None, None, -1)
 

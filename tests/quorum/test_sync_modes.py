@@ -2,7 +2,6 @@
 
 import os
 import shutil
-import signal
 import threading
 
 from tests.persistence.txns import logged_zxids
@@ -80,7 +79,7 @@ def test_old_leader_with_uncommitted_txns_is_truncated(make_ensemble):
                                     timeout=10, message="members agree on the last zxid")
         # Freeze the followers: the leader logs the next proposals but nobody acks them.
         for sid in (1, 2):
-            os.kill(ens.servers[sid].proc.pid, signal.SIGSTOP)
+            ens.pause(sid)
         for i in range(3):
             zk.create_async("/uncommitted%d" % i, b"no")
         wait_until(lambda: _last_logged_zxid(ens.data_dir(old_leader)) > committed_zxid, timeout=10,
@@ -260,14 +259,13 @@ def test_snap_learner_with_writes_during_the_sync_writes_its_tree(make_ensemble)
         # Without the freeze, a quick stream could end between two of the writer's batches (a CI failure).
         wait_until(lambda: _log_after_snap_began(ens, follower, off), timeout=30, interval=0.005,
                    message="the learner reading the SNAP stream")
-        pid = ens.servers[follower].proc.pid
-        os.kill(pid, signal.SIGSTOP)
+        ens.pause(follower)
         at_freeze = log_since(ens, follower, off)  # read once it is stopped: nothing it logs is missed
         try:
             frozen_at = len(written)
             wait_until(lambda: len(written) >= frozen_at + 100, timeout=30, message="writes while it is frozen")
         finally:
-            os.kill(pid, signal.SIGCONT)
+            ens.resume(follower)
         ens.wait_for_quorum(timeout=60)
     finally:
         stop.set()

@@ -14,6 +14,7 @@ are quick.
 
 import os
 import re
+import signal
 import time
 
 from tests.support.net import four_letter_word, free_ports, wait_until
@@ -23,6 +24,12 @@ KINDS = {"python": PythonServer, "java": JavaServer}
 
 _MODE = re.compile(r"^Mode: (\S+)", re.M)
 _ZXID = re.compile(r"^Zxid: 0x([0-9a-f]+)", re.M)
+
+
+def _process_state(pid):
+    """The state letter of /proc/PID/stat (R, S, T for stopped, ...)."""
+    with open("/proc/%d/stat" % pid) as f:
+        return f.read().rsplit(")", 1)[1].split()[0]
 
 
 class Ensemble:
@@ -95,6 +102,16 @@ class Ensemble:
     def stop_member(self, sid):
         """SIGTERM."""
         return self.servers[sid].stop()
+
+    def pause(self, sid):
+        """SIGSTOP the member and wait until it is stopped: it keeps its sockets but reads nothing."""
+        pid = self.servers[sid].proc.pid
+        os.kill(pid, signal.SIGSTOP)
+        wait_until(lambda: _process_state(pid) == "T", timeout=10, message="member %d stopped" % sid)
+
+    def resume(self, sid):
+        """SIGCONT a member paused by pause()."""
+        os.kill(self.servers[sid].proc.pid, signal.SIGCONT)
 
     def stop(self):
         for server in self.servers.values():
