@@ -35,10 +35,11 @@ class JavaRandom:
                 return val
 
     def next_bytes(self, n):
+        # next_int() per 4 bytes, low byte first; inlined, as every new session costs one call.
         out = bytearray()
+        seed = self.seed
         while len(out) < n:
-            rnd = self.next_int() & 0xFFFFFFFF
-            for _ in range(min(4, n - len(out))):
-                out.append(rnd & 0xFF)
-                rnd >>= 8
-        return bytes(out)
+            seed = (seed * _MULTIPLIER + _ADDEND) & _MASK
+            out += ((seed >> 16) & 0xFFFFFFFF).to_bytes(4, "little")
+        self.seed = seed
+        return bytes(out[:n])

@@ -182,6 +182,7 @@ class NIOServerCnxn(ServerCnxn):
         except OSError:
             pass
         self.remote_address = peer_address(sock)
+        self.remote_address_string = None
         if self.remote_address:
             self.auth_info.append(Id("ip", self.remote_address[0]))
 
@@ -540,7 +541,11 @@ class NIOServerCnxn(ServerCnxn):
         return None if self.closed else self.remote_address
 
     def get_remote_address_string(self):
-        return _address_str(self.get_remote_socket_address())
+        if self.closed:
+            return "null"
+        if self.remote_address_string is None:  # once: session setup logs it several times
+            self.remote_address_string = _address_str(self.remote_address)
+        return self.remote_address_string
 
     def get_socket_address(self):
         return None if self.closed or not self.remote_address else self.remote_address[0]

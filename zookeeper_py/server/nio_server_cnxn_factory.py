@@ -80,8 +80,9 @@ class _Waker:
     def drain(self):
         # Read first, then clear the flag: cleared first, a wakeup arriving in between
         # would have its byte swallowed here and leave the flag set for good.
+        # A full read means more may wait; a short one emptied it (no BlockingIOError raised).
         try:
-            while self.r.recv(4096):
+            while len(self.r.recv(4096)) == 4096:
                 pass
         except OSError:
             pass

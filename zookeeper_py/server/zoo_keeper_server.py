@@ -475,9 +475,11 @@ class ZooKeeperServer(SessionExpirer):
 
     def get_global_outstanding_limit(self):
         value = system_properties.get_property("zookeeper.globalOutstandingLimit")
+        if value is None:  # (the usual case: no exception raised per request)
+            return 1000
         try:
             return int(value)
-        except (TypeError, ValueError):
+        except ValueError:
             return 1000
 
     def set_server_cnxn_factory(self, factory):
