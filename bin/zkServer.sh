@@ -128,7 +128,7 @@ start-foreground)
     "${ZOO_CMD[@]}" -m $ZOOMAIN $(server_args) "$ZOOCFG"
     ;;
 print-cmd)
-    echo "\"$PYTHON\" -m $ZOOMAIN $(server_args) \"$ZOOCFG\" > \"$_ZOO_DAEMON_OUT\" 2>&1 < /dev/null"
+    echo "PYPY_GC_NURSERY=$PYPY_GC_NURSERY \"$PYTHON\" -m $ZOOMAIN $(server_args) \"$ZOOCFG\" > \"$_ZOO_DAEMON_OUT\" 2>&1 < /dev/null"
     ;;
 stop)
     echo -n "Stopping zookeeper ... "

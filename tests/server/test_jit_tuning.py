@@ -1,5 +1,6 @@
 """A PyPy server sets its JIT to compile sooner (common/jit_tuning.py), and -Dzookeeper.pypy.jit
-replaces the parameters, as a JVM flag would; a value PyPy refuses stops the server (exit 2)."""
+replaces the parameters, as a JVM flag would; a value PyPy refuses stops the server (exit 2).
+Its GC nursery is the one bin/zkEnv.sh sets (PYPY_GC_NURSERY), or the operator's."""
 
 import pytest
 
@@ -28,6 +29,18 @@ def serve_and_read_log(server):
 def test_pypy_server_runs_with_the_servers_jit_parameters(pypy_server):
     log = serve_and_read_log(pypy_server())
     assert "PyPy JIT parameters: %s" % SERVER_JIT_PARAMS in log
+
+
+def test_pypy_server_runs_with_the_nursery_zk_env_sets(pypy_server, monkeypatch):
+    monkeypatch.delenv("PYPY_GC_NURSERY", raising=False)
+    log = serve_and_read_log(pypy_server())
+    assert "PyPy GC nursery: 32.0MB (PYPY_GC_NURSERY=32MB)" in log
+
+
+def test_an_operators_nursery_is_taken_and_logged(pypy_server, monkeypatch):
+    monkeypatch.setenv("PYPY_GC_NURSERY", "8MB")
+    log = serve_and_read_log(pypy_server())
+    assert "PyPy GC nursery: 8.0MB (PYPY_GC_NURSERY=8MB)" in log
 
 
 def test_the_property_replaces_them(pypy_server):

@@ -49,6 +49,7 @@ class Install:
         env.pop("ZOOPIDFILE", None)
         env.pop("SERVER_JVMFLAGS", None)
         env.pop("JVMFLAGS", None)
+        env.pop("PYPY_GC_NURSERY", None)
         env.update(PYTHON=sys.executable, ZOO_LOG_DIR=self.log_dir, ZOOCFGDIR=self.conf_dir)
         env.update(extra)
         return {k: v for k, v in env.items() if v is not None}
@@ -172,7 +173,9 @@ def test_print_cmd(install):
     r = install.run("print-cmd", env=install.env(SERVER_JVMFLAGS="-Dzookeeper.snapCount=77"))
     assert r.returncode == 0, _describe(r)
     line = r.stdout.strip()
-    assert line.startswith('"%s" -m zookeeper_py.server.quorum.quorum_peer_main ' % sys.executable), line
+    # PyPy's nursery (bin/zkEnv.sh's default) goes in the environment, as -Xmn goes on a JVM's command line
+    assert line.startswith('PYPY_GC_NURSERY=32MB "%s" -m zookeeper_py.server.quorum.quorum_peer_main ' %
+                           sys.executable), line
     assert "-Dzookeeper.log.dir=%s" % install.log_dir in line, line
     assert "-Dzookeeper.root.logger=INFO,CONSOLE" in line, line
     assert "-Dzookeeper.snapCount=77" in line, line
@@ -181,6 +184,12 @@ def test_print_cmd(install):
     assert re.fullmatch(re.escape(install.log_dir) + r"/zookeeper-.+-server-.+\.out", m.group(2)), line
     # nothing was started
     assert not os.path.exists(os.path.join(install.data_dir, "zookeeper_server.pid"))
+
+
+def test_an_operators_pypy_nursery_replaces_the_default(install):
+    r = install.run("print-cmd", env=install.env(PYPY_GC_NURSERY="8MB"))
+    assert r.returncode == 0, _describe(r)
+    assert r.stdout.startswith('PYPY_GC_NURSERY=8MB "'), r.stdout
 
 
 def test_config_option_and_zoocfgdir(tmp_path):

@@ -59,9 +59,14 @@ class ServerProcess:
     def command(self):
         raise NotImplementedError
 
+    def environment(self):
+        """The server's environment: None inherits this process's."""
+        return None
+
     def start(self, wait=True, timeout=30):
         self._out = open(self.out_path, "ab")
-        self.proc = subprocess.Popen(self.command(), stdout=self._out, stderr=subprocess.STDOUT, cwd=self.base_dir)
+        self.proc = subprocess.Popen(self.command(), stdout=self._out, stderr=subprocess.STDOUT, cwd=self.base_dir,
+                                     env=self.environment())
         if wait:
             self.wait_serving(timeout)
         return self
@@ -170,6 +175,12 @@ class PythonServer(ServerProcess):
             self.cfg_path,
         ]
 
+    def environment(self):
+        # As bin/zkServer.sh runs it: zkEnv.sh's PYPY_GC_NURSERY unless this process has one.
+        env = dict(os.environ)
+        env.setdefault("PYPY_GC_NURSERY", zk_env("PYPY_GC_NURSERY"))
+        return env
+
     def start(self, wait=True, timeout=30):
         os.environ.setdefault("PYTHONPATH", REPO)
         return super().start(wait, timeout)
@@ -206,6 +217,19 @@ class JavaServer(ServerProcess):
             "org.apache.zookeeper.server.quorum.QuorumPeerMain",
             self.cfg_path,
         ]
+
+
+_zk_env = {}
+
+
+def zk_env(name):
+    """A variable as bin/zkEnv.sh exports it (PYTHON preset, so that it makes no venv)."""
+    if name not in _zk_env:
+        out = subprocess.run(["bash", "-c", '. bin/zkEnv.sh >/dev/null && printf %%s "${%s}"' % name],
+                             cwd=REPO, env=dict(os.environ, PYTHON=sys.executable), capture_output=True,
+                             text=True, timeout=60, check=True)
+        _zk_env[name] = out.stdout
+    return _zk_env[name]
 
 
 _pypy = []

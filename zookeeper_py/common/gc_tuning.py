@@ -14,12 +14,17 @@ the survivors have grown by a quarter) are set for short scripts:
 
 Only the server mains call tune_collector(); a process that did not (a test running
 servers in-process) keeps Python's defaults and never freezes. PyPy's collector is a
-different, generational one without these knobs: nothing is done there.
+different, generational one without these knobs; its nursery is sized before it starts,
+from PYPY_GC_NURSERY (bin/zkEnv.sh sets it), and tune_collector() logs the size PyPy took.
 """
 
 import contextlib
 import gc
+import logging
+import os
 import sys
+
+LOG = logging.getLogger("GcTuning")
 
 GEN0_THRESHOLD = 50000
 GEN1_THRESHOLD = 20
@@ -32,6 +37,10 @@ def tune_collector():
     """Raise the youngest generation's threshold; from now on gc_paused freezes what a snapshot load made."""
     global _tuned
     if sys.implementation.name != "cpython":
+        if sys.implementation.name == "pypy":
+            # PyPy ignores a value it cannot parse: the log shows what it took.
+            LOG.info("PyPy GC nursery: %s (PYPY_GC_NURSERY=%s)", gc.get_stats().nursery_size,
+                     os.environ.get("PYPY_GC_NURSERY", "unset"))
         return False
     gc.set_threshold(GEN0_THRESHOLD, GEN1_THRESHOLD, GEN2_THRESHOLD)
     _tuned = True
