@@ -67,7 +67,7 @@ from bench.bench_server import _proc_cpu, load_worker, prepare  # noqa: E402
 from tests.support import java_zk  # noqa: E402
 from tests.support.ensemble import Ensemble  # noqa: E402
 from tests.support.net import four_letter_word  # noqa: E402
-from tests.support.servers import JavaServer, PythonServer, pypy_python  # noqa: E402
+from tests.support.servers import JavaServer, PythonServer, pypy_python, zk_env  # noqa: E402
 from zookeeper_py.data import ACL, Id  # noqa: E402
 from zookeeper_py.proto import ConnectRequest, ConnectResponse, CreateRequest  # noqa: E402
 from zookeeper_py.zoo_defs import OpCode  # noqa: E402
@@ -339,6 +339,8 @@ def machine(found):
         "java": (out([java_zk.java_executable(), "-version"]) or "").splitlines()[0] if "java" in found else None,
         "commit": commit,
         "dirty": bool(out(["git", "status", "--porcelain", "--untracked-files=no"])),
+        # what our PyPy servers ran with (bin/zkEnv.sh's default unless set here)
+        "pypy_gc_nursery": os.environ.get("PYPY_GC_NURSERY") or zk_env("PYPY_GC_NURSERY"),
     }
     return info
 
@@ -507,8 +509,9 @@ def _ratio(ours, java, name, kind):
 def print_tables(results, names, topologies, rows, info):
     ours = [n for n in names if n != "java"]
     java = "java" in names
-    print("\n%s, %s cores, Linux %s, commit %s%s" % (info["cpu_model"], info["cores"], info["kernel"],
-                                                    info["commit"][:10], " (dirty tree)" if info["dirty"] else ""))
+    print("\n%s, %s cores, Linux %s, commit %s%s%s" % (
+        info["cpu_model"], info["cores"], info["kernel"], info["commit"][:10], " (dirty tree)" if info["dirty"] else "",
+        "; PyPy GC nursery %s" % info["pypy_gc_nursery"] if "pypy" in names else ""))
     print("ratios: ours/Java for ops/s, Java/ours for p99 and seconds (> 1 is better for us); "
           "! misses the goal (pypy >= 1.0, python >= 0.5; times >= 1.0); E: errors in the row; "
           "mixed is 80% get / 20% set")

@@ -32,7 +32,7 @@ def test_one_row_one_json_line(server, tmp_path):
     assert 0 < line["p50_us"] <= line["p99_us"]
     assert line["params"]["connections"] == 1 and line["params"]["in_flight"] == 1
     assert line["options"]["duration_s"] == 1
-    for key in ("cpu_model", "cores", "kernel", "python", "java", "commit"):
+    for key in ("cpu_model", "cores", "kernel", "python", "java", "commit", "pypy_gc_nursery"):
         assert key in line["machine"], key
     assert len(line["commit"]) == 40
     assert "| get-w1 |" in proc.stdout  # the table
