@@ -1,10 +1,12 @@
 """Checks shared by the client-port SASL tests (DIGEST-MD5 in test_sasl.py, Kerberos in test_sasl_kerberos.py)."""
 
 import contextlib
+import time
 
 import pytest
 from kazoo.client import KazooClient
 from kazoo.exceptions import AuthFailedError, NoAuthError
+from kazoo.handlers.threading import KazooTimeoutError
 from kazoo.protocol.states import KazooState
 from kazoo.security import ACL, Id as KazooId
 
@@ -44,16 +46,24 @@ def assert_zkcli_creates_a_sasl_node(cli, address, path, principal, jvm_flags):
 
 def kazoo_auth_failed(zk, caplog):
     """Start kazoo client `zk`, whose SASL login the server refuses. kazoo reports CONNECTED before its SASL
-    exchange; the server's AUTHFAILED then makes it log "AUTH_FAILED closing" and end the session (LOST), or,
-    when it loses that race, start() raises AuthFailedError. True for the first (checked), False for the
-    second; `zk` is stopped and closed either way."""
+    exchange; the server's AUTHFAILED then makes it log "AUTH_FAILED closing" and end the session (LOST).
+    When the AUTHFAILED comes before start() returns, start() raises AuthFailedError, or KazooTimeoutError at
+    once: start() saw CONNECTED, then found the session already ended. True for the first (checked), False
+    for the other two (the time-out checked as that race, not a wait); `zk` is stopped and closed either way."""
     states = []
     zk.add_listener(states.append)
     try:
         with caplog.at_level("WARNING", logger="kazoo.client"):
+            started = time.monotonic()
             try:
                 zk.start(timeout=15)
             except AuthFailedError:
+                return False
+            except KazooTimeoutError:
+                assert time.monotonic() - started < 10, "kazoo waited out its connect time-out"
+                assert KazooState.CONNECTED in states, states
+                wait_until(lambda: KazooState.LOST in states, 15, message="session LOST")
+                assert any("AUTH_FAILED" in r.getMessage() for r in caplog.records), caplog.text
                 return False
             wait_until(lambda: KazooState.LOST in states, 15, message="session LOST")
         assert any("AUTH_FAILED" in r.getMessage() for r in caplog.records), caplog.text
