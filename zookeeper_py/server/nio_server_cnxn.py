@@ -361,7 +361,7 @@ class NIOServerCnxn(ServerCnxn):
             if self.tls.handshake_done:
                 LOG.warning("TLS error causing close of session 0x%x: %s", self.session_id & 0xFFFFFFFFFFFFFFFF, e)
             else:
-                LOG.error("Unsuccessful handshake with %s: %s", _address_str(self.remote_address), e)
+                LOG.error("Unsuccessful handshake with %s: %s", self.get_remote_address_string(), e)
             self.close()
         except OSError as e:
             LOG.warning("Exception causing close of session 0x%x: %s", self.session_id & 0xFFFFFFFFFFFFFFFF, e)
@@ -444,7 +444,7 @@ class NIOServerCnxn(ServerCnxn):
             LOG.debug("Command %s is not executed because it is not in the whitelist.", cmd)
             CommandExecutor.nop(self, pwriter, cmd + " is not executed because it is not in the whitelist.")
             return
-        LOG.info("Processing %s command from %s", cmd, _address_str(self.remote_address))
+        LOG.info("Processing %s command from %s", cmd, self.get_remote_address_string())
         if code == FourLetterCommands.setTraceMaskCmd:
             CommandExecutor.set_trace_mask(self, pwriter, struct.unpack_from(">q", self.inbuf, 4)[0])
         elif not CommandExecutor().execute(self, pwriter, code, self.zk_server, self.factory):
@@ -569,9 +569,9 @@ class NIOServerCnxn(ServerCnxn):
         """NettyServerCnxnFactory.CertificateVerifier: a requested client certificate authenticates
         the connection through the provider named by ssl.authProvider (x509)."""
         if tls.plaintext:
-            LOG.debug("first byte does not match TLS handshake, plaintext client %s", _address_str(self.remote_address))
+            LOG.debug("first byte does not match TLS handshake, plaintext client %s", self.get_remote_address_string())
         else:
-            LOG.debug("Successful handshake with %s (%s)", _address_str(self.remote_address), tls.version())
+            LOG.debug("Successful handshake with %s (%s)", self.get_remote_address_string(), tls.version())
         if tls.is_secure() and tls.context.verify_mode != ssl.CERT_NONE and self.get_client_certificate_chain():
             scheme = system_properties.get_property(self.factory.x509_util.get_ssl_auth_provider_property(), "x509")
             provider = ProviderRegistry.get_provider(scheme)
@@ -586,7 +586,7 @@ class NIOServerCnxn(ServerCnxn):
         self.factory.touch_cnxn(self)
 
     def __str__(self):
-        return "ip: %s sessionId: 0x%x" % (_address_str(self.remote_address), self.session_id & 0xFFFFFFFFFFFFFFFF)
+        return "ip: %s sessionId: 0x%x" % (self.get_remote_address_string(), self.session_id & 0xFFFFFFFFFFFFFFFF)
 
     # -- closing --------------------------------------------------------------------------
 
