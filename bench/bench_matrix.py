@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The judge of issue 11: our server on CPython and on PyPy next to Java ZooKeeper 3.8, in one run.
 
-    .tox/py/bin/python bench/bench_matrix.py [--duration 8] [--warmup 2] [--quick]
+    .tox/py/bin/python bench/bench_matrix.py [--duration 8] [--warmup 2] [--rounds 1] [--quick]
         [--servers python,pypy,java] [--topologies standalone,3node] [--rows get,set,...]
 
 Servers: `python` is our server on CPython (the interpreter running this script), `pypy` our
@@ -32,6 +32,13 @@ Rows (pipelined load: 2 processes x 4 connections x 32 requests in flight; 100-b
 For load rows ops/s counts replies within the measured window, p50/p99 is send-to-reply (with 32 in
 flight it includes the queueing), server CPU per op sums all members' /proc CPU.
 
+The servers take turns: for each topology, the start rows run one server at a time, then every
+server (or ensemble) is started and each load row runs for each server in turn before the next
+row, so each server meets the same rows in the same order, and a slow minute of this shared
+machine falls on all servers of a row rather than on one. --rounds N runs each row N times per
+server, round r starting with the r-th server; the table and the JSON line keep each measure's
+median (the JSON line keeps every round under `rounds`).
+
 Each (server, topology, row) is one JSON line in bench/results/<date>-<commit>.jsonl (git-ignored),
 with the machine (cpu, cores, kernel, interpreters, java) and the options. The table at the end has
 the values of each server and the ratios ours vs Java, all oriented so that > 1 is better for us:
@@ -39,11 +46,12 @@ throughput ours/Java, latency and seconds Java/ours. A `!` marks a ratio that mi
 goal: PyPy >= 1.0x Java's throughput and p99 <= Java's; CPython >= 0.5x and p99 <= 2x Java's;
 re-election and start-to-serving <= Java's (for both). An `E` marks a row that had errors.
 --quick (1 s measured, 0.5 s warm-up, 1 start and 1 kill) is a smoke run of a few minutes; the
-defaults take about 12-15 minutes on 2 cores.
+defaults take about 10-15 minutes on 2 cores, and each further round about 7 more.
 """
 
 import argparse
 import collections
+import contextlib
 import datetime
 import json
 import math
@@ -350,6 +358,8 @@ def main():
     ap.add_argument("--duration", type=float, default=8.0, help="measured seconds per load row")
     ap.add_argument("--warmup", type=float, default=2.0, help="seconds of load before measuring")
     ap.add_argument("--repeat", type=int, default=3, help="starts and kills for the start and reelect rows")
+    ap.add_argument("--rounds", type=int, default=1,
+                    help="runs of each load row per server, the servers taking turns; the median is kept")
     ap.add_argument("--quick", action="store_true", help="smoke run: --duration 1 --warmup 0.5 --repeat 1")
     ap.add_argument("--servers", default=",".join(SERVERS))
     ap.add_argument("--topologies", default=",".join(TOPOLOGIES))
@@ -375,7 +385,8 @@ def main():
     out_path = args.out or os.path.join(REPO, "bench", "results",
                                         "%s-%s.jsonl" % (now.strftime("%Y-%m-%dT%H%M%SZ"), info["commit"][:10]))
     os.makedirs(os.path.dirname(os.path.abspath(out_path)), exist_ok=True)
-    options = {"duration_s": args.duration, "warmup_s": args.warmup, "repeat": args.repeat, "quick": args.quick}
+    options = {"duration_s": args.duration, "warmup_s": args.warmup, "repeat": args.repeat, "rounds": args.rounds,
+               "quick": args.quick}
     print("servers: %s; topologies: %s; results: %s" % (", ".join(names), ", ".join(topologies), out_path),
           file=sys.stderr)
     results = {}
@@ -391,19 +402,16 @@ def main():
             f.write(json.dumps(line, sort_keys=True) + "\n")
         print("%-6s %-10s %-10s %s" % (name, topo, row, _describe(res)), file=sys.stderr, flush=True)
 
+    def failed(name, topo, e):  # one server's failure leaves the others' results
+        print("FAILED %s %s: %s: %s" % (name, topo, type(e).__name__, e), file=sys.stderr)
+        results[(name, topo, "failed")] = {"error": "%s: %s" % (type(e).__name__, e)}
+
     try:
-        for name in names:
-            interp = found[name]
-            for topo in topologies:
-                wanted = [r for r in rows if r in LOAD_ROWS or (r == "start") == (topo == "standalone")]
-                if not wanted:
-                    continue
-                try:
-                    run_topology(name, interp, topo, wanted, args, os.path.join(base, "%s-%s" % (name, topo)),
-                                 lambda row, res: record(name, topo, row, res))
-                except Exception as e:  # one server's failure leaves the others' results
-                    print("FAILED %s %s: %s: %s" % (name, topo, type(e).__name__, e), file=sys.stderr)
-                    results[(name, topo, "failed")] = {"error": "%s: %s" % (type(e).__name__, e)}
+        for topo in topologies:
+            wanted = [r for r in rows if r in LOAD_ROWS or (r == "start") == (topo == "standalone")]
+            if wanted:
+                run_topology({n: found[n] for n in names}, topo, wanted, args, os.path.join(base, topo),
+                             record, failed)
     finally:
         shutil.rmtree(base, ignore_errors=True)
     print("total %.0f s; JSON lines in %s" % (time.time() - t_start, out_path), file=sys.stderr)
@@ -432,50 +440,111 @@ class cached_bytecode:
                 os.environ[k] = v
 
 
-def run_topology(name, interp, topo, rows, args, base, record):
+def run_topology(interps, topo, rows, args, base, record, failed):
+    """The rows of one topology for every server: `start` one server at a time; the load rows with
+    all servers up, each row run for each server in turn (args.rounds times, round r starting with
+    the r-th server), so that a slow minute of the machine falls on all of them; then `reelect`."""
     os.makedirs(base)
+    names = list(interps)
     if "start" in rows:
-        ruok, serving = [], []
-        with cached_bytecode(os.path.join(base, "pycache")):
-            for i in range(-1 if name != "java" else 0, args.repeat):  # ours: start -1 fills the cache
-                server = new_server(name, interp, os.path.join(base, "start%d" % i))
-                try:
-                    r, s = start_to_serving(server)
-                finally:
-                    server.stop()
-                if i >= 0:
-                    ruok.append(r)
-                    serving.append(s)
-        record("start", {"seconds": statistics.median(ruok), "samples_s": ruok,
-                         "serving_s": statistics.median(serving), "serving_samples_s": serving})
+        for name in names:
+            try:
+                record(name, topo, "start", start_rows(name, interps[name], args.repeat, os.path.join(base, name)))
+            except Exception as e:
+                failed(name, topo, e)
     load_rows = [r for r in rows if r in LOAD_ROWS]
-    if topo == "standalone":
-        if not load_rows:
-            return
-        server = new_server(name, interp, os.path.join(base, "load"))
-        try:
-            server.start(timeout=120)
-            prepare(server.client_port)
-            for row in load_rows:
-                record(row, run_row(row, [server.client_port], [server.proc.pid], args.duration, args.warmup))
-        finally:
-            server.stop()
+    if not load_rows and "reelect" not in rows:
         return
-    ens = new_ensemble(name, interp, os.path.join(base, "ens"))
-    try:
-        ens.start()
-        leader = ens.wait_for_quorum(timeout=120)
-        followers = [sid for sid in ens.servers if sid != leader]
-        ports = [ens.client_ports[sid] for sid in followers + [leader]]
-        prepare(ens.client_ports[leader])
+    with contextlib.ExitStack() as stack:
+        up = {}  # name -> its server (standalone) or Ensemble (3node)
+        for name in names:
+            try:
+                up[name] = stack.enter_context(serving(name, interps[name], topo, os.path.join(base, name)))
+            except Exception as e:
+                failed(name, topo, e)
         for row in load_rows:
-            pids = [s.proc.pid for s in ens.servers.values()]
-            record(row, run_row(row, ports, pids, args.duration, args.warmup))
+            runs = {name: [] for name in up}
+            for r in range(args.rounds):
+                for name in names[r % len(names):] + names[:r % len(names)]:
+                    if name not in up:
+                        continue
+                    try:
+                        ports, pids = load_targets(up[name])
+                        runs[name].append(run_row(row, ports, pids, args.duration, args.warmup))
+                    except Exception as e:
+                        failed(name, topo, e)
+                        del up[name]
+            for name in names:
+                if runs.get(name) and name in up:
+                    record(name, topo, row, median_of_rounds(runs[name]))
         if "reelect" in rows:
-            times = [reelection(ens, "/bench/seq/elect-") for _ in range(args.repeat)]
-            record("reelect", {"seconds": statistics.median(times), "samples_s": times})
+            for name, ens in up.items():
+                try:
+                    times = [reelection(ens, "/bench/seq/elect-") for _ in range(args.repeat)]
+                    record(name, topo, "reelect", {"seconds": statistics.median(times), "samples_s": times})
+                except Exception as e:
+                    failed(name, topo, e)
+
+
+def start_rows(name, interp, repeat, base):
+    ruok, serving_s = [], []
+    with cached_bytecode(os.path.join(base, "pycache")):
+        for i in range(-1 if name != "java" else 0, repeat):  # ours: start -1 fills the cache
+            server = new_server(name, interp, os.path.join(base, "start%d" % i))
+            try:
+                r, s = start_to_serving(server)
+            finally:
+                server.stop()
+            if i >= 0:
+                ruok.append(r)
+                serving_s.append(s)
+    return {"seconds": statistics.median(ruok), "samples_s": ruok,
+            "serving_s": statistics.median(serving_s), "serving_samples_s": serving_s}
+
+
+@contextlib.contextmanager
+def serving(name, interp, topo, base):
+    """A started standalone server or 3-member ensemble of `name`, with /bench prepared; stopped on exit."""
+    if topo == "standalone":
+        target = new_server(name, interp, os.path.join(base, "load"))
+    else:
+        target = new_ensemble(name, interp, os.path.join(base, "ens"))
+    try:
+        if topo == "standalone":
+            target.start(timeout=120)
+            prepare(target.client_port)
+        else:
+            target.start()
+            prepare(target.client_ports[target.wait_for_quorum(timeout=120)])
+        yield target
     finally:
-        ens.stop()
+        target.stop()
+
+
+def load_targets(target):
+    """(client ports, pids) of a server or ensemble: an ensemble's followers' ports first, as the
+    clients of a real deployment are spread over all members."""
+    if not isinstance(target, Ensemble):
+        return [target.client_port], [target.proc.pid]
+    leader = target.wait_for_quorum(timeout=120)
+    followers = [sid for sid in target.servers if sid != leader]
+    return ([target.client_ports[sid] for sid in followers + [leader]],
+            [s.proc.pid for s in target.servers.values()])
+
+
+def median_of_rounds(runs):
+    """One row's result from its rounds: each measure's median, errors summed, every round kept."""
+    if len(runs) == 1:
+        return runs[0]
+    res = dict(runs[0])
+    for key in ("ops_per_s", "p50_us", "p99_us", "server_cpu_us_per_op", "client_cpu_us_per_op"):
+        values = [r[key] for r in runs if r.get(key) is not None]
+        if values:
+            res[key] = statistics.median(values)
+    res["errors"] = sum(r["errors"] for r in runs)
+    res["rounds"] = [{k: r.get(k) for k in ("ops_per_s", "p50_us", "p99_us", "server_cpu_us_per_op")}
+                     for r in runs]
+    return res
 
 
 # -- the table ------------------------------------------------------------------------------------------------
@@ -483,9 +552,13 @@ def run_topology(name, interp, topo, rows, args, base, record):
 def _describe(res):
     if "seconds" in res:
         return "%.3f s (samples %s)" % (res["seconds"], ", ".join("%.3f" % x for x in res["samples_s"]))
-    return "%.0f ops/s  p50 %s us  p99 %s us  server %.1f us/op  client %.1f us/op  errors %d" % (
+    text = "%.0f ops/s  p50 %s us  p99 %s us  server %.1f us/op  client %.1f us/op  errors %d" % (
         res["ops_per_s"], _num(res.get("p50_us")), _num(res.get("p99_us")), res["server_cpu_us_per_op"],
         res["client_cpu_us_per_op"], res["errors"])
+    if "rounds" in res:
+        text += "  (medians; rounds %s)" % ", ".join(
+            "%.0f/s p99 %s" % (r["ops_per_s"], _num(r.get("p99_us"))) for r in res["rounds"])
+    return text
 
 
 def _num(v):

@@ -36,3 +36,22 @@ def test_one_row_one_json_line(server, tmp_path):
         assert key in line["machine"], key
     assert len(line["commit"]) == 40
     assert "| get-w1 |" in proc.stdout  # the table
+
+
+def test_rounds_keep_each_run_and_their_median(tmp_path):
+    """--rounds 2: one JSON line per row, its measures the medians of the two runs, both runs kept."""
+    out = tmp_path / "results.jsonl"
+    proc = subprocess.run(
+        [sys.executable, os.path.join(REPO, "bench", "bench_matrix.py"), "--servers", "python",
+         "--topologies", "standalone", "--rows", "get-w1,set-w1", "--duration", "0.5", "--warmup", "0.2",
+         "--rounds", "2", "--out", str(out)],
+        capture_output=True, text=True, timeout=180, cwd=str(tmp_path))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    lines = [json.loads(x) for x in out.read_text().splitlines()]
+    assert [line["row"] for line in lines] == ["get-w1", "set-w1"]
+    for line in lines:
+        rounds = line["rounds"]
+        assert len(rounds) == 2 and all(r["ops_per_s"] > 0 for r in rounds), rounds
+        assert line["ops_per_s"] == pytest.approx((rounds[0]["ops_per_s"] + rounds[1]["ops_per_s"]) / 2)
+        assert line["p99_us"] == pytest.approx((rounds[0]["p99_us"] + rounds[1]["p99_us"]) / 2)
+        assert line["options"]["rounds"] == 2 and line["errors"] == 0
