@@ -505,17 +505,15 @@ def start_rows(name, interp, repeat, base):
 @contextlib.contextmanager
 def serving(name, interp, topo, base):
     """A started standalone server or 3-member ensemble of `name`, with /bench prepared; stopped on exit."""
-    if topo == "standalone":
-        target = new_server(name, interp, os.path.join(base, "load"))
-    else:
-        target = new_ensemble(name, interp, os.path.join(base, "ens"))
+    ensemble = topo != "standalone"
+    target = (new_ensemble if ensemble else new_server)(name, interp, os.path.join(base, topo))
     try:
-        if topo == "standalone":
-            target.start(timeout=120)
-            prepare(target.client_port)
-        else:
+        if ensemble:
             target.start()
             prepare(target.client_ports[target.wait_for_quorum(timeout=120)])
+        else:
+            target.start(timeout=120)
+            prepare(target.client_port)
         yield target
     finally:
         target.stop()
