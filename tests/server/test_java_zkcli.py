@@ -246,7 +246,9 @@ def test_one_command_per_invocation(default_servers):
             assert r.returncode == expected_code, "%s %s: exit %s, want %s\nstdout %r\nstderr %r" % (
                 kind, args, r.returncode, expected_code, r.stdout, r.stderr)
         ours, java = results["python"], results["java"]
-        assert mask(ours.stdout) == mask(java.stdout), "%s stdout:\n%s" % (
-            args, _diff(mask(ours.stdout), mask(java.stdout), "stdout"))
+        # The connect event comes from the CLI's event thread, before or after the command's output.
+        (ours_text, ours_events), (java_text, java_events) = (split_events(mask(r.stdout)) for r in (ours, java))
+        assert ours_text == java_text, "%s stdout:\n%s" % (args, _diff(ours_text, java_text, "stdout"))
+        assert ours_events == java_events, "%s watch events:\nours %r\njava %r" % (args, ours_events, java_events)
         assert mask(ours.stderr) == mask(java.stderr), "%s stderr:\n%s" % (
             args, _diff(mask(ours.stderr), mask(java.stderr), "stderr"))
