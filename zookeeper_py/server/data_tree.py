@@ -3,6 +3,7 @@
 import logging
 import struct
 import threading
+import time
 
 from zookeeper_py.common.java_hash_order import java_hash_order, long_hash_code, string_hash_code
 from zookeeper_py.data import Stat, StatPersisted
@@ -589,13 +590,18 @@ class DataTree:
         1.2 s on CPython. Fuzzy, as Java's: a node deleted since the listing is left out and one
         created since is not listed (the txn log replays both); so is a node whose parent was
         missing at its turn (both deleted and made again during the walk), so that every node
-        written has its parent before it."""
+        written has its parent before it.
+
+        A thread that has a `pace(seconds)` method (SnapshotThread) is called with each
+        batch's wall time once the batch is written, so that it can yield to requests."""
         nodes = self.nodes
         lock = self.lock
         with lock:
             paths = list(nodes)
         missing = set()
+        pace = getattr(threading.current_thread(), "pace", None)
         for start in range(0, len(paths), _SNAPSHOT_LOCK_BATCH):
+            began = time.perf_counter()
             batch = []
             append = batch.append
             with lock:
@@ -610,6 +616,8 @@ class DataTree:
                     append((path, node.data, (node.acl, s.czxid, s.mzxid, s.ctime, s.mtime, s.version, s.cversion,
                                               s.aversion, s.ephemeralOwner, s.pzxid)))
             yield batch
+            if pace is not None:
+                pace(time.perf_counter() - began)
 
     def _serialize_nodes_binary(self, oa):
         pack_int = _INT.pack
