@@ -3,6 +3,7 @@
 
     .tox/py/bin/python bench/bench_matrix.py [--duration 8] [--warmup 2] [--rounds 1] [--quick]
         [--servers python,pypy,java] [--topologies standalone,3node] [--rows get,set,...]
+        [--our-flags="-Dname=value ..."]
 
 Servers: `python` is our server on CPython (the interpreter running this script), `pypy` our
 server on PyPy (bin/zkEnv.sh's .venv-pypy3, as tests/support/servers.pypy_python finds it),
@@ -45,6 +46,11 @@ the values of each server and the ratios ours vs Java, all oriented so that > 1 
 throughput ours/Java, latency and seconds Java/ours. A `!` marks a ratio that misses the issue's
 goal: PyPy >= 1.0x Java's throughput and p99 <= Java's; CPython >= 0.5x and p99 <= 2x Java's;
 re-election and start-to-serving <= Java's (for both). An `E` marks a row that had errors.
+--our-flags gives our servers system properties (as SERVER_JVMFLAGS does for zkServer.sh), to
+measure a setting of ours against Java as it runs by default, e.g.
+--our-flags=-Dzookeeper.commitProcessor.numWorkerThreads=0 (with "=", so that a value starting
+with "-" is not taken for an option); they are printed above the tables and kept in the
+JSON options.
 --quick (1 s measured, 0.5 s warm-up, 1 start and 1 kill) is a smoke run of a few minutes; the
 defaults take about 10-15 minutes on 2 cores, and each further round about 7 more.
 """
@@ -300,18 +306,18 @@ def interpreters():
     return found, missing
 
 
-def new_server(name, interp, base):
+def new_server(name, interp, base, flags=()):
     if name == "java":
         return JavaServer(base, flags=["-Xmx1g"])
-    server = PythonServer(base)
+    server = PythonServer(base, flags=flags)
     server.python = interp
     return server
 
 
-def new_ensemble(name, interp, base):
+def new_ensemble(name, interp, base, flags=()):
     kind = "java" if name == "java" else "python"
     ens = Ensemble(base, kinds=[kind] * 3, tick_time=2000, init_limit=10, sync_limit=5,
-                   flags=["-Xmx1g"] if kind == "java" else [])
+                   flags=["-Xmx1g"] if kind == "java" else list(flags))
     if interp:
         for server in ens.servers.values():
             server.python = interp
@@ -365,7 +371,13 @@ def main():
     ap.add_argument("--topologies", default=",".join(TOPOLOGIES))
     ap.add_argument("--rows", default=",".join(ROWS), help="any of " + ",".join(ROWS))
     ap.add_argument("--out", help="JSON lines file (default bench/results/<date>-<commit>.jsonl)")
+    ap.add_argument("--our-flags", default="",
+                    help="-Dname=value system properties, space-separated, for our servers (Java keeps its defaults)")
     args = ap.parse_args()
+    args.our_flags = args.our_flags.split()
+    bad = [f for f in args.our_flags if not f.startswith("-D") or "=" not in f]
+    if bad:
+        ap.error("--our-flags: not a -Dname=value system property: %s" % " ".join(bad))
     if args.quick:
         args.duration, args.warmup, args.repeat = 1.0, 0.5, 1
     for opt, allowed in (("servers", SERVERS), ("topologies", TOPOLOGIES), ("rows", ROWS)):
@@ -386,7 +398,7 @@ def main():
                                         "%s-%s.jsonl" % (now.strftime("%Y-%m-%dT%H%M%SZ"), info["commit"][:10]))
     os.makedirs(os.path.dirname(os.path.abspath(out_path)), exist_ok=True)
     options = {"duration_s": args.duration, "warmup_s": args.warmup, "repeat": args.repeat, "rounds": args.rounds,
-               "quick": args.quick}
+               "quick": args.quick, "our_flags": args.our_flags}
     print("servers: %s; topologies: %s; results: %s" % (", ".join(names), ", ".join(topologies), out_path),
           file=sys.stderr)
     results = {}
@@ -415,7 +427,7 @@ def main():
     finally:
         shutil.rmtree(base, ignore_errors=True)
     print("total %.0f s; JSON lines in %s" % (time.time() - t_start, out_path), file=sys.stderr)
-    print_tables(results, names, topologies, rows, info)
+    print_tables(results, names, topologies, rows, info, args.our_flags)
     return 1 if any(k[2] == "failed" for k in results) else 0
 
 
@@ -449,7 +461,8 @@ def run_topology(interps, topo, rows, args, base, record, failed):
     if "start" in rows:
         for name in names:
             try:
-                record(name, topo, "start", start_rows(name, interps[name], args.repeat, os.path.join(base, name)))
+                record(name, topo, "start", start_rows(name, interps[name], args.repeat, os.path.join(base, name),
+                                                       args.our_flags))
             except Exception as e:
                 failed(name, topo, e)
     load_rows = [r for r in rows if r in LOAD_ROWS]
@@ -459,7 +472,8 @@ def run_topology(interps, topo, rows, args, base, record, failed):
         up = {}  # name -> its server (standalone) or Ensemble (3node)
         for name in names:
             try:
-                up[name] = stack.enter_context(serving(name, interps[name], topo, os.path.join(base, name)))
+                up[name] = stack.enter_context(serving(name, interps[name], topo, os.path.join(base, name),
+                                                        args.our_flags))
             except Exception as e:
                 failed(name, topo, e)
         for row in load_rows:
@@ -486,11 +500,11 @@ def run_topology(interps, topo, rows, args, base, record, failed):
                     failed(name, topo, e)
 
 
-def start_rows(name, interp, repeat, base):
+def start_rows(name, interp, repeat, base, flags=()):
     ruok, serving_s = [], []
     with cached_bytecode(os.path.join(base, "pycache")):
         for i in range(-1 if name != "java" else 0, repeat):  # ours: start -1 fills the cache
-            server = new_server(name, interp, os.path.join(base, "start%d" % i))
+            server = new_server(name, interp, os.path.join(base, "start%d" % i), flags)
             try:
                 r, s = start_to_serving(server)
             finally:
@@ -503,10 +517,10 @@ def start_rows(name, interp, repeat, base):
 
 
 @contextlib.contextmanager
-def serving(name, interp, topo, base):
+def serving(name, interp, topo, base, flags=()):
     """A started standalone server or 3-member ensemble of `name`, with /bench prepared; stopped on exit."""
     ensemble = topo != "standalone"
-    target = (new_ensemble if ensemble else new_server)(name, interp, os.path.join(base, topo))
+    target = (new_ensemble if ensemble else new_server)(name, interp, os.path.join(base, topo), flags)
     try:
         if ensemble:
             target.start()
@@ -577,12 +591,13 @@ def _ratio(ours, java, name, kind):
     return "%.2f%s" % (math.floor(r * 100) / 100, "" if r >= goal else "!")
 
 
-def print_tables(results, names, topologies, rows, info):
+def print_tables(results, names, topologies, rows, info, our_flags=()):
     ours = [n for n in names if n != "java"]
     java = "java" in names
-    print("\n%s, %s cores, Linux %s, commit %s%s%s" % (
+    print("\n%s, %s cores, Linux %s, commit %s%s%s%s" % (
         info["cpu_model"], info["cores"], info["kernel"], info["commit"][:10], " (dirty tree)" if info["dirty"] else "",
-        "; PyPy GC nursery %s" % info["pypy_gc_nursery"] if "pypy" in names else ""))
+        "; PyPy GC nursery %s" % info["pypy_gc_nursery"] if "pypy" in names else "",
+        "; our servers' flags %s" % " ".join(our_flags) if our_flags else ""))
     print("ratios: ours/Java for ops/s, Java/ours for p99 and seconds (> 1 is better for us); "
           "! misses the goal (pypy >= 1.0, python >= 0.5; times >= 1.0); E: errors in the row; "
           "mixed is 80% get / 20% set")

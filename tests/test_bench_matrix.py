@@ -55,3 +55,28 @@ def test_rounds_keep_each_run_and_their_median(tmp_path):
         assert line["ops_per_s"] == pytest.approx((rounds[0]["ops_per_s"] + rounds[1]["ops_per_s"]) / 2)
         assert line["p99_us"] == pytest.approx((rounds[0]["p99_us"] + rounds[1]["p99_us"]) / 2)
         assert line["options"]["rounds"] == 2 and line["errors"] == 0
+
+
+def test_our_flags_reach_our_server_and_the_json(tmp_path):
+    """--our-flags go to our server as system properties and into the JSON options; a flag that
+    is not -Dname=value is refused before anything starts."""
+    out = tmp_path / "results.jsonl"
+    cmd = [sys.executable, os.path.join(REPO, "bench", "bench_matrix.py"), "--servers", "python",
+           "--topologies", "standalone", "--rows", "get-w1", "--duration", "0.5", "--warmup", "0.2",
+           "--out", str(out)]
+    flags = "-Dzookeeper.commitProcessor.numWorkerThreads=0 -Dzookeeper.nio.numWorkerThreads=1"
+    proc = subprocess.run(cmd + ["--our-flags=" + flags], capture_output=True, text=True, timeout=180,
+                          cwd=str(tmp_path))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    (line,) = [json.loads(x) for x in out.read_text().splitlines()]
+    assert line["options"]["our_flags"] == flags.split()
+    assert line["errors"] == 0
+    assert "our servers' flags " + flags in proc.stdout
+    # A server that cannot start with the flag it was given: it did get it.
+    proc = subprocess.run(cmd + ["--our-flags=-Dzookeeper.serverCnxnFactory=no.such.Factory"],
+                          capture_output=True, text=True, timeout=180, cwd=str(tmp_path))
+    assert proc.returncode == 1
+    assert "FAILED python standalone" in proc.stderr and "no.such.Factory" in proc.stderr, proc.stderr
+    proc = subprocess.run(cmd + ["--our-flags=-Xmx1g"], capture_output=True, text=True, timeout=60,
+                          cwd=str(tmp_path))
+    assert proc.returncode == 2 and "not a -Dname=value system property: -Xmx1g" in proc.stderr
