@@ -43,6 +43,14 @@ def test_highest_epoch_and_zxid_beat_a_higher_sid(make_ensemble):
                    timeout=10, message="currentEpoch of %d" % sid)
 
 
+def thread_names(ens, sid):
+    """The thread names of member sid's `kill -QUIT` dump."""
+    before = len(ens.log(sid))
+    os.kill(ens.servers[sid].proc.pid, signal.SIGQUIT)
+    dump = wait_until(lambda: "\n\n" in ens.log(sid)[before:] and ens.log(sid)[before:], timeout=10)
+    return set(re.findall(r'^"([^"]+)"', dump, re.M))
+
+
 def test_java_thread_names(make_ensemble):
     ens = make_ensemble().start()
     leader = ens.wait_for_quorum()
@@ -50,12 +58,7 @@ def test_java_thread_names(make_ensemble):
     with kazoo(ens.address(follower)) as zk:
         zk.create("/t", b"")
 
-    def dump(sid):
-        before = len(ens.log(sid))
-        os.kill(ens.servers[sid].proc.pid, signal.SIGQUIT)
-        return wait_until(lambda: "\n\n" in ens.log(sid)[before:] and ens.log(sid)[before:], timeout=10)
-
-    names = set(re.findall(r'^"([^"]+)"', dump(leader), re.M))
+    names = thread_names(ens, leader)
     cport = ens.client_ports[leader]
     assert "QuorumPeer[myid=%d](plain=/0.0.0.0:%d)(secure=disabled)" % (leader, cport) in names
     assert "WorkerSender[myid=%d]" % leader in names
@@ -69,7 +72,33 @@ def test_java_thread_names(make_ensemble):
     assert "ProcessThread(sid:%d cport:-1):" % leader in names
     assert {"SyncThread:%d" % leader, "CommitProcessor:%d" % leader, "SessionTracker"} <= names
     assert "CommitProcWorkThread-1" in names
-    names = set(re.findall(r'^"([^"]+)"', dump(follower), re.M))
+    names = thread_names(ens, follower)
     assert {"FollowerRequestProcessor:%d" % follower, "CommitProcessor:%d" % follower,
             "SyncThread:%d" % follower} <= names
     assert "SessionTracker" not in names  # learners do not expire global sessions
+
+
+def test_commit_processor_without_workers_from_zoo_cfg(make_ensemble):
+    """commitProcessor.numWorkerThreads=0 in zoo.cfg (conf/zoo_sample.cfg's hint) becomes Java's system
+    property: no CommitProcWork threads, and a session's reads, now answered by the CommitProcessor
+    thread, still come in order after its writes, on a follower and on the leader."""
+    ens = make_ensemble(extra_cfg={"commitProcessor.numWorkerThreads": "0"}).start()
+    leader = ens.wait_for_quorum()
+    follower = 1 if leader != 1 else 2
+    for sid in (follower, leader):
+        with kazoo(ens.address(sid)) as zk:
+            path = "/order%d" % sid
+            zk.create(path, b"0")
+            pending = []
+            for i in range(1, 101):
+                pending.append(zk.set_async(path, b"%d" % i))
+                pending.append(zk.get_async(path))
+            reads = [p.get(timeout=15) for p in pending[1::2]]
+            assert [data for data, _stat in reads] == [b"%d" % i for i in range(1, 101)]
+            for p in pending[0::2]:
+                p.get(timeout=15)
+    for sid in ens.servers:
+        assert "Configuring CommitProcessor with no worker threads." in ens.log(sid), sid
+        names = thread_names(ens, sid)
+        assert "CommitProcessor:%d" % sid in names, names
+        assert not any(n.startswith("CommitProcWorkThread-") for n in names), names
