@@ -1,9 +1,11 @@
 """FileSnap, FileTxnSnapLog and ZKDatabase on our own data directories."""
 
 import collections
+import gc
 import logging
 import os
 import struct
+import weakref
 
 import pytest
 
@@ -23,7 +25,7 @@ from zookeeper_py.server.persistence.file_txn_snap_log import (
 from zookeeper_py.server.persistence.util import Util
 from zookeeper_py.server.request import Request
 from zookeeper_py.server.zk_database import ZKDatabase
-from zookeeper_py.txn import CloseSessionTxn, CreateSessionTxn, CreateTxn, TxnHeader
+from zookeeper_py.txn import CloseSessionTxn, CreateSessionTxn, CreateTxn, SetDataTxn, TxnHeader
 from zookeeper_py.zoo_defs import OpCode
 
 
@@ -286,6 +288,28 @@ def test_committed_log_and_proposals_from_txn_log(tmp_path, extended):
     assert not db.get_proposals_from_txn_log(txns[150][0].zxid, -1).has_next()
     snap = FileTxnSnapLog(str(tmp_path), str(tmp_path)).find_most_recent_snapshot()
     assert db.calculate_txn_log_size_limit() == int(os.path.getsize(snap) * 0.33)
+
+
+def test_committed_log_lets_the_request_and_its_connection_go(tmp_path):
+    """The committed log keeps each write's PROPOSAL packet for learners' DIFFs, not the request it
+    came from: a closed client's connection (and its buffers) is not held for 500 more txns."""
+    db = ZKDatabase(FileTxnSnapLog(str(tmp_path), str(tmp_path)))
+
+    class Connection:
+        pass
+
+    cnxn = Connection()
+    gone = weakref.ref(cnxn)
+    hdr = TxnHeader(SESSION_1, 7, 0x100000005, T0, OpCode.setData)
+    txn = SetDataTxn("/x", b"v", 2)
+    request = Request(cnxn, SESSION_1, 7, OpCode.setData, b"request body", hdr=hdr, txn=txn, zxid=hdr.zxid)
+    db.add_committed_proposal(request)
+    del request, cnxn
+    gc.collect()
+    assert gone() is None
+    (p,) = db.get_committed_log()
+    assert (p.packet.type, p.packet.zxid) == (2, 0x100000005)
+    assert p.packet.data == hdr.to_bytes() + txn.to_bytes()
 
 
 def test_snapshot_size_factor_property(tmp_path, sysprops):  # noqa: F811
