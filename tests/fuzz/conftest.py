@@ -9,7 +9,6 @@ ZK_FUZZ_SCALE (a float, default 1) to run that many times more examples, e.g.
 
 import os
 import re
-import signal
 import socket
 import struct
 import time
@@ -18,6 +17,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, settings, strategies as st
 
 from tests.support.raw_zk import ConnectionClosed, RawClient
+from tests.support.thread_dump import read_text as _read, thread_names  # noqa: F401  (fuzz tests import thread_names from here)
 from zookeeper_py.jute import Record, Vector
 from zookeeper_py.jute.record import max_length
 from zookeeper_py.proto import (
@@ -295,35 +295,6 @@ def assert_serving(port, what="server", deadline=HEALTH_DEADLINE, proc=None):
         raise AssertionError("%s: a well-behaved client got no answer within %ss: %r" % (what, deadline, e)) from None
     assert hdr.err == 0, "%s answered exists('/') with %r" % (what, hdr)
     return time.monotonic() - start
-
-
-_DUMP_HEADER = "Full thread dump zookeeper_py"
-_THREAD_LINE = re.compile(r'^"(.*)" (?:daemon )?id=\d+ (?:RUNNABLE|WAITING|TIMED_WAITING|BLOCKED|TERMINATED)$', re.M)
-
-
-def _read(path):
-    try:
-        with open(path, errors="replace") as f:
-            return f.read()
-    except OSError:
-        return ""
-
-
-def thread_names(server, timeout=15):
-    """The names of the server process's threads, from its `kill -QUIT` thread dump."""
-    before = _read(server.out_path).count(_DUMP_HEADER)
-    os.kill(server.proc.pid, signal.SIGQUIT)
-    deadline = time.time() + timeout
-    last = None
-    while time.time() < deadline:
-        text = _read(server.out_path)
-        if text.count(_DUMP_HEADER) > before:
-            names = _THREAD_LINE.findall(text[text.rindex(_DUMP_HEADER):])
-            if names and names == last:
-                return set(names)
-            last = names
-        time.sleep(0.1)
-    raise AssertionError("no thread dump from pid %d within %ss" % (server.proc.pid, timeout))
 
 
 # Per-connection threads: they come and go with their peers.

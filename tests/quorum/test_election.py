@@ -1,11 +1,10 @@
 """Fast leader election: who wins at start-up (highest epoch, then zxid, then sid), and the threads."""
 
 import os
-import re
-import signal
 
 from tests.quorum.conftest import kazoo
 from tests.support.net import wait_until
+from tests.support.thread_dump import thread_names
 
 
 def test_fresh_ensemble_elects_the_highest_sid(make_ensemble):
@@ -43,14 +42,6 @@ def test_highest_epoch_and_zxid_beat_a_higher_sid(make_ensemble):
                    timeout=10, message="currentEpoch of %d" % sid)
 
 
-def thread_names(ens, sid):
-    """The thread names of member sid's `kill -QUIT` dump."""
-    before = len(ens.log(sid))
-    os.kill(ens.servers[sid].proc.pid, signal.SIGQUIT)
-    dump = wait_until(lambda: "\n\n" in ens.log(sid)[before:] and ens.log(sid)[before:], timeout=10)
-    return set(re.findall(r'^"([^"]+)"', dump, re.M))
-
-
 def test_java_thread_names(make_ensemble):
     ens = make_ensemble().start()
     leader = ens.wait_for_quorum()
@@ -58,7 +49,7 @@ def test_java_thread_names(make_ensemble):
     with kazoo(ens.address(follower)) as zk:
         zk.create("/t", b"")
 
-    names = thread_names(ens, leader)
+    names = thread_names(ens.servers[leader])
     cport = ens.client_ports[leader]
     assert "QuorumPeer[myid=%d](plain=/0.0.0.0:%d)(secure=disabled)" % (leader, cport) in names
     assert "WorkerSender[myid=%d]" % leader in names
@@ -72,7 +63,7 @@ def test_java_thread_names(make_ensemble):
     assert "ProcessThread(sid:%d cport:-1):" % leader in names
     assert {"SyncThread:%d" % leader, "CommitProcessor:%d" % leader, "SessionTracker"} <= names
     assert "CommitProcWorkThread-1" in names
-    names = thread_names(ens, follower)
+    names = thread_names(ens.servers[follower])
     assert {"FollowerRequestProcessor:%d" % follower, "CommitProcessor:%d" % follower,
             "SyncThread:%d" % follower} <= names
     assert "SessionTracker" not in names  # learners do not expire global sessions
@@ -99,6 +90,6 @@ def test_commit_processor_without_workers_from_zoo_cfg(make_ensemble):
                 p.get(timeout=15)
     for sid in ens.servers:
         assert "Configuring CommitProcessor with no worker threads." in ens.log(sid), sid
-        names = thread_names(ens, sid)
+        names = thread_names(ens.servers[sid])
         assert "CommitProcessor:%d" % sid in names, names
         assert not any(n.startswith("CommitProcWorkThread-") for n in names), names
