@@ -306,7 +306,7 @@ def interpreters():
     return found, missing
 
 
-def new_server(name, interp, base, flags=()):
+def new_server(name, interp, base, flags):
     if name == "java":
         return JavaServer(base, flags=["-Xmx1g"])
     server = PythonServer(base, flags=flags)
@@ -314,7 +314,7 @@ def new_server(name, interp, base, flags=()):
     return server
 
 
-def new_ensemble(name, interp, base, flags=()):
+def new_ensemble(name, interp, base, flags):
     kind = "java" if name == "java" else "python"
     ens = Ensemble(base, kinds=[kind] * 3, tick_time=2000, init_limit=10, sync_limit=5,
                    flags=["-Xmx1g"] if kind == "java" else list(flags))
@@ -500,7 +500,7 @@ def run_topology(interps, topo, rows, args, base, record, failed):
                     failed(name, topo, e)
 
 
-def start_rows(name, interp, repeat, base, flags=()):
+def start_rows(name, interp, repeat, base, flags):
     ruok, serving_s = [], []
     with cached_bytecode(os.path.join(base, "pycache")):
         for i in range(-1 if name != "java" else 0, repeat):  # ours: start -1 fills the cache
@@ -517,7 +517,7 @@ def start_rows(name, interp, repeat, base, flags=()):
 
 
 @contextlib.contextmanager
-def serving(name, interp, topo, base, flags=()):
+def serving(name, interp, topo, base, flags):
     """A started standalone server or 3-member ensemble of `name`, with /bench prepared; stopped on exit."""
     ensemble = topo != "standalone"
     target = (new_ensemble if ensemble else new_server)(name, interp, os.path.join(base, topo), flags)
@@ -591,7 +591,7 @@ def _ratio(ours, java, name, kind):
     return "%.2f%s" % (math.floor(r * 100) / 100, "" if r >= goal else "!")
 
 
-def print_tables(results, names, topologies, rows, info, our_flags=()):
+def print_tables(results, names, topologies, rows, info, our_flags):
     ours = [n for n in names if n != "java"]
     java = "java" in names
     print("\n%s, %s cores, Linux %s, commit %s%s%s%s" % (

@@ -139,8 +139,8 @@ class ZKDatabase:
                 self.max_committed_log = request.zxid
             data = SerializeUtils.serialize_request(request)
             # Only the packet is read back (a learner's DIFF). Java keeps the request too, which
-            # would hold its connection and buffers for 500 more txns: PyPy's young collections
-            # copied them, 10-20% of what survived each one under session churn.
+            # would hold its connection and buffers for 500 more txns, for every young-generation
+            # collection to copy.
             p = Proposal(QuorumPacket(PROPOSAL, request.zxid, data, None), None)
             log.append(p)
             self.max_committed_log = p.packet.zxid
