@@ -214,11 +214,12 @@ def snap_phases(log):
 
     lines = log.splitlines()
     try:
-        got = next(i for i, l in enumerate(lines) if "Getting a snapshot from leader" in l)
+        # The last SNAP: a member restarted in the re-election rounds may have synced by SNAP before.
+        got = max(i for i, l in enumerate(lines) if "Getting a snapshot from leader" in l)
         snap = next(i for i in range(got, len(lines)) if "Snapshotting: 0x" in lines[i])
         upto = next(i for i in range(snap, len(lines)) if "UPTODATE" in lines[i])
         return stamp(lines[snap]) - stamp(lines[got]), stamp(lines[upto]) - stamp(lines[snap])
-    except (StopIteration, ValueError):
+    except (StopIteration, ValueError):  # ValueError: no SNAP in the log (max of nothing)
         return None
 
 
