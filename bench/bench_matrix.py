@@ -3,7 +3,7 @@
 
     .tox/py/bin/python bench/bench_matrix.py [--duration 8] [--warmup 2] [--rounds 1] [--quick]
         [--servers python,pypy,java] [--topologies standalone,3node] [--rows get,set,...]
-        [--our-flags="-Dname=value ..."]
+        [--our-flags="-Dname=value ..."] [--b-flags="-Dname=value ..."] [--b-env NAME=VALUE ...]
 
 Servers: `python` is our server on CPython (the interpreter running this script), `pypy` our
 server on PyPy (bin/zkEnv.sh's .venv-pypy3, as tests/support/servers.pypy_python finds it),
@@ -51,6 +51,13 @@ measure a setting of ours against Java as it runs by default, e.g.
 --our-flags=-Dzookeeper.commitProcessor.numWorkerThreads=0 (with "=", so that a value starting
 with "-" is not taken for an option); they are printed above the tables and kept in the
 JSON options.
+An A/B of a setting of ours goes inside one run, not across two: this machine drifts by 15-20%
+between consecutive runs, more than most settings move. The servers `python-b` and `pypy-b` are
+ours again with --b-flags (instead of --our-flags) and --b-env (NAME=VALUE, repeatable, added to
+their environment), and take their turns row by row with the others, e.g.
+--servers python,python-b,java --b-flags=-Dzookeeper.commitProcessor.numWorkerThreads=0, or
+--servers pypy,pypy-b --b-env PYPY_GC_NURSERY=4MB. Their ratio to Java is judged by the goal of
+their runtime.
 --quick (1 s measured, 0.5 s warm-up, 1 start and 1 kill) is a smoke run of a few minutes; the
 defaults take about 10-15 minutes on 2 cores, and each further round about 7 more.
 """
@@ -106,10 +113,16 @@ LOAD_ROWS = collections.OrderedDict([
 ])
 ROWS = list(LOAD_ROWS) + ["reelect", "start"]
 TIME_ROWS = ("reelect", "start")
-SERVERS = ("python", "pypy", "java")
+SERVERS = ("python", "python-b", "pypy", "pypy-b", "java")
+DEFAULT_SERVERS = ("python", "pypy", "java")
 TOPOLOGIES = ("standalone", "3node")
 # (min throughput ratio ours/Java, min latency ratio Java/ours) per server: the issue's goals.
 GOALS = {"pypy": (1.0, 1.0), "python": (0.5, 0.5)}
+
+
+def runtime(name):
+    """'python' or 'pypy' for our servers and their B variants."""
+    return name[:-2] if name.endswith("-b") else name
 
 
 # -- load generator (worker processes) -----------------------------------------------------------
@@ -298,6 +311,11 @@ def interpreters():
         found["pypy"] = pypy
     else:
         missing["pypy"] = "PyPy is not installed (Debian package pypy3)"
+    for name in ("python", "pypy"):
+        if name in found:
+            found[name + "-b"] = found[name]
+        else:
+            missing[name + "-b"] = missing[name]
     reason = java_zk.missing_reason()
     if reason:
         missing["java"] = reason
@@ -306,21 +324,45 @@ def interpreters():
     return found, missing
 
 
-def new_server(name, interp, base, flags):
+class Setup:
+    """How one server name runs: its interpreter (None for Java), system properties and extra environment."""
+
+    def __init__(self, interp, flags=(), env=None):
+        self.interp = interp
+        self.flags = list(flags)
+        self.env = dict(env or {})
+
+    def apply(self, server):
+        server.python = self.interp
+        server.extra_env = self.env
+        return server
+
+
+def setups(found, args):
+    """{server name: Setup}: --our-flags for ours, --b-flags and --b-env for the B variants."""
+    out = {}
+    for name, interp in found.items():
+        if name == "java":
+            out[name] = Setup(None, ["-Xmx1g"])
+        elif name.endswith("-b"):
+            out[name] = Setup(interp, args.b_flags, args.b_env)
+        else:
+            out[name] = Setup(interp, args.our_flags)
+    return out
+
+
+def new_server(name, setup, base):
     if name == "java":
-        return JavaServer(base, flags=["-Xmx1g"])
-    server = PythonServer(base, flags=flags)
-    server.python = interp
-    return server
+        return JavaServer(base, flags=setup.flags)
+    return setup.apply(PythonServer(base, flags=setup.flags))
 
 
-def new_ensemble(name, interp, base, flags):
+def new_ensemble(name, setup, base):
     kind = "java" if name == "java" else "python"
-    ens = Ensemble(base, kinds=[kind] * 3, tick_time=2000, init_limit=10, sync_limit=5,
-                   flags=["-Xmx1g"] if kind == "java" else list(flags))
-    if interp:
+    ens = Ensemble(base, kinds=[kind] * 3, tick_time=2000, init_limit=10, sync_limit=5, flags=setup.flags)
+    if kind == "python":
         for server in ens.servers.values():
-            server.python = interp
+            setup.apply(server)
     return ens
 
 
@@ -367,17 +409,27 @@ def main():
     ap.add_argument("--rounds", type=int, default=1,
                     help="runs of each load row per server, the servers taking turns; the median is kept")
     ap.add_argument("--quick", action="store_true", help="smoke run: --duration 1 --warmup 0.5 --repeat 1")
-    ap.add_argument("--servers", default=",".join(SERVERS))
+    ap.add_argument("--servers", default=",".join(DEFAULT_SERVERS), help="any of " + ",".join(SERVERS))
     ap.add_argument("--topologies", default=",".join(TOPOLOGIES))
     ap.add_argument("--rows", default=",".join(ROWS), help="any of " + ",".join(ROWS))
     ap.add_argument("--out", help="JSON lines file (default bench/results/<date>-<commit>.jsonl)")
     ap.add_argument("--our-flags", default="",
                     help="-Dname=value system properties, space-separated, for our servers (Java keeps its defaults)")
+    ap.add_argument("--b-flags", default="",
+                    help="-Dname=value system properties, space-separated, for python-b and pypy-b")
+    ap.add_argument("--b-env", action="append", default=[], metavar="NAME=VALUE",
+                    help="an environment variable for python-b and pypy-b (repeatable)")
     args = ap.parse_args()
-    args.our_flags = args.our_flags.split()
-    bad = [f for f in args.our_flags if not f.startswith("-D") or "=" not in f]
+    for opt in ("our_flags", "b_flags"):
+        flags = getattr(args, opt).split()
+        bad = [f for f in flags if not f.startswith("-D") or "=" not in f]
+        if bad:
+            ap.error("--%s: not a -Dname=value system property: %s" % (opt.replace("_", "-"), " ".join(bad)))
+        setattr(args, opt, flags)
+    bad = [e for e in args.b_env if "=" not in e or e.startswith("=")]
     if bad:
-        ap.error("--our-flags: not a -Dname=value system property: %s" % " ".join(bad))
+        ap.error("--b-env: not NAME=VALUE: %s" % " ".join(bad))
+    args.b_env = dict(e.split("=", 1) for e in args.b_env)
     if args.quick:
         args.duration, args.warmup, args.repeat = 1.0, 0.5, 1
     for opt, allowed in (("servers", SERVERS), ("topologies", TOPOLOGIES), ("rows", ROWS)):
@@ -398,7 +450,7 @@ def main():
                                         "%s-%s.jsonl" % (now.strftime("%Y-%m-%dT%H%M%SZ"), info["commit"][:10]))
     os.makedirs(os.path.dirname(os.path.abspath(out_path)), exist_ok=True)
     options = {"duration_s": args.duration, "warmup_s": args.warmup, "repeat": args.repeat, "rounds": args.rounds,
-               "quick": args.quick, "our_flags": args.our_flags}
+               "quick": args.quick, "our_flags": args.our_flags, "b_flags": args.b_flags, "b_env": args.b_env}
     print("servers: %s; topologies: %s; results: %s" % (", ".join(names), ", ".join(topologies), out_path),
           file=sys.stderr)
     results = {}
@@ -422,12 +474,12 @@ def main():
         for topo in topologies:
             wanted = [r for r in rows if r in LOAD_ROWS or (r == "start") == (topo == "standalone")]
             if wanted:
-                run_topology({n: found[n] for n in names}, topo, wanted, args, os.path.join(base, topo),
-                             record, failed)
+                run_topology(setups({n: found[n] for n in names}, args), topo, wanted, args,
+                             os.path.join(base, topo), record, failed)
     finally:
         shutil.rmtree(base, ignore_errors=True)
     print("total %.0f s; JSON lines in %s" % (time.time() - t_start, out_path), file=sys.stderr)
-    print_tables(results, names, topologies, rows, info, args.our_flags)
+    print_tables(results, names, topologies, rows, info, options)
     return 1 if any(k[2] == "failed" for k in results) else 0
 
 
@@ -452,17 +504,16 @@ class cached_bytecode:
                 os.environ[k] = v
 
 
-def run_topology(interps, topo, rows, args, base, record, failed):
+def run_topology(setups, topo, rows, args, base, record, failed):
     """The rows of one topology for every server: `start` one server at a time; the load rows with
     all servers up, each row run for each server in turn (args.rounds times, round r starting with
     the r-th server), so that a slow minute of the machine falls on all of them; then `reelect`."""
     os.makedirs(base)
-    names = list(interps)
+    names = list(setups)
     if "start" in rows:
         for name in names:
             try:
-                record(name, topo, "start", start_rows(name, interps[name], args.repeat, os.path.join(base, name),
-                                                       args.our_flags))
+                record(name, topo, "start", start_rows(name, setups[name], args.repeat, os.path.join(base, name)))
             except Exception as e:
                 failed(name, topo, e)
     load_rows = [r for r in rows if r in LOAD_ROWS]
@@ -472,8 +523,7 @@ def run_topology(interps, topo, rows, args, base, record, failed):
         up = {}  # name -> its server (standalone) or Ensemble (3node)
         for name in names:
             try:
-                up[name] = stack.enter_context(serving(name, interps[name], topo, os.path.join(base, name),
-                                                        args.our_flags))
+                up[name] = stack.enter_context(serving(name, setups[name], topo, os.path.join(base, name)))
             except Exception as e:
                 failed(name, topo, e)
         for row in load_rows:
@@ -500,11 +550,11 @@ def run_topology(interps, topo, rows, args, base, record, failed):
                     failed(name, topo, e)
 
 
-def start_rows(name, interp, repeat, base, flags):
+def start_rows(name, setup, repeat, base):
     ruok, serving_s = [], []
     with cached_bytecode(os.path.join(base, "pycache")):
         for i in range(-1 if name != "java" else 0, repeat):  # ours: start -1 fills the cache
-            server = new_server(name, interp, os.path.join(base, "start%d" % i), flags)
+            server = new_server(name, setup, os.path.join(base, "start%d" % i))
             try:
                 r, s = start_to_serving(server)
             finally:
@@ -517,10 +567,10 @@ def start_rows(name, interp, repeat, base, flags):
 
 
 @contextlib.contextmanager
-def serving(name, interp, topo, base, flags):
+def serving(name, setup, topo, base):
     """A started standalone server or 3-member ensemble of `name`, with /bench prepared; stopped on exit."""
     ensemble = topo != "standalone"
-    target = (new_ensemble if ensemble else new_server)(name, interp, os.path.join(base, topo), flags)
+    target = (new_ensemble if ensemble else new_server)(name, setup, os.path.join(base, topo))
     try:
         if ensemble:
             target.start()
@@ -583,21 +633,27 @@ def _ratio(ours, java, name, kind):
         return "-"
     if kind == "throughput":
         r = ours / java
-        goal = GOALS[name][0]
+        goal = GOALS[runtime(name)][0]
     else:  # latency or seconds: Java/ours
         r = java / ours
-        goal = GOALS[name][1] if kind == "latency" else 1.0
+        goal = GOALS[runtime(name)][1] if kind == "latency" else 1.0
     # Truncated, not rounded: a 0.996 that misses a 1.0 goal shows as 0.99!, not 1.00!.
     return "%.2f%s" % (math.floor(r * 100) / 100, "" if r >= goal else "!")
 
 
-def print_tables(results, names, topologies, rows, info, our_flags):
+def _b_variant(options):
+    what = options["b_flags"] + ["%s=%s" % kv for kv in sorted(options["b_env"].items())]
+    return "; the -b servers: %s" % (" ".join(what) or "no flags (an A/A run)")
+
+
+def print_tables(results, names, topologies, rows, info, options):
     ours = [n for n in names if n != "java"]
     java = "java" in names
-    print("\n%s, %s cores, Linux %s, commit %s%s%s%s" % (
+    print("\n%s, %s cores, Linux %s, commit %s%s%s%s%s" % (
         info["cpu_model"], info["cores"], info["kernel"], info["commit"][:10], " (dirty tree)" if info["dirty"] else "",
-        "; PyPy GC nursery %s" % info["pypy_gc_nursery"] if "pypy" in names else "",
-        "; our servers' flags %s" % " ".join(our_flags) if our_flags else ""))
+        "; PyPy GC nursery %s" % info["pypy_gc_nursery"] if any(runtime(n) == "pypy" for n in names) else "",
+        "; our servers' flags %s" % " ".join(options["our_flags"]) if options["our_flags"] else "",
+        _b_variant(options) if any(n.endswith("-b") for n in names) else ""))
     print("ratios: ours/Java for ops/s, Java/ours for p99 and seconds (> 1 is better for us); "
           "! misses the goal (pypy >= 1.0, python >= 0.5; times >= 1.0); E: errors in the row; "
           "mixed is 80% get / 20% set")

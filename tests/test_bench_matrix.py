@@ -80,3 +80,35 @@ def test_our_flags_reach_our_server_and_the_json(tmp_path):
     proc = subprocess.run(cmd + ["--our-flags=-Xmx1g"], capture_output=True, text=True, timeout=60,
                           cwd=str(tmp_path))
     assert proc.returncode == 2 and "not a -Dname=value system property: -Xmx1g" in proc.stderr
+
+
+def test_b_variant_takes_its_turn_with_its_own_flags_and_environment(tmp_path):
+    """python-b is our server again with --b-flags and --b-env instead of --our-flags, measured in the
+    same run (an A/B inside one run); each variant gets only its own settings."""
+    out = tmp_path / "results.jsonl"
+    cmd = [sys.executable, os.path.join(REPO, "bench", "bench_matrix.py"), "--servers", "python,python-b",
+           "--topologies", "standalone", "--rows", "get-w1", "--duration", "0.5", "--warmup", "0.2",
+           "--out", str(out)]
+    b_flags = "-Dzookeeper.commitProcessor.numWorkerThreads=0"
+    proc = subprocess.run(cmd + ["--b-flags=" + b_flags, "--b-env", "ZK_BENCH_VARIANT=b"], capture_output=True,
+                          text=True, timeout=180, cwd=str(tmp_path))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    lines = [json.loads(x) for x in out.read_text().splitlines()]
+    assert sorted(line["server"] for line in lines) == ["python", "python-b"]
+    for line in lines:
+        assert line["errors"] == 0 and line["ops_per_s"] > 0
+        assert line["options"]["b_flags"] == [b_flags] and line["options"]["b_env"] == {"ZK_BENCH_VARIANT": "b"}
+    assert "the -b servers: %s ZK_BENCH_VARIANT=b" % b_flags in proc.stdout
+
+    # The environment and the flags reach python-b only: with a PYTHONHOME where Python's library is
+    # not, or a factory that does not exist, python-b cannot start and python still runs its row.
+    for bad in (["--b-env", "PYTHONHOME=" + str(tmp_path / "nothing")], ["--b-flags=-Dzookeeper.serverCnxnFactory=x.Y"]):
+        out.unlink()
+        proc = subprocess.run(cmd + bad, capture_output=True, text=True, timeout=180, cwd=str(tmp_path))
+        assert proc.returncode == 1, proc.stdout + proc.stderr
+        assert "FAILED python-b standalone" in proc.stderr and "FAILED python standalone" not in proc.stderr
+        assert [json.loads(x)["server"] for x in out.read_text().splitlines()] == ["python"]
+
+    proc = subprocess.run(cmd + ["--b-env", "NOVALUE"], capture_output=True, text=True, timeout=60,
+                          cwd=str(tmp_path))
+    assert proc.returncode == 2 and "--b-env: not NAME=VALUE: NOVALUE" in proc.stderr

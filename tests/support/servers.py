@@ -166,6 +166,7 @@ class PythonServer(ServerProcess):
 
     kind = "python"
     python = os.environ.get("ZK_TEST_PYTHON", sys.executable)
+    extra_env = {}  # added to the environment the server inherits (bench_matrix's --b-env)
 
     def command(self):
         return [
@@ -179,6 +180,7 @@ class PythonServer(ServerProcess):
         # As bin/zkServer.sh runs it: zkEnv.sh's PYPY_GC_NURSERY unless this process has one.
         env = dict(os.environ)
         env.setdefault("PYPY_GC_NURSERY", zk_env("PYPY_GC_NURSERY"))
+        env.update(self.extra_env)
         return env
 
     def start(self, wait=True, timeout=30):
