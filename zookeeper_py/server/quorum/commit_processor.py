@@ -58,6 +58,9 @@ class CommitProcessor(ZooKeeperCriticalThread, RequestProcessor):
         self._count_lock = threading.Lock()
         self._cv = threading.Condition(threading.Lock())
         self.waiting = False  # this thread is in, or about to enter, a wait on _cv
+        # ... and that wait is wait_for_empty_pool's, the one a worker ending the last read wakes
+        # (Java's emptyPoolSync); the idle wait is not woken by reads that end.
+        self.waiting_for_empty_pool = False
         self.stopped = True
         self.max_commit_batch_size = 1
         self.worker_shutdown_timeout_ms = 5000
@@ -168,10 +171,10 @@ class CommitProcessor(ZooKeeperCriticalThread, RequestProcessor):
         if self.num_requests_processing == 0:
             return
         with self._cv:
-            self.waiting = True
+            self.waiting = self.waiting_for_empty_pool = True
             while not self.stopped and self.num_requests_processing != 0:
                 self._cv.wait()
-            self.waiting = False
+            self.waiting = self.waiting_for_empty_pool = False
 
     def process_write(self, request):
         """Apply a committed request on this thread (3.6's processWrite)."""
@@ -279,6 +282,8 @@ class CommitWorkRequest(WorkRequest):
             with cp._count_lock:
                 cp.num_requests_processing -= 1
                 idle = cp.num_requests_processing == 0
-            # The processor may be waiting for the pool to drain before it applies a commit.
-            if idle:
-                cp.wakeup_if_waiting()
+            # The processor may be waiting for the pool to drain before it applies a commit. Only
+            # that wait is woken: waking the idle one for every read that ends made the
+            # CommitProcessor thread contend for the GIL with the worker writing the reply.
+            if idle and cp.waiting_for_empty_pool:
+                cp.wakeup()
