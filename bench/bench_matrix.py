@@ -57,7 +57,8 @@ ours again with --b-flags (instead of --our-flags) and --b-env (NAME=VALUE, repe
 their environment), and take their turns row by row with the others, e.g.
 --servers python,python-b,java --b-flags=-Dzookeeper.commitProcessor.numWorkerThreads=0, or
 --servers pypy,pypy-b --b-env PYPY_GC_NURSERY=4MB. Their ratio to Java is judged by the goal of
-their runtime.
+their runtime. Two commits: `git worktree add /tmp/base <commit>`, then --b-env PYTHONPATH=/tmp/base
+(the -b servers import zookeeper_py from there; the others from this checkout).
 --quick (1 s measured, 0.5 s warm-up, 1 start and 1 kill) is a smoke run of a few minutes; the
 defaults take about 10-15 minutes on 2 cores, and each further round about 7 more.
 """
