@@ -102,7 +102,8 @@ def test_b_variant_takes_its_turn_with_its_own_flags_and_environment(tmp_path):
 
     # The environment and the flags reach python-b only: with a PYTHONHOME where Python's library is
     # not, or a factory that does not exist, python-b cannot start and python still runs its row.
-    for bad in (["--b-env", "PYTHONHOME=" + str(tmp_path / "nothing")], ["--b-flags=-Dzookeeper.serverCnxnFactory=x.Y"]):
+    for bad in (["--b-env", "PYTHONHOME=" + str(tmp_path / "nothing")],
+                ["--b-flags=-Dzookeeper.serverCnxnFactory=x.Y"]):
         out.unlink()
         proc = subprocess.run(cmd + bad, capture_output=True, text=True, timeout=180, cwd=str(tmp_path))
         assert proc.returncode == 1, proc.stdout + proc.stderr
