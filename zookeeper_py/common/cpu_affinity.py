@@ -1,0 +1,104 @@
+"""The server's threads on one CPU (Linux), as `taskset -c <cpu>` would put them.
+
+Only one thread runs Python at a time (the GIL), and a request goes from thread to thread
+(selector, PrepRequestProcessor, SyncThread, CommitProcessor, ...), each hand-over waking
+the next thread. On a second, idle CPU the woken thread runs at once, while the thread
+that woke it still holds the GIL for the few steps it takes before it blocks:
+- PyPy's GIL (rpython/translator/c/src/thread_gil.c) is released for an external call by
+  clearing a flag, without waking anyone, so the woken thread sleeps out a 0.1 ms timed
+  wait before it looks again (timer_slack.py). bench/bench_queues.py's round trip on PyPy
+  is either ~60 us or ~350 us, by where the two threads happen to run.
+- CPython's GIL wakes the waiting thread itself when it is dropped: a second wake-up, on
+  the other CPU, with the GIL and the request's objects moving between the CPUs' caches.
+On one CPU the woken thread runs when the thread that woke it blocks, and takes the free
+GIL at once; what the threads wait for (the disk, the network) goes on while they wait.
+Measured with bench/bench_matrix.py, pinned and unpinned servers taking turns in one run,
+on a 2-core machine whose load generators share the cores (numbers in the README).
+
+`zookeeper.pinToOneCpu` (a -D property, as SERVER_JVMFLAGS gives it): `true` (the default)
+or `false`. The CPU is one of those the process may use (as taskset or a cgroup left
+them), chosen by process id, so that servers sharing a host spread over its CPUs; a
+process allowed only one CPU is left as it is.
+"""
+
+import logging
+import os
+import sys
+
+from zookeeper_py.common import system_properties
+from zookeeper_py.server.quorum.quorum_server import ConfigException
+
+LOG = logging.getLogger("CpuAffinity")
+
+PIN_TO_ONE_CPU = "zookeeper.pinToOneCpu"
+_MASK_WORDS = 16  # a cpu_set_t of 1024 CPUs, as glibc's
+
+
+def allowed_cpus(status_path="/proc/self/status"):
+    """The CPUs this process may run on (Cpus_allowed_list of /proc/self/status), sorted."""
+    with open(status_path) as f:
+        for line in f:
+            if line.startswith("Cpus_allowed_list:"):
+                cpus = set()
+                for part in line.split(":", 1)[1].strip().split(","):
+                    first, _, last = part.partition("-")
+                    cpus.update(range(int(first), int(last or first) + 1))
+                return sorted(cpus)
+    raise OSError("no Cpus_allowed_list in %s" % status_path)
+
+
+def _set_affinity_pypy():
+    """sched_setaffinity through PyPy's built-in cffi backend (PyPy's os has none)."""
+    import _cffi_backend as backend  # optional: PyPy only
+
+    int_t = backend.new_primitive_type("int")
+    size_t = backend.new_primitive_type("size_t")
+    ulong_t = backend.new_primitive_type("unsigned long")
+    mask_t = backend.new_array_type(backend.new_pointer_type(ulong_t), _MASK_WORDS)
+    fn_t = backend.new_function_type((int_t, size_t, backend.new_pointer_type(ulong_t)), int_t, False)
+    libc_set = backend.load_library(None).load_function(fn_t, "sched_setaffinity")
+
+    def set_affinity(tid, cpu):
+        mask = backend.newp(mask_t, [0] * _MASK_WORDS)
+        mask[cpu // 64] = 1 << (cpu % 64)
+        if libc_set(tid, backend.sizeof(mask_t), mask) != 0:
+            err = backend.get_errno()
+            raise OSError(err, "sched_setaffinity(%d, {%d}): %s" % (tid, cpu, os.strerror(err)))
+
+    return set_affinity
+
+
+def pin_to_one_cpu():
+    """Put every thread of this process on one CPU unless zookeeper.pinToOneCpu is false; the CPU or None."""
+    raw = system_properties.get_property(PIN_TO_ONE_CPU, "true")
+    value = raw.strip().lower()
+    if value not in ("true", "false"):
+        raise ConfigException("%s=%s: not true or false" % (PIN_TO_ONE_CPU, raw))
+    if value == "false":
+        return None
+    if not sys.platform.startswith("linux"):
+        LOG.info("Server threads not pinned to one CPU: that is done on Linux only")
+        return None
+    try:
+        cpus = allowed_cpus()
+        if len(cpus) < 2:
+            return None
+        cpu = cpus[os.getpid() % len(cpus)]
+        if hasattr(os, "sched_setaffinity"):
+            def set_affinity(tid, cpu):
+                os.sched_setaffinity(tid, {cpu})
+        else:
+            set_affinity = _set_affinity_pypy()
+        # Threads started later inherit the CPU of the thread that starts them; any started
+        # before (none in the server mains) are moved too.
+        for tid in sorted(int(t) for t in os.listdir("/proc/self/task")):
+            try:
+                set_affinity(tid, cpu)
+            except ProcessLookupError:
+                pass  # a thread that has ended
+    except (ImportError, OSError, AttributeError) as e:
+        LOG.warning("Could not pin the server's threads to one CPU: %s", e)
+        return None
+    LOG.info("Server threads pinned to CPU %d of %s (%s=false leaves them free)", cpu, ",".join(map(str, cpus)),
+             PIN_TO_ONE_CPU)
+    return cpu
