@@ -8,6 +8,9 @@ Two numbers per queue: a round trip (one thread puts, another takes and answers 
 queue, so both sleep and wake every time: the cost of a hop when the pipeline is idle), and
 a stream (one thread puts 500k items, another takes them: the cost per item when busy).
 zookeeper_py.common.linked_blocking_queue picks the faster one per interpreter.
+The round trip depends on where the threads wake: run it again under `taskset -c 0` (one CPU,
+as the server pins itself: zookeeper_py/common/cpu_affinity.py) and `chrt -b 0 taskset -c 0`
+(one CPU, SCHED_BATCH: a woken thread does not preempt the one that woke it).
 """
 
 import os

@@ -2,18 +2,21 @@
 
 Only one thread runs Python at a time (the GIL), and a request goes from thread to thread
 (selector, PrepRequestProcessor, SyncThread, CommitProcessor, ...), each hand-over waking
-the next thread. On a second, idle CPU the woken thread runs at once, while the thread
-that woke it still holds the GIL for the few steps it takes before it blocks:
-- PyPy's GIL (rpython/translator/c/src/thread_gil.c) is released for an external call by
-  clearing a flag, without waking anyone, so the woken thread sleeps out a 0.1 ms timed
-  wait before it looks again (timer_slack.py). bench/bench_queues.py's round trip on PyPy
-  is either ~60 us or ~350 us, by where the two threads happen to run.
-- CPython's GIL wakes the waiting thread itself when it is dropped: a second wake-up, on
-  the other CPU, with the GIL and the request's objects moving between the CPUs' caches.
-On one CPU the woken thread runs when the thread that woke it blocks, and takes the free
-GIL at once; what the threads wait for (the disk, the network) goes on while they wait.
-Measured with bench/bench_matrix.py, pinned and unpinned servers taking turns in one run,
-on a 2-core machine whose load generators share the cores (numbers in the README).
+the next thread. Whether that thread wakes on the same CPU or on the other one is what
+bench/bench_queues.py's round trip (two hand-overs) shows on this 2-core machine:
+- CPython: 53-60 us with the threads free, 12-15 us under `taskset -c 0`; a wake-up on
+  another CPU, and the GIL handed across, cost more than the whole hand-over on one.
+- PyPy: ~50 us or ~350 us from run to run with the threads free, ~335 us every run under
+  `taskset -c 0`. PyPy's GIL is released for an external call by clearing a flag, without
+  waking anyone (thread_gil.c); a thread that finds it held sleeps out a 0.1 ms timed wait
+  (timer_slack.py). On one CPU the woken thread runs at once, preempting the thread that
+  woke it, which still holds the GIL. Under `chrt -b 0 taskset -c 0` (SCHED_BATCH: no
+  preemption on wake-up) the round trip is ~6 us on PyPy and ~7 us on CPython; that is
+  not done here yet.
+The server's rows were measured with bench/bench_matrix.py, pinned and unpinned servers
+taking turns in one run, on this machine with the load generators on the same 2 cores
+(numbers in the README): most rows gained on both runtimes; PyPy's standalone set at
+window 1 and connect lost about a tenth.
 
 `zookeeper.pinToOneCpu` (a -D property, as SERVER_JVMFLAGS gives it): `true` (the default)
 or `false`. The CPU is one of those the process may use (as taskset or a cgroup left
