@@ -31,14 +31,26 @@ def two_cpus():
     return cpus
 
 
-def serve_and_read(tmp_path, flags, python=None):
+def thread_policies(pid):
+    """{thread id: its scheduling policy number} of a process (0 SCHED_OTHER, 3 SCHED_BATCH)."""
+    out = {}
+    for tid in os.listdir("/proc/%d/task" % pid):
+        try:
+            with open("/proc/%d/task/%s/sched" % (pid, tid)) as f:
+                out[int(tid)] = next(int(line.split(":")[1]) for line in f if line.startswith("policy"))
+        except FileNotFoundError:
+            pass  # a thread that ended
+    return out
+
+
+def serve_and_read(tmp_path, flags, python=None, read=thread_cpus):
     server = PythonServer(str(tmp_path), flags=flags)
     if python:
         server.python = python
     server.start()
     try:
         server.srvr()  # serving: every thread of the request path has started
-        return thread_cpus(server.proc.pid), server.all_output()
+        return read(server.proc.pid), server.all_output()
     finally:
         server.stop()
 
@@ -74,3 +86,28 @@ def test_a_bad_value_is_a_config_error_naming_the_property(tmp_path):
     code, output = server.run_to_exit(30)
     assert code == 2, output
     assert "zookeeper.pinToOneCpu=sometimes: not true or false" in output
+
+
+@pytest.mark.parametrize("runtime", ["server's", "pypy"])
+def test_sched_batch_true_puts_every_thread_under_sched_batch(tmp_path, runtime):
+    python = None
+    if runtime == "pypy":
+        python = pypy_python()
+        if not python:
+            pytest.skip("PyPy is not installed (Debian package pypy3)")
+    policies, log = serve_and_read(tmp_path, ["-Dzookeeper.schedBatch=true"], python, thread_policies)
+    assert len(policies) > 5 and set(policies.values()) == {os.SCHED_BATCH}, policies
+    assert "Server threads under SCHED_BATCH" in log
+
+
+def test_by_default_the_scheduling_policy_is_left_as_it_was(tmp_path):
+    policies, log = serve_and_read(tmp_path, [], read=thread_policies)
+    assert set(policies.values()) == {os.sched_getscheduler(0)}, policies
+    assert "SCHED_BATCH" not in log
+
+
+def test_a_bad_sched_batch_value_is_a_config_error(tmp_path):
+    server = PythonServer(str(tmp_path), flags=["-Dzookeeper.schedBatch=yes"])
+    code, output = server.run_to_exit(30)
+    assert code == 2, output
+    assert "zookeeper.schedBatch=yes: not true or false" in output

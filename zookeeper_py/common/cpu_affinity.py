@@ -11,8 +11,8 @@ bench/bench_queues.py's round trip (two hand-overs) shows on this 2-core machine
   waking anyone (thread_gil.c); a thread that finds it held sleeps out a 0.1 ms timed wait
   (timer_slack.py). On one CPU the woken thread runs at once, preempting the thread that
   woke it, which still holds the GIL. Under `chrt -b 0 taskset -c 0` (SCHED_BATCH: no
-  preemption on wake-up) the round trip is ~6 us on PyPy and ~7 us on CPython; that is
-  not done here yet.
+  preemption on wake-up) the round trip is ~6 us on PyPy and ~7 us on CPython:
+  `zookeeper.schedBatch=true` (below) does that, not yet by default.
 The server's rows were measured with bench/bench_matrix.py, pinned and unpinned servers
 taking turns in one run, on this machine with the load generators on the same 2 cores
 (numbers in the README): most rows gained on both runtimes; PyPy's standalone set at
@@ -22,6 +22,11 @@ window 1 and connect lost about a tenth.
 or `false`. The CPU is one of those the process may use (as taskset or a cgroup left
 them), chosen by process id, so that servers sharing a host spread over its CPUs; a
 process allowed only one CPU is left as it is.
+
+`zookeeper.schedBatch` (-D as well): `true` puts every thread under SCHED_BATCH, which
+any user may choose; `false` (the default) leaves the policy as the process got it. A
+SCHED_BATCH thread woken on a busy CPU waits for the scheduler's tick instead of
+preempting what runs there.
 """
 
 import logging
@@ -34,6 +39,7 @@ from zookeeper_py.server.quorum.quorum_server import ConfigException
 LOG = logging.getLogger("CpuAffinity")
 
 PIN_TO_ONE_CPU = "zookeeper.pinToOneCpu"
+SCHED_BATCH = "zookeeper.schedBatch"
 _MASK_WORDS = 16  # a cpu_set_t of 1024 CPUs, as glibc's
 
 
@@ -73,11 +79,7 @@ def _set_affinity_pypy():
 
 def pin_to_one_cpu():
     """Put every thread of this process on one CPU unless zookeeper.pinToOneCpu is false; the CPU or None."""
-    raw = system_properties.get_property(PIN_TO_ONE_CPU, "true")
-    value = raw.strip().lower()
-    if value not in ("true", "false"):
-        raise ConfigException("%s=%s: not true or false" % (PIN_TO_ONE_CPU, raw))
-    if value == "false":
+    if not _boolean(PIN_TO_ONE_CPU, "true"):
         return None
     if not sys.platform.startswith("linux"):
         LOG.info("Server threads not pinned to one CPU: that is done on Linux only")
@@ -105,3 +107,31 @@ def pin_to_one_cpu():
     LOG.info("Server threads pinned to CPU %d of %s (%s=false leaves them free)", cpu, ",".join(map(str, cpus)),
              PIN_TO_ONE_CPU)
     return cpu
+
+
+def _boolean(name, default):
+    raw = system_properties.get_property(name, default)
+    value = raw.strip().lower()
+    if value not in ("true", "false"):
+        raise ConfigException("%s=%s: not true or false" % (name, raw))
+    return value == "true"
+
+
+def set_sched_batch():
+    """Put every thread of this process under SCHED_BATCH if zookeeper.schedBatch is true; True if done."""
+    if not _boolean(SCHED_BATCH, "false"):
+        return False
+    if not hasattr(os, "SCHED_BATCH"):
+        LOG.warning("%s=true is ignored: this system has no SCHED_BATCH", SCHED_BATCH)
+        return False
+    try:
+        for tid in sorted(int(t) for t in os.listdir("/proc/self/task")):
+            try:
+                os.sched_setscheduler(tid, os.SCHED_BATCH, os.sched_param(0))
+            except ProcessLookupError:
+                pass  # a thread that has ended
+    except OSError as e:
+        LOG.warning("Could not put the server's threads under SCHED_BATCH: %s", e)
+        return False
+    LOG.info("Server threads under SCHED_BATCH (%s=true)", SCHED_BATCH)
+    return True

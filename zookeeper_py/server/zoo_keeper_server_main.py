@@ -7,7 +7,7 @@ import sys
 import threading
 
 from zookeeper_py.common import system_properties
-from zookeeper_py.common.cpu_affinity import pin_to_one_cpu
+from zookeeper_py.common.cpu_affinity import pin_to_one_cpu, set_sched_batch
 from zookeeper_py.common.gc_tuning import tune_collector
 from zookeeper_py.common.jit_tuning import tune_jit
 from zookeeper_py.common.logging_setup import configure_logging, install_thread_dump_handler
@@ -157,7 +157,8 @@ def run_main(run, args, request_shutdown, usage):
             pass
     try:
         tune_jit()  # PyPy's JIT flags come as -D, like a JVM's; a bad one is a config error
-        pin_to_one_cpu()  # before the server's threads start: they inherit the CPU
+        pin_to_one_cpu()  # before the server's threads start: they inherit the CPU and the policy
+        set_sched_batch()
         run(args)
     except ValueError as e:
         LOG.error("Invalid arguments, exiting abnormally", exc_info=True)
