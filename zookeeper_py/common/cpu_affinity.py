@@ -77,6 +77,16 @@ def _set_affinity_pypy():
     return set_affinity
 
 
+def for_each_thread(apply):
+    """apply(thread id) for every thread of this process. Threads started later inherit the
+    CPU and the policy of the thread that starts them; any started before are changed too."""
+    for tid in sorted(int(t) for t in os.listdir("/proc/self/task")):
+        try:
+            apply(tid)
+        except ProcessLookupError:
+            pass  # a thread that has ended
+
+
 def pin_to_one_cpu():
     """Put every thread of this process on one CPU unless zookeeper.pinToOneCpu is false; the CPU or None."""
     if not _boolean(PIN_TO_ONE_CPU, "true"):
@@ -94,13 +104,7 @@ def pin_to_one_cpu():
                 os.sched_setaffinity(tid, {cpu})
         else:
             set_affinity = _set_affinity_pypy()
-        # Threads started later inherit the CPU of the thread that starts them; any started
-        # before (none in the server mains) are moved too.
-        for tid in sorted(int(t) for t in os.listdir("/proc/self/task")):
-            try:
-                set_affinity(tid, cpu)
-            except ProcessLookupError:
-                pass  # a thread that has ended
+        for_each_thread(lambda tid: set_affinity(tid, cpu))
     except (ImportError, OSError, AttributeError) as e:
         LOG.warning("Could not pin the server's threads to one CPU: %s", e)
         return None
@@ -125,11 +129,7 @@ def set_sched_batch():
         LOG.warning("%s=true is ignored: this system has no SCHED_BATCH", SCHED_BATCH)
         return False
     try:
-        for tid in sorted(int(t) for t in os.listdir("/proc/self/task")):
-            try:
-                os.sched_setscheduler(tid, os.SCHED_BATCH, os.sched_param(0))
-            except ProcessLookupError:
-                pass  # a thread that has ended
+        for_each_thread(lambda tid: os.sched_setscheduler(tid, os.SCHED_BATCH, os.sched_param(0)))
     except OSError as e:
         LOG.warning("Could not put the server's threads under SCHED_BATCH: %s", e)
         return False
