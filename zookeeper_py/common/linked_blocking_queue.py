@@ -16,37 +16,34 @@ and a 3-node ensemble hands each write over some ten times.
 import collections
 import queue
 import sys
-import threading
 import time
+
+from zookeeper_py.common.wakeup_semaphore import WakeupSemaphore
 
 
 class OneConsumerQueue:
     """An unbounded FIFO for many producer threads and exactly one consumer thread.
 
     The items are a deque (append and popleft are atomic). The consumer, finding it
-    empty, raises `_sleeping` and blocks on `_wakeup`, a Lock held while nobody is to be
-    woken; a producer that sees the flag lowers it and releases the lock. The flag is
-    checked again after it is raised, so an item put in between is never slept on. A
-    wake-up that comes when the consumer is no longer asleep leaves the lock released:
-    the next blocking get returns at once, finds nothing, and sleeps properly.
+    empty, raises `_sleeping` and blocks on `_wakeup` (a WakeupSemaphore); a producer
+    that sees the flag lowers it and releases the semaphore. The flag is checked again
+    after it is raised, so an item put in between is never slept on. A wake-up that
+    comes when the consumer is no longer asleep is left pending: the next blocking get
+    returns at once, finds nothing, and sleeps properly.
     """
 
     __slots__ = ("_items", "_wakeup", "_sleeping")
 
     def __init__(self):
         self._items = collections.deque()
-        self._wakeup = threading.Lock()
-        self._wakeup.acquire()
+        self._wakeup = WakeupSemaphore()
         self._sleeping = False
 
     def put(self, item, block=True, timeout=None):
         self._items.append(item)
         if self._sleeping:
             self._sleeping = False
-            try:
-                self._wakeup.release()
-            except RuntimeError:
-                pass  # another producer woke the consumer first
+            self._wakeup.release()
 
     def put_nowait(self, item):
         self.put(item)
@@ -76,7 +73,7 @@ class OneConsumerQueue:
             if deadline is None:
                 deadline = time.monotonic() + timeout
             remaining = deadline - time.monotonic()
-            if remaining <= 0 or not self._wakeup.acquire(True, remaining):
+            if not self._wakeup.acquire(remaining):
                 self._sleeping = False
                 try:
                     return items.popleft()

@@ -6,6 +6,7 @@ import os
 import threading
 
 from zookeeper_py.common import system_properties
+from zookeeper_py.common.wakeup_semaphore import WakeupSemaphore
 from zookeeper_py.server.reply_batch import ReplyBatch
 from zookeeper_py.server.request_processor import RequestProcessor
 from zookeeper_py.server.worker_service import WorkerService, WorkRequest
@@ -56,10 +57,12 @@ class CommitProcessor(ZooKeeperCriticalThread, RequestProcessor):
         self.pending_requests = {}
         self.num_requests_processing = 0
         self._count_lock = threading.Lock()
-        self._cv = threading.Condition(threading.Lock())
-        self.waiting = False  # this thread is in, or about to enter, a wait on _cv
-        # ... and that wait is wait_for_empty_pool's, the one a worker ending the last read wakes
-        # (Java's emptyPoolSync); the idle wait is not woken by reads that end.
+        # Java's wait()/notifyAll() on the processor. A semaphore, not a Condition: on PyPy it
+        # wakes this thread while the GIL is free (wakeup_semaphore.py).
+        self._wakeup = WakeupSemaphore()
+        self.waiting = False  # this thread is about to sleep for requests or commits
+        # ... for the pool to drain, woken by a worker ending the last read (Java's emptyPoolSync);
+        # the idle wait is not woken by reads that end.
         self.waiting_for_empty_pool = False
         self.stopped = True
         self.max_commit_batch_size = 1
@@ -94,7 +97,6 @@ class CommitProcessor(ZooKeeperCriticalThread, RequestProcessor):
         committed = self.committed_requests
         pending = self.pending_requests
         need_commit = self.need_commit
-        cv = self._cv
         while not self.stopped:
             # Requests are queued before they go to the leader, so a waiting commit is for the
             # first write in queued_write_requests or for a request of another server.
@@ -103,11 +105,14 @@ class CommitProcessor(ZooKeeperCriticalThread, RequestProcessor):
             if not requests_to_process and not commit_is_waiting:
                 # The replies of the commits applied so far go out before this thread waits.
                 self.reply_batch.flush()
-                with cv:
+                while True:
+                    # Raised before the last look: a producer that then sees it lowered has put
+                    # its item where that look finds it.
                     self.waiting = True
-                    while not self.stopped and not queued and not committed:
-                        cv.wait()
-                    self.waiting = False
+                    if self.stopped or queued or committed:
+                        break
+                    self._wakeup.acquire()
+                self.waiting = False
                 continue
             # At most the requests there now: reads must not starve the commits of other servers.
             while not self.stopped and requests_to_process > 0:
@@ -170,11 +175,12 @@ class CommitProcessor(ZooKeeperCriticalThread, RequestProcessor):
         """A commit is applied only when no read is in the workers (3.6's waitForEmptyPool)."""
         if self.num_requests_processing == 0:
             return
-        with self._cv:
-            self.waiting = self.waiting_for_empty_pool = True
-            while not self.stopped and self.num_requests_processing != 0:
-                self._cv.wait()
-            self.waiting = self.waiting_for_empty_pool = False
+        while True:
+            self.waiting_for_empty_pool = True
+            if self.stopped or self.num_requests_processing == 0:
+                break
+            self._wakeup.acquire()
+        self.waiting_for_empty_pool = False
 
     def process_write(self, request):
         """Apply a committed request on this thread (3.6's processWrite)."""
@@ -211,15 +217,13 @@ class CommitProcessor(ZooKeeperCriticalThread, RequestProcessor):
         self.worker_reply_batches[index].flush()
 
     def wakeup(self):
-        with self._cv:
-            self._cv.notify_all()
+        self._wakeup.release()
 
     def wakeup_if_waiting(self):
-        # `waiting` is raised under the lock before this thread looks at the queues (or the pool)
-        # for the last time, so a producer that still sees it lowered has put its item where that
-        # look finds it. Waking only then spares a lock and a notify per request (Java notifies
-        # every time, where it is cheap).
+        # Waking only a thread about to sleep spares a wake-up per request (Java notifies every
+        # time, where it is cheap). The flag is lowered by the one producer that wakes it.
         if self.waiting:
+            self.waiting = False
             self.wakeup()
 
     def commit(self, request):

@@ -1,0 +1,103 @@
+"""How one server thread wakes another that sleeps for work: Java's LockSupport.park/unpark.
+
+`WakeupSemaphore` is a semaphore that starts at zero: `release()` wakes the sleeper,
+`acquire(timeout)` sleeps until then (True) or until the timeout (False). Callers check
+their own condition again after waking, so a wake-up more than needed is harmless.
+
+On PyPy it is libc's sem_t, called through PyPy's built-in cffi backend, which releases
+PyPy's GIL for the call. That is the point: with a threading.Lock, the woken thread
+(on the same CPU, where the server pins its threads: cpu_affinity.py) preempts the thread
+that woke it while that one still holds the GIL, finds it held, and sleeps out PyPy's
+0.1 ms GIL poll (timer_slack.py). sem_post wakes it while the GIL is free, so it runs at
+once; the waker is the one that waits for the GIL, when it has nothing left to do but
+go back to sleep. bench/bench_queues.py's round trip (two hand-overs) on one CPU: ~340 us
+with a Lock, ~5 us with sem_t. CPython's GIL hands itself to the next thread, and keeps
+the Lock.
+"""
+
+import sys
+import threading
+import time
+
+_SEM_WORDS = 8  # 64 bytes: glibc's sem_t is 32 on 64-bit machines, musl's smaller
+_CLOCK_MONOTONIC = 1
+_ETIMEDOUT = 110
+
+
+class LockWakeupSemaphore:
+    """A Lock held while nobody is to be woken; a wake-up that nobody awaits leaves it released."""
+
+    __slots__ = ("_lock",)
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._lock.acquire()
+
+    def release(self):
+        try:
+            self._lock.release()
+        except RuntimeError:
+            pass  # already released: the sleeper has a wake-up coming
+
+    def acquire(self, timeout=None):
+        if timeout is None:
+            return self._lock.acquire()
+        return timeout > 0 and self._lock.acquire(True, timeout)
+
+
+def _libc_semaphore_class():
+    """WakeupSemaphore over libc's sem_t, or None where it cannot be loaded."""
+    try:
+        import _cffi_backend as backend  # PyPy's built-in cffi
+
+        int_t = backend.new_primitive_type("int")
+        uint_t = backend.new_primitive_type("unsigned int")
+        long_p = backend.new_pointer_type(backend.new_primitive_type("long"))
+        sem_t = backend.new_array_type(long_p, _SEM_WORDS)
+        timespec_t = backend.new_array_type(long_p, 2)  # struct timespec: two longs
+        libc = backend.load_library(None)
+
+        def load(name, args):
+            return libc.load_function(backend.new_function_type(args, int_t, False), name)
+
+        sem_init = load("sem_init", (long_p, int_t, uint_t))
+        sem_post = load("sem_post", (long_p,))
+        sem_wait = load("sem_wait", (long_p,))
+        sem_clockwait = load("sem_clockwait", (long_p, int_t, long_p))
+    except (ImportError, AttributeError, OSError):
+        return None
+
+    class LibcWakeupSemaphore:
+        __slots__ = ("_sem",)
+
+        def __init__(self):
+            self._sem = backend.newp(sem_t, None)
+            if sem_init(self._sem, 0, 0) != 0:
+                raise OSError(backend.get_errno(), "sem_init failed")
+
+        def release(self):
+            sem_post(self._sem)
+
+        def acquire(self, timeout=None):
+            if timeout is None:
+                sem_wait(self._sem)  # -1 on EINTR: a spurious wake-up, which callers allow
+                return True
+            if timeout <= 0:
+                return False
+            deadline = time.clock_gettime(time.CLOCK_MONOTONIC) + timeout
+            seconds = int(deadline)
+            until = backend.newp(timespec_t, [seconds, int((deadline - seconds) * 1e9)])
+            if sem_clockwait(self._sem, _CLOCK_MONOTONIC, until) == 0:
+                return True
+            return backend.get_errno() != _ETIMEDOUT
+
+    try:
+        LibcWakeupSemaphore()
+    except OSError:
+        return None
+    return LibcWakeupSemaphore
+
+
+WakeupSemaphore = LockWakeupSemaphore
+if sys.implementation.name == "pypy" and sys.platform.startswith("linux"):
+    WakeupSemaphore = _libc_semaphore_class() or LockWakeupSemaphore
