@@ -6,17 +6,13 @@ the next thread. Whether that thread wakes on the same CPU or on the other one i
 bench/bench_queues.py's round trip (two hand-overs) shows on this 2-core machine:
 - CPython: 53-60 us with the threads free, 12-15 us under `taskset -c 0`; a wake-up on
   another CPU, and the GIL handed across, cost more than the whole hand-over on one.
-- PyPy: ~50 us or ~350 us from run to run with the threads free, ~335 us every run under
-  `taskset -c 0`. PyPy's GIL is released for an external call by clearing a flag, without
-  waking anyone (thread_gil.c); a thread that finds it held sleeps out a 0.1 ms timed wait
-  (timer_slack.py). On one CPU the woken thread runs at once, preempting the thread that
-  woke it, which still holds the GIL. Under `chrt -b 0 taskset -c 0` (SCHED_BATCH: no
-  preemption on wake-up) the round trip is ~6 us on PyPy and ~7 us on CPython:
-  `zookeeper.schedBatch=true` (below) does that, not yet by default.
+- PyPy: ~50 us with the threads free, ~5 us under `taskset -c 0`, since a thread wakes the
+  next with PyPy's GIL released (wakeup_semaphore.py). Woken by a threading.Lock instead,
+  the woken thread preempts its waker, which still holds the GIL, and sleeps out PyPy's
+  0.1 ms GIL poll: ~335 us pinned.
 The server's rows were measured with bench/bench_matrix.py, pinned and unpinned servers
 taking turns in one run, on this machine with the load generators on the same 2 cores
-(numbers in the README): most rows gained on both runtimes; PyPy's standalone set at
-window 1 and connect lost about a tenth.
+(numbers in the README): most rows gained on both runtimes, the rest within their spread.
 
 `zookeeper.pinToOneCpu` (a -D property, as SERVER_JVMFLAGS gives it): `true` (the default)
 or `false`. The CPU is one of those the process may use (as taskset or a cgroup left
@@ -24,9 +20,11 @@ them), chosen by process id, so that servers sharing a host spread over its CPUs
 process allowed only one CPU is left as it is.
 
 `zookeeper.schedBatch` (-D as well): `true` puts every thread under SCHED_BATCH, which
-any user may choose; `false` (the default) leaves the policy as the process got it. A
-SCHED_BATCH thread woken on a busy CPU waits for the scheduler's tick instead of
-preempting what runs there.
+any user may choose, so that a woken thread does not preempt the one that woke it;
+`false` (the default) leaves the policy as the process got it. On a quiet host it made
+PyPy's 3-node window-1 rows 1.7-2.4 times as fast, before wakeup_semaphore.py did as much without
+it; with two CPU-bound processes beside the server, a woken SCHED_BATCH thread waits out
+the busy one's time slice, and set at window 1 fell from ~1,500 to 87 a second.
 """
 
 import logging

@@ -11,8 +11,9 @@ that woke it while that one still holds the GIL, finds it held, and sleeps out P
 0.1 ms GIL poll (timer_slack.py). sem_post wakes it while the GIL is free, so it runs at
 once; the waker is the one that waits for the GIL, when it has nothing left to do but
 go back to sleep. bench/bench_queues.py's round trip (two hand-overs) on one CPU: ~340 us
-with a Lock, ~5 us with sem_t. CPython's GIL hands itself to the next thread, and keeps
-the Lock.
+with a Lock, ~5 us with sem_t. CPython keeps the Lock: its GIL hands itself to a waiting
+thread, and sem_t through ctypes, tried there too (12 -> 6 us a round trip on one CPU), made
+bench/bench_matrix.py's 3-node window-1 gets 11% faster but its pipelined sets 10% slower.
 """
 
 import sys
