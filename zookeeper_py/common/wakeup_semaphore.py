@@ -49,7 +49,7 @@ class LockWakeupSemaphore:
 def _libc_semaphore_class():
     """WakeupSemaphore over libc's sem_t, or None where it cannot be loaded."""
     try:
-        import _cffi_backend as backend  # PyPy's built-in cffi
+        import _cffi_backend as backend  # optional: PyPy's built-in cffi
 
         int_t = backend.new_primitive_type("int")
         uint_t = backend.new_primitive_type("unsigned int")
