@@ -54,7 +54,7 @@ _PYPY_CHECK = textwrap.dedent("""
     def echo():
         for _ in range(5000):
             b.put(a.get())
-    t = threading.Thread(target=echo)
+    t = threading.Thread(target=echo, daemon=True)  # a lost wake-up fails the get below, not the exit
     t.start()
     for i in range(5000):
         a.put(i)
