@@ -300,6 +300,7 @@ def test_leader_and_follower_idle_threads(ensemble):
     assert t["waiting_on"] == "on FollowerRequestProcessor:%d.queued_requests" % fsid
     assert t["java_class"] == "org.apache.zookeeper.server.quorum.FollowerRequestProcessor"
     t = wait_until(idle(fport, "CommitProcessor:%d" % fsid), 10, message="CommitProcessor WAITING")
+    assert t["waiting_on"] == "on CommitProcessor:%d._wakeup" % fsid
     leader_threads = threads_by_name(lport)
     handlers = [n for n in leader_threads if n.startswith("LearnerHandler-")]
     assert len(handlers) == 3, sorted(leader_threads)  # two followers and the observer

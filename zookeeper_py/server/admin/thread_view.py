@@ -5,8 +5,8 @@ zookeeper_py's own (no Java twin): the AdminServer's `threads`, `queues`, `chain
 states with `thread_state`.
 
 Thread states are read from sys._current_frames(), as jstack names them: a thread
-parked in a queue's get or a Condition's wait is WAITING (on the queue or condition,
-named after its owner), with a timeout TIMED_WAITING, in time.sleep TIMED_WAITING, in
+parked in a queue's get, a Condition's wait or a WakeupSemaphore's acquire is WAITING (on
+the queue, condition or semaphore, named after its owner), with a timeout TIMED_WAITING, in time.sleep TIMED_WAITING, in
 select() or a socket read RUNNABLE (Java's epollWait and socketRead are RUNNABLE too),
 waiting to enter `with lock:` BLOCKED.
 
@@ -420,6 +420,11 @@ def _in_queue(frame):
     return frame.f_code.co_name in ("get", "put") and hasattr(frame.f_locals.get("self"), "qsize")
 
 
+def _in_wakeup(frame):
+    """A frame inside WakeupSemaphore.acquire (on PyPy a libc call, which shows no Lock to name)."""
+    return frame.f_code.co_name == "acquire" and os.path.basename(frame.f_code.co_filename) == "wakeup_semaphore.py"
+
+
 def thread_state(thread, frame, known=None):
     """(jstack state, what it waits on or does) for a thread whose innermost frame is `frame`."""
     known = known or {}
@@ -429,7 +434,7 @@ def thread_state(thread, frame, known=None):
         return "RUNNABLE", None
     f = frame
     waiting = None
-    while f is not None and (_stdlib_file(f.f_code.co_filename) or _in_queue(f)):
+    while f is not None and (_stdlib_file(f.f_code.co_filename) or _in_queue(f) or _in_wakeup(f)):
         base = os.path.basename(f.f_code.co_filename)
         fn = f.f_code.co_name
         loc = f.f_locals
@@ -437,6 +442,9 @@ def thread_state(thread, frame, known=None):
             timed = loc.get("block", True) and loc.get("timeout") is not None
             waiting = ("TIMED_WAITING" if timed else "WAITING",
                        "on %s%s" % (_name_of(loc.get("self"), f.f_back, known), " (put: full)" if fn == "put" else ""))
+        elif _in_wakeup(f):  # a queue's get around it names the queue instead
+            waiting = ("WAITING" if loc.get("timeout") is None else "TIMED_WAITING",
+                       "on %s" % _name_of(loc.get("self"), f.f_back, known))
         elif base == "threading.py" and fn in ("_wait_for_tstate_lock", "join"):
             waiting = ("WAITING", "on join of %s" % getattr(loc.get("self"), "name", "?"))
         elif base == "threading.py" and fn == "wait":
