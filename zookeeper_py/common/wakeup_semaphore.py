@@ -16,13 +16,13 @@ thread, and sem_t through ctypes, tried there too (12 -> 6 us a round trip on on
 bench/bench_matrix.py's 3-node window-1 gets 11% faster but its pipelined sets 10% slower.
 """
 
+import errno
 import sys
 import threading
 import time
 
 _SEM_WORDS = 8  # 64 bytes: glibc's sem_t is 32 on 64-bit machines, musl's smaller
-_CLOCK_MONOTONIC = 1
-_ETIMEDOUT = 110
+_CLOCK_MONOTONIC = 1  # Linux's clockid_t for CLOCK_MONOTONIC
 
 
 class LockWakeupSemaphore:
@@ -90,7 +90,7 @@ def _libc_semaphore_class():
             until = backend.newp(timespec_t, [seconds, int((deadline - seconds) * 1e9)])
             if sem_clockwait(self._sem, _CLOCK_MONOTONIC, until) == 0:
                 return True
-            return backend.get_errno() != _ETIMEDOUT
+            return backend.get_errno() != errno.ETIMEDOUT
 
     try:
         LibcWakeupSemaphore()

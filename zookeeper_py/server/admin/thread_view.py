@@ -5,10 +5,10 @@ zookeeper_py's own (no Java twin): the AdminServer's `threads`, `queues`, `chain
 states with `thread_state`.
 
 Thread states are read from sys._current_frames(), as jstack names them: a thread
-parked in a queue's get, a Condition's wait or a WakeupSemaphore's acquire is WAITING (on
-the queue, condition or semaphore, named after its owner), with a timeout TIMED_WAITING, in time.sleep TIMED_WAITING, in
-select() or a socket read RUNNABLE (Java's epollWait and socketRead are RUNNABLE too),
-waiting to enter `with lock:` BLOCKED.
+parked in a queue's get, a Condition's wait or a WakeupSemaphore's acquire is WAITING
+(on the queue, condition or semaphore, named after its owner), with a timeout
+TIMED_WAITING, in time.sleep TIMED_WAITING, in select() or a socket read RUNNABLE (Java's
+epollWait and socketRead are RUNNABLE too), waiting to enter `with lock:` BLOCKED.
 
 Rates and ages cost nothing while nobody looks: a `queues`, `chain` or `trace` call
 installs a counting wrapper on each processor instance's process_request (and on the put
