@@ -31,7 +31,7 @@ import logging
 import os
 import sys
 
-from zookeeper_py.common import system_properties
+from zookeeper_py.common import pypy_libc, system_properties
 from zookeeper_py.server.quorum.quorum_server import ConfigException
 
 LOG = logging.getLogger("CpuAffinity")
@@ -55,21 +55,15 @@ def allowed_cpus(status_path="/proc/self/status"):
 
 
 def _set_affinity_pypy():
-    """sched_setaffinity through PyPy's built-in cffi backend (PyPy's os has none)."""
-    import _cffi_backend as backend  # optional: PyPy only
-
-    int_t = backend.new_primitive_type("int")
-    size_t = backend.new_primitive_type("size_t")
-    ulong_t = backend.new_primitive_type("unsigned long")
-    mask_t = backend.new_array_type(backend.new_pointer_type(ulong_t), _MASK_WORDS)
-    fn_t = backend.new_function_type((int_t, size_t, backend.new_pointer_type(ulong_t)), int_t, False)
-    libc_set = backend.load_library(None).load_function(fn_t, "sched_setaffinity")
+    """sched_setaffinity from PyPy (its os has none)."""
+    mask_t = "unsigned long[%d]" % _MASK_WORDS
+    libc_set = pypy_libc.libc_function("sched_setaffinity", "int", "int", "size_t", "unsigned long *")
 
     def set_affinity(tid, cpu):
-        mask = backend.newp(mask_t, [0] * _MASK_WORDS)
+        mask = pypy_libc.new(mask_t)
         mask[cpu // 64] = 1 << (cpu % 64)
-        if libc_set(tid, backend.sizeof(mask_t), mask) != 0:
-            err = backend.get_errno()
+        if libc_set(tid, pypy_libc.sizeof(mask_t), mask) != 0:
+            err = pypy_libc.get_errno()
             raise OSError(err, "sched_setaffinity(%d, {%d}): %s" % (tid, cpu, os.strerror(err)))
 
     return set_affinity

@@ -17,6 +17,8 @@ the GIL back.) CPython's GIL wakes the next thread itself, so this does nothing 
 import logging
 import sys
 
+from zookeeper_py.common import pypy_libc
+
 LOG = logging.getLogger("TimerSlack")
 
 PR_SET_TIMERSLACK = 29
@@ -27,13 +29,8 @@ def tighten_timer_slack(nanoseconds=1):
     if sys.implementation.name != "pypy" or not sys.platform.startswith("linux"):
         return False
     try:
-        # PyPy's built-in cffi backend: 0.1 ms, where importing ctypes costs 20 ms of start-up
-        import _cffi_backend as backend  # optional: PyPy only
-
-        int_t = backend.new_primitive_type("int")
-        ulong_t = backend.new_primitive_type("unsigned long")
-        prctl_t = backend.new_function_type((int_t, ulong_t, ulong_t, ulong_t, ulong_t), int_t, False)
-        prctl = backend.load_library(None).load_function(prctl_t, "prctl")
+        ulong = "unsigned long"
+        prctl = pypy_libc.libc_function("prctl", "int", "int", ulong, ulong, ulong, ulong)
         if prctl(PR_SET_TIMERSLACK, nanoseconds, 0, 0, 0) != 0:
             raise OSError("prctl(PR_SET_TIMERSLACK) failed")
     except (ImportError, OSError, AttributeError) as e:

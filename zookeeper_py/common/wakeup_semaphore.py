@@ -4,8 +4,8 @@
 `acquire(timeout)` sleeps until then (True) or until the timeout (False). Callers check
 their own condition again after waking, so a wake-up more than needed is harmless.
 
-On PyPy it is libc's sem_t, called through PyPy's built-in cffi backend, which releases
-PyPy's GIL for the call. That is the point: with a threading.Lock, the woken thread
+On PyPy it is libc's sem_t, called through PyPy's built-in cffi backend (pypy_libc.py),
+which releases PyPy's GIL for the call. That is the point: with a threading.Lock, the woken thread
 (on the same CPU, where the server pins its threads: cpu_affinity.py) preempts the thread
 that woke it while that one still holds the GIL, finds it held, and sleeps out PyPy's
 0.1 ms GIL poll (timer_slack.py). sem_post wakes it while the GIL is free, so it runs at
@@ -20,6 +20,8 @@ import errno
 import sys
 import threading
 import time
+
+from zookeeper_py.common import pypy_libc
 
 _SEM_WORDS = 8  # 64 bytes: glibc's sem_t is 32 on 64-bit machines, musl's smaller
 _CLOCK_MONOTONIC = 1  # Linux's clockid_t for CLOCK_MONOTONIC
@@ -48,23 +50,12 @@ class LockWakeupSemaphore:
 
 def _libc_semaphore_class():
     """WakeupSemaphore over libc's sem_t, or None where it cannot be loaded."""
+    sem_t = "long[%d]" % _SEM_WORDS
     try:
-        import _cffi_backend as backend  # optional: PyPy's built-in cffi
-
-        int_t = backend.new_primitive_type("int")
-        uint_t = backend.new_primitive_type("unsigned int")
-        long_p = backend.new_pointer_type(backend.new_primitive_type("long"))
-        sem_t = backend.new_array_type(long_p, _SEM_WORDS)
-        timespec_t = backend.new_array_type(long_p, 2)  # struct timespec: two longs
-        libc = backend.load_library(None)
-
-        def load(name, args):
-            return libc.load_function(backend.new_function_type(args, int_t, False), name)
-
-        sem_init = load("sem_init", (long_p, int_t, uint_t))
-        sem_post = load("sem_post", (long_p,))
-        sem_wait = load("sem_wait", (long_p,))
-        sem_clockwait = load("sem_clockwait", (long_p, int_t, long_p))
+        sem_init = pypy_libc.libc_function("sem_init", "int", "long *", "int", "unsigned int")
+        sem_post = pypy_libc.libc_function("sem_post", "int", "long *")
+        sem_wait = pypy_libc.libc_function("sem_wait", "int", "long *")
+        sem_clockwait = pypy_libc.libc_function("sem_clockwait", "int", "long *", "int", "long *")
     except (ImportError, AttributeError, OSError):
         return None
 
@@ -72,9 +63,9 @@ def _libc_semaphore_class():
         __slots__ = ("_sem",)
 
         def __init__(self):
-            self._sem = backend.newp(sem_t, None)
+            self._sem = pypy_libc.new(sem_t)
             if sem_init(self._sem, 0, 0) != 0:
-                raise OSError(backend.get_errno(), "sem_init failed")
+                raise OSError(pypy_libc.get_errno(), "sem_init failed")
 
         def release(self):
             sem_post(self._sem)
@@ -87,10 +78,10 @@ def _libc_semaphore_class():
                 return False
             deadline = time.clock_gettime(time.CLOCK_MONOTONIC) + timeout
             seconds = int(deadline)
-            until = backend.newp(timespec_t, [seconds, int((deadline - seconds) * 1e9)])
+            until = pypy_libc.new("long[2]", [seconds, int((deadline - seconds) * 1e9)])  # struct timespec
             if sem_clockwait(self._sem, _CLOCK_MONOTONIC, until) == 0:
                 return True
-            return backend.get_errno() != errno.ETIMEDOUT
+            return pypy_libc.get_errno() != errno.ETIMEDOUT
 
     try:
         LibcWakeupSemaphore()
