@@ -18,6 +18,7 @@ is that process's RSS growth (Java: heap in use after GC) divided by the node co
 """
 
 import argparse
+import json
 import os
 import shutil
 import subprocess
@@ -106,8 +107,36 @@ def load_in_fresh_process(directory, tuned=True):
     """Run `--load-only` in a new interpreter, its collector set as the servers' (tuned) or left
     at Python's defaults: (load seconds, nodes, bytes per node, seconds of a full collection after)."""
     cmd = [sys.executable, os.path.abspath(__file__), "--load-only", directory] + ([] if tuned else ["--untuned"])
-    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout.split()
-    return float(out[0]), int(out[1]), float(out[2]), float(out[3])
+    lines = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout.splitlines()
+    out = lines[0].split()
+    parts = json.loads(lines[1]) if len(lines) > 1 else None
+    return float(out[0]), int(out[1]), float(out[2]), float(out[3]), parts
+
+
+def memory_parts(dt):
+    """Bytes per znode of each part of the loaded tree, from sys.getsizeof (CPython only: PyPy has
+    no getsizeof). Shows where the RSS goes: which parts any layout of Python objects must pay."""
+    size = sys.getsizeof
+    parts = dict.fromkeys(("path key", "nodes dict slot", "DataNode", "data bytes", "StatPersisted",
+                           "stat ints", "children set", "child names"), 0)
+    seen = set()
+    parts["nodes dict slot"] = size(dt.nodes)
+    for path, node in dt.nodes.items():
+        parts["path key"] += size(path)
+        parts["DataNode"] += size(node)
+        parts["data bytes"] += size(node.data)
+        stat = node.stat
+        parts["StatPersisted"] += size(stat)
+        for name, _ in stat.FIELDS:
+            v = getattr(stat, name)
+            if not -5 <= v <= 256 and id(v) not in seen:  # small ints are shared by the interpreter
+                seen.add(id(v))
+                parts["stat ints"] += size(v)
+        if node.children:
+            parts["children set"] += size(node.children)
+            parts["child names"] += sum(size(c) for c in node.children)
+    n = len(dt.nodes)
+    return {k: v / n for k, v in parts.items()}
 
 
 def load_only(directory, tuned=True):
@@ -129,6 +158,8 @@ def load_only(directory, tuned=True):
     full_gc = time.perf_counter() - t0
     grown = rss_bytes() - before
     print(secs, dt.get_node_count(), grown / dt.get_node_count(), full_gc)
+    if sys.implementation.name == "cpython":
+        print(json.dumps(memory_parts(dt)))
 
 
 def bench_replay(directory, n):
@@ -219,6 +250,7 @@ def main():
 
         sizes = [100000] + ([1000000] if args.big else [])
         gc_notes = []
+        breakdowns = []
         print("\nSnapshots (FileSnap) and memory of the loaded tree")
         print("%-9s %9s %9s %9s %11s %9s %9s %9s %11s %11s" % (
             "znodes", "build s", "write s", "load s", "B/znode", "J write s", "J load s", "J load*", "J B/znode",
@@ -234,9 +266,11 @@ def main():
             FileSnap(d).serialize(dt, {1: 30000}, path)
             write = time.perf_counter() - t0
             del dt
-            load, nodes, per_node, full_gc = load_in_fresh_process(d)
-            raw_load, _, _, raw_gc = load_in_fresh_process(d, tuned=False)
+            load, nodes, per_node, full_gc, parts = load_in_fresh_process(d)
+            raw_load, _, _, raw_gc, _ = load_in_fresh_process(d, tuned=False)
             gc_notes.append((n, load, full_gc, raw_load, raw_gc))
+            if parts:
+                breakdowns.append((n, per_node, parts))
             j = run_java("snap", os.path.join(base, "jsnap-%d" % n), n) if java else {}
             jours = run_java("load", d) if java else {}
             print("%-9d %9.2f %9.2f %9.2f %11.0f %9s %9s %9s %11s %11.1f" % (
@@ -246,6 +280,11 @@ def main():
             rows.append(("snap", n, build, write, load, per_node, j, jours))
         print("\nJ load* = Java loading the snapshot file we wrote; Java figures are cold JVM runs "
               "(one load, as at server start). B/znode: our RSS growth vs Java heap after GC.")
+        for n, per_node, parts in breakdowns:
+            print("\nWhere a znode's bytes go, %d znodes (sys.getsizeof per znode; RSS growth %.0f):" % (n, per_node))
+            for name, b in parts.items():
+                print("  %-16s %6.1f" % (name, b))
+            print("  %-16s %6.1f" % ("sum", sum(parts.values())))
         if sys.implementation.name == "cpython":
             print("\nCPython's collector as the servers set it (gc_tuning) against Python's defaults:")
             print("%-9s %12s %14s %14s %16s" % ("znodes", "load s", "full GC s", "untuned load s",
