@@ -1,8 +1,11 @@
 """zookeeper.pinToOneCpu: every thread of a real server process on one CPU (by default),
 read back from /proc/<pid>/task/*/status while the server serves."""
 
+import json
 import os
+import subprocess
 import sys
+import threading
 
 import pytest
 
@@ -111,3 +114,56 @@ def test_a_bad_sched_batch_value_is_a_config_error(tmp_path):
     code, output = server.run_to_exit(30)
     assert code == 2, output
     assert "zookeeper.schedBatch=yes: not true or false" in output
+
+
+UNPINNED_CHECK = r"""
+import json, os, threading
+from zookeeper_py.common import cpu_affinity
+
+def cpus():
+    return cpu_affinity.allowed_cpus("/proc/self/task/%d/status" % threading.get_native_id())
+
+cpu = cpu_affinity.pin_to_one_cpu()
+seen = {}
+
+def bulk_work():
+    seen["before"] = cpus()
+    with cpu_affinity.unpinned():
+        seen["inside"] = cpus()
+        seen["main meanwhile"] = cpu_affinity.allowed_cpus("/proc/self/task/%d/status" % os.getpid())
+    seen["after"] = cpus()
+
+t = threading.Thread(target=bulk_work)
+t.start()
+t.join()
+print(json.dumps([cpu, seen["before"], seen["inside"], seen["main meanwhile"], seen["after"]]))
+"""
+
+
+@pytest.mark.parametrize("runtime", ["server's", "pypy"])
+def test_unpinned_lets_one_thread_use_every_cpu_then_pins_it_again(two_cpus, runtime):
+    """What a SNAP's two sides run under (LearnerHandler writing the tree, the learner reading it)."""
+    python = sys.executable
+    if runtime == "pypy":
+        python = pypy_python()
+        if not python:
+            pytest.skip("PyPy is not installed (Debian package pypy3)")
+    repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    out = subprocess.run([python, "-c", UNPINNED_CHECK], cwd=repo, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    cpu, before, inside, main, after = json.loads(out.stdout)
+    assert before == [cpu] and after == [cpu], out.stdout
+    assert inside == two_cpus, out.stdout
+    assert main == [cpu], out.stdout  # the other threads stay where they were
+
+
+def test_unpinned_without_a_pin_changes_nothing(two_cpus):
+    from zookeeper_py.common import cpu_affinity
+
+    path = "/proc/self/task/%d/status" % threading.get_native_id()
+    os.sched_setaffinity(0, {two_cpus[0]})  # as taskset would leave this thread, not the server's pin
+    try:
+        with cpu_affinity.unpinned():
+            assert allowed_cpus(path) == [two_cpus[0]]
+    finally:
+        os.sched_setaffinity(0, set(two_cpus))

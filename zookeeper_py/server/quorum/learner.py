@@ -9,6 +9,7 @@ import threading
 import time
 
 from zookeeper_py.common import system_properties
+from zookeeper_py.common.cpu_affinity import unpinned
 from zookeeper_py.common.net_utils import close_socket, inet_socket_address_str
 from zookeeper_py.jute import BinaryInputArchive
 from zookeeper_py.server.exit_code import ExitCode
@@ -268,7 +269,8 @@ class Learner:
                 if received is not None:
                     cleanup.callback(received.discard)  # a no-op once sealed
                 try:
-                    zk.get_zk_database().deserialize_snapshot(self.leader_is)
+                    with unpinned():
+                        zk.get_zk_database().deserialize_snapshot(self.leader_is)
                 finally:
                     self.leader_is.end_tee()  # a no-op without a copy
                 # ZOOKEEPER-2819: overwrite config node content extracted from leader snapshot with local config,

@@ -9,6 +9,7 @@ import threading
 import time
 
 from zookeeper_py.common import system_properties
+from zookeeper_py.common.cpu_affinity import unpinned
 from zookeeper_py.common.linked_blocking_queue import LinkedBlockingQueue
 from zookeeper_py.common.net_utils import close_socket, inet_socket_address_str, peer_address
 from zookeeper_py.common.sasl_digest_md5 import SaslException
@@ -306,9 +307,10 @@ class LearnerHandler(ZooKeeperThread):
                              snapshot.get_concurrent_snapshot_number(),
                              "exempt" if snapshot.is_essential() else "not exempt")
                     # Dump data to peer
-                    leader.zk.get_zk_database().serialize_snapshot(self.oa)
-                    self.oa.write_string("BenWasHere", "signature")
-                    self.buffered_output.flush()
+                    with unpinned():
+                        leader.zk.get_zk_database().serialize_snapshot(self.oa)
+                        self.oa.write_string("BenWasHere", "signature")
+                        self.buffered_output.flush()
                 finally:
                     snapshot.close()
             LOG.debug("Sending NEWLEADER message to %d", self.sid)
