@@ -5,6 +5,9 @@ import gc
 import logging
 import os
 import struct
+import subprocess
+import sys
+import time
 import weakref
 
 import pytest
@@ -530,3 +533,76 @@ def test_close_session_replayed_over_a_fuzzy_snapshot_moves_the_parents_pzxid(tm
     assert zxid == 4 and sessions2 == {}
     assert dt2.get_node("/app/e") is None
     assert dt2.get_node("/app").stat.pzxid == 4
+
+
+def _one_snapshot_dir(tmp_path, nodes):
+    """A data directory holding only snapshot.<zxid> of a tree of `nodes` znodes, as an operator
+    restoring from a backup leaves it. (its path, the tree's state)"""
+    dt = DataTree()
+    for i in range(nodes):
+        dt.process_txn(TxnHeader(1, i, i + 1, T0, OpCode.create), CreateTxn("/n%d" % i, bytes(100), OPEN, False, i + 1))
+    os.makedirs(version_dir(tmp_path))
+    path = os.path.join(version_dir(tmp_path), Util.make_snapshot_name(dt.last_processed_zxid))
+    FileSnap(version_dir(tmp_path)).serialize(dt, {}, path)
+    return path, tree_state(dt)
+
+
+def test_a_failed_rewrite_of_a_snapshot_keeps_the_file_it_would_replace(tmp_path):
+    path, state = _one_snapshot_dir(tmp_path, 50)
+    with open(path, "rb") as f:
+        before = f.read()
+    dt, sessions = restore(str(tmp_path))[:2]
+    with pytest.raises(struct.error):
+        FileSnap(version_dir(tmp_path)).serialize(dt, {1: "not a timeout"}, path)  # fails after the header
+    with open(path, "rb") as f:
+        assert f.read() == before
+    assert os.listdir(version_dir(tmp_path)) == [os.path.basename(path)]  # no tmp file left
+    assert not diff_states(state, tree_state(restore(str(tmp_path))[0]))
+
+
+REWRITE_AND_WAIT = r"""
+import sys, time
+from zookeeper_py.server.data_tree import DataTree
+from zookeeper_py.server.persistence.file_snap import FileSnap
+from tests.persistence.trees import restore
+snap_dir, path = sys.argv[1], sys.argv[2]
+dt, sessions = restore(snap_dir.rsplit("/", 1)[0])[:2]
+print("loaded", flush=True)
+time.sleep(0.2)
+FileSnap(snap_dir).serialize(dt, sessions, path)  # killed while at it
+"""
+
+
+def test_kill_9_while_rewriting_a_snapshot_loses_nothing_and_the_leftover_goes_at_restart(tmp_path, caplog):
+    """A leader's start-up snapshot has the name of the snapshot it loaded when no txn came
+    since; a server killed while writing it must still find that snapshot whole."""
+    path, state = _one_snapshot_dir(tmp_path, 150000)
+    with open(path, "rb") as f:
+        before = f.read()
+    repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    proc = subprocess.Popen([sys.executable, "-c", REWRITE_AND_WAIT, version_dir(tmp_path), path], cwd=repo,
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline().strip() == "loaded"
+        deadline = time.monotonic() + 60
+        tmp = None
+        while time.monotonic() < deadline:  # until the new file is well under way
+            tmp = [n for n in os.listdir(version_dir(tmp_path)) if n.startswith("tmp-snapshot.")]
+            if tmp and os.path.getsize(os.path.join(version_dir(tmp_path), tmp[0])) > 1 << 20:
+                break
+            time.sleep(0.001)
+        else:
+            pytest.fail("the rewrite did not start: %s" % os.listdir(version_dir(tmp_path)))
+        proc.kill()
+        proc.wait(30)
+    finally:
+        proc.kill()
+    assert proc.returncode == -9
+    assert len(os.listdir(version_dir(tmp_path))) == 2, os.listdir(version_dir(tmp_path))  # killed in time
+    with open(path, "rb") as f:
+        assert f.read() == before
+    caplog.set_level(logging.INFO)
+    dt = restore(str(tmp_path))[0]
+    assert not diff_states(state, tree_state(dt))
+    assert os.listdir(version_dir(tmp_path)) == [os.path.basename(path)]
+    assert "Removed %s, a snapshot left half-written" % tmp[0] in caplog.text

@@ -36,6 +36,52 @@ DB_ID = -1
 
 _CHUNK = 1 << 20
 _fdatasync = getattr(os, "fdatasync", os.fsync)
+# A snapshot being written: no reader of a data directory (ours, Java's, zkCleanup) takes
+# tmp-snapshot.* for a snapshot, since its name does not start with "snapshot.".
+TMP_PREFIX = "tmp-"
+
+
+def _tmp_path(path):
+    """tmp-<name>.<pid>.<random> beside `path`: the pid tells a leftover from a file being written."""
+    return os.path.join(os.path.dirname(path),
+                        "%s%s.%d.%s" % (TMP_PREFIX, os.path.basename(path), os.getpid(), os.urandom(4).hex()))
+
+
+def _remove_quietly(path):
+    try:
+        os.remove(path)
+    except FileNotFoundError:
+        pass
+
+
+def _writer_alive(name):
+    """Whether the process named in a tmp-snapshot name still runs (an unparsable name: no)."""
+    parts = name.split(".")
+    try:
+        pid = int(parts[-2])
+    except (ValueError, IndexError):
+        return False
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # alive, another user's
+    return True
+
+
+def remove_leftover_tmp_files(snap_dir):
+    """Remove the tmp-snapshot.* files in `snap_dir` whose writer has ended (a server stopped
+    while writing a snapshot); the names of the files removed."""
+    removed = []
+    for path in list_files(snap_dir) or ():
+        name = os.path.basename(path)
+        if name.startswith(TMP_PREFIX + SNAPSHOT_FILE_PREFIX + ".") and not _writer_alive(name):
+            _remove_quietly(path)
+            removed.append(name)
+    return removed
 
 
 class ZxidDigest:
@@ -230,16 +276,29 @@ class FileSnap(SnapShot):
         """Write a snapshot of dt and sessions to the file `snap_shot`.
 
         3.5.7 does not fsync snapshots; fsync=True is 3.6's learner sync snapshot.
+
+        The file is written as tmp-<name>.<pid>.<random> and renamed once sealed. 3.5.7 truncates
+        `snap_shot` and writes it in place, and a snapshot often has the name of the one the
+        server loaded (a leader's start-up snapshot, a learner's after a DIFF with nothing
+        new): a crash while writing left that file torn, the server's only snapshot when its
+        data directory was restored from one. Readers never see a half-written file either.
         """
         with self._lock:
             if self.closed:
                 raise IOError("FileSnap has already been closed")
-            with open(snap_shot, "wb") as f:
-                out = SnapStream.open_output(f)
-                oa = _CheckedFileArchive(out)
-                header = FileHeader(SNAP_MAGIC, VERSION, DB_ID)
-                self.serialize_archive(dt, sessions, oa, header)
-                _seal(f, out, oa, fsync)
+            tmp = _tmp_path(snap_shot)
+            f = open(tmp, "xb")
+            try:
+                with f:
+                    out = SnapStream.open_output(f)
+                    oa = _CheckedFileArchive(out)
+                    header = FileHeader(SNAP_MAGIC, VERSION, DB_ID)
+                    self.serialize_archive(dt, sessions, oa, header)
+                    _seal(f, out, oa, fsync)
+                os.replace(tmp, snap_shot)
+            except BaseException:
+                _remove_quietly(tmp)
+                raise
             self.last_snapshot_info = SnapshotInfo(
                 Util.get_zxid_from_name(os.path.basename(snap_shot), SNAPSHOT_FILE_PREFIX), _mtime_seconds(snap_shot))
 
@@ -274,17 +333,16 @@ class ReceivedSnapshot:
     (Learner.syncWithLeader). While no txn has touched the tree since the SNAP, the stream's
     bytes are that snapshot already: the learner copies them here as it reads (see
     BinaryInputArchive.tee_to) and seals the file at NEWLEADER, which spares writing the tree a
-    second time. Until seal() the file is tmp-snapshot.<zxid>, which no reader of the data
-    directory (ours, Java's, zkCleanup) takes for a snapshot; discard() removes it."""
-
-    TMP_PREFIX = "tmp-"
+    second time. Until seal() the file is tmp-snapshot.<zxid>.<pid>.<random>, which no reader
+    of the data directory (ours, Java's, zkCleanup) takes for a snapshot; discard() removes it,
+    and a restore removes one whose writer ended before it could."""
 
     def __init__(self, file_snap, zxid):
         self.file_snap = file_snap
         self.zxid = zxid
         name = Util.make_snapshot_name(zxid)
         self.path = os.path.join(file_snap.snap_dir, name)
-        self.tmp_path = os.path.join(file_snap.snap_dir, self.TMP_PREFIX + name)
+        self.tmp_path = _tmp_path(self.path)
         self._f = open(self.tmp_path, "wb")
         self._out = SnapStream.open_output(self._f)
         self._oa = _CheckedFileArchive(self._out)
@@ -319,7 +377,4 @@ class ReceivedSnapshot:
         """Drop the copy (the tree changed after the SNAP, or the sync failed); idempotent."""
         if not self._f.closed:
             self._f.close()
-        try:
-            os.remove(self.tmp_path)
-        except FileNotFoundError:
-            pass
+        _remove_quietly(self.tmp_path)

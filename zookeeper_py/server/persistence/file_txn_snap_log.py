@@ -10,7 +10,7 @@ import os
 
 from zookeeper_py.common import system_properties
 from zookeeper_py.keeper_exception import Code, NoNodeException
-from zookeeper_py.server.persistence.file_snap import FileSnap
+from zookeeper_py.server.persistence.file_snap import FileSnap, remove_leftover_tmp_files
 from zookeeper_py.server.persistence.file_txn_log import FileTxnLog
 from zookeeper_py.server.persistence.util import Util, list_files
 from zookeeper_py.server.util.serialize_utils import SerializeUtils
@@ -132,6 +132,8 @@ class FileTxnSnapLog:
         saved as snapshot.0 at once; with logs but no snapshot this refuses (IOError)
         unless zookeeper.snapshot.trust.empty=true.
         """
+        for name in remove_leftover_tmp_files(self.snap_dir):
+            LOG.info("Removed %s, a snapshot left half-written when the server last stopped", name)
         deserialize_result = self.snap_log.deserialize(dt, sessions)
         txn_log = FileTxnLog(self.data_dir)
         if deserialize_result == -1:
