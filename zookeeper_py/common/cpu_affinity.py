@@ -118,9 +118,10 @@ def unpinned():
     The pin pays where threads hand requests to each other. A SNAP is one thread's work on
     each side (the leader's LearnerHandler writes the tree, the learner reads it) for seconds:
     two members sharing a host were pinned to the same CPU half the time (by process id on
-    2 CPUs), and then the two sides took turns on it instead of running side by side. A
-    1M-znode SNAP to an emptied CPython follower took 3.95-5.84 s in those cases, 3.30-3.64 s
-    on different CPUs, and 3.06-3.53 s unpinned, whichever CPUs the members got."""
+    2 CPUs), and then the two sides took turns on it instead of running side by side: a
+    1M-znode SNAP to an emptied CPython follower took 3.79-4.56 s then, 2.84-2.93 s on
+    different CPUs, and 2.82-3.25 s unpinned whichever CPUs the members got
+    (bench/bench_snap_sync.py; PyPy 3.53-3.72, 3.00-3.05 and 2.85-3.37 s)."""
     pin = _pin
     if pin is None:
         yield
