@@ -1,9 +1,12 @@
 """QuorumCnxManager's queues, in process: a send queue of capacity 1 per peer, a receive queue of 100."""
 
 import queue
+import socket
+import struct
 import threading
+import time
 
-from zookeeper_py.server.quorum.quorum_cnx_manager import Message, QuorumCnxManager
+from zookeeper_py.server.quorum.quorum_cnx_manager import Message, QuorumCnxManager, SendWorker
 
 
 class _Peer:
@@ -54,3 +57,42 @@ def test_receive_queue_drops_the_oldest_when_full():
     msg = qcm.poll_recv_queue(1000)
     assert (msg.buffer, msg.sid) == (b"to-myself", 1)
     assert qcm.poll_recv_queue(10) is None
+
+
+def _read_frame(sock):
+    sock.settimeout(5)
+    head = sock.recv(4)
+    n = struct.unpack(">i", head)[0]
+    body = b""
+    while len(body) < n:
+        body += sock.recv(n - len(body))
+    return body
+
+
+def test_a_replaced_send_worker_leaves_the_next_message_to_its_successor():
+    """A new connection to a peer replaces the old one (finish()), but the old SendWorker may
+    still wait on the peer's send queue: the next vote must go out on the new connection, not
+    be taken by the old worker and lost on its closed socket (a rejoining member then waited
+    out the election's notification back-off, 1.4 s, for the leader's vote)."""
+    qcm = _manager()
+    bq = qcm.queue_send_map.setdefault(2, queue.Queue(QuorumCnxManager.SEND_CAPACITY))
+    old_ours, old_peer = socket.socketpair()
+    new_ours, new_peer = socket.socketpair()
+    try:
+        old = SendWorker(qcm, old_ours, 2)
+        qcm.sender_worker_map[2] = old
+        old.start()
+        time.sleep(0.1)  # the old worker now waits on the queue (it waits first, so it is woken first)
+        old.finish()  # as _start_workers does for the connection it replaces
+        new = SendWorker(qcm, new_ours, 2)
+        qcm.sender_worker_map[2] = new
+        new.start()
+        time.sleep(0.1)
+        qcm.add_to_send_queue(bq, b"vote")
+        assert _read_frame(new_peer) == b"vote"
+        old.join(5)
+        assert not old.is_alive()
+    finally:
+        qcm.shutdown = True
+        for s in (old_ours, old_peer, new_ours, new_peer):
+            s.close()

@@ -665,6 +665,14 @@ class SendWorker(ZooKeeperThread):
         synchronized here would keep finish() waiting behind a stuck write)."""
         self.sock.sendall(_INT.pack(len(b)) + b)
 
+    @staticmethod
+    def _give_back(bq, b):
+        """Queue b again for the peer's next SendWorker, unless a newer message took its place."""
+        try:
+            bq.put_nowait(b)
+        except queue.Full:
+            pass
+
     def run_thread(self):
         mgr = self.manager
         with mgr.map_lock:
@@ -690,8 +698,18 @@ class SendWorker(ZooKeeperThread):
                     b = bq.get(timeout=1.0)
                 except queue.Empty:
                     continue
+                if not self.running:
+                    # finish() came while this thread waited: Java interrupts that wait, Python cannot.
+                    # The queue is the peer's, not this connection's: the message is the next worker's.
+                    self._give_back(bq, b)
+                    break
                 mgr.last_message_sent[self.sid] = b
-                self.send(b)
+                try:
+                    self.send(b)
+                except OSError:
+                    if not self.running:  # finish() closed the socket under the write
+                        self._give_back(bq, b)
+                    raise
         except Exception as e:
             LOG.warning("Exception when using channel: for id %d my id = %d error = %s", self.sid, mgr.my_sid, e)
         self.finish()
@@ -734,6 +752,14 @@ class RecvWorker(ZooKeeperThread):
         with self.manager.map_lock:
             self.manager.thread_cnt -= 1
         return False
+
+    @staticmethod
+    def _give_back(bq, b):
+        """Queue b again for the peer's next SendWorker, unless a newer message took its place."""
+        try:
+            bq.put_nowait(b)
+        except queue.Full:
+            pass
 
     def run_thread(self):
         mgr = self.manager
