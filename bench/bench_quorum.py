@@ -187,23 +187,26 @@ def bench(kind, args, base):
         finally:
             zk.stop()
             zk.close()
-        ens.kill(follower)
-        shutil.rmtree(os.path.join(ens.data_dir(follower), "version-2"))
-        target = ens.zxid(leader)
-        t0 = time.time()
-        ens.start_member(follower)
-        deadline = t0 + 600
-        while time.time() < deadline:
-            if ens.mode(follower) == "follower" and (ens.zxid(follower) or 0) >= target:
-                break
-            time.sleep(0.02)
-        else:
-            raise TimeoutError("follower did not sync")
-        results["snap_sync"] = time.time() - t0
+        results["snap_sync"] = sync_emptied_follower(ens, leader, follower)
         results["snap_phases"] = snap_phases(ens.log(follower))
     finally:
         ens.stop()
     return results
+
+
+def sync_emptied_follower(ens, leader, follower, timeout=600):
+    """kill -9 of `follower`, its version-2 wiped, started again: seconds from that start until it
+    serves as a follower with the leader's zxid."""
+    ens.kill(follower)
+    shutil.rmtree(os.path.join(ens.data_dir(follower), "version-2"))
+    target = ens.zxid(leader)
+    t0 = time.time()
+    ens.start_member(follower)
+    while not (ens.mode(follower) == "follower" and (ens.zxid(follower) or 0) >= target):
+        if time.time() > t0 + timeout:
+            raise TimeoutError("member %d did not sync" % follower)
+        time.sleep(0.02)
+    return time.time() - t0
 
 
 def snap_phases(log):
@@ -223,6 +226,18 @@ def snap_phases(log):
         return None
 
 
+def available_kinds(kinds_arg):
+    """The kinds of a --kinds list that this machine can run, saying why any other is skipped."""
+    kinds = [k for k in kinds_arg.split(",") if k]
+    if "java" in kinds and java_zk.missing_reason():
+        print("skipping java: %s" % java_zk.missing_reason(), file=sys.stderr)
+        kinds.remove("java")
+    if "pypy" in kinds and not pypy_python():
+        print("skipping pypy: PyPy is not installed (Debian package pypy3)", file=sys.stderr)
+        kinds.remove("pypy")
+    return kinds
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--writes", type=int, default=5000)
@@ -232,13 +247,7 @@ def main():
     parser.add_argument("--kinds", default="python,java")
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)
-    kinds = [k for k in args.kinds.split(",") if k]
-    if "java" in kinds and java_zk.missing_reason():
-        print("skipping java: %s" % java_zk.missing_reason(), file=sys.stderr)
-        kinds.remove("java")
-    if "pypy" in kinds and not pypy_python():
-        print("skipping pypy: PyPy is not installed (Debian package pypy3)", file=sys.stderr)
-        kinds.remove("pypy")
+    kinds = available_kinds(args.kinds)
     base = tempfile.mkdtemp(prefix="bench_quorum-")
     results = {}
     try:

@@ -19,16 +19,14 @@ import shutil
 import statistics
 import sys
 import tempfile
-import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
 sys.path.insert(0, os.path.join(REPO, "bench"))
 
 from bench_persistence import build_tree  # noqa: E402
-from bench_quorum import snap_phases  # noqa: E402
+from bench_quorum import available_kinds, snap_phases, sync_emptied_follower  # noqa: E402
 
-from tests.support import java_zk  # noqa: E402
 from tests.support.ensemble import Ensemble  # noqa: E402
 from tests.support.servers import pypy_python  # noqa: E402
 from zookeeper_py.common.cpu_affinity import allowed_cpus  # noqa: E402
@@ -64,17 +62,7 @@ def bench(kind, snapshot, trials, base):
         for trial in range(trials):
             leader = ens.wait_for_quorum(timeout=120)
             follower = [s for s in ens.servers if s != leader][trial % 2]
-            ens.kill(follower)
-            shutil.rmtree(os.path.join(ens.data_dir(follower), "version-2"))
-            target = ens.zxid(leader)
-            t0 = time.time()
-            ens.start_member(follower)
-            deadline = t0 + 600
-            while not (ens.mode(follower) == "follower" and (ens.zxid(follower) or 0) >= target):
-                if time.time() > deadline:
-                    raise TimeoutError("%s: the follower did not sync" % kind)
-                time.sleep(0.02)
-            total = time.time() - t0
+            total = sync_emptied_follower(ens, leader, follower)
             # The main threads stay pinned (a SNAP's threads leave the pin only while they run).
             cpus = None if kind == "java" else (main_thread_cpus(ens, follower), main_thread_cpus(ens, leader))
             shared = cpus[0] == cpus[1] if cpus and len(cpus[0]) == len(cpus[1]) == 1 else None
@@ -95,13 +83,7 @@ def main():
     parser.add_argument("--trials", type=int, default=4)
     parser.add_argument("--kinds", default="python,pypy,java")
     args = parser.parse_args()
-    kinds = [k for k in args.kinds.split(",") if k]
-    if "java" in kinds and java_zk.missing_reason():
-        print("skipping java: %s" % java_zk.missing_reason(), file=sys.stderr)
-        kinds.remove("java")
-    if "pypy" in kinds and not pypy_python():
-        print("skipping pypy: PyPy is not installed (Debian package pypy3)", file=sys.stderr)
-        kinds.remove("pypy")
+    kinds = available_kinds(args.kinds)
     base = tempfile.mkdtemp(prefix="bench_snap_sync-")
     try:
         snapshot = write_snapshot(base, args.znodes)

@@ -753,14 +753,6 @@ class RecvWorker(ZooKeeperThread):
             self.manager.thread_cnt -= 1
         return False
 
-    @staticmethod
-    def _give_back(bq, b):
-        """Queue b again for the peer's next SendWorker, unless a newer message took its place."""
-        try:
-            bq.put_nowait(b)
-        except queue.Full:
-            pass
-
     def run_thread(self):
         mgr = self.manager
         with mgr.map_lock:
