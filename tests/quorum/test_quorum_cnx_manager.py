@@ -69,6 +69,14 @@ def _read_frame(sock):
     return body
 
 
+def _wait_for_waiters(bq, n, timeout=5):
+    """Until n threads wait in bq.get (the Condition's own list of waiters, in wake-up order)."""
+    deadline = time.monotonic() + timeout
+    while len(bq.not_empty._waiters) < n:
+        assert time.monotonic() < deadline, "%d threads did not come to wait on the queue" % n
+        time.sleep(0.001)
+
+
 def test_a_replaced_send_worker_leaves_the_next_message_to_its_successor():
     """A new connection to a peer replaces the old one (finish()), but the old SendWorker may
     still wait on the peer's send queue: the next vote must go out on the new connection, not
@@ -82,12 +90,12 @@ def test_a_replaced_send_worker_leaves_the_next_message_to_its_successor():
         old = SendWorker(qcm, old_ours, 2)
         qcm.sender_worker_map[2] = old
         old.start()
-        time.sleep(0.1)  # the old worker now waits on the queue (it waits first, so it is woken first)
+        _wait_for_waiters(bq, 1)  # the old worker waits on the queue first, so it is woken first
         old.finish()  # as _start_workers does for the connection it replaces
         new = SendWorker(qcm, new_ours, 2)
         qcm.sender_worker_map[2] = new
         new.start()
-        time.sleep(0.1)
+        _wait_for_waiters(bq, 2)
         qcm.add_to_send_queue(bq, b"vote")
         assert _read_frame(new_peer) == b"vote"
         old.join(5)
