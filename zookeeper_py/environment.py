@@ -1,12 +1,9 @@
 """Mirror of org.apache.zookeeper.Environment: what `envi` and the start-up log print."""
 
-import getpass
 import os
-import platform
 import resource
 import socket
 import sys
-import tempfile
 
 from zookeeper_py.version import Version
 
@@ -33,6 +30,11 @@ class Environment:
 
     @staticmethod
     def list():
+        # lazy: with subprocess (platform's), 50 ms of PyPy at the server's first four-letter word
+        import getpass
+        import platform
+        import tempfile
+
         try:
             host = socket.getfqdn()
         except OSError:

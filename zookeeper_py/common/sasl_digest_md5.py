@@ -14,9 +14,13 @@ charset utf-8.
 """
 
 import base64
-import hashlib
-import hmac
 import os
+
+from zookeeper_py.common.lazy_module import LazyModule
+
+# On PyPy these load its OpenSSL binding (20 ms of start); only a SASL login uses them.
+hashlib = LazyModule("hashlib")
+hmac = LazyModule("hmac")
 
 MECHANISM = "DIGEST-MD5"
 

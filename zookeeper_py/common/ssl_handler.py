@@ -8,20 +8,18 @@ thread ever blocks on a peer. With `detect=True` it is also 3.6's DualModeSslHan
 plaintext for good.
 """
 
-import ssl
+import sys
 import threading
+
+from zookeeper_py.common.lazy_module import LazyModule
+
+ssl = LazyModule("ssl")
 
 # First byte of a TLS record carrying a handshake message (Netty's SslUtils / 3.6's
 # NettyServerCnxnFactory.TLS_HANDSHAKE_RECORD_TYPE).
 TLS_HANDSHAKE_RECORD_TYPE = 0x16
 _RECV_SIZE = 65536
 _READ_SIZE = 65536
-
-try:
-    from _pypy_openssl import lib as _pypy_openssl
-except ImportError:
-    _pypy_openssl = None
-
 
 def clear_openssl_errors():
     """Forget what a failed TLS call left in this thread's OpenSSL error queue.
@@ -30,8 +28,10 @@ def clear_openssl_errors():
     one connection's failed handshake fails the next call the same thread makes on another
     connection (a selector thread serves many; a pool thread handshakes many in turn). Call it
     after catching ssl.SSLError on a thread that goes on using TLS."""
-    if _pypy_openssl is not None:
-        _pypy_openssl.ERR_clear_error()
+    if sys.implementation.name == "pypy":
+        from _pypy_openssl import lib  # lazy: loaded with ssl; only a TLS error brings us here
+
+        lib.ERR_clear_error()
 
 
 class SslHandler:

@@ -15,18 +15,17 @@ import enum
 import ipaddress
 import logging
 import os
-import shutil
 import socket
-import ssl
-import tempfile
 import threading
 import warnings
 
 from zookeeper_py.common import system_properties
 from zookeeper_py.common.file_change_watcher import FileChangeWatcher
 from zookeeper_py.common.key_store_file_type import KeyStoreFileType
+from zookeeper_py.common.lazy_module import LazyModule
 
 LOG = logging.getLogger("X509Util")
+ssl = LazyModule("ssl")  # TLS only: a server without TLS settings never imports it
 
 
 class X509Exception(Exception):
@@ -58,9 +57,9 @@ X509Exception.SSLContextException = SSLContextException
 class ClientAuth(enum.Enum):
     """Mirror of org.apache.zookeeper.common.X509Util.ClientAuth: the server's demand for a client certificate."""
 
-    NONE = ssl.CERT_NONE
-    WANT = ssl.CERT_OPTIONAL
-    NEED = ssl.CERT_REQUIRED
+    NONE = "CERT_NONE"  # names in ssl, which is imported only for a context
+    WANT = "CERT_OPTIONAL"
+    NEED = "CERT_REQUIRED"
 
     @classmethod
     def from_property_value(cls, prop):
@@ -74,7 +73,7 @@ class ClientAuth(enum.Enum):
 
     def to_verify_mode(self):
         """The ssl verify_mode of a server-side context (Java: toNettyClientAuth)."""
-        return self.value
+        return getattr(ssl, self.value)
 
 
 # Java protocol names -> (minimum, maximum) TLS version. Java sets the context's enabled
@@ -84,18 +83,16 @@ class ClientAuth(enum.Enum):
 # "TLS" is a valid SSLContext name but Java 3.5.7 then fails at socket set-up ("Unsupported
 # protocol: TLS"); we take it as TLSv1.2..TLSv1.3, what a JDK 17 "TLS" context enables.
 # SSLv3 / SSLv2Hello are refused (OpenSSL 3 has no SSLv3).
+# Versions are named as in ssl.TLSVersion (ssl.TLSVersion[name]); "OP_NO_" + name is the option
+# that switches one off.
 _PROTOCOLS = {
-    "TLSv1": (ssl.TLSVersion.TLSv1, ssl.TLSVersion.TLSv1),
-    "TLSv1.1": (ssl.TLSVersion.TLSv1_1, ssl.TLSVersion.TLSv1_1),
-    "TLSv1.2": (ssl.TLSVersion.TLSv1_2, ssl.TLSVersion.TLSv1_2),
-    "TLSv1.3": (ssl.TLSVersion.TLSv1_3, ssl.TLSVersion.TLSv1_3),
-    "TLS": (ssl.TLSVersion.TLSv1_2, ssl.TLSVersion.TLSv1_3),
+    "TLSv1": ("TLSv1", "TLSv1"),
+    "TLSv1.1": ("TLSv1_1", "TLSv1_1"),
+    "TLSv1.2": ("TLSv1_2", "TLSv1_2"),
+    "TLSv1.3": ("TLSv1_3", "TLSv1_3"),
+    "TLS": ("TLSv1_2", "TLSv1_3"),
 }
-_VERSION_ORDER = [ssl.TLSVersion.TLSv1, ssl.TLSVersion.TLSv1_1, ssl.TLSVersion.TLSv1_2, ssl.TLSVersion.TLSv1_3]
-_NO_VERSION_OPTION = {
-    ssl.TLSVersion.TLSv1: "OP_NO_TLSv1", ssl.TLSVersion.TLSv1_1: "OP_NO_TLSv1_1",
-    ssl.TLSVersion.TLSv1_2: "OP_NO_TLSv1_2", ssl.TLSVersion.TLSv1_3: "OP_NO_TLSv1_3",
-}
+_VERSION_ORDER = ["TLSv1", "TLSv1_1", "TLSv1_2", "TLSv1_3"]
 
 
 def _gcm_ciphers():
@@ -427,10 +424,10 @@ class X509Util:
                 raise X509Exception("%s: cipher suite %r (OpenSSL %s) is not available in %s"
                                     % (key, name, mapped, ssl.OPENSSL_VERSION)) from None
             openssl.append(mapped)
-        if low < ssl.TLSVersion.TLSv1_3 and not openssl:
+        if low != "TLSv1_3" and not openssl:
             raise X509Exception("%s names no TLSv1.2-or-lower cipher suite, but TLS versions below 1.3 are enabled"
                                 % key)
-        if high == ssl.TLSVersion.TLSv1_3 and self._get(key) is not None and set(tls13) != set(TLS13_CIPHERS):
+        if high == "TLSv1_3" and self._get(key) is not None and set(tls13) != set(TLS13_CIPHERS):
             LOG.warning("%s: Python's ssl cannot restrict the TLSv1.3 cipher suites; TLSv1.3 uses OpenSSL's "
                         "(%s) whatever the list says", key, ", ".join(TLS13_CIPHERS))
         return ":".join(openssl) if openssl else None
@@ -519,13 +516,13 @@ class X509Util:
 
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER if server_side else ssl.PROTOCOL_TLS_CLIENT)
         try:
-            ctx.minimum_version = low
-            ctx.maximum_version = high
+            ctx.minimum_version = ssl.TLSVersion[low]
+            ctx.maximum_version = ssl.TLSVersion[high]
             if gaps:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore", DeprecationWarning)
                     for v in gaps:
-                        ctx.options |= getattr(ssl, _NO_VERSION_OPTION[v])
+                        ctx.options |= getattr(ssl, "OP_NO_" + v)
             if ciphers is not None:
                 ctx.set_ciphers(ciphers)
         except (ssl.SSLError, ValueError) as e:
@@ -661,6 +658,10 @@ def _reason(e):
 def _load_cert_chain(ctx, key, chain):
     """ctx.load_cert_chain from objects: through a 0600 file in a private (0700) temporary
     directory, removed at once; the key in it is encrypted with a one-time password."""
+    # lazy: with bz2 and lzma, 12 ms of PyPy's start, for TLS only
+    import shutil
+    import tempfile
+
     from cryptography.hazmat.primitives import serialization  # lazy: only with a key store (TLS)
 
     one_time = os.urandom(24).hex().encode("ascii")

@@ -4,11 +4,11 @@ import collections
 import logging
 import selectors
 import socket
-import ssl
 import struct
 import threading
 
 from zookeeper_py.common import system_properties
+from zookeeper_py.common.lazy_module import LazyModule
 from zookeeper_py.common.net_utils import close_socket, inet_socket_address_str, peer_address
 from zookeeper_py.common.ssl_handler import SslHandler
 from zookeeper_py.data import Id
@@ -20,6 +20,7 @@ from zookeeper_py.server.command.four_letter_commands import FourLetterCommands
 from zookeeper_py.server.server_cnxn import CloseRequestException, EndOfStreamException, ServerCnxn
 
 LOG = logging.getLogger("NIOServerCnxn")
+ssl = LazyModule("ssl")  # TLS only
 
 
 def _address_str(addr):
@@ -357,14 +358,15 @@ class NIOServerCnxn(ServerCnxn):
         except EndOfStreamException as e:
             LOG.warning("%s", e)
             self.close()
-        except ssl.SSLError as e:
-            if self.tls.handshake_done:
-                LOG.warning("TLS error causing close of session 0x%x: %s", self.session_id & 0xFFFFFFFFFFFFFFFF, e)
-            else:
-                LOG.error("Unsuccessful handshake with %s: %s", self.get_remote_address_string(), e)
-            self.close()
         except OSError as e:
-            LOG.warning("Exception causing close of session 0x%x: %s", self.session_id & 0xFFFFFFFFFFFFFFFF, e)
+            # self.tls first: without TLS, ssl stays unimported
+            if self.tls is not None and isinstance(e, ssl.SSLError):
+                if self.tls.handshake_done:
+                    LOG.warning("TLS error causing close of session 0x%x: %s", self.session_id & 0xFFFFFFFFFFFFFFFF, e)
+                else:
+                    LOG.error("Unsuccessful handshake with %s: %s", self.get_remote_address_string(), e)
+            else:
+                LOG.warning("Exception causing close of session 0x%x: %s", self.session_id & 0xFFFFFFFFFFFFFFFF, e)
             self.close()
         except Exception:
             # A malformed request must cost its own connection only, never the server.

@@ -7,12 +7,12 @@ import queue
 import random
 import selectors
 import socket
-import ssl
 import threading
 import time
 
 from zookeeper_py.common import system_properties
 from zookeeper_py.common.client_x509_util import ClientX509Util
+from zookeeper_py.common.lazy_module import LazyModule
 from zookeeper_py.common.linked_blocking_queue import LinkedBlockingQueue
 from zookeeper_py.common.net_utils import close_socket, inet_socket_address_str, unmapped
 from zookeeper_py.server.expiry_queue import ExpiryQueue
@@ -23,6 +23,7 @@ from zookeeper_py.server.zoo_keeper_server import SubmitBatch
 from zookeeper_py.server.zoo_keeper_thread import ZooKeeperThread
 
 LOG = logging.getLogger("NIOServerCnxnFactory")
+ssl = LazyModule("ssl")  # TLS only
 
 ZOOKEEPER_NIO_SESSIONLESS_CNXN_TIMEOUT = "zookeeper.nio.sessionlessCnxnTimeout"
 ZOOKEEPER_NIO_NUM_SELECTOR_THREADS = "zookeeper.nio.numSelectorThreads"

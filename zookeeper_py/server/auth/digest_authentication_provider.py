@@ -1,16 +1,17 @@
 """Mirror of org.apache.zookeeper.server.auth.DigestAuthenticationProvider."""
 
 import base64
-import hashlib
 import logging
 import sys
 
 from zookeeper_py.common import system_properties
+from zookeeper_py.common.lazy_module import LazyModule
 from zookeeper_py.data import Id
 from zookeeper_py.keeper_exception import Code
 from zookeeper_py.server.auth.authentication_provider import AuthenticationProvider
 
 LOG = logging.getLogger("DigestAuthenticationProvider")
+hashlib = LazyModule("hashlib")  # on PyPy it loads OpenSSL (20 ms of start); only digest auth uses it
 
 
 class DigestAuthenticationProvider(AuthenticationProvider):

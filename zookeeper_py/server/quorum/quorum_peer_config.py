@@ -2,7 +2,6 @@
 
 import logging
 import os
-import shutil
 
 from zookeeper_py.common import system_properties
 from zookeeper_py.common.atomic_file_output_stream import AtomicFileOutputStream
@@ -284,6 +283,8 @@ class QuorumPeerConfig:
         return VerifyingFileFactory(LOG, warn_for_relative_path=True).create(value)
 
     def backup_old_config(self):
+        import shutil  # lazy: with bz2 and lzma, 12 ms of PyPy's start, for a rare call
+
         shutil.copyfile(self.config_file_str, self.config_file_str + ".bak")
 
     @staticmethod

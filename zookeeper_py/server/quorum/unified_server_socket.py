@@ -23,15 +23,16 @@ import io
 import logging
 import re
 import socket
-import ssl
 import struct
 import threading
 import time
 
+from zookeeper_py.common.lazy_module import LazyModule
 from zookeeper_py.common.net_utils import close_socket, inet_socket_address_str, peer_address
 from zookeeper_py.common.ssl_handler import clear_openssl_errors
 
 LOG = logging.getLogger("UnifiedServerSocket")
+ssl = LazyModule("ssl")
 
 # TLS record content types (change_cipher_spec, alert, handshake, application_data)
 _TLS_CONTENT_TYPES = frozenset((20, 21, 22, 23))
