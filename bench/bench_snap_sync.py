@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """SNAP of a big tree to an emptied follower, several times per ensemble: ours next to Java 3.8.
 
-    .venv/bin/python bench/bench_snap_sync.py [--znodes 1000000] [--trials 4] [--kinds python,pypy,java]
+    .venv/bin/python bench/bench_snap_sync.py [--znodes 1000000] [--trials 4] [--starts 1] [--kinds python,pypy,java]
 
 bench_quorum.py's sync row fills its tree through kazoo (minutes per implementation) and
 syncs once. Here every member starts from one snapshot of `znodes` znodes (bench_persistence's
@@ -10,7 +10,9 @@ its version-2 and starts it again: the time from that start until it serves as a
 the leader's zxid, and the SNAP's load as its log shows it ("Getting a snapshot" to
 "Snapshotting"; Java also writes the tree out after that, ours keeps the stream as it reads).
 For our servers each trial also says whether the follower's process was pinned to the leader's
-CPU (zookeeper_py/common/cpu_affinity.py). Not a test.
+CPU (zookeeper_py/common/cpu_affinity.py). Before the trials, the three members start together
+(--starts times, stopped in between), each loading the snapshot: the time from their start until
+all three serve. Not a test.
 """
 
 import argparse
@@ -19,6 +21,7 @@ import shutil
 import statistics
 import sys
 import tempfile
+import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
@@ -46,7 +49,7 @@ def main_thread_cpus(ens, sid):
     return allowed_cpus("/proc/%d/task/%d/status" % (pid, pid))
 
 
-def bench(kind, snapshot, trials, base):
+def bench(kind, snapshot, trials, starts, base):
     ens = Ensemble(os.path.join(base, kind), kinds=["java" if kind == "java" else "python"] * 3, tick_time=1000,
                    init_limit=30, sync_limit=5)
     if kind == "pypy":
@@ -58,7 +61,15 @@ def bench(kind, snapshot, trials, base):
         shutil.copy(snapshot, version2)
     out = []
     try:
-        ens.start()
+        started = []
+        for i in range(starts):
+            if i:
+                ens.stop()
+            t0 = time.perf_counter()
+            ens.start()
+            ens.wait_for_quorum(timeout=300)
+            started.append(time.perf_counter() - t0)
+            print("%s: 3 members from the snapshot to all serving in %.2f s" % (kind, started[-1]), file=sys.stderr)
         for trial in range(trials):
             leader = ens.wait_for_quorum(timeout=120)
             follower = [s for s in ens.servers if s != leader][trial % 2]
@@ -74,33 +85,36 @@ def bench(kind, snapshot, trials, base):
                 file=sys.stderr)
     finally:
         ens.stop()
-    return out
+    return out, started
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--znodes", type=int, default=1000000)
     parser.add_argument("--trials", type=int, default=4)
+    parser.add_argument("--starts", type=int, default=1, help="starts of the ensemble before the trials")
     parser.add_argument("--kinds", default="python,pypy,java")
     args = parser.parse_args()
     kinds = available_kinds(args.kinds)
     base = tempfile.mkdtemp(prefix="bench_snap_sync-")
     try:
         snapshot = write_snapshot(base, args.znodes)
-        results = {kind: bench(kind, snapshot, args.trials, base) for kind in kinds}
+        results = {kind: bench(kind, snapshot, args.trials, args.starts, base) for kind in kinds}
     finally:
         shutil.rmtree(base, ignore_errors=True)
     names = {"python": "ours (CPython)", "pypy": "ours (PyPy)", "java": "Java 3.8"}
     print("SNAP of %d znodes to an emptied follower, 3 members on loopback, %d cores, %d trials"
           % (args.znodes, os.cpu_count() or 1, args.trials))
-    print("%-16s %14s %14s %14s %14s" % ("", "synced, median", "min / max", "load, median", "min / max"))
-    for kind, rows in results.items():
+    print("%-16s %14s %14s %14s %14s %14s %14s" % ("", "synced, median", "min / max", "load, median", "min / max",
+                                                   "start, median", "min / max"))
+    for kind, (rows, started) in results.items():
         totals = [r[0] for r in rows]
         loads = [r[1] for r in rows if r[1] is not None]
-        print("%-16s %14.2f %14s %14s %14s" % (
+        print("%-16s %14.2f %14s %14s %14s %14.2f %14s" % (
             names[kind], statistics.median(totals), "%.2f / %.2f" % (min(totals), max(totals)),
             "%.2f" % statistics.median(loads) if loads else "n/a",
-            "%.2f / %.2f" % (min(loads), max(loads)) if loads else "n/a"))
+            "%.2f / %.2f" % (min(loads), max(loads)) if loads else "n/a",
+            statistics.median(started), "%.2f / %.2f" % (min(started), max(started))))
 
 
 if __name__ == "__main__":

@@ -167,3 +167,38 @@ def test_unpinned_without_a_pin_changes_nothing(two_cpus):
             assert allowed_cpus(path) == [two_cpus[0]]
     finally:
         os.sched_setaffinity(0, set(two_cpus))
+
+
+LOAD_CHECK = r"""
+import json, sys, threading
+from zookeeper_py.common import cpu_affinity
+from zookeeper_py.server.persistence.file_snap import FileSnap
+from zookeeper_py.server.persistence.file_txn_snap_log import FileTxnSnapLog
+from zookeeper_py.server.zk_database import ZKDatabase
+
+def cpus():
+    return cpu_affinity.allowed_cpus("/proc/self/task/%d/status" % threading.get_native_id())
+
+seen = {}
+real_deserialize = FileSnap.deserialize
+
+def deserialize(self, dt, sessions):
+    seen["loading"] = cpus()
+    return real_deserialize(self, dt, sessions)
+
+FileSnap.deserialize = deserialize
+cpu = cpu_affinity.pin_to_one_cpu()
+ZKDatabase(FileTxnSnapLog(sys.argv[1], sys.argv[1])).load_data_base()
+print(json.dumps([cpu, seen["loading"], cpus()]))
+"""
+
+
+def test_the_data_directory_is_loaded_unpinned(two_cpus, tmp_path):
+    """Members of one host starting together load side by side (cpu_affinity.unpinned's numbers)."""
+    repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    out = subprocess.run([sys.executable, "-c", LOAD_CHECK, str(tmp_path)], cwd=repo, capture_output=True, text=True,
+                         timeout=60)
+    assert out.returncode == 0, out.stderr
+    cpu, loading, after = json.loads(out.stdout)
+    assert loading == two_cpus, out.stdout
+    assert after == [cpu], out.stdout

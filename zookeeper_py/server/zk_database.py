@@ -12,6 +12,7 @@ import threading
 import time
 
 from zookeeper_py.common import system_properties
+from zookeeper_py.common.cpu_affinity import unpinned
 from zookeeper_py.keeper_exception import NoNodeException
 from zookeeper_py.server.data_tree import DataTree
 from zookeeper_py.server.quorum.proposal import Proposal
@@ -112,7 +113,8 @@ class ZKDatabase:
 
     def load_data_base(self):
         """Restore from the data directory; returns the last zxid on disk."""
-        zxid = self.snap_log.restore(self.data_tree, self.sessions_with_timeouts, self._on_txn_loaded)
+        with unpinned():  # members starting together on one host load side by side, not on one CPU
+            zxid = self.snap_log.restore(self.data_tree, self.sessions_with_timeouts, self._on_txn_loaded)
         self.initialized = True
         return zxid
 
