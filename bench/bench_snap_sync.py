@@ -49,22 +49,29 @@ def main_thread_cpus(ens, sid):
     return allowed_cpus("/proc/%d/task/%d/status" % (pid, pid))
 
 
+def seed(ens, snapshot):
+    """Every member's version-2 holds the snapshot alone (so every start loads the same: a start
+    that left the leader's new-epoch snapshot behind would make the next start a double SNAP)."""
+    for sid in ens.servers:
+        version2 = os.path.join(ens.data_dir(sid), "version-2")
+        shutil.rmtree(version2, ignore_errors=True)
+        os.makedirs(version2)
+        shutil.copy(snapshot, version2)
+
+
 def bench(kind, snapshot, trials, starts, base):
     ens = Ensemble(os.path.join(base, kind), kinds=["java" if kind == "java" else "python"] * 3, tick_time=1000,
                    init_limit=30, sync_limit=5)
     if kind == "pypy":
         for server in ens.servers.values():
             server.python = pypy_python()
-    for sid in ens.servers:
-        version2 = os.path.join(ens.data_dir(sid), "version-2")
-        os.makedirs(version2)
-        shutil.copy(snapshot, version2)
     out = []
     try:
         started = []
         for i in range(starts):
             if i:
                 ens.stop()
+            seed(ens, snapshot)
             t0 = time.perf_counter()
             ens.start()
             ens.wait_for_quorum(timeout=300)
