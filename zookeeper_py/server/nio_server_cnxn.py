@@ -9,7 +9,7 @@ import threading
 
 from zookeeper_py.common import system_properties
 from zookeeper_py.common.lazy_module import LazyModule
-from zookeeper_py.common.net_utils import close_socket, inet_socket_address_str, peer_address
+from zookeeper_py.common.net_utils import close_socket, inet_socket_address_str, peer_address, recv_view
 from zookeeper_py.common.ssl_handler import SslHandler
 from zookeeper_py.data import Id
 from zookeeper_py.keeper_exception import Code
@@ -336,12 +336,14 @@ class NIOServerCnxn(ServerCnxn):
             if self.closed:
                 return
             if readable and not (self.throttled or self.write_paused or self.four_letter_word):  # read interest
+                data = None
                 try:
                     # Frames waiting for their turn: read no more until they are handled.
-                    data = self.io.recv(_RECV_SIZE) if len(self.inbuf) < _RECV_SIZE or not self.has_pending_frame() \
-                        else None
+                    if len(self.inbuf) < _RECV_SIZE or not self.has_pending_frame():
+                        # recv_view: copied into inbuf at once, and no new 64 KB buffer a read on PyPy
+                        data = recv_view(self.sock, _RECV_SIZE) if self.tls is None else self.tls.recv(_RECV_SIZE)
                 except (BlockingIOError, InterruptedError):
-                    data = None
+                    pass
                 if data is not None:
                     if not data:
                         raise EndOfStreamException(
