@@ -124,8 +124,8 @@ def unpinned():
     different CPUs, and 2.82-3.25 s unpinned whichever CPUs the members got
     (bench/bench_snap_sync.py; PyPy 3.53-3.72, 3.00-3.05 and 2.85-3.37 s). The same holds for
     members of one host starting together, each loading its data directory: three members
-    from a 1M-znode snapshot to all serving took a median of 5.77 s pinned, 4.39 s with the
-    load unpinned (CPython; PyPy 5.21 and 3.79 s; 6 starts each, taking turns)."""
+    from a 1M-znode snapshot to all serving took a median of 5.51 s pinned, 4.27 s with the
+    load unpinned (CPython; PyPy 5.04 and 3.69 s; 6 starts each, taking turns)."""
     pin = _pin
     if pin is None:
         yield
