@@ -18,7 +18,7 @@ from tests.persistence.txns import OPEN, SESSION_1, SESSION_2, T0, sample_txns
 from zookeeper_py.jute import BinaryInputArchive, BinaryOutputArchive
 from zookeeper_py.server.data_tree import DataTree
 from zookeeper_py.server.persistence.file_padding import FilePadding
-from zookeeper_py.server.persistence.file_snap import FileSnap
+from zookeeper_py.server.persistence.file_snap import FileSnap, ReceivedSnapshot
 from zookeeper_py.server.persistence.file_txn_snap_log import (
     DatadirException,
     FileTxnSnapLog,
@@ -561,14 +561,14 @@ def test_a_failed_rewrite_of_a_snapshot_keeps_the_file_it_would_replace(tmp_path
 
 
 REWRITE_AND_WAIT = r"""
-import sys, time
+import sys
 from zookeeper_py.server.data_tree import DataTree
 from zookeeper_py.server.persistence.file_snap import FileSnap
 from tests.persistence.trees import restore
 snap_dir, path = sys.argv[1], sys.argv[2]
 dt, sessions = restore(snap_dir.rsplit("/", 1)[0])[:2]
 print("loaded", flush=True)
-time.sleep(0.2)
+sys.stdin.readline()  # the test watches the directory now
 FileSnap(snap_dir).serialize(dt, sessions, path)  # killed while at it
 """
 
@@ -581,9 +581,11 @@ def test_kill_9_while_rewriting_a_snapshot_loses_nothing_and_the_leftover_goes_a
         before = f.read()
     repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     proc = subprocess.Popen([sys.executable, "-c", REWRITE_AND_WAIT, version_dir(tmp_path), path], cwd=repo,
-                            stdout=subprocess.PIPE, text=True)
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         assert proc.stdout.readline().strip() == "loaded"
+        proc.stdin.write("go\n")
+        proc.stdin.flush()
         deadline = time.monotonic() + 60
         tmp = None
         while time.monotonic() < deadline:  # until the new file is well under way
@@ -606,3 +608,20 @@ def test_kill_9_while_rewriting_a_snapshot_loses_nothing_and_the_leftover_goes_a
     assert not diff_states(state, tree_state(dt))
     assert os.listdir(version_dir(tmp_path)) == [os.path.basename(path)]
     assert "Removed %s, a snapshot left half-written" % tmp[0] in caplog.text
+
+
+def test_a_leftover_with_this_process_pid_goes_at_restore_unless_this_process_writes_it(tmp_path):
+    """A server in a container is pid 1 at every start: a dead pid 1's tmp file is not ours."""
+    path, state = _one_snapshot_dir(tmp_path, 10)
+    leftover = os.path.join(version_dir(tmp_path), "tmp-%s.%d.0badcafe" % (os.path.basename(path), os.getpid()))
+    with open(leftover, "wb") as f:
+        f.write(b"half a snapshot")
+    writing = ReceivedSnapshot(FileSnap(version_dir(tmp_path)), 99)  # a tmp file this process writes now
+    try:
+        dt = restore(str(tmp_path))[0]
+        assert not diff_states(state, tree_state(dt))
+        assert sorted(os.listdir(version_dir(tmp_path))) == sorted(
+            [os.path.basename(path), os.path.basename(writing.tmp_path)])
+    finally:
+        writing.discard()
+    assert os.listdir(version_dir(tmp_path)) == [os.path.basename(path)]

@@ -39,12 +39,28 @@ _fdatasync = getattr(os, "fdatasync", os.fsync)
 # A snapshot being written: no reader of a data directory (ours, Java's, zkCleanup) takes
 # tmp-snapshot.* for a snapshot, since its name does not start with "snapshot.".
 TMP_PREFIX = "tmp-"
+# The tmp files this process is writing: a pid alone cannot tell, since a new process may have a
+# dead one's pid (a container's server is pid 1 at every start).
+_writing = set()
 
 
 def _tmp_path(path):
-    """tmp-<name>.<pid>.<random> beside `path`: the pid tells a leftover from a file being written."""
-    return os.path.join(os.path.dirname(path),
-                        "%s%s.%d.%s" % (TMP_PREFIX, os.path.basename(path), os.getpid(), os.urandom(4).hex()))
+    """tmp-<name>.<pid>.<random> beside `path`, which this process now writes: the pid tells
+    another process's leftover from a file being written."""
+    name = "%s%s.%d.%s" % (TMP_PREFIX, os.path.basename(path), os.getpid(), os.urandom(4).hex())
+    _writing.add(name)
+    return os.path.join(os.path.dirname(path), name)
+
+
+def _seal_tmp(tmp, path):
+    """Give the written tmp file its name."""
+    os.replace(tmp, path)
+    _writing.discard(os.path.basename(tmp))
+
+
+def _drop_tmp(tmp):
+    _remove_quietly(tmp)
+    _writing.discard(os.path.basename(tmp))
 
 
 def _remove_quietly(path):
@@ -61,7 +77,9 @@ def _writer_alive(name):
         pid = int(parts[-2])
     except (ValueError, IndexError):
         return False
-    if pid == os.getpid() or os.name != "posix":  # elsewhere os.kill(pid, 0) would end the process
+    if pid == os.getpid():
+        return name in _writing
+    if os.name != "posix":  # elsewhere os.kill(pid, 0) would end the process
         return True
     try:
         os.kill(pid, 0)
@@ -295,9 +313,9 @@ class FileSnap(SnapShot):
                     header = FileHeader(SNAP_MAGIC, VERSION, DB_ID)
                     self.serialize_archive(dt, sessions, oa, header)
                     _seal(f, out, oa, fsync)
-                os.replace(tmp, snap_shot)
+                _seal_tmp(tmp, snap_shot)
             except BaseException:
-                _remove_quietly(tmp)
+                _drop_tmp(tmp)
                 raise
             self.last_snapshot_info = SnapshotInfo(
                 Util.get_zxid_from_name(os.path.basename(snap_shot), SNAPSHOT_FILE_PREFIX), _mtime_seconds(snap_shot))
@@ -370,11 +388,11 @@ class ReceivedSnapshot:
         with self.file_snap._lock:
             if self.file_snap.closed:
                 raise IOError("FileSnap has already been closed")
-            os.replace(self.tmp_path, self.path)
+            _seal_tmp(self.tmp_path, self.path)
             self.file_snap.last_snapshot_info = SnapshotInfo(self.zxid, _mtime_seconds(self.path))
 
     def discard(self):
         """Drop the copy (the tree changed after the SNAP, or the sync failed); idempotent."""
         if not self._f.closed:
             self._f.close()
-        _remove_quietly(self.tmp_path)
+        _drop_tmp(self.tmp_path)
