@@ -30,6 +30,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
 
 from zookeeper_py.common import system_properties  # noqa: E402
+from zookeeper_py.server.data_node import STAT_FIELDS  # noqa: E402
 from zookeeper_py.server.data_tree import DataTree  # noqa: E402
 from zookeeper_py.server.persistence.file_snap import FileSnap  # noqa: E402
 from zookeeper_py.server.persistence.file_txn_log import FileTxnLog  # noqa: E402
@@ -117,18 +118,16 @@ def memory_parts(dt):
     """Bytes per znode of each part of the loaded tree, from sys.getsizeof (CPython only: PyPy has
     no getsizeof). Shows where the RSS goes: which parts any layout of Python objects must pay."""
     size = sys.getsizeof
-    parts = dict.fromkeys(("path key", "nodes dict slot", "DataNode", "data bytes", "StatPersisted",
-                           "stat ints", "children set", "child names"), 0)
+    parts = dict.fromkeys(("path key", "nodes dict slot", "DataNode", "data bytes", "stat ints", "children set",
+                           "child names"), 0)
     seen = set()
     parts["nodes dict slot"] = size(dt.nodes)
     for path, node in dt.nodes.items():
         parts["path key"] += size(path)
-        parts["DataNode"] += size(node)
+        parts["DataNode"] += size(node)  # with the StatPersisted fields as its own slots
         parts["data bytes"] += size(node.data)
-        stat = node.stat
-        parts["StatPersisted"] += size(stat)
-        for name, _ in stat.FIELDS:
-            v = getattr(stat, name)
+        for name in STAT_FIELDS:
+            v = getattr(node, name)
             if not -5 <= v <= 256 and id(v) not in seen:  # small ints are shared by the interpreter
                 seen.add(id(v))
                 parts["stat ints"] += size(v)

@@ -47,7 +47,7 @@ def test_tuned_process_freezes_the_tree_a_snapshot_load_made(tmp_path):
     result = run_load(tmp_path, "tuned")
     assert result["zxid"] == 2000 and result["nodes"] >= 2001
     assert result["threshold"][0] == 50000
-    # 2,000 nodes, each a DataNode, a stat and more: all of them frozen, not just a handful
+    # 2,000 nodes, each a DataNode, and more: all of them frozen, not just a handful
     assert result["frozen_by_load"] > 4000
 
 

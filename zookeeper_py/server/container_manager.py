@@ -70,12 +70,12 @@ class ContainerManager:
         for path in tree.get_containers():
             node = tree.get_node(path)
             # cversion > 0: a container never deleted before it had a child.
-            if node is not None and node.stat.cversion > 0 and not node.children:
+            if node is not None and node.cversion > 0 and not node.children:
                 candidates.add(path)
         for path in tree.get_ttls():
             node = tree.get_node(path)
             if node is not None and not node.children:
-                owner = node.stat.ephemeralOwner
+                owner = node.ephemeralOwner
                 if EphemeralType.get(owner) is EphemeralType.TTL:
                     ttl = EphemeralType.TTL.get_value(owner)
                     if ttl != 0 and self.get_elapsed(node) > ttl:
@@ -83,4 +83,4 @@ class ContainerManager:
         return candidates
 
     def get_elapsed(self, node):
-        return Time.current_wall_time() - node.stat.mtime
+        return Time.current_wall_time() - node.mtime

@@ -122,7 +122,7 @@ class SnapshotFormatter:
             n = data_tree.get_node(path)
             self._println(path)
             self.print_stat(n.stat)
-            zxid = max(zxid, n.stat.mzxid, n.stat.pzxid)
+            zxid = max(zxid, n.mzxid, n.pzxid)
             if dump_data:
                 self._println("  data = " + ("" if n.data is None else base64.b64encode(n.data).decode("ascii")))
             else:

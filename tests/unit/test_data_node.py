@@ -1,0 +1,41 @@
+"""DataNode keeps its StatPersisted's fields as its own slots; `stat` reads and sets them as a record."""
+
+from zookeeper_py.data import StatPersisted
+from zookeeper_py.jute import BinaryInputArchive, BinaryOutputArchive
+from zookeeper_py.server.data_node import DataNode
+from zookeeper_py.server.data_tree import DataTree
+from zookeeper_py.zoo_defs import Ids
+
+
+def test_a_created_node_has_the_stat_of_its_create():
+    node = DataNode.created(b"v", 3, 0x105, 1700000000000, 0x42)
+    assert node.stat == StatPersisted(0x105, 0x105, 1700000000000, 1700000000000, 0, 0, 0, 0x42, 0x105)
+    assert node.data == b"v" and node.acl == 3 and node.get_children() == frozenset()
+
+
+def test_stat_is_read_as_a_copy_and_set_from_a_record():
+    node = DataNode(b"", -1, StatPersisted(1, 2, 3, 4, 5, 6, 7, 0, 9))
+    stat = node.stat
+    stat.version = 99
+    assert node.version == 5, "changing the copy must not change the node"
+    node.stat = stat
+    assert node.version == 99 and node.stat == StatPersisted(1, 2, 3, 4, 99, 6, 7, 0, 9)
+    assert DataNode().stat == StatPersisted()
+
+
+def test_the_tree_changes_the_nodes_fields_and_a_snapshot_keeps_them():
+    dt = DataTree()
+    acl = list(Ids.OPEN_ACL_UNSAFE)
+    dt.create_node("/a", b"1", acl, 0, -1, 0x10, 1000)
+    dt.create_node("/a/b", b"2", acl, 0, -1, 0x11, 1001)
+    dt.set_data("/a/b", b"3", 1, 0x12, 1002)
+    dt.set_acl("/a", acl, 4)
+    dt.delete_node("/a/b", 0x13)
+    a = dt.get_node("/a")
+    assert (a.czxid, a.mzxid, a.pzxid, a.cversion, a.aversion) == (0x10, 0x10, 0x13, 1, 4)
+    oa = BinaryOutputArchive()
+    dt.serialize(oa, "tree")
+    loaded = DataTree()
+    loaded.deserialize(BinaryInputArchive(oa.to_bytes()), "tree")
+    assert loaded.get_node("/a").stat == a.stat
+    assert loaded.get_node("/a").copy_stat() == a.copy_stat()
