@@ -118,8 +118,7 @@ def memory_parts(dt):
     """Bytes per znode of each part of the loaded tree, from sys.getsizeof (CPython only: PyPy has
     no getsizeof). Shows where the RSS goes: which parts any layout of Python objects must pay."""
     size = sys.getsizeof
-    parts = dict.fromkeys(("path key", "nodes dict slot", "DataNode", "data bytes", "stat ints", "children set",
-                           "child names"), 0)
+    parts = dict.fromkeys(("path key", "nodes dict slot", "DataNode", "data bytes", "stat ints", "children set"), 0)
     seen = set()
     parts["nodes dict slot"] = size(dt.nodes)
     for path, node in dt.nodes.items():
@@ -131,9 +130,8 @@ def memory_parts(dt):
             if not -5 <= v <= 256 and id(v) not in seen:  # small ints are shared by the interpreter
                 seen.add(id(v))
                 parts["stat ints"] += size(v)
-        if node.children:
+        if node.children:  # the children's paths: the keys counted above
             parts["children set"] += size(node.children)
-            parts["child names"] += sum(size(c) for c in node.children)
     n = len(dt.nodes)
     return {k: v / n for k, v in parts.items()}
 

@@ -39,3 +39,27 @@ def test_the_tree_changes_the_nodes_fields_and_a_snapshot_keeps_them():
     loaded.deserialize(BinaryInputArchive(oa.to_bytes()), "tree")
     assert loaded.get_node("/a").stat == a.stat
     assert loaded.get_node("/a").copy_stat() == a.copy_stat()
+
+
+def test_a_parent_holds_its_childrens_paths_the_very_strings_that_key_the_tree():
+    """A child's name costs no string of its own: the parent's set holds the key's str object."""
+    dt = DataTree()
+    acl = list(Ids.OPEN_ACL_UNSAFE)
+    for i in range(3):
+        dt.create_node("/p%d" % i, b"", acl, 0, -1, 0x10 + i, 1000)
+        dt.create_node("/p%d/c" % i, b"", acl, 0, -1, 0x20 + i, 1000)
+    oa = BinaryOutputArchive()
+    dt.serialize(oa, "tree")
+    loaded = DataTree()
+    loaded.deserialize(BinaryInputArchive(oa.to_bytes()), "tree")
+    for tree in (dt, loaded):
+        keys = {path: path for path in tree.nodes}
+        for path, node in tree.nodes.items():
+            for child in node.children or ():
+                assert child is keys[child]
+        assert sorted(tree.get_children("/", None, None)) == ["p0", "p1", "p2", "zookeeper"]
+        assert tree.get_children("/p1", None, None) == ["c"]
+        assert tree.get_node("/p1").get_children() == {"c"}
+        assert tree.get_node("/zookeeper").get_children() == {"quota", "config"}
+    dt.delete_node("/p1/c", 0x30)
+    assert dt.get_children("/p1", None, None) == [] and dt.get_node("/p1").copy_stat().numChildren == 0

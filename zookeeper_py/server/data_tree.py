@@ -110,9 +110,9 @@ class DataTree:
         self.quota_data_node = DataNode(b"", -1, StatPersisted())
         self.nodes[""] = self.root
         self.nodes[ROOT_ZOOKEEPER] = self.root
-        self.root.add_child(PROC_ZOOKEEPER[1:])
+        self.root.add_child(PROC_ZOOKEEPER)
         self.nodes[PROC_ZOOKEEPER] = self.proc_data_node
-        self.proc_data_node.add_child(QUOTA_ZOOKEEPER[len(PROC_ZOOKEEPER) + 1:])
+        self.proc_data_node.add_child(QUOTA_ZOOKEEPER)
         self.nodes[QUOTA_ZOOKEEPER] = self.quota_data_node
         self.add_config_node()
 
@@ -157,7 +157,7 @@ class DataTree:
 
     def add_config_node(self):
         zookeeper_znode = self.nodes.get(PROC_ZOOKEEPER)
-        zookeeper_znode.add_child(CONFIG_ZOOKEEPER[len(PROC_ZOOKEEPER) + 1:])
+        zookeeper_znode.add_child(CONFIG_ZOOKEEPER)
         self.nodes[CONFIG_ZOOKEEPER] = DataNode(b"", -1, StatPersisted())
         self.set_acl(CONFIG_ZOOKEEPER, list(Ids.READ_ACL_UNSAFE), -1)
 
@@ -225,14 +225,14 @@ class DataTree:
         if parent is None:
             raise NoNodeException()
         with self.lock:
-            if parent.children is not None and child_name in parent.children:
+            if parent.children is not None and path in parent.children:
                 raise NodeExistsException()
             if parent_cversion == -1:
                 parent_cversion = parent.cversion + 1
             parent.cversion = parent_cversion
             parent.pzxid = zxid
             child = DataNode.created(data, self.acl_cache.convert_acls(acl), zxid, time, ephemeral_owner)
-            parent.add_child(child_name)
+            parent.add_child(path)
             self.nodes[path] = child
             if ephemeral_owner != 0:
                 etype = EphemeralType.get(ephemeral_owner)
@@ -265,7 +265,7 @@ class DataTree:
         if parent is None:
             raise NoNodeException()
         with self.lock:
-            parent.remove_child(child_name)
+            parent.remove_child(path)
             if zxid > parent.pzxid:
                 parent.pzxid = zxid
             node = self.nodes.pop(path, None)
@@ -389,7 +389,11 @@ class DataTree:
         with self.lock:
             if stat is not None:
                 node.copy_stat(stat)
-            children = list(node.children) if node.children else []
+            if node.children:
+                start = 1 if path == "/" else len(path) + 1  # a child's path is ours + "/" + its name
+                children = [child[start:] for child in node.children]
+            else:
+                children = []
         if watcher is not None:
             self.child_watches.add_watch(path, watcher)
         return children
@@ -525,11 +529,11 @@ class DataTree:
             if node is None:
                 continue
             with self.lock:
-                children = list(node.children) if node.children else []
+                if node.children:
+                    stack.extend(node.children)
                 n = 0 if node.data is None else len(node.data)
             count += 1
             nbytes += n
-            stack.extend(p + "/" + c for c in children)
         return count, nbytes
 
     def update_quota_for_path(self, path):
@@ -555,7 +559,7 @@ class DataTree:
             path = stack.pop()
             children = self.nodes[path].children
             if children:
-                stack.extend(path + "/" + child for child in children)
+                stack.extend(children)
             elif path.endswith(suffix):
                 real_path = path[len(QUOTA_ZOOKEEPER):path.index(suffix)]
                 self.update_quota_for_path(real_path)
@@ -767,7 +771,7 @@ class DataTree:
                 if parent.children is None:
                     parent.children = set()
                 parent_children = parent.children
-            parent_children.add(path[last_slash + 1:])
+            parent_children.add(path)
             if owner != 0:
                 etype = EphemeralType.get(owner)
                 if etype is EphemeralType.CONTAINER:
