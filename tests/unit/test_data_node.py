@@ -54,7 +54,7 @@ def test_a_parent_holds_its_childrens_paths_the_very_strings_that_key_the_tree()
     loaded.deserialize(BinaryInputArchive(oa.to_bytes()), "tree")
     for tree in (dt, loaded):
         keys = {path: path for path in tree.nodes}
-        for path, node in tree.nodes.items():
+        for node in tree.nodes.values():
             for child in node.children or ():
                 assert child is keys[child]
         assert sorted(tree.get_children("/", None, None)) == ["p0", "p1", "p2", "zookeeper"]

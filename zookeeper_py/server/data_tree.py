@@ -585,13 +585,16 @@ class DataTree:
 
         The order is `nodes`' own: a node is inserted after its parent, so insertion order has
         every parent before its children, which is all a snapshot reader needs (Java writes
-        pre-order; Java and we read either). The paths are listed once under the lock; looking
-        them up again, instead of building each child's path from its parent's as a pre-order
-        walk does, saves making and hashing a new string per node: 1M-node snapshots 2.2 ->
-        1.2 s on CPython. Fuzzy, as Java's: a node deleted since the listing is left out and one
-        created since is not listed (the txn log replays both); so is a node whose parent was
-        missing at its turn (both deleted and made again during the walk), so that every node
-        written has its parent before it.
+        pre-order; Java and we read either). The paths are listed once under the lock and looked
+        up again. A pre-order walk that built each child's path made and hashed a new string per
+        node (1M-node snapshots 2.2 s on CPython, 1.2 s this way); a breadth-first one over the
+        children sets, which hold the paths, makes none but visits the nodes out of the order
+        they lie in memory (1.9 s against 1.0, where loading its file was 0.26 s faster).
+
+        Fuzzy, as Java's: a node deleted since the listing is left out and one created since
+        is not listed (the txn log replays both); so is a node whose parent was missing at its
+        turn (both deleted and made again during the walk), so that every node written has its
+        parent before it.
 
         A thread that has a `pace(seconds)` method (SnapshotThread) is called with each
         batch's wall time once the batch is written, so that it can yield to requests."""
