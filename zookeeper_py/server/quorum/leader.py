@@ -113,6 +113,9 @@ class Leader:
         self._new_leader_cv = threading.Condition()
         self.last_committed = -1
         self.last_proposed = 0
+        # The zxid the tree was at when this epoch began serving (not in Java): start_zk_server
+        # then marks the tree with the epoch's zxid, a zxid no txn has. None until then.
+        self.zxid_at_epoch_start = None
         self.is_shutdown = False
 
     def get_proposal_stats(self):
@@ -566,7 +569,10 @@ class Leader:
             # Update the current vote's peerEpoch so that a peer of an old election that asks about the leader
             # gets the right epoch.
             self.self.update_election_vote(self.get_epoch())
-            zk.get_zk_database().set_last_processed_zxid(zk.get_zxid())
+            db = zk.get_zk_database()
+            with db.get_log_lock():  # LearnerHandler.sync_follower reads both under it
+                self.zxid_at_epoch_start = db.get_data_tree_last_processed_zxid()
+                db.set_last_processed_zxid(zk.get_zxid())
 
     def wait_for_new_leader_ack(self, sid, zxid):
         """Count an ACK of NEWLEADER; wait until a quorum (me included) acked it."""

@@ -476,6 +476,21 @@ class LearnerHandler(ZooKeeperThread):
                 current_zxid = self.queue_committed_proposals(iter(committed_log), peer_last_zxid, None,
                                                               max_committed_log)
                 need_snap = False
+            elif txn_log_sync_enabled and self._diff_from_epoch_start(peer_last_zxid, db, leader, committed_log,
+                                                                      min_committed_log, last_processed_zxid):
+                # Not in Java (which sends a SNAP): the peer is where our tree was when this epoch began,
+                # and the committed log holds every txn since, fewer bytes than the txn log may send
+                # instead of a snapshot. Without a txn log (a data dir restored from a lone
+                # snapshot) the peer's zxid is found nowhere else.
+                LOG.info("Sending DIFF zxid=0x%x for peer sid: %d, at the zxid this epoch began from",
+                         max_committed_log & _U64, self.get_sid())
+                self.queue_op_packet(DIFF, max_committed_log)
+                self.need_op_packet = False
+                for propose in committed_log:
+                    self.queue_packet(propose.packet)
+                    self.queue_op_packet(COMMIT, propose.packet.zxid)
+                    current_zxid = propose.packet.zxid
+                need_snap = False
             elif peer_last_zxid < min_committed_log and txn_log_sync_enabled:
                 # Use txnlog and committedLog to sync
                 # Calculate sizeLimit that we allow to retrieve txnlog from disk
@@ -502,6 +517,23 @@ class LearnerHandler(ZooKeeperThread):
             LOG.error("Unhandled scenario for peer sid: %d fall back to use snapshot", self.get_sid())
             need_snap = True
         return need_snap
+
+    @staticmethod
+    def _diff_from_epoch_start(peer_last_zxid, db, leader, committed_log, min_committed_log, last_processed_zxid):
+        """True if the peer's last zxid is the one the leader's tree had when this epoch began, the
+        committed log still holds every txn of the epoch (none yet: the tree is at the epoch's own
+        zxid; or all from the epoch's first), and they are fewer bytes than a txn-log sync may send
+        instead of a snapshot. Equal zxids are the same txn (one leader proposes a zxid once), so
+        the peer's history is the leader's up to there, as where Java finds the peer's zxid in its logs.
+        An empty peer (zxid 0) gets its SNAP, as from Java, even from an ensemble that began empty."""
+        if not leader.zxid_at_epoch_start or peer_last_zxid != leader.zxid_at_epoch_start:
+            return False
+        epoch_zxid = last_processed_zxid & ~0xFFFFFFFF
+        if not committed_log:
+            return last_processed_zxid == epoch_zxid
+        if min_committed_log != epoch_zxid + 1:
+            return False
+        return sum(len(p.packet.data or b"") for p in committed_log) <= db.calculate_txn_log_size_limit()
 
     def queue_committed_proposals(self, itr, peer_last_zxid, max_zxid, last_committed_zxid):
         """Queue PROPOSAL/COMMIT pairs after peer_last_zxid (preceded by DIFF, or TRUNC when the peer diverged);
