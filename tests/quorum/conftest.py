@@ -2,11 +2,18 @@
 
 import contextlib
 import os
+import shutil
 
 import pytest
 from kazoo.client import KazooClient
 
 from tests.support.ensemble import Ensemble
+from zookeeper_py.data import ACL, Id
+from zookeeper_py.server.data_tree import DataTree
+from zookeeper_py.server.persistence.file_snap import FileSnap
+from zookeeper_py.server.persistence.util import Util
+from zookeeper_py.txn import CreateTxn, TxnHeader
+from zookeeper_py.zoo_defs import OpCode
 
 
 @pytest.fixture
@@ -55,3 +62,21 @@ def learner_snapshot_line(log):
     """The log line of the snapshot a learner took after its SNAP (not the empty one of its start)."""
     after = log[log.index("Getting a snapshot from leader"):]
     return next(l for l in after.splitlines() if "Snapshotting: 0x" in l)
+
+
+def seed_with_a_lone_snapshot(ens, nodes):
+    """Every member's version-2 holds one snapshot and nothing else (no txn log, no epoch files),
+    as an operator restoring a backup leaves it; returns the snapshot's zxid."""
+    dt = DataTree()
+    zxid = 0x100000000
+    for i in range(nodes):
+        zxid += 1
+        dt.process_txn(TxnHeader(1, i, zxid, 1700000000000, OpCode.create),
+                       CreateTxn("/seeded%d" % i, b"s%d" % i + bytes(4000), [ACL(31, Id("world", "anyone"))], False,
+                                 i + 1))
+    for sid in ens.servers:
+        version2 = os.path.join(ens.data_dir(sid), "version-2")
+        shutil.rmtree(version2, ignore_errors=True)
+        os.makedirs(version2)
+        FileSnap(version2).serialize(dt, {}, os.path.join(version2, Util.make_snapshot_name(zxid)))
+    return zxid

@@ -5,7 +5,7 @@ import shutil
 import threading
 
 from tests.persistence.txns import logged_zxids
-from tests.quorum.conftest import kazoo, learner_snapshot_line, log_offset, log_since
+from tests.quorum.conftest import kazoo, learner_snapshot_line, log_offset, log_since, seed_with_a_lone_snapshot
 from tests.support.net import wait_until
 from zookeeper_py.server.data_tree import DataTree
 from zookeeper_py.server.persistence.file_snap import FileSnap
@@ -287,36 +287,13 @@ def test_snap_learner_with_writes_during_the_sync_writes_its_tree(make_ensemble)
     assert set(written) <= children and {"w%03d" % i for i in range(200)} <= children
 
 
-def _seed_with_a_lone_snapshot(ens, nodes):
-    """Every member's version-2 holds one snapshot and nothing else (no txn log, no epoch files),
-    as an operator restoring a backup leaves it; returns the snapshot's zxid."""
-    from zookeeper_py.data import ACL, Id
-    from zookeeper_py.server.persistence.util import Util
-    from zookeeper_py.txn import CreateTxn, TxnHeader
-    from zookeeper_py.zoo_defs import OpCode
-
-    dt = DataTree()
-    zxid = 0x100000000
-    for i in range(nodes):
-        zxid += 1
-        dt.process_txn(TxnHeader(1, i, zxid, 1700000000000, OpCode.create),
-                       CreateTxn("/seeded%d" % i, b"s%d" % i + bytes(4000), [ACL(31, Id("world", "anyone"))], False,
-                                 i + 1))
-    for sid in ens.servers:
-        version2 = os.path.join(ens.data_dir(sid), "version-2")
-        shutil.rmtree(version2, ignore_errors=True)
-        os.makedirs(version2)
-        FileSnap(version2).serialize(dt, {}, os.path.join(version2, Util.make_snapshot_name(zxid)))
-    return zxid
-
-
 def test_member_joining_a_restored_ensemble_late_is_synced_by_diff(make_ensemble):
     """Three members restored from one snapshot: the third starts after the other two formed the
     epoch (it loaded a big snapshot more slowly, say). The leader has no txn log to find the
     snapshot's zxid in, but its tree was at that zxid when the epoch began: a DIFF with this
     epoch's txns brings the member up, as it did the first follower, where Java 3.5 sends a SNAP."""
     ens = make_ensemble()
-    seeded = _seed_with_a_lone_snapshot(ens, 30)
+    seeded = seed_with_a_lone_snapshot(ens, 30)
     ens.start([1, 2])
     leader = ens.wait_for_quorum(timeout=60)
     create_numbered(ens.connect_string([1, 2]), "/epoch%d", 20, b"e%d")
@@ -335,7 +312,7 @@ def test_member_joining_a_restored_ensemble_late_is_synced_by_diff(make_ensemble
 
 def test_member_joining_a_restored_ensemble_before_any_write_gets_an_empty_diff(make_ensemble):
     ens = make_ensemble()
-    _seed_with_a_lone_snapshot(ens, 30)
+    seed_with_a_lone_snapshot(ens, 30)
     ens.start([1, 2])
     leader = ens.wait_for_quorum(timeout=60)
     leader_off = log_offset(ens, leader)
