@@ -21,7 +21,10 @@ E2 = 2 << 32
 
 
 class Leader:
-    """What syncFollower asks of the leader: where forwarding starts."""
+    """What syncFollower asks of the leader: where forwarding starts, and the zxid its tree had
+    when its epoch began (None until it serves)."""
+
+    zxid_at_epoch_start = None
 
     def start_forwarding(self, handler, last_seen_zxid):
         return last_seen_zxid
@@ -42,8 +45,10 @@ class Database(ZKDatabase):
         if not txn_log_sync:
             self.set_snapshot_size_factor(-1)
 
+    size_limit = 1 << 20
+
     def calculate_txn_log_size_limit(self):
-        return 1 << 20
+        return self.size_limit
 
     def get_proposals_from_txn_log(self, start_zxid, size_limit):
         # Like the real one: empty unless the log reaches back to start_zxid.
@@ -71,6 +76,15 @@ def _request(zxid):
 
 def _proposal(zxid):
     return Proposal(QuorumPacket(PROPOSAL, zxid, b"", None), _request(zxid))
+
+
+def _committed(db, *zxids):
+    """Committed proposals whose packets carry a 100-byte txn each."""
+    for zxid in zxids:
+        db.add_committed_proposal(_request(zxid))
+        db.committed_log[-1].packet.data = bytes(100)
+    db.set_last_processed_zxid(zxids[-1])
+    return db
 
 
 @pytest.fixture
@@ -157,3 +171,94 @@ def test_empty_committed_log_behind_gets_snap(handler):
 def test_force_snap_sync(handler):
     handler.force_snap_sync = True
     assert sync(handler, E1 + 3, Database(E1 + 3, [E1 + 1, E1 + 2, E1 + 3])) == (True, [])
+
+
+# A member restored from the snapshot the leader's tree was loaded from (E1 + 5), joining after
+# the leader began epoch 2: no log holds E1 + 5 (not in Java, which sends a SNAP).
+
+def test_peer_at_the_epoch_start_with_no_txn_since_gets_empty_diff(handler):
+    handler.leader.zxid_at_epoch_start = E1 + 5
+    assert sync(handler, E1 + 5, Database(E2)) == (False, [(DIFF, E2)])
+
+
+def test_peer_at_the_epoch_start_gets_the_epochs_txns(handler):
+    handler.leader.zxid_at_epoch_start = E1 + 5
+    db = _committed(Database(E2), E2 + 1, E2 + 2)
+    assert sync(handler, E1 + 5, db) == (False, [(DIFF, E2 + 2)] + _diff_of(E2 + 1, E2 + 2))
+
+
+def test_peer_at_the_epoch_start_gets_snap_once_the_committed_log_lost_the_epochs_first_txn(handler):
+    handler.leader.zxid_at_epoch_start = E1 + 5
+    db = _committed(Database(E2), E2 + 2, E2 + 3)
+    assert sync(handler, E1 + 5, db) == (True, [])
+
+
+def test_peer_at_the_epoch_start_gets_snap_when_the_txns_outweigh_the_size_limit(handler):
+    handler.leader.zxid_at_epoch_start = E1 + 5
+    db = _committed(Database(E2), E2 + 1, E2 + 2)
+    db.size_limit = 199
+    assert sync(handler, E1 + 5, db) == (True, [])
+
+
+def test_other_peers_than_the_one_at_the_epoch_start_get_what_they_got(handler):
+    handler.leader.zxid_at_epoch_start = E1 + 5
+    assert sync(handler, E1 + 4, Database(E2)) == (True, [])
+    handler.leader.zxid_at_epoch_start = 0  # an ensemble that began empty: an empty member gets a SNAP
+    assert sync(handler, 0, _committed(Database(E1), E1 + 1)) == (True, [])
+
+
+def test_the_leader_marks_its_epoch_without_the_log_lock_a_syncing_handler_holds():
+    """A LearnerHandler holds the log lock, then takes the Leader's lock (start_forwarding), while
+    start_zk_server holds the Leader's lock: taking the log lock there deadlocked a late joiner's
+    sync with the leader's start (a member never served, 1 start in ~30 of bench_snap_sync)."""
+    import threading
+
+    from zookeeper_py.server.quorum.leader import Leader as RealLeader
+
+    class Member:
+        addr = ("127.0.0.1", 2888)
+
+    class QuorumVerifier:
+        def get_voting_members(self):
+            return {1: Member()}
+
+    class Peer:
+        def get_id(self):
+            return 1
+
+        def get_quorum_address(self):
+            return Member.addr
+
+        def get_last_seen_quorum_verifier(self):
+            return QuorumVerifier()
+
+        def process_reconfig(self, *args):
+            pass
+
+        def update_election_vote(self, epoch):
+            pass
+
+    class Server:
+        db = Database(E1 + 5)
+
+        def get_zxid(self):
+            return E2
+
+        def startup(self):
+            pass
+
+        def get_zk_database(self):
+            return self.db
+
+    leader = RealLeader.__new__(RealLeader)
+    leader.__dict__.update(self=Peer(), zk=Server(), _lock=threading.RLock(), new_leader_proposal=Proposal(),
+                           outstanding_proposals={}, last_proposed=E2, allowed_to_commit=True,
+                           zxid_at_epoch_start=None)
+    leader.new_leader_proposal.qv_ackset_pairs = [(QuorumVerifier(), {1})]
+    db = leader.zk.db
+    with db.get_log_lock():  # a handler in sync_follower
+        starting = threading.Thread(target=leader.start_zk_server, daemon=True)
+        starting.start()
+        starting.join(10)
+        assert not starting.is_alive(), "start_zk_server waits for the log lock"
+    assert leader.zxid_at_epoch_start == E1 + 5 and db.get_data_tree_last_processed_zxid() == E2

@@ -570,9 +570,11 @@ class Leader:
             # gets the right epoch.
             self.self.update_election_vote(self.get_epoch())
             db = zk.get_zk_database()
-            with db.get_log_lock():  # LearnerHandler.sync_follower reads both under it
-                self.zxid_at_epoch_start = db.get_data_tree_last_processed_zxid()
-                db.set_last_processed_zxid(zk.get_zxid())
+            # Before the tree's zxid moves: a LearnerHandler syncing meanwhile sees the old zxid (an
+            # empty DIFF) or both. Not under the log lock: sync_follower takes this Leader's lock
+            # inside it (start_forwarding), and we hold this Leader's lock here.
+            self.zxid_at_epoch_start = db.get_data_tree_last_processed_zxid()
+            db.set_last_processed_zxid(zk.get_zxid())
 
     def wait_for_new_leader_ack(self, sid, zxid):
         """Count an ACK of NEWLEADER; wait until a quorum (me included) acked it."""
