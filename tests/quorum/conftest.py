@@ -80,3 +80,22 @@ def seed_with_a_lone_snapshot(ens, nodes):
         os.makedirs(version2)
         FileSnap(version2).serialize(dt, {}, os.path.join(version2, Util.make_snapshot_name(zxid)))
     return zxid
+
+
+def join_a_restored_ensemble_late(ens, writes):
+    """Every member restored from one snapshot (seed_with_a_lone_snapshot); 1 and 2 form the
+    epoch and take `writes` creates (/epoch0 ... with data e0 ...); then 3 starts. Checks that the
+    leader synced 3 by a DIFF from the snapshot's zxid, not a SNAP."""
+    seeded = seed_with_a_lone_snapshot(ens, 30)
+    ens.start([1, 2])
+    leader = ens.wait_for_quorum(timeout=60)
+    with kazoo(ens.connect_string([1, 2])) as zk:
+        for i in range(writes):
+            zk.create("/epoch%d" % i, b"e%d" % i)
+    leader_off = log_offset(ens, leader)
+    ens.start_member(3)
+    ens.wait_for_quorum(timeout=60)
+    leader_log = log_since(ens, leader, leader_off)
+    assert "peerLastZxid=0x%x" % seeded in leader_log
+    assert "Sending DIFF zxid=" in leader_log and "Sending snapshot" not in leader_log, leader_log
+    assert "Getting a diff from the leader" in ens.log(3)

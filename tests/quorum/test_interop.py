@@ -8,7 +8,7 @@ import pytest
 from kazoo.exceptions import KazooException
 from kazoo.handlers.threading import KazooTimeoutError
 
-from tests.quorum.conftest import kazoo, learner_snapshot_line, log_offset, log_since, seed_with_a_lone_snapshot
+from tests.quorum.conftest import join_a_restored_ensemble_late, kazoo, learner_snapshot_line, log_offset, log_since
 from tests.support import java_zk
 from tests.support.net import wait_until
 from zookeeper_py.server.persistence.file_txn_log import FileTxnLog
@@ -202,19 +202,6 @@ def test_no_acknowledged_write_lost_killing_java_and_python_leaders(make_ensembl
 def test_java_member_joining_a_restored_ensemble_late_is_synced_by_our_leaders_diff(make_ensemble):
     """Our leader's DIFF from the zxid its epoch began at (not in Java) is one a Java learner takes."""
     ens = make_ensemble(kinds=["python", "python", "java"], tick_time=1000)
-    seeded = seed_with_a_lone_snapshot(ens, 30)
-    ens.start([1, 2])
-    leader = ens.wait_for_quorum(timeout=60)
-    expected = {"seeded%d" % i for i in range(30)}
-    with kazoo(ens.connect_string([1, 2])) as zk:
-        for i in range(20):
-            zk.create("/epoch%d" % i, b"e%d" % i)
-            expected.add("epoch%d" % i)
-    leader_off = log_offset(ens, leader)
-    ens.start_member(3)
-    ens.wait_for_quorum(timeout=60)
-    leader_log = log_since(ens, leader, leader_off)
-    assert "peerLastZxid=0x%x" % seeded in leader_log
-    assert "Sending DIFF zxid=" in leader_log and "Sending snapshot" not in leader_log, leader_log
-    assert "Getting a diff from the leader" in ens.log(3)
+    join_a_restored_ensemble_late(ens, writes=20)
+    expected = {"seeded%d" % i for i in range(30)} | {"epoch%d" % i for i in range(20)}
     _check_same_data(ens, ens.servers, expected)

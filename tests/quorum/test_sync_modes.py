@@ -5,7 +5,7 @@ import shutil
 import threading
 
 from tests.persistence.txns import logged_zxids
-from tests.quorum.conftest import kazoo, learner_snapshot_line, log_offset, log_since, seed_with_a_lone_snapshot
+from tests.quorum.conftest import join_a_restored_ensemble_late, kazoo, learner_snapshot_line, log_offset, log_since
 from tests.support.net import wait_until
 from zookeeper_py.server.data_tree import DataTree
 from zookeeper_py.server.persistence.file_snap import FileSnap
@@ -293,17 +293,7 @@ def test_member_joining_a_restored_ensemble_late_is_synced_by_diff(make_ensemble
     snapshot's zxid in, but its tree was at that zxid when the epoch began: a DIFF with this
     epoch's txns brings the member up, as it did the first follower, where Java 3.5 sends a SNAP."""
     ens = make_ensemble()
-    seeded = seed_with_a_lone_snapshot(ens, 30)
-    ens.start([1, 2])
-    leader = ens.wait_for_quorum(timeout=60)
-    create_numbered(ens.connect_string([1, 2]), "/epoch%d", 20, b"e%d")
-    leader_off = log_offset(ens, leader)
-    ens.start_member(3)
-    ens.wait_for_quorum(timeout=60)
-    leader_log = log_since(ens, leader, leader_off)
-    assert "peerLastZxid=0x%x" % seeded in leader_log
-    assert "Sending DIFF zxid=" in leader_log and "Sending snapshot" not in leader_log, leader_log
-    assert "Getting a diff from the leader" in ens.log(3)
+    join_a_restored_ensemble_late(ens, writes=20)
     with kazoo(ens.address(3)) as zk:
         zk.sync("/")
         assert zk.get("/seeded29")[0][:3] == b"s29" and zk.get("/epoch19")[0] == b"e19"
@@ -312,13 +302,6 @@ def test_member_joining_a_restored_ensemble_late_is_synced_by_diff(make_ensemble
 
 def test_member_joining_a_restored_ensemble_before_any_write_gets_an_empty_diff(make_ensemble):
     ens = make_ensemble()
-    seed_with_a_lone_snapshot(ens, 30)
-    ens.start([1, 2])
-    leader = ens.wait_for_quorum(timeout=60)
-    leader_off = log_offset(ens, leader)
-    ens.start_member(3)
-    ens.wait_for_quorum(timeout=60)
-    leader_log = log_since(ens, leader, leader_off)
-    assert "Sending DIFF zxid=" in leader_log and "Sending snapshot" not in leader_log, leader_log
+    join_a_restored_ensemble_late(ens, writes=0)
     with kazoo(ens.address(3)) as zk:
         assert zk.get("/seeded29")[0][:3] == b"s29" and len(zk.get_children("/")) == 31
