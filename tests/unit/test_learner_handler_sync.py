@@ -11,6 +11,7 @@ from zookeeper_py.server.quorum.learner_handler import LearnerHandler
 from zookeeper_py.server.quorum.packet_types import COMMIT, DIFF, PROPOSAL, TRUNC
 from zookeeper_py.server.quorum.proposal import Proposal
 from zookeeper_py.server.quorum.quorum_packet import QuorumPacket
+from zookeeper_py.server.quorum.state_summary import StateSummary
 from zookeeper_py.server.request import Request
 from zookeeper_py.server.zk_database import ZKDatabase
 from zookeeper_py.txn import SetDataTxn, TxnHeader
@@ -21,10 +22,10 @@ E2 = 2 << 32
 
 
 class Leader:
-    """What syncFollower asks of the leader: where forwarding starts, and the zxid its tree had
-    when its epoch began (None until it serves)."""
+    """What syncFollower asks of the leader: where forwarding starts, and its state summary (the
+    zxid its tree had when its epoch began)."""
 
-    zxid_at_epoch_start = None
+    leader_state_summary = None
 
     def start_forwarding(self, handler, last_seen_zxid):
         return last_seen_zxid
@@ -177,40 +178,41 @@ def test_force_snap_sync(handler):
 # the leader began epoch 2: no log holds E1 + 5 (not in Java, which sends a SNAP).
 
 def test_peer_at_the_epoch_start_with_no_txn_since_gets_empty_diff(handler):
-    handler.leader.zxid_at_epoch_start = E1 + 5
+    handler.leader.leader_state_summary = StateSummary(1, E1 + 5)
     assert sync(handler, E1 + 5, Database(E2)) == (False, [(DIFF, E2)])
 
 
 def test_peer_at_the_epoch_start_gets_the_epochs_txns(handler):
-    handler.leader.zxid_at_epoch_start = E1 + 5
+    handler.leader.leader_state_summary = StateSummary(1, E1 + 5)
     db = _committed(Database(E2), E2 + 1, E2 + 2)
     assert sync(handler, E1 + 5, db) == (False, [(DIFF, E2 + 2)] + _diff_of(E2 + 1, E2 + 2))
 
 
 def test_peer_at_the_epoch_start_gets_snap_once_the_committed_log_lost_the_epochs_first_txn(handler):
-    handler.leader.zxid_at_epoch_start = E1 + 5
+    handler.leader.leader_state_summary = StateSummary(1, E1 + 5)
     db = _committed(Database(E2), E2 + 2, E2 + 3)
     assert sync(handler, E1 + 5, db) == (True, [])
 
 
 def test_peer_at_the_epoch_start_gets_snap_when_the_txns_outweigh_the_size_limit(handler):
-    handler.leader.zxid_at_epoch_start = E1 + 5
+    handler.leader.leader_state_summary = StateSummary(1, E1 + 5)
     db = _committed(Database(E2), E2 + 1, E2 + 2)
     db.size_limit = 199
     assert sync(handler, E1 + 5, db) == (True, [])
 
 
 def test_other_peers_than_the_one_at_the_epoch_start_get_what_they_got(handler):
-    handler.leader.zxid_at_epoch_start = E1 + 5
+    handler.leader.leader_state_summary = StateSummary(1, E1 + 5)
     assert sync(handler, E1 + 4, Database(E2)) == (True, [])
-    handler.leader.zxid_at_epoch_start = 0  # an ensemble that began empty: an empty member gets a SNAP
+    handler.leader.leader_state_summary = StateSummary(1, 0)  # began empty: an empty member gets a SNAP
     assert sync(handler, 0, _committed(Database(E1), E1 + 1)) == (True, [])
 
 
 def test_the_leader_marks_its_epoch_without_the_log_lock_a_syncing_handler_holds():
-    """A LearnerHandler holds the log lock, then takes the Leader's lock (start_forwarding), while
-    start_zk_server holds the Leader's lock: taking the log lock there deadlocked a late joiner's
-    sync with the leader's start (a member never served, 1 start in ~30 of bench_snap_sync)."""
+    """sync_follower holds the log lock, then takes the Leader's lock (start_forwarding), while
+    start_zk_server holds the Leader's lock: a version that took the log lock there deadlocked a
+    late joiner's sync with the leader's start (a member never served, 1 start in ~30 of
+    bench_snap_sync)."""
     import threading
 
     from zookeeper_py.server.quorum.leader import Leader as RealLeader
@@ -252,8 +254,7 @@ def test_the_leader_marks_its_epoch_without_the_log_lock_a_syncing_handler_holds
 
     leader = RealLeader.__new__(RealLeader)
     leader.__dict__.update(self=Peer(), zk=Server(), _lock=threading.RLock(), new_leader_proposal=Proposal(),
-                           outstanding_proposals={}, last_proposed=E2, allowed_to_commit=True,
-                           zxid_at_epoch_start=None)
+                           outstanding_proposals={}, last_proposed=E2, allowed_to_commit=True)
     leader.new_leader_proposal.qv_ackset_pairs = [(QuorumVerifier(), {1})]
     db = leader.zk.db
     with db.get_log_lock():  # a handler in sync_follower
@@ -261,4 +262,4 @@ def test_the_leader_marks_its_epoch_without_the_log_lock_a_syncing_handler_holds
         starting.start()
         starting.join(10)
         assert not starting.is_alive(), "start_zk_server waits for the log lock"
-    assert leader.zxid_at_epoch_start == E1 + 5 and db.get_data_tree_last_processed_zxid() == E2
+    assert db.get_data_tree_last_processed_zxid() == E2

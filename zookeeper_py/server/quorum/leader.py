@@ -113,9 +113,6 @@ class Leader:
         self._new_leader_cv = threading.Condition()
         self.last_committed = -1
         self.last_proposed = 0
-        # The zxid the tree was at when this epoch began serving (not in Java): start_zk_server
-        # then marks the tree with the epoch's zxid, a zxid no txn has. None until then.
-        self.zxid_at_epoch_start = None
         self.is_shutdown = False
 
     def get_proposal_stats(self):
@@ -569,12 +566,7 @@ class Leader:
             # Update the current vote's peerEpoch so that a peer of an old election that asks about the leader
             # gets the right epoch.
             self.self.update_election_vote(self.get_epoch())
-            db = zk.get_zk_database()
-            # Before the tree's zxid moves: a LearnerHandler syncing meanwhile sees the old zxid (an
-            # empty DIFF) or both. Not under the log lock: sync_follower takes this Leader's lock
-            # inside it (start_forwarding), and we hold this Leader's lock here.
-            self.zxid_at_epoch_start = db.get_data_tree_last_processed_zxid()
-            db.set_last_processed_zxid(zk.get_zxid())
+            zk.get_zk_database().set_last_processed_zxid(zk.get_zxid())
 
     def wait_for_new_leader_ack(self, sid, zxid):
         """Count an ACK of NEWLEADER; wait until a quorum (me included) acked it."""

@@ -520,13 +520,16 @@ class LearnerHandler(ZooKeeperThread):
 
     @staticmethod
     def _diff_from_epoch_start(peer_last_zxid, db, leader, committed_log, min_committed_log, last_processed_zxid):
-        """True if the peer's last zxid is the one the leader's tree had when this epoch began, the
-        committed log still holds every txn of the epoch (none yet: the tree is at the epoch's own
-        zxid; or all from the epoch's first), and they are fewer bytes than a txn-log sync may send
-        instead of a snapshot. Equal zxids are the same txn (one leader proposes a zxid once), so
-        the peer's history is the leader's up to there, as where Java finds the peer's zxid in its logs.
-        An empty peer (zxid 0) gets its SNAP, as from Java, even from an ensemble that began empty."""
-        if not leader.zxid_at_epoch_start or peer_last_zxid != leader.zxid_at_epoch_start:
+        """True if the peer's last zxid is the one the leader's tree had when this epoch began (its
+        state summary's, taken before the epoch), the committed log still holds every txn of the
+        epoch (none yet: the tree is at the epoch's own zxid; or all from the epoch's first), and
+        they are fewer bytes than a txn-log sync may send instead of a snapshot. Equal zxids are
+        the same txn (one leader proposes a zxid once), so the peer's history is the leader's up
+        to there, as where Java finds the peer's zxid in its logs. An empty peer (zxid 0) gets
+        its SNAP, as from Java, even from an ensemble that began empty. Before the leader serves,
+        its tree is still at that zxid and Java's empty DIFF answers such a peer first."""
+        summary = leader.leader_state_summary
+        if summary is None or not peer_last_zxid or peer_last_zxid != summary.get_last_zxid():
             return False
         epoch_zxid = last_processed_zxid & ~0xFFFFFFFF
         if not committed_log:
