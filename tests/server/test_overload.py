@@ -322,6 +322,27 @@ class QueuePoller(threading.Thread):
         self.join(20)
 
 
+def _read_replies(sock, st):
+    """Read what sock has now into st["replies"] as (xid, err); False if nothing was there."""
+    got = False
+    while True:
+        try:
+            data = sock.recv(262144)
+        except BlockingIOError:
+            return got
+        if not data:
+            raise ConnectionClosed("the server closed pipelining connection %d" % st["i"])
+        got = True
+        buf = st["in"]
+        buf += data
+        pos = 0
+        while len(buf) - pos >= 4 and len(buf) - pos - 4 >= _LEN.unpack_from(buf, pos)[0]:
+            xid, _, err = _REPLY.unpack_from(buf, pos + 4)
+            st["replies"].append((xid, err))
+            pos += 4 + _LEN.unpack_from(buf, pos)[0]
+        del buf[:pos]
+
+
 def pipeline(port, nconns, per_conn, timeout=120):
     """nconns connections each send per_conn requests at once (3 getData : 1 setData on /p).
 
@@ -357,23 +378,14 @@ def pipeline(port, nconns, per_conn, timeout=120):
                         pass
                     if not st["out"]:
                         sel.modify(sock, selectors.EVENT_READ, st)
-                if mask & selectors.EVENT_READ:
-                    try:
-                        data = sock.recv(262144)
-                    except BlockingIOError:
-                        continue
-                    if not data:
-                        raise ConnectionClosed("the server closed pipelining connection %d" % st["i"])
-                    buf = st["in"]
-                    buf += data
-                    pos = 0
-                    while len(buf) - pos >= 4 and len(buf) - pos - 4 >= _LEN.unpack_from(buf, pos)[0]:
-                        xid, _, err = _REPLY.unpack_from(buf, pos + 4)
-                        st["replies"].append((xid, err))
-                        pos += 4 + _LEN.unpack_from(buf, pos)[0]
-                    del buf[:pos]
-                    if first_done is None and len(st["replies"]) == per_conn:
-                        first_done = [len(s["replies"]) for s in state.values()]
+                if mask & selectors.EVENT_READ and _read_replies(sock, st) and first_done is None \
+                        and len(st["replies"]) == per_conn:
+                    # The other connections' replies already in this process's socket buffers
+                    # were sent before this moment too: read them before counting.
+                    for other_sock, other in state.items():
+                        if other is not st:
+                            _read_replies(other_sock, other)
+                    first_done = [len(s["replies"]) for s in state.values()]
     finally:
         sel.close()
         for c in clients:
