@@ -85,8 +85,8 @@ def test_snapshot_taken_during_writes_loads(tmp_path):
     path = str(tmp_path / Util.make_snapshot_name(t.zxid))
     walk = t.dt._walk_copies
 
-    def walk_with_writes():
-        for k, batch in enumerate(walk()):
+    def walk_with_writes(*args):
+        for k, batch in enumerate(walk(*args)):
             yield batch
             # between batches, as a writer would: delete and make again parents and children
             for i in range(k * 7, 3 * _SNAPSHOT_LOCK_BATCH, 49):

