@@ -13,8 +13,9 @@ runs alternate (--rounds, median shown) because fsync latency on a shared disk d
 The "nosync" row (zookeeper.forceSync=no) shows the CPU cost of appending alone.
 
 Snapshot rows: a tree of 100 parents with (N-100) children of 100 data bytes; "write" is FileSnap.serialize,
-"load" is FileSnap.deserialize (CRC check included) in a fresh process, and memory per znode
-is that process's RSS growth (Java: heap in use after GC) divided by the node count.
+"load" is FileSnap.deserialize (CRC check included) in a fresh process (Java: a cold JVM), ours and
+Java's taking turns (--rounds, median shown), and memory per znode is that process's RSS growth
+(Java: heap in use after GC) divided by the node count.
 """
 
 import argparse
@@ -192,8 +193,8 @@ def run_java(*args, flags=()):
 # -- main ---------------------------------------------------------------------------
 
 def median(runs):
-    """The run with the median txn/s."""
-    runs = sorted(runs)
+    """The run with the median first figure (txn/s, load seconds)."""
+    runs = sorted(runs, key=lambda run: run[0] if isinstance(run, tuple) else run)
     return runs[len(runs) // 2]
 
 
@@ -205,7 +206,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--big", action="store_true", help="also 1M znodes (minutes, ~2 GB of RAM)")
     ap.add_argument("--no-java", action="store_true", help="skip the Java 3.8 figures")
-    ap.add_argument("--rounds", type=int, default=3, help="txn-log runs per batch size (median reported)")
+    ap.add_argument("--rounds", type=int, default=3,
+                    help="txn-log runs per batch size and snapshot loads per size (median reported)")
     ap.add_argument("--dir", default=None, help="scratch directory (default: a new one under /tmp)")
     ap.add_argument("--load-only", metavar="DIR", help=argparse.SUPPRESS)
     ap.add_argument("--untuned", action="store_true", help=argparse.SUPPRESS)
@@ -263,20 +265,29 @@ def main():
             FileSnap(d).serialize(dt, {1: 30000}, path)
             write = time.perf_counter() - t0
             del dt
-            load, nodes, per_node, full_gc, parts = load_in_fresh_process(d)
+            jdir = os.path.join(base, "jsnap-%d" % n)
+            j = run_java("snap", jdir, n) if java else {}
+            # Loads in fresh processes, ours and Java's taking turns (--rounds, median shown): a
+            # load's time on this shared machine drifts by a third from one minute to the next.
+            loads, jloads, jours_loads = [], [], []
+            for _ in range(args.rounds):
+                loads.append(load_in_fresh_process(d))
+                if java:
+                    jloads.append(float(run_java("load", jdir)["load_s"]))
+                    jours_loads.append(float(run_java("load", d)["load_s"]))
+            load, nodes, per_node, full_gc, parts = median(loads)
+            jload, jours = (median(jloads), median(jours_loads)) if java else (None, None)
             raw_load, _, _, raw_gc, _ = load_in_fresh_process(d, tuned=False)
             gc_notes.append((n, load, full_gc, raw_load, raw_gc))
             if parts:
                 breakdowns.append((n, per_node, parts))
-            j = run_java("snap", os.path.join(base, "jsnap-%d" % n), n) if java else {}
-            jours = run_java("load", d) if java else {}
             print("%-9d %9.2f %9.2f %9.2f %11.0f %9s %9s %9s %11s %11.1f" % (
-                n, build, write, load, per_node,
-                j.get("write_s", "n/a"), j.get("load_s", "n/a"), jours.get("load_s", "n/a"),
+                n, build, write, load, per_node, j.get("write_s", "n/a"), fmt(jload, "%.3f"), fmt(jours, "%.3f"),
                 fmt(float(j["bytes_per_node"])) if j else "n/a", os.path.getsize(path) / 1e6))
-            rows.append(("snap", n, build, write, load, per_node, j, jours))
-        print("\nJ load* = Java loading the snapshot file we wrote; Java figures are cold JVM runs "
-              "(one load, as at server start). B/znode: our RSS growth vs Java heap after GC.")
+            rows.append(("snap", n, build, write, load, per_node, j, jload, jours))
+        print("\nLoads are fresh processes and cold JVMs, as at server start, %d of each taking turns "
+              "(median); J load* = Java loading the snapshot file we wrote. B/znode: our RSS growth "
+              "vs Java heap after GC." % args.rounds)
         for n, per_node, parts in breakdowns:
             print("\nWhere a znode's bytes go, %d znodes (sys.getsizeof per znode; RSS growth %.0f):" % (n, per_node))
             for name, b in parts.items():
