@@ -77,6 +77,9 @@ def bench(kind, snapshot, trials, starts, base):
             ens.wait_for_quorum(timeout=300)
             started.append(time.perf_counter() - t0)
             print("%s: 3 members from the snapshot to all serving in %.2f s" % (kind, started[-1]), file=sys.stderr)
+        if not starts:
+            seed(ens, snapshot)
+            ens.start()
         for trial in range(trials):
             leader = ens.wait_for_quorum(timeout=120)
             follower = [s for s in ens.servers if s != leader][trial % 2]
