@@ -181,13 +181,19 @@ class _ChecksumAhead:
     here the 0.06-0.08 s of a 1M-znode file leave the load's path."""
 
     def __init__(self, buf):
-        self._view = memoryview(buf)
+        self._buf = buf
+        self._view = None
         self._marks = [(0, 1)]  # (position, Adler32 of the bytes before it)
         self._stop = False
         self._thread = threading.Thread(target=self._run, name="SnapshotChecksum", daemon=True)
 
     def __enter__(self):
-        self._thread.start()
+        self._view = memoryview(self._buf)
+        try:
+            self._thread.start()
+        except BaseException:
+            self._view.release()  # a mapped file cannot close while a view of it is held
+            raise
         return self
 
     def __exit__(self, *exc):

@@ -274,7 +274,9 @@ class SnapStream:
         A map saves the copy of a whole read, and its pages are faulted in by whichever thread
         touches them first (FileSnap's checksum thread runs ahead of the tree): a 1M-znode
         load on CPython 2.03-2.10 s read, 1.87-1.92 s mapped. PyPy slices and unpacks an mmap
-        more slowly than bytes (1.90 s against 1.61), so it reads."""
+        more slowly than bytes (1.90 s against 1.61), so it reads. A sealed snapshot is never
+        rewritten in place (FileSnap writes tmp-snapshot.* and renames it), so no file shrinks
+        under a map."""
         if sys.implementation.name != "cpython" or SnapStream.get_stream_mode(os.path.basename(path)) is not \
                 StreamMode.CHECKED:
             yield SnapStream.read_all(path)
