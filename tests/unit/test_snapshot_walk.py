@@ -1,6 +1,8 @@
 """DataTree's snapshot walk (serialize): every node once, parents before children, fuzzy
 under concurrent writes as Java's is, and never a node without its parent."""
 
+import threading
+
 from zookeeper_py.server.data_tree import _SNAPSHOT_LOCK_BATCH, DataTree
 from zookeeper_py.server.persistence.file_snap import FileSnap
 from zookeeper_py.server.persistence.util import Util
@@ -101,3 +103,27 @@ def test_snapshot_taken_during_writes_loads(tmp_path):
     loaded = DataTree()
     FileSnap(str(tmp_path)).deserialize(loaded, {})  # raises on a node without its parent
     assert "/n1" in loaded.nodes
+
+
+def test_each_batch_is_copied_while_the_tree_is_locked():
+    """Writers change a node's stat fields in place: a batch's copy must not interleave with them."""
+    t = Tree()
+    for i in range(2 * _SNAPSHOT_LOCK_BATCH + 5):
+        t.create("/n%d" % i)
+    free = []
+
+    def try_lock():
+        got = t.dt.lock.acquire(blocking=False)
+        free.append(got)
+        if got:
+            t.dt.lock.release()
+
+    def copy(paths, nodes):
+        other = threading.Thread(target=try_lock)
+        other.start()
+        other.join()
+        return paths
+
+    walked_paths = [path for batch in t.dt._walk_copies(copy) for path in batch]
+    assert len(walked_paths) == len(t.dt.nodes) - 1  # every node once; "/" is the root's second key
+    assert free == [False, False, False]
