@@ -282,14 +282,15 @@ class SnapStream:
             yield SnapStream.read_all(path)
             return
         with open(path, "rb") as f:
-            if os.fstat(f.fileno()).st_size == 0:
-                yield b""
-                return
-            mapped = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+            try:
+                buf, mapped = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ), True
+            except (OSError, ValueError):  # an empty file, or a file system that cannot map one
+                buf, mapped = f.read(), False
         try:
-            yield mapped
+            yield buf
         finally:
-            mapped.close()
+            if mapped:
+                buf.close()
 
     @staticmethod
     def open_output(f):
