@@ -32,7 +32,7 @@ sys.path.insert(0, REPO)
 
 from zookeeper_py.common import system_properties  # noqa: E402
 from zookeeper_py.server.data_node import STAT_FIELDS  # noqa: E402
-from zookeeper_py.server.data_tree import DataTree  # noqa: E402
+from zookeeper_py.server.data_tree import _SNAPSHOT_LOCK_BATCH, DataTree, _pack_nodes  # noqa: E402
 from zookeeper_py.server.persistence.file_snap import FileSnap  # noqa: E402
 from zookeeper_py.server.persistence.file_txn_log import FileTxnLog  # noqa: E402
 from zookeeper_py.server.persistence.file_txn_snap_log import FileTxnSnapLog  # noqa: E402
@@ -103,6 +103,24 @@ def build_tree(n):
         dt.process_txn(TxnHeader(1, zxid, zxid, 0, OpCode.create),
                        CreateTxn("/p%d/n%d" % (i % 100, i), DATA, OPEN, False, i // 100 + 1))
     return dt, zxid
+
+
+def lock_holds(dt):
+    """How long a snapshot write holds the tree's lock per batch: (median, p99) microseconds of
+    packing each batch, the part of a hold that grows with the batch (DataTree._walk_copies)."""
+    holds = []
+    chunk = bytearray()
+
+    def timed_pack(paths, nodes):
+        t0 = time.perf_counter()
+        _pack_nodes(chunk, paths, nodes)
+        holds.append(time.perf_counter() - t0)
+        chunk.clear()
+
+    for _ in dt._walk_copies(timed_pack):
+        pass
+    holds.sort()
+    return holds[len(holds) // 2] * 1e6, holds[int(len(holds) * 0.99)] * 1e6
 
 
 def load_in_fresh_process(directory, tuned=True):
@@ -250,6 +268,7 @@ def main():
         sizes = [100000] + ([1000000] if args.big else [])
         gc_notes = []
         breakdowns = []
+        holds = []
         print("\nSnapshots (FileSnap) and memory of the loaded tree")
         print("%-9s %9s %9s %9s %11s %9s %9s %9s %11s %11s" % (
             "znodes", "build s", "write s", "load s", "B/znode", "J write s", "J load s", "J load*", "J B/znode",
@@ -264,6 +283,7 @@ def main():
             path = os.path.join(d, Util.make_snapshot_name(zxid))
             FileSnap(d).serialize(dt, {1: 30000}, path)
             write = time.perf_counter() - t0
+            holds.append((n, *lock_holds(dt)))
             del dt
             jdir = os.path.join(base, "jsnap-%d" % n)
             j = run_java("snap", jdir, n) if java else {}
@@ -288,6 +308,9 @@ def main():
         print("\nLoads are fresh processes and cold JVMs, as at server start, %d of each taking turns "
               "(median); J load* = Java loading the snapshot file we wrote. B/znode: our RSS growth "
               "vs Java heap after GC." % args.rounds)
+        for n, median_us, p99_us in holds:
+            print("(a snapshot write of %d znodes holds the tree's lock %.0f us per batch of %d nodes, p99 %.0f us)"
+                  % (n, median_us, _SNAPSHOT_LOCK_BATCH, p99_us))
         for n, per_node, parts in breakdowns:
             print("\nWhere a znode's bytes go, %d znodes (sys.getsizeof per znode; RSS growth %.0f):" % (n, per_node))
             for name, b in parts.items():

@@ -44,7 +44,7 @@ _NULL = _INT.pack(-1)
 # What follows a node's path and data in a snapshot: long acl + StatPersisted.
 _NODE_TAIL = struct.Struct(">qqqqqiiiqq")
 _SNAPSHOT_CHUNK = 1 << 20
-# Nodes packed per hold of the tree lock in a snapshot walk: 60-90 µs on CPython.
+# Nodes packed per hold of the tree lock in a snapshot walk (the hold: bench_persistence.py).
 _SNAPSHOT_LOCK_BATCH = 128
 
 # Sub-txn records of a multi, by type.
@@ -608,7 +608,7 @@ class DataTree:
             self._serialize_nodes_generic(oa)
         oa.write_string("/", "path")
 
-    def _walk_copies(self, copy=None):
+    def _walk_copies(self, copy=_copy_fields):
         """Yield copy(paths, nodes) for each batch of nodes, parents before children, copy called
         under the lock (writers change a node's stat in place); by default a list of
         (path, data, (acl, stat fields...)).
@@ -628,7 +628,6 @@ class DataTree:
 
         A thread that has a `pace(seconds)` method (SnapshotThread) is called with each
         batch's wall time once the batch is written, so that it can yield to requests."""
-        copy = copy or _copy_fields
         nodes = self.nodes
         lock = self.lock
         with lock:

@@ -272,9 +272,10 @@ class SnapStream:
         """read_all's bytes, or on CPython a plain file mapped (mmap, closed on exit).
 
         A map saves the copy of a whole read, and its pages are faulted in by whichever thread
-        touches them first (FileSnap's checksum thread runs ahead of the tree): a 1M-znode
-        load on CPython 2.03-2.10 s read, 1.87-1.92 s mapped. PyPy slices and unpacks an mmap
-        more slowly than bytes (1.90 s against 1.61), so it reads. A sealed snapshot is never
+        touches them first (FileSnap's checksum thread runs ahead of the tree): with both, a
+        1M-znode load on CPython took 1.77-2.06 s against 1.95-2.18 read and summed after
+        (`bench/bench_persistence.py --load-only`). PyPy slices and unpacks an mmap more slowly
+        than bytes (a mapped variant loaded in 1.90 s against 1.61), so it reads. A sealed snapshot is never
         rewritten in place (FileSnap writes tmp-snapshot.* and renames it), so no file shrinks
         under a map."""
         if sys.implementation.name != "cpython" or SnapStream.get_stream_mode(os.path.basename(path)) is not \
