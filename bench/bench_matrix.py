@@ -7,7 +7,10 @@
 
 Servers: `python` is our server on CPython (the interpreter running this script), `pypy` our
 server on PyPy (bin/zkEnv.sh's .venv-pypy3, as tests/support/servers.pypy_python finds it),
-`java` Java ZooKeeper 3.8 (-Xmx1g, as zkServer.sh's default heap). A kind that cannot run here
+`python-ft` our server on a free-threaded CPython (--ft-python or $ZK_FT_PYTHON: one with the
+server's dependencies installed, e.g. a venv's; else python3.14t or python3.13t on PATH, in the
+venv bin/zkEnv.sh makes for it; only when named in --servers; judged by CPython's goals), `java`
+Java ZooKeeper 3.8 (-Xmx1g, as zkServer.sh's default heap). A kind that cannot run here
 is left out with the reason printed. Topologies: `standalone`, and `3node` (a 3-member ensemble
 of one kind, tickTime 2000 as in conf/zoo.cfg; the load connections are spread over all three
 client ports, followers first, as clients of a real deployment are). fsync is on (the default)
@@ -52,7 +55,7 @@ measure a setting of ours against Java as it runs by default, e.g.
 with "-" is not taken for an option); they are printed above the tables and kept in the
 JSON options.
 An A/B of a setting of ours goes inside one run, not across two: this machine drifts by 15-20%
-between consecutive runs, more than most settings move. The servers `python-b` and `pypy-b` are
+between consecutive runs, more than most settings move. The servers `python-b`, `python-ft-b` and `pypy-b` are
 ours again with --b-flags (instead of --our-flags) and --b-env (NAME=VALUE, repeatable, added to
 their environment), and take their turns row by row with the others, e.g.
 --servers python,python-b,java --b-flags=-Dzookeeper.commitProcessor.numWorkerThreads=0, or
@@ -89,7 +92,14 @@ from bench.bench_server import _proc_cpu, load_worker, prepare  # noqa: E402
 from tests.support import java_zk  # noqa: E402
 from tests.support.ensemble import Ensemble  # noqa: E402
 from tests.support.net import four_letter_word  # noqa: E402
-from tests.support.servers import JavaServer, PythonServer, pypy_python, zk_env  # noqa: E402
+from tests.support.servers import (  # noqa: E402
+    FREE_THREADED_PYTHONS,
+    JavaServer,
+    PythonServer,
+    free_threaded_python,
+    pypy_python,
+    zk_env,
+)
 from zookeeper_py.data import ACL, Id  # noqa: E402
 from zookeeper_py.proto import ConnectRequest, ConnectResponse, CreateRequest  # noqa: E402
 from zookeeper_py.zoo_defs import OpCode  # noqa: E402
@@ -114,7 +124,7 @@ LOAD_ROWS = collections.OrderedDict([
 ])
 ROWS = list(LOAD_ROWS) + ["reelect", "start"]
 TIME_ROWS = ("reelect", "start")
-SERVERS = ("python", "python-b", "pypy", "pypy-b", "java")
+SERVERS = ("python", "python-b", "python-ft", "python-ft-b", "pypy", "pypy-b", "java")
 DEFAULT_SERVERS = ("python", "pypy", "java")
 TOPOLOGIES = ("standalone", "3node")
 # (min throughput ratio ours/Java, min latency ratio Java/ours) per server: the issue's goals.
@@ -122,8 +132,8 @@ GOALS = {"pypy": (1.0, 1.0), "python": (0.5, 0.5)}
 
 
 def runtime(name):
-    """'python' or 'pypy' for our servers and their B variants."""
-    return name[:-2] if name.endswith("-b") else name
+    """'python' or 'pypy' for our servers, their B variants and python-ft (judged as CPython)."""
+    return name.split("-")[0]
 
 
 # -- load generator (worker processes) -----------------------------------------------------------
@@ -300,8 +310,9 @@ def reelection(ens, seq_path):
 
 # -- servers --------------------------------------------------------------------------------------------
 
-def interpreters():
-    """{server name: python executable or None for java}, and {name: why it is left out}."""
+def interpreters(want_ft=False, ft_python=None):
+    """{server name: python executable or None for java}, and {name: why it is left out}.
+    python-ft is looked for only when wanted: its first use makes a venv (a minute)."""
     found, missing = {}, {}
     if platform.python_implementation() == "CPython":
         found["python"] = sys.executable
@@ -312,10 +323,16 @@ def interpreters():
         found["pypy"] = pypy
     else:
         missing["pypy"] = "PyPy is not installed (Debian package pypy3)"
-    for name in ("python", "pypy"):
+    ft = want_ft and (ft_python or free_threaded_python())
+    if ft:
+        found["python-ft"] = ft
+    elif want_ft:
+        missing["python-ft"] = ("no free-threaded CPython: none of %s on PATH could be set up by bin/zkEnv.sh, "
+                                "and neither --ft-python nor ZK_FT_PYTHON names one" % ", ".join(FREE_THREADED_PYTHONS))
+    for name in ("python", "python-ft", "pypy"):
         if name in found:
             found[name + "-b"] = found[name]
-        else:
+        elif name in missing:
             missing[name + "-b"] = missing[name]
     reason = java_zk.missing_reason()
     if reason:
@@ -391,7 +408,11 @@ def machine(found):
         "cpu_model": cpu or platform.processor(),
         "cores": os.cpu_count(),
         "kernel": platform.release(),
-        "python": {name: out([path, "-c", "import sys; print(sys.version.replace(chr(10), ' '))"])
+        # with whether the GIL is on once the server's modules are imported (an extension module
+        # that does not declare free-threading support turns it back on in a free-threaded build)
+        "python": {name: out([path, "-c", "import sys, zookeeper_py.server.quorum.quorum_peer_main; "
+                              "print(sys.version.replace(chr(10), ' '), '(GIL %s)' % "
+                              "('on' if getattr(sys, '_is_gil_enabled', lambda: True)() else 'off'))"])
                    for name, path in found.items() if path},
         "java": (out([java_zk.java_executable(), "-version"]) or "").splitlines()[0] if "java" in found else None,
         "commit": commit,
@@ -417,9 +438,12 @@ def main():
     ap.add_argument("--our-flags", default="",
                     help="-Dname=value system properties, space-separated, for our servers (Java keeps its defaults)")
     ap.add_argument("--b-flags", default="",
-                    help="-Dname=value system properties, space-separated, for python-b and pypy-b")
+                    help="-Dname=value system properties, space-separated, for the -b servers")
     ap.add_argument("--b-env", action="append", default=[], metavar="NAME=VALUE",
-                    help="an environment variable for python-b and pypy-b (repeatable)")
+                    help="an environment variable for the -b servers (repeatable)")
+    ap.add_argument("--ft-python", metavar="PATH",
+                    help="the free-threaded CPython of python-ft, with the server's dependencies installed (default: "
+                    "$ZK_FT_PYTHON, else bin/zkEnv.sh's venv for %s on PATH)" % " or ".join(FREE_THREADED_PYTHONS))
     args = ap.parse_args()
     for opt in ("our_flags", "b_flags"):
         flags = getattr(args, opt).split()
@@ -439,8 +463,8 @@ def main():
             ap.error("--%s: unknown %s (choose from %s)" % (opt, ",".join(bad), ",".join(allowed)))
     rows = [r for r in ROWS if r in args.rows.split(",")]
     topologies = [t for t in TOPOLOGIES if t in args.topologies.split(",")]
-    found, missing = interpreters()
     names = [n for n in SERVERS if n in args.servers.split(",")]
+    found, missing = interpreters(any(n.startswith("python-ft") for n in names), args.ft_python)
     for n in names:
         if n in missing:
             print("left out: %s: %s" % (n, missing[n]), file=sys.stderr)
@@ -658,6 +682,8 @@ def print_tables(results, names, topologies, rows, info, options):
     print("ratios: ours/Java for ops/s, Java/ours for p99 and seconds (> 1 is better for us); "
           "! misses the goal (pypy >= 1.0, python >= 0.5; times >= 1.0); E: errors in the row; "
           "mixed is 80% get / 20% set")
+    for n in ours:
+        print("%s: %s" % (n, info["python"].get(n)))
     for topo in topologies:
         head = ["%s row" % topo] + ["%s" % n for n in names]
         if java:

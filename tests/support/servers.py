@@ -234,21 +234,43 @@ def zk_env(name):
     return _zk_env[name]
 
 
-_pypy = []
+_venv_pythons = {}
 
 
-def pypy_python():
-    """The PyPy of bin/zkServer.sh (its .venv-pypy3, made on first use), or None where PyPy is not installed."""
-    if not _pypy:
+def zk_env_python(interpreter):
+    """The Python bin/zkServer.sh runs with ZOO_PYTHON=interpreter (the venv zkEnv.sh makes for
+    it on first use), or None where that interpreter is not installed or the venv cannot be made."""
+    if interpreter not in _venv_pythons:
         path = None
-        if shutil.which("pypy3"):
-            out = subprocess.run(["bash", "-c", 'ZOO_PYTHON=pypy3 . bin/zkEnv.sh >/dev/null && echo "$PYTHON"'],
+        if shutil.which(interpreter):
+            env = dict(os.environ, ZOO_PYTHON=interpreter)
+            env.pop("PYTHON", None)
+            out = subprocess.run(["bash", "-c", '. bin/zkEnv.sh >/dev/null && echo "$PYTHON"'], env=env,
                                  cwd=REPO, capture_output=True, text=True, timeout=600)
             candidate = out.stdout.strip()
             if out.returncode == 0 and candidate and os.access(candidate, os.X_OK):
                 path = candidate
-        _pypy.append(path)
-    return _pypy[0]
+        _venv_pythons[interpreter] = path
+    return _venv_pythons[interpreter]
+
+
+def pypy_python():
+    """The PyPy of bin/zkServer.sh (its .venv-pypy3, made on first use), or None where PyPy is not installed."""
+    return zk_env_python("pypy3")
+
+
+FREE_THREADED_PYTHONS = ("python3.14t", "python3.13t")
+
+
+def free_threaded_python():
+    """A free-threaded CPython (3.13t+) to run our server: $ZK_FT_PYTHON (one with the server's
+    dependencies installed, e.g. a venv's), else bin/zkEnv.sh's venv for the first of
+    FREE_THREADED_PYTHONS on PATH; None where there is none."""
+    given = os.environ.get("ZK_FT_PYTHON")
+    if given:
+        return given
+    on_path = [p for p in FREE_THREADED_PYTHONS if shutil.which(p)]
+    return zk_env_python(on_path[0]) if on_path else None
 
 
 def serve_a_round_trip(server, path, while_serving=lambda: None):
