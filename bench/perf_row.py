@@ -1,0 +1,85 @@
+#!/usr/bin/env python3
+"""Where one of bench_matrix.py's load rows spends the leader's time: Linux `perf` on our server.
+
+    .tox/py/bin/python bench/perf_row.py [--python PATH] [--row set] [--topology 3node] [--seconds 2]
+
+Starts our server (a 3-member ensemble by default) on the interpreter given (default: the one
+running this script), runs the row's load as bench_matrix.py does, and records the leader (or
+the standalone server) with `perf record --call-graph dwarf` for a few seconds of that load.
+Prints the row's ops/s and the top of `perf report`: each hot function with the Python
+functions (`py::Class.method:file`) that led to it.
+
+Python frames show on CPython 3.12 and later, which write a perf map when PYTHONPERFSUPPORT=1
+(set here); older CPython and PyPy show the C functions only (PyPy: use vmprof). Needs the
+`perf` binary (Debian package linux-perf) and permission to record (root, or
+kernel.perf_event_paranoid <= 1). Not a test.
+"""
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, REPO)
+
+from bench.bench_matrix import LOAD_ROWS, Setup, new_ensemble, new_server, run_row  # noqa: E402
+from bench.bench_server import prepare  # noqa: E402
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--python", default=sys.executable, help="the interpreter of our server")
+    ap.add_argument("--row", default="set", choices=[r for r, spec in LOAD_ROWS.items() if spec[0] == "load"])
+    ap.add_argument("--topology", default="3node", choices=("standalone", "3node"))
+    ap.add_argument("--seconds", type=float, default=2.0, help="seconds recorded (dwarf call graphs are large)")
+    ap.add_argument("--flags", default="", help="-Dname=value system properties for our server")
+    ap.add_argument("--top", type=int, default=60, help="lines of perf report to print")
+    args = ap.parse_args()
+    if not shutil.which("perf"):
+        ap.error("no perf binary (Debian package linux-perf)")
+    base = tempfile.mkdtemp(prefix="zk-perf-")
+    setup = Setup(args.python, args.flags.split(), {"PYTHONPERFSUPPORT": "1"})
+    if args.topology == "3node":
+        target = new_ensemble("python", setup, base)
+        target.start()
+        sid = target.wait_for_quorum(timeout=120)
+        ports = list(target.client_ports.values())
+        pids = [s.proc.pid for s in target.servers.values()]
+        recorded = target.servers[sid].proc.pid
+        prepare(target.client_ports[sid])
+    else:
+        target = new_server("python", setup, base)
+        target.start()
+        ports, pids, recorded = [target.client_port], [target.proc.pid], target.proc.pid
+        prepare(target.client_port)
+    data = os.path.join(base, "perf.data")
+    try:
+        warmup = 2.0
+        result = {}
+        load = threading.Thread(target=lambda: result.update(
+            run_row(args.row, ports, pids, args.seconds + 4, warmup)))
+        load.start()
+        time.sleep(warmup + 2)  # recorded in the measured window, after the row's own warm-up
+        subprocess.run(["perf", "record", "-F", "999", "--call-graph", "dwarf,16384", "-o", data, "-p",
+                        str(recorded), "--", "sleep", str(args.seconds)], check=True, capture_output=True)
+        load.join()
+    finally:
+        target.stop()
+    print("%s %s on %s: %.0f ops/s, p50 %.0f us, p99 %.0f us; perf of pid %d (%s)" % (
+        args.topology, args.row, args.python, result["ops_per_s"], result["p50_us"], result["p99_us"], recorded,
+        "the leader" if args.topology == "3node" else "the server"))
+    report = subprocess.run(["perf", "report", "-i", data, "--no-children", "--sort", "sym", "-G", "--stdio"],
+                            capture_output=True, text=True).stdout
+    lines = [line for line in report.splitlines()
+             if line.strip() and not line.startswith("#") and ("%" in line or "py::" in line)]
+    print("\n".join(lines[:args.top]))
+    shutil.rmtree(base, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
