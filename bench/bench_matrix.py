@@ -469,6 +469,8 @@ def main():
         if n in missing:
             print("left out: %s: %s" % (n, missing[n]), file=sys.stderr)
     names = [n for n in names if n in found]
+    if not names:
+        ap.error("no server to run: every one asked for was left out (see above)")
     info = machine({n: found[n] for n in names})
     now = datetime.datetime.now(datetime.timezone.utc)
     out_path = args.out or os.path.join(REPO, "bench", "results",

@@ -65,11 +65,14 @@ def main():
             run_row(args.row, ports, pids, args.seconds + 4, warmup)))
         load.start()
         time.sleep(warmup + 2)  # recorded in the measured window, after the row's own warm-up
-        subprocess.run(["perf", "record", "-F", "999", "--call-graph", "dwarf,16384", "-o", data, "-p",
-                        str(recorded), "--", "sleep", str(args.seconds)], check=True, capture_output=True)
+        record = subprocess.run(["perf", "record", "-F", "999", "--call-graph", "dwarf,16384", "-o", data, "-p",
+                                 str(recorded), "--", "sleep", str(args.seconds)], capture_output=True, text=True)
         load.join()
     finally:
         target.stop()
+    if record.returncode != 0:
+        sys.exit("perf record failed (exit %d; root, or kernel.perf_event_paranoid <= 1, is needed):\n%s" % (
+            record.returncode, record.stderr.strip()))
     print("%s %s on %s: %.0f ops/s, p50 %.0f us, p99 %.0f us; perf of pid %d (%s)" % (
         args.topology, args.row, args.python, result["ops_per_s"], result["p50_us"], result["p99_us"], recorded,
         "the leader" if args.topology == "3node" else "the server"))

@@ -3,12 +3,14 @@ the options and the measurements (a smoke test of the judge, not a speed asserti
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 
 import pytest
 
 from tests.support import java_zk
+from tests.support.servers import FREE_THREADED_PYTHONS
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -113,3 +115,33 @@ def test_b_variant_takes_its_turn_with_its_own_flags_and_environment(tmp_path):
     proc = subprocess.run(cmd + ["--b-env", "NOVALUE"], capture_output=True, text=True, timeout=60,
                           cwd=str(tmp_path))
     assert proc.returncode == 2 and "--b-env: not NAME=VALUE: NOVALUE" in proc.stderr
+
+
+def test_free_threaded_kind_runs_the_interpreter_given_or_is_left_out_saying_why(tmp_path):
+    """python-ft and python-ft-b run our server on --ft-python's interpreter (here this CPython, standing
+    in for a free-threaded one), and the table names that interpreter with the state of its GIL; with
+    no free-threaded CPython anywhere, the kinds are left out with the reason."""
+    out = tmp_path / "results.jsonl"
+    cmd = [sys.executable, os.path.join(REPO, "bench", "bench_matrix.py"), "--servers", "python-ft,python-ft-b",
+           "--topologies", "standalone", "--rows", "get-w1", "--duration", "0.5", "--warmup", "0.2",
+           "--out", str(out)]
+    proc = subprocess.run(cmd + ["--ft-python", sys.executable], capture_output=True, text=True, timeout=180,
+                          cwd=str(tmp_path))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    lines = [json.loads(x) for x in out.read_text().splitlines()]
+    assert sorted(line["server"] for line in lines) == ["python-ft", "python-ft-b"]
+    assert all(line["errors"] == 0 and line["ops_per_s"] > 0 for line in lines), lines
+    gil = "on" if getattr(sys, "_is_gil_enabled", lambda: True)() else "off"
+    assert "python-ft: %s" % sys.version.split()[0] in proc.stdout and "(GIL %s)" % gil in proc.stdout, proc.stdout
+
+    path = os.pathsep.join([os.path.dirname(sys.executable), "/usr/bin", "/bin"])
+    if any(shutil.which(p, path=path) for p in FREE_THREADED_PYTHONS):
+        pytest.skip("a free-threaded CPython is installed here: nothing is left out")
+    env = dict(os.environ, PATH=path)
+    env.pop("ZK_FT_PYTHON", None)
+    out.unlink()
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=60, cwd=str(tmp_path), env=env)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "left out: python-ft: no free-threaded CPython" in proc.stderr, proc.stderr
+    assert "no server to run: every one asked for was left out" in proc.stderr, proc.stderr
+    assert not out.exists()
