@@ -423,6 +423,15 @@ def machine(found):
     return info
 
 
+def system_property_flags(ap, option, text):
+    """The -Dname=value flags of a space-separated option value; an argparse error names any other."""
+    flags = text.split()
+    bad = [f for f in flags if not f.startswith("-D") or "=" not in f]
+    if bad:
+        ap.error("%s: not a -Dname=value system property: %s" % (option, " ".join(bad)))
+    return flags
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--duration", type=float, default=8.0, help="measured seconds per load row")
@@ -446,11 +455,7 @@ def main():
                     "$ZK_FT_PYTHON, else bin/zkEnv.sh's venv for %s on PATH)" % " or ".join(FREE_THREADED_PYTHONS))
     args = ap.parse_args()
     for opt in ("our_flags", "b_flags"):
-        flags = getattr(args, opt).split()
-        bad = [f for f in flags if not f.startswith("-D") or "=" not in f]
-        if bad:
-            ap.error("--%s: not a -Dname=value system property: %s" % (opt.replace("_", "-"), " ".join(bad)))
-        setattr(args, opt, flags)
+        setattr(args, opt, system_property_flags(ap, "--" + opt.replace("_", "-"), getattr(args, opt)))
     bad = [e for e in args.b_env if "=" not in e or e.startswith("=")]
     if bad:
         ap.error("--b-env: not NAME=VALUE: %s" % " ".join(bad))

@@ -27,8 +27,8 @@ import time
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
 
-from bench.bench_matrix import LOAD_ROWS, Setup, new_ensemble, new_server, run_row  # noqa: E402
-from bench.bench_server import prepare  # noqa: E402
+from bench.bench_matrix import LOAD_ROWS, Setup, load_targets, run_row, serving, system_property_flags  # noqa: E402
+from tests.support.ensemble import Ensemble  # noqa: E402
 
 
 def main():
@@ -42,23 +42,14 @@ def main():
     args = ap.parse_args()
     if not shutil.which("perf"):
         ap.error("no perf binary (Debian package linux-perf)")
+    flags = system_property_flags(ap, "--flags", args.flags)
     base = tempfile.mkdtemp(prefix="zk-perf-")
-    setup = Setup(args.python, args.flags.split(), {"PYTHONPERFSUPPORT": "1"})
-    if args.topology == "3node":
-        target = new_ensemble("python", setup, base)
-        target.start()
-        sid = target.wait_for_quorum(timeout=120)
-        ports = list(target.client_ports.values())
-        pids = [s.proc.pid for s in target.servers.values()]
-        recorded = target.servers[sid].proc.pid
-        prepare(target.client_ports[sid])
-    else:
-        target = new_server("python", setup, base)
-        target.start()
-        ports, pids, recorded = [target.client_port], [target.proc.pid], target.proc.pid
-        prepare(target.client_port)
     data = os.path.join(base, "perf.data")
-    try:
+    setup = Setup(args.python, flags, {"PYTHONPERFSUPPORT": "1"})
+    with serving("python", setup, args.topology, base) as target:
+        ports, pids = load_targets(target)
+        recorded = (target.servers[target.wait_for_quorum()].proc.pid if isinstance(target, Ensemble)
+                    else target.proc.pid)
         warmup = 2.0
         result = {}
         load = threading.Thread(target=lambda: result.update(
@@ -68,8 +59,6 @@ def main():
         record = subprocess.run(["perf", "record", "-F", "999", "--call-graph", "dwarf,16384", "-o", data, "-p",
                                  str(recorded), "--", "sleep", str(args.seconds)], capture_output=True, text=True)
         load.join()
-    finally:
-        target.stop()
     if record.returncode != 0:
         sys.exit("perf record failed (exit %d; root, or kernel.perf_event_paranoid <= 1, is needed):\n%s" % (
             record.returncode, record.stderr.strip()))
