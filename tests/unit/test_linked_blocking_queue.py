@@ -1,4 +1,4 @@
-"""OneConsumerQueue (LinkedBlockingQueue on PyPy): FIFO, no lost wake-up, timeouts; on real threads."""
+"""LinkedBlockingQueue and OneConsumerQueue (its PyPy form): FIFO, poll, no lost wake-up, timeouts."""
 
 import queue
 import threading
@@ -83,3 +83,53 @@ def test_ping_pong_wakes_the_sleeping_consumer_every_time(kind):
         a.put(i)
         assert b.get(timeout=10) == i
     t.join(10)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_poll_returns_the_head_or_none_and_never_raises(kind):
+    q = kind()
+    assert q.poll() is None
+    q.put("a")
+    q.put("b")
+    assert q.poll() == "a"
+    assert q.get_nowait() == "b"
+    assert q.poll() is None and q.empty()
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_processor_loop_polling_then_blocking_loses_nothing(kind):
+    """The loop of PrepRequestProcessor and SyncThread: poll until None, then block in get();
+    with producers racing it, every item arrives once, in each producer's order."""
+    q = kind()
+    per_producer = 20000
+    got = []
+    stop = object()
+
+    def consume():
+        while True:
+            item = q.poll()
+            if item is None:
+                item = q.get()
+            if item is stop:
+                return
+            got.append(item)
+
+    def produce(p):
+        for i in range(per_producer):
+            q.put((p, i))
+            if i % 500 == 0:
+                time.sleep(0)
+
+    consumer = threading.Thread(target=consume)
+    consumer.start()
+    producers = [threading.Thread(target=produce, args=(p,)) for p in range(3)]
+    for t in producers:
+        t.start()
+    for t in producers:
+        t.join()
+    q.put(stop)
+    consumer.join(60)
+    assert not consumer.is_alive(), "the consumer slept through items"
+    assert len(got) == 3 * per_producer
+    for p in range(3):
+        assert [i for (pp, i) in got if pp == p] == list(range(per_producer))

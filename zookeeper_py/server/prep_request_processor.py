@@ -145,13 +145,12 @@ class PrepRequestProcessor(ZooKeeperCriticalThread, RequestProcessor):
 
     def run_thread(self):
         death = Request.requestOfDeath
-        poll = self.submitted_requests.get_nowait
+        poll = self.submitted_requests.poll
         take = self.submitted_requests.get
         next_processor = self.next_processor
         while True:
-            try:
-                request = poll()
-            except queue.Empty:
+            request = poll()
+            if request is None:
                 # Before waiting: in read-only mode the next processor is FinalRequestProcessor,
                 # whose replies wait for a flush (a no-op for the others).
                 next_processor.flush()

@@ -1,7 +1,6 @@
 """Mirror of org.apache.zookeeper.server.SyncRequestProcessor."""
 
 import logging
-import queue
 import random
 import time
 
@@ -100,11 +99,11 @@ class SyncRequestProcessor(ZooKeeperCriticalThread, RequestProcessor):
         to_flush = self.to_flush
         next_processor = self.next_processor
         death = Request.requestOfDeath
-        q = self.queued_requests
+        poll = self.queued_requests.poll
+        take = self.queued_requests.get
         while True:
-            try:
-                si = q.get_nowait()
-            except queue.Empty:
+            si = poll()
+            if si is None:
                 if to_flush:
                     self.flush_to_flush(to_flush)
                     continue
@@ -112,7 +111,7 @@ class SyncRequestProcessor(ZooKeeperCriticalThread, RequestProcessor):
                 if self.reads_unflushed:
                     self.reads_unflushed = False
                     next_processor.flush()
-                si = q.get()
+                si = take()
             if si is death:
                 break
             try:

@@ -3,7 +3,6 @@
 import errno
 import io
 import logging
-import queue
 import struct
 import threading
 import time
@@ -177,9 +176,8 @@ class LearnerHandler(ZooKeeperThread):
         sync_limit_check = self.sync_limit_check
         while True:
             try:
-                try:
-                    p = q.get_nowait()
-                except queue.Empty:
+                p = q.poll()
+                if p is None:
                     out.flush()
                     p = q.get()
                 if p is death:
