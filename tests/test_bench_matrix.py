@@ -119,13 +119,15 @@ def test_b_variant_takes_its_turn_with_its_own_flags_and_environment(tmp_path):
 
 def test_free_threaded_kind_runs_the_interpreter_given_or_is_left_out_saying_why(tmp_path):
     """python-ft and python-ft-b run our server on --ft-python's interpreter (here this CPython, standing
-    in for a free-threaded one), and the table names that interpreter with the state of its GIL; with
-    no free-threaded CPython anywhere, the kinds are left out with the reason."""
+    in for a free-threaded one, given by a path relative to the directory the bench runs in, not the
+    server's), and the table names that interpreter with the state of its GIL; with no free-threaded
+    CPython anywhere, the kinds are left out with the reason."""
     out = tmp_path / "results.jsonl"
     cmd = [sys.executable, os.path.join(REPO, "bench", "bench_matrix.py"), "--servers", "python-ft,python-ft-b",
            "--topologies", "standalone", "--rows", "get-w1", "--duration", "0.5", "--warmup", "0.2",
            "--out", str(out)]
-    proc = subprocess.run(cmd + ["--ft-python", sys.executable], capture_output=True, text=True, timeout=180,
+    relative = os.path.relpath(sys.executable, str(tmp_path))
+    proc = subprocess.run(cmd + ["--ft-python", relative], capture_output=True, text=True, timeout=180,
                           cwd=str(tmp_path))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     lines = [json.loads(x) for x in out.read_text().splitlines()]

@@ -169,8 +169,11 @@ class PythonServer(ServerProcess):
     extra_env = {}  # added to the environment the server inherits (bench_matrix's --b-env)
 
     def command(self):
+        # The server runs in its base directory: a relative interpreter path (.tox/py/bin/python,
+        # given to --python or ZK_TEST_PYTHON) is this process's, made absolute here.
+        python = os.path.abspath(self.python) if os.sep in self.python else self.python
         return [
-            self.python, "-m", "zookeeper_py.server.quorum.quorum_peer_main",
+            python, "-m", "zookeeper_py.server.quorum.quorum_peer_main",
             "-Dzookeeper.log.file=" + self.log_path,
             *self.flags,
             self.cfg_path,
