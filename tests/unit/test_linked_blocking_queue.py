@@ -36,36 +36,43 @@ def test_get_times_out_then_takes_a_late_item(kind):
     assert q.get(timeout=5) == "late"
 
 
-@pytest.mark.parametrize("kind", KINDS)
-def test_many_producers_one_consumer_lose_nothing(kind):
-    """Four producers, one blocking consumer: every item arrives once, each producer's in order,
-    and the consumer is never left asleep on a non-empty queue (it would hang the join)."""
-    q = kind()
-    per_producer = 20000
+PRODUCERS = 4
+PER_PRODUCER = 20000
+
+
+def stream_through(q, take):
+    """PRODUCERS threads put (producer, i) into q while one consumer takes PER_PRODUCER * PRODUCERS
+    items with take(q); every item must arrive once, each producer's in order, and the consumer is
+    never left asleep on a non-empty queue (it would hang the join)."""
     got = []
 
     def consume():
-        for _ in range(4 * per_producer):
-            got.append(q.get())
+        for _ in range(PRODUCERS * PER_PRODUCER):
+            got.append(take(q))
 
     def produce(p):
-        for i in range(per_producer):
+        for i in range(PER_PRODUCER):
             q.put((p, i))
             if i % 1000 == 0:
                 time.sleep(0)  # let the consumer drain and go to sleep now and then
 
     consumer = threading.Thread(target=consume)
     consumer.start()
-    producers = [threading.Thread(target=produce, args=(p,)) for p in range(4)]
+    producers = [threading.Thread(target=produce, args=(p,)) for p in range(PRODUCERS)]
     for t in producers:
         t.start()
     for t in producers:
         t.join()
     consumer.join(60)
     assert not consumer.is_alive(), "the consumer slept through items"
-    assert len(got) == 4 * per_producer
-    for p in range(4):
-        assert [i for (pp, i) in got if pp == p] == list(range(per_producer))
+    assert len(got) == PRODUCERS * PER_PRODUCER
+    for p in range(PRODUCERS):
+        assert [i for (pp, i) in got if pp == p] == list(range(PER_PRODUCER))
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_many_producers_one_consumer_lose_nothing(kind):
+    stream_through(kind(), lambda q: q.get())
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -98,38 +105,10 @@ def test_poll_returns_the_head_or_none_and_never_raises(kind):
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_a_processor_loop_polling_then_blocking_loses_nothing(kind):
-    """The loop of PrepRequestProcessor and SyncThread: poll until None, then block in get();
-    with producers racing it, every item arrives once, in each producer's order."""
-    q = kind()
-    per_producer = 20000
-    got = []
-    stop = object()
+    """The loop of PrepRequestProcessor and SyncThread: poll(), and get() only when it gave None."""
 
-    def consume():
-        while True:
-            item = q.poll()
-            if item is None:
-                item = q.get()
-            if item is stop:
-                return
-            got.append(item)
+    def take(q):
+        item = q.poll()
+        return q.get() if item is None else item
 
-    def produce(p):
-        for i in range(per_producer):
-            q.put((p, i))
-            if i % 500 == 0:
-                time.sleep(0)
-
-    consumer = threading.Thread(target=consume)
-    consumer.start()
-    producers = [threading.Thread(target=produce, args=(p,)) for p in range(3)]
-    for t in producers:
-        t.start()
-    for t in producers:
-        t.join()
-    q.put(stop)
-    consumer.join(60)
-    assert not consumer.is_alive(), "the consumer slept through items"
-    assert len(got) == 3 * per_producer
-    for p in range(3):
-        assert [i for (pp, i) in got if pp == p] == list(range(per_producer))
+    stream_through(kind(), take)
