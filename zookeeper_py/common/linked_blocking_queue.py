@@ -7,7 +7,7 @@ the class for that, with queue.SimpleQueue's methods (put, get, get_nowait, qsiz
 get raises queue.Empty) and Java's poll(), which returns None when the queue is empty: a
 processor loop polls its queue whenever it has worked through it, and on PyPy each
 queue.Empty raised there left some 0.9 KB for the young generation to collect
-(bench/pypy_alloc_row.py).
+(bench/pypy_gc_row.py).
 
 On CPython it is queue.SimpleQueue, written in C. PyPy has no C SimpleQueue: its pure-Python
 one is a deque behind a threading.Semaphore, itself a Condition over a Lock, so every put

@@ -295,8 +295,8 @@ class SelectorThread(AbstractSelectThread):
 
     def process_accepted_connections(self):
         accepted = self.accepted_queue
-        # Asked every round: qsize() rather than a queue.Empty caught, which left some 0.9 KB a round
-        # for PyPy's young generation to collect. This thread alone takes from it: a size > 0 holds.
+        # Checked every round, so qsize() first: each queue.Empty caught left some 0.9 KB a round for
+        # PyPy's young generation. Only this thread takes from the queue, so a size > 0 stays true.
         while not self.factory.stopped and accepted.qsize():
             sock = accepted.get_nowait()
             try:
