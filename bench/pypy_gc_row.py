@@ -5,9 +5,10 @@
         [--nursery 32MB] [--seconds 4] [--env NAME=VALUE ...] [--server-repo DIR]
 
 PyPy collects its young generation (the nursery) each time a nursery's worth has been allocated,
-pausing the thread that filled it; its old generation is collected by an incremental major
-collection, a step of which runs after a minor collection once the heap has grown enough. Each
-pause delays every request in flight, so they are what a row's p99 meets. py-spy does not read
+on the thread that filled it, which holds the GIL meanwhile: every thread waits. Its old
+generation is collected by an incremental major collection, a step of which runs after a minor
+collection once the heap has grown enough. Each pause delays every request in flight, so they
+are what a row's p99 meets. py-spy does not read
 PyPy and PyPy has no tracemalloc: each server process here runs with gc hooks
 (gc.hooks.on_gc_minor and on_gc_collect_step, installed by a sitecustomize module on its
 PYTHONPATH), which over the row's measured window count the minor collections and time them and
@@ -22,7 +23,7 @@ same measure before and after a change.
 --env NAME=VALUE gives the server an environment variable, e.g. one of PyPy's GC settings
 (PYPY_GC_MAJOR_COLLECT, PYPY_GC_INCREMENT_STEP; PYPY_GC_NURSERY is --nursery).
 
---before ROW runs a row first, unmeasured: `--before create` leaves the tree some 300k znodes
+--before ROW runs a row first, unmeasured: `--before create` leaves the tree some 350k znodes
 bigger, as bench_matrix.py's rows after `create` find it. The default nursery is the 32 MB
 bin/zkEnv.sh gives the server; a small one (--nursery 1MB) samples the stacks more often.
 
