@@ -8,14 +8,14 @@ PyPy collects its young generation (the nursery) each time a nursery's worth has
 on the thread that filled it, which holds the GIL meanwhile: every thread waits. Its old
 generation is collected by an incremental major collection, a step of which runs after a minor
 collection once the heap has grown enough. Each pause delays every request in flight, so they
-are what a row's p99 meets. py-spy does not read
-PyPy and PyPy has no tracemalloc: each server process here runs with gc hooks
-(gc.hooks.on_gc_minor and on_gc_collect_step, installed by a sitecustomize module on its
-PYTHONPATH), which over the row's measured window count the minor collections and time them and
-each major step (by the phase it ran: MARKING, SWEEPING, ...), and sample the Python stack of the
-thread the minor hook runs on. Bytes allocated per op = minor collections x nursery size / ops.
-The stack is where PyPy next checked for pending actions after the allocation that filled the
-nursery: a loop head or call at or after it, not the allocating line.
+are what a row's p99 meets. py-spy does not read PyPy and PyPy has no tracemalloc: each server
+process here runs with gc hooks (gc.hooks.on_gc_minor and on_gc_collect_step, installed by a
+sitecustomize module on its PYTHONPATH), which over the row's measured window count the minor
+collections and time them and each major step (by the phase it ran: MARKING, SWEEPING, ...), and
+sample the Python stack of the thread the minor hook runs on. Bytes allocated per op = minor
+collections x nursery size / ops. The stack is where PyPy next checked for pending actions after
+the allocation that filled the nursery: a loop head or call at or after it, not the allocating
+line.
 
 --server-repo DIR runs the server from another checkout (a worktree of another commit), for the
 same measure before and after a change.
