@@ -132,7 +132,7 @@ def main():
     ap.add_argument("--server-repo", default=REPO, metavar="DIR",
                     help="the checkout whose zookeeper_py the server runs (another commit's worktree, for an A/B)")
     args = ap.parse_args()
-    python = os.path.abspath(args.python) if args.python else pypy_python()
+    python = args.python or pypy_python()  # a relative path is made absolute by PythonServer
     if python is None:
         ap.error("no PyPy: install Debian's pypy3 (bin/zkEnv.sh makes its venv) or give --python")
     base = tempfile.mkdtemp(prefix="zk-gc-row-")
