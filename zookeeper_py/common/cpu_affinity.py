@@ -37,7 +37,6 @@ import sys
 import threading
 
 from zookeeper_py.common import pypy_libc, system_properties
-from zookeeper_py.server.quorum.quorum_server import ConfigException
 
 LOG = logging.getLogger("CpuAffinity")
 
@@ -90,7 +89,7 @@ def for_each_thread(apply):
 def pin_to_one_cpu():
     """Put every thread of this process on one CPU unless zookeeper.pinToOneCpu is false; the CPU or None."""
     global _pin
-    if not _boolean(PIN_TO_ONE_CPU, "true"):
+    if not system_properties.get_true_or_false(PIN_TO_ONE_CPU, "true"):
         return None
     if not sys.platform.startswith("linux"):
         LOG.info("Server threads not pinned to one CPU: that is done on Linux only")
@@ -144,17 +143,21 @@ def unpinned():
         set_affinity(tid, {cpu})
 
 
-def _boolean(name, default):
-    raw = system_properties.get_property(name, default)
-    value = raw.strip().lower()
-    if value not in ("true", "false"):
-        raise ConfigException("%s=%s: not true or false" % (name, raw))
-    return value == "true"
+def unpin_forked_child():
+    """In a child forked from the pinned server (child_process.py): let it onto every CPU the
+    server was given, to work beside the server rather than take turns with it."""
+    pin = _pin
+    if pin is not None:
+        cpu, cpus, set_affinity = pin
+        try:
+            set_affinity(threading.get_native_id(), set(cpus))
+        except OSError:
+            pass  # it works on the pinned CPU then, as a thread would
 
 
 def set_sched_batch():
     """Put every thread of this process under SCHED_BATCH if zookeeper.schedBatch is true; True if done."""
-    if not _boolean(SCHED_BATCH, "false"):
+    if not system_properties.get_true_or_false(SCHED_BATCH, "false"):
         return False
     if not hasattr(os, "SCHED_BATCH"):
         LOG.warning("%s=true is ignored: this system has no SCHED_BATCH", SCHED_BATCH)

@@ -54,6 +54,17 @@ def get_boolean(name, default=False):
     return value.strip().lower() == "true"
 
 
+def get_true_or_false(name, default):
+    """One of our own boolean properties: `default` ("true" or "false") when unset. Unlike
+    get_boolean (Java's Boolean.getBoolean), a value other than true or false (any case) is
+    an error, ValueError naming the property, since it would quietly mean false."""
+    raw = _properties.get(name, default)
+    value = raw.strip().lower()
+    if value not in ("true", "false"):
+        raise ValueError("%s=%s: not true or false" % (name, raw))
+    return value == "true"
+
+
 def snapshot():
     with _lock:
         return dict(_properties)
