@@ -148,6 +148,9 @@ class _CheckedFileArchive(BinaryOutputArchive):
             self.buf = bytearray()
 
     def _out(self, b):
+        if len(b) >= _CHUNK:  # a chunk already (DataTree's nodes): not copied into buf first
+            self.write_raw(b)
+            return
         buf = self.buf
         buf += b
         if len(buf) >= _CHUNK:
