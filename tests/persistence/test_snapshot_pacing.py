@@ -1,11 +1,13 @@
-"""The Snapshot Thread gives way to requests: while any is in process it sleeps after each
-batch of nodes as long as the batch took; on an idle server it never sleeps. Either way it
-writes the same snapshot."""
+"""The Snapshot Thread, writing the snapshot in the server's process (zookeeper.forkSnapshot=false),
+gives way to requests: while any is in process it sleeps after each batch of nodes as long as
+the batch took; on an idle server it never sleeps. Either way it writes the same snapshot.
+A forked child (the default) never sleeps: test_forked_snapshot.py."""
 
 import math
 import os
 import time
 
+from tests.persistence.test_file_txn_log import sysprops  # noqa: F401  (fixture)
 from zookeeper_py.server import sync_request_processor
 from zookeeper_py.server.data_tree import _SNAPSHOT_LOCK_BATCH
 from zookeeper_py.server.persistence.file_snap import FileSnap
@@ -74,7 +76,9 @@ def _snapshot_bytes(data_dir):
         return f.read()
 
 
-def test_snapshot_sleeps_as_long_as_each_batch_took_while_requests_are_in_process(tmp_path, monkeypatch):
+def test_snapshot_sleeps_as_long_as_each_batch_took_while_requests_are_in_process(tmp_path, monkeypatch,
+                                                                                  sysprops):  # noqa: F811
+    sysprops(sync_request_processor.FORK_SNAPSHOT, "false")
     paced_dir, idle_dir = str(tmp_path / "paced"), str(tmp_path / "idle")
     batch_times, slept = _snapshot(_server(paced_dir), 3, monkeypatch)
     assert slept == batch_times

@@ -219,14 +219,15 @@ class ZooKeeperServer(SessionExpirer):
         if snapshot:
             self.take_snapshot()
 
-    def take_snapshot(self, sync_snap=False, received=None):
-        """Snapshot the tree; or, given a learner's ReceivedSnapshot of it, seal that instead."""
+    def take_snapshot(self, sync_snap=False, received=None, in_child=False):
+        """Snapshot the tree; or, given a learner's ReceivedSnapshot of it, seal that instead.
+        in_child: written by a forked copy of the process (FileSnap.serialize)."""
         try:
             if received is not None:
                 self.txn_log_factory.save_received(received, sync_snap)
             else:
                 self.txn_log_factory.save(self.zk_db.get_data_tree(), self.zk_db.get_session_with_time_outs(),
-                                          sync_snap)
+                                          sync_snap, in_child)
         except (IOError, OSError):
             LOG.error("Severe unrecoverable error, exiting", exc_info=True)
             # As Java's System.exit(10): without a snapshot the log cannot be trusted.

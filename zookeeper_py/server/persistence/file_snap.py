@@ -21,6 +21,7 @@ import os
 import threading
 import zlib
 
+from zookeeper_py.common import child_process
 from zookeeper_py.jute import BinaryInputArchive, BinaryOutputArchive, JuteEOFError
 from zookeeper_py.server.persistence.file_header import FileHeader
 from zookeeper_py.server.persistence.snap_shot import SnapShot
@@ -340,10 +341,15 @@ class FileSnap(SnapShot):
         oa.write_record(header, "fileheader")
         SerializeUtils.serialize_snapshot(dt, oa, sessions)
 
-    def serialize(self, dt, sessions, snap_shot, fsync=False):
+    def serialize(self, dt, sessions, snap_shot, fsync=False, in_child=False):
         """Write a snapshot of dt and sessions to the file `snap_shot`.
 
         3.5.7 does not fsync snapshots; fsync=True is 3.6's learner sync snapshot.
+
+        in_child=True writes it from a forked copy of the process (child_process.py), the tree
+        and its ACL cache held across the fork: the child writes the tree as it stood then
+        (still fuzzy in Java's sense: the name's zxid was read before). Where the fork fails,
+        it is written here, as without.
 
         The file is written as tmp-<name>.<pid>.<random> and renamed once sealed. 3.5.7 truncates
         `snap_shot` and writes it in place, and a snapshot often has the name of the one the
@@ -356,13 +362,30 @@ class FileSnap(SnapShot):
                 raise IOError("FileSnap has already been closed")
             tmp = _tmp_path(snap_shot)
             f = open(tmp, "xb")
+
+            def write():
+                out = SnapStream.open_output(f)
+                oa = _CheckedFileArchive(out)
+                header = FileHeader(SNAP_MAGIC, VERSION, DB_ID)
+                self.serialize_archive(dt, sessions, oa, header)
+                _seal(f, out, oa, fsync)
+                f.flush()  # a child leaves by os._exit, which flushes nothing
+
             try:
                 with f:
-                    out = SnapStream.open_output(f)
-                    oa = _CheckedFileArchive(out)
-                    header = FileHeader(SNAP_MAGIC, VERSION, DB_ID)
-                    self.serialize_archive(dt, sessions, oa, header)
-                    _seal(f, out, oa, fsync)
+                    if not in_child:
+                        write()
+                    else:
+                        try:
+                            pid, fork_took, took = child_process.run_in_child(
+                                write, hold=(dt.lock, dt.acl_cache.lock), keep_fds=(f.fileno(),))
+                            LOG.info("Snapshot written by child process %d in %.3f s (the fork: %.1f ms)",
+                                     pid, took, fork_took * 1000)
+                        except child_process.ChildWorkError as e:
+                            raise IOError("Snapshot child process failed: %s" % e) from None
+                        except child_process.CannotFork as e:
+                            LOG.warning("Could not fork to write the snapshot (%s); writing it in this process", e)
+                            write()
                 _seal_tmp(tmp, snap_shot)
             except BaseException:
                 _drop_tmp(tmp)

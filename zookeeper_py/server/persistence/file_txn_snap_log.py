@@ -198,13 +198,13 @@ class FileTxnSnapLog:
     def get_last_logged_zxid(self):
         return FileTxnLog(self.data_dir).get_last_logged_zxid()
 
-    def save(self, data_tree, sessions_with_timeouts, sync_snap=False):
-        """Snapshot the tree as snapshot.<its lastProcessedZxid>."""
+    def save(self, data_tree, sessions_with_timeouts, sync_snap=False, in_child=False):
+        """Snapshot the tree as snapshot.<its lastProcessedZxid>; in_child: see FileSnap.serialize."""
         last_zxid = data_tree.last_processed_zxid
         snapshot_file = os.path.join(self.snap_dir, Util.make_snapshot_name(last_zxid))
         LOG.info("Snapshotting: 0x%x to %s", last_zxid & 0xFFFFFFFFFFFFFFFF, snapshot_file)
         try:
-            self.snap_log.serialize(data_tree, sessions_with_timeouts, snapshot_file, sync_snap)
+            self.snap_log.serialize(data_tree, sessions_with_timeouts, snapshot_file, sync_snap, in_child)
         except (IOError, OSError):
             # 3.6+: a full disk leaves an empty file, which would count as the newest
             # snapshot when old ones are purged; a partial one is skipped on restart
