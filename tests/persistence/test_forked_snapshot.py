@@ -1,4 +1,5 @@
-"""zookeeper.forkSnapshot: the Snapshot Thread's snapshot written by a forked child process.
+"""zookeeper.forkSnapshot: the Snapshot Thread's snapshot of a big tree (zookeeper.forkSnapshotMinNodes)
+written by a forked child process.
 
 The file is the one the server would write itself, byte for byte; a failure in the child
 fails the snapshot as a failure here would (no file left, the error named); a failed fork
@@ -89,11 +90,15 @@ def test_the_tree_is_held_across_the_fork(tmp_path):
     assert restored.get_node("/n00003").data == b"changed under the lock"
 
 
-@pytest.mark.parametrize("fork", ["true", "false"])
-def test_a_server_snapshots_and_restarts_from_its_snapshots(tmp_path, fork):
+@pytest.mark.parametrize("flags, forked", [
+    (["-Dzookeeper.forkSnapshotMinNodes=0"], True),
+    (["-Dzookeeper.forkSnapshotMinNodes=0", "-Dzookeeper.forkSnapshot=false"], False),
+    ([], False),  # the default leaves a tree this small to the Snapshot Thread itself
+], ids=["forked", "fork-off", "small-tree"])
+def test_a_server_snapshots_and_restarts_from_its_snapshots(tmp_path, flags, forked):
     from kazoo.client import KazooClient  # optional: kazoo is a test-only client
 
-    server = PythonServer(str(tmp_path), extra_cfg={"snapCount": "20"}, flags=["-Dzookeeper.forkSnapshot=" + fork])
+    server = PythonServer(str(tmp_path), extra_cfg={"snapCount": "20"}, flags=flags)
     server.start()
     try:
         zk = KazooClient(hosts="127.0.0.1:%d" % server.client_port)
@@ -109,7 +114,7 @@ def test_a_server_snapshots_and_restarts_from_its_snapshots(tmp_path, fork):
         snapshots = [n for n in os.listdir(os.path.join(server.data_dir, "version-2")) if n.startswith("snapshot.")]
         assert len(snapshots) >= 3, snapshots
         written_by_child = output.count("Snapshot written by child process")
-        if fork == "true":
+        if forked:
             assert written_by_child >= 2, output[-3000:]
         else:
             assert written_by_child == 0
@@ -127,8 +132,12 @@ def test_a_server_snapshots_and_restarts_from_its_snapshots(tmp_path, fork):
         server.stop()
 
 
-def test_a_bad_value_fails_the_start_naming_the_property(tmp_path):
-    server = PythonServer(str(tmp_path), flags=["-Dzookeeper.forkSnapshot=maybe"])
+@pytest.mark.parametrize("flag, message", [
+    ("-Dzookeeper.forkSnapshot=maybe", "zookeeper.forkSnapshot=maybe: not true or false"),
+    ("-Dzookeeper.forkSnapshotMinNodes=many", "zookeeper.forkSnapshotMinNodes=many: not a number of znodes"),
+])
+def test_a_bad_value_fails_the_start_naming_the_property(tmp_path, flag, message):
+    server = PythonServer(str(tmp_path), flags=[flag])
     code, output = server.run_to_exit(30)
     assert code == 2, output
-    assert "zookeeper.forkSnapshot=maybe: not true or false" in output
+    assert message in output

@@ -15,24 +15,39 @@ LOG = logging.getLogger("SyncRequestProcessor")
 
 # Ours: snapshots written by a forked child process (SnapshotThread).
 FORK_SNAPSHOT = "zookeeper.forkSnapshot"
+FORK_SNAPSHOT_MIN_NODES = "zookeeper.forkSnapshotMinNodes"
+DEFAULT_FORK_SNAPSHOT_MIN_NODES = 200_000
 # toFlush is flushed when the queue runs dry or it holds more than this.
 _FLUSH_BATCH = 1000
 
 
-def fork_snapshot():
-    """zookeeper.forkSnapshot (ours, -D): whether snapshots are written by a forked child process."""
-    return system_properties.get_true_or_false(FORK_SNAPSHOT, "true") and child_process.fork_available()
+def fork_snapshot_min_nodes():
+    """The fewest znodes whose snapshot a forked child process writes (zookeeper.forkSnapshotMinNodes,
+    ours, -D), or None when none does (zookeeper.forkSnapshot=false, ours, or no os.fork)."""
+    if not system_properties.get_true_or_false(FORK_SNAPSHOT, "true") or not child_process.fork_available():
+        return None
+    raw = system_properties.get_property(FORK_SNAPSHOT_MIN_NODES, str(DEFAULT_FORK_SNAPSHOT_MIN_NODES))
+    try:
+        return int(raw.strip())
+    except ValueError:
+        raise ValueError("%s=%s: not a number of znodes" % (FORK_SNAPSHOT_MIN_NODES, raw)) from None
 
 
 class SnapshotThread(ZooKeeperThread):
     """Java's anonymous "Snapshot Thread": one snapshot of zks, off the thread that asked for it.
 
-    With a GIL, a thread is not enough: the walk of the tree takes the interpreter from the
-    request threads. So by default (zookeeper.forkSnapshot=true) this thread forks, and a child
-    process writes the file on a CPU of its own (child_process.py) while this thread waits.
+    With a GIL, a thread is not enough: the walk of a big tree takes the interpreter from the
+    request threads. So for a tree of zookeeper.forkSnapshotMinNodes znodes or more (200,000 by
+    default) this thread forks, and a child process writes the file on a CPU of its own
+    (child_process.py) while this thread waits. A fork stops the server for a few ms (more
+    with a bigger heap) and costs it page copies after: on PyPy, with the set row's snapshot
+    every ~0.5 s, forking gave a worse p99 than writing here with 100k znodes (11-12 ms against
+    9), a better throughput with 300k (82-93k sets/s against 70-75k, the p99 alike), and a
+    better throughput and p99 in the mixed and connect rows with 500k (README, "PyPy's p99
+    rows").
 
-    Written in this process instead (zookeeper.forkSnapshot=false, or no fork), it gives way to
-    requests. It is then the one thread always ready to run, so it would take the interpreter
+    Written in this process instead (a smaller tree, zookeeper.forkSnapshot=false, or no fork),
+    it gives way to requests. It is then the one thread always ready to run, so it would take the interpreter
     at nearly every I/O wait of the request threads and keep it for a whole switch interval: a
     snapshot of 150k znodes tripled the p99 of pipelined requests on CPython. So while
     requests are in process it sleeps after each batch of nodes as long as the batch took
@@ -50,7 +65,9 @@ class SnapshotThread(ZooKeeperThread):
 
     def run_thread(self):
         try:
-            self.zks.take_snapshot(in_child=fork_snapshot())
+            min_nodes = fork_snapshot_min_nodes()
+            in_child = min_nodes is not None and self.zks.get_zk_database().get_node_count() >= min_nodes
+            self.zks.take_snapshot(in_child=in_child)
         except Exception:
             LOG.warning("Unexpected exception", exc_info=True)
 

@@ -22,7 +22,7 @@ from zookeeper_py.server.quorum.quorum_server import ConfigException
 from zookeeper_py.server.server_cnxn_factory import ServerCnxnFactory
 from zookeeper_py.server.server_config import ServerConfig
 from zookeeper_py.server.server_metrics import start_server_metrics
-from zookeeper_py.server.sync_request_processor import fork_snapshot
+from zookeeper_py.server.sync_request_processor import fork_snapshot_min_nodes
 from zookeeper_py.server.zoo_keeper_server import ZooKeeperServer
 from zookeeper_py.server.zoo_keeper_server_listener import ZooKeeperServerShutdownHandler
 
@@ -160,7 +160,7 @@ def run_main(run, args, request_shutdown, usage):
         tune_jit()  # PyPy's JIT flags come as -D, like a JVM's; a bad one is a config error
         pin_to_one_cpu()  # before the server's threads start: they inherit the CPU and the policy
         set_sched_batch()
-        fork_snapshot()  # a bad -D value fails the start, not the first snapshot
+        fork_snapshot_min_nodes()  # a bad -D value fails the start, not the first snapshot
         run(args)
     except ValueError as e:
         LOG.error("Invalid arguments, exiting abnormally", exc_info=True)
