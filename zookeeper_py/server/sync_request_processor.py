@@ -47,12 +47,12 @@ class SnapshotThread(ZooKeeperThread):
     rows").
 
     Written in this process instead (a smaller tree, zookeeper.forkSnapshot=false, or no fork),
-    it gives way to requests. It is then the one thread always ready to run, so it would take the interpreter
-    at nearly every I/O wait of the request threads and keep it for a whole switch interval: a
-    snapshot of 150k znodes tripled the p99 of pipelined requests on CPython. So while
-    requests are in process it sleeps after each batch of nodes as long as the batch took
-    (DataTree calls pace()), which bounds its share to half; an idle server snapshots at full
-    speed. A child, alone in its process, never sleeps."""
+    it gives way to requests. It is then the one thread always ready to run, so it would take
+    the interpreter at nearly every I/O wait of the request threads and keep it for a whole
+    switch interval: a snapshot of 150k znodes tripled the p99 of pipelined requests on
+    CPython. So while requests are in process it sleeps after each batch of nodes as long as
+    the batch took (DataTree calls pace()), which bounds its share to half; an idle server
+    snapshots at full speed. A child, alone in its process, never sleeps."""
 
     def __init__(self, zks):
         super().__init__("Snapshot Thread")
