@@ -368,8 +368,7 @@ class FileSnap(SnapShot):
                 oa = _CheckedFileArchive(out)
                 header = FileHeader(SNAP_MAGIC, VERSION, DB_ID)
                 self.serialize_archive(dt, sessions, oa, header)
-                _seal(f, out, oa, fsync)
-                f.flush()  # a child leaves by os._exit, which flushes nothing
+                _seal(f, out, oa, fsync)  # flushes f: a child leaves by os._exit, which flushes nothing
 
             try:
                 with f:
