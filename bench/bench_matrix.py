@@ -211,6 +211,21 @@ def _connect_worker(ports, duration, warmup, barrier, results):
     results.put((out["done"], out["errors"], time.process_time() - cpu0, out["lat"]))
 
 
+@contextlib.contextmanager
+def row_in_background(row, ports, pids, duration, warmup, into_window):
+    """Run a load row (run_row) on a thread; the block starts `into_window` seconds after the
+    row did (past its warm-up, inside its measured window), and ends when the row has: the
+    dict yielded then holds the row's result. For tools that watch the server meanwhile."""
+    result = {}
+    load = threading.Thread(target=lambda: result.update(run_row(row, ports, pids, duration, warmup)))
+    load.start()
+    try:
+        time.sleep(into_window)
+        yield result
+    finally:
+        load.join()
+
+
 def run_row(row, ports, pids, duration, warmup):
     """One load row against the client `ports` (spread round-robin); a dict of measurements."""
     kind, mix, nprocs, nconns, window = LOAD_ROWS[row]

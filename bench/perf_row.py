@@ -21,13 +21,11 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import threading
-import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
 
-from bench.bench_matrix import LOAD_ROWS, Setup, load_targets, run_row, serving, system_property_flags  # noqa: E402
+from bench.bench_matrix import LOAD_ROWS, Setup, load_targets, row_in_background, serving, system_property_flags  # noqa: E402
 from tests.support.ensemble import Ensemble  # noqa: E402
 
 
@@ -51,14 +49,10 @@ def main():
         recorded = (target.servers[target.wait_for_quorum()].proc.pid if isinstance(target, Ensemble)
                     else target.proc.pid)
         warmup = 2.0
-        result = {}
-        load = threading.Thread(target=lambda: result.update(
-            run_row(args.row, ports, pids, args.seconds + 4, warmup)))
-        load.start()
-        time.sleep(warmup + 2)  # recorded in the measured window, after the row's own warm-up
-        record = subprocess.run(["perf", "record", "-F", "999", "--call-graph", "dwarf,16384", "-o", data, "-p",
-                                 str(recorded), "--", "sleep", str(args.seconds)], capture_output=True, text=True)
-        load.join()
+        # recorded in the measured window, after the row's own warm-up
+        with row_in_background(args.row, ports, pids, args.seconds + 4, warmup, warmup + 2) as result:
+            record = subprocess.run(["perf", "record", "-F", "999", "--call-graph", "dwarf,16384", "-o", data, "-p",
+                                     str(recorded), "--", "sleep", str(args.seconds)], capture_output=True, text=True)
     if record.returncode != 0:
         sys.exit("perf record failed (exit %d; root, or kernel.perf_event_paranoid <= 1, is needed):\n%s" % (
             record.returncode, record.stderr.strip()))

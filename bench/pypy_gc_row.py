@@ -38,13 +38,12 @@ import os
 import statistics
 import sys
 import tempfile
-import threading
 import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
 
-from bench.bench_matrix import LOAD_ROWS, Setup, load_targets, run_row, serving  # noqa: E402
+from bench.bench_matrix import LOAD_ROWS, Setup, load_targets, row_in_background, run_row, serving  # noqa: E402
 from tests.support.servers import pypy_python  # noqa: E402
 
 # The sitecustomize the server processes import at start, before the server's main.
@@ -153,14 +152,10 @@ def main():
             before = run_row(args.before, ports, pids, 8, 1)
             print("before: %s %.0f ops/s" % (args.before, before["ops_per_s"]))
         warmup = 2.0
-        result = {}
-        load = threading.Thread(target=lambda: result.update(run_row(args.row, ports, pids, args.seconds + 1, warmup)))
-        load.start()
-        time.sleep(warmup + 0.5)
-        open(os.path.join(hook_dir, "start"), "w").close()
-        time.sleep(args.seconds)
-        open(os.path.join(hook_dir, "stop"), "w").close()
-        load.join()
+        with row_in_background(args.row, ports, pids, args.seconds + 1, warmup, warmup + 0.5) as result:
+            open(os.path.join(hook_dir, "start"), "w").close()
+            time.sleep(args.seconds)
+            open(os.path.join(hook_dir, "stop"), "w").close()
         deadline = time.time() + 10
         while len(glob.glob(os.path.join(hook_dir, "*.json"))) < len(pids) and time.time() < deadline:
             time.sleep(0.1)
