@@ -160,6 +160,7 @@ class NIOServerCnxn(ServerCnxn):
         self.out_lock = threading.Lock()
         self.four_letter_word = False  # a 4lw was read: read no more, answer, close
         self.interest_update_queued = False  # in the selector thread's update_queue
+        self.selector_ops = 0  # the events its selector has for it, 0 unregistered; under keys_lock
         self.session_timeout = factory.sessionless_cnxn_timeout
         self.session_id = 0
         # Outstanding requests = received - answered; each counter has one writer at a time (the

@@ -312,6 +312,7 @@ class SelectorThread(AbstractSelectThread):
             try:
                 with self.keys_lock:
                     self.selector.register(sock, _READ, cnxn)
+                    cnxn.selector_ops = _READ
             except (OSError, ValueError, KeyError) as e:
                 LOG.debug("could not register accepted connection: %s", e)
                 cnxn.close()
@@ -333,16 +334,23 @@ class SelectorThread(AbstractSelectThread):
         with self.keys_lock:
             if cnxn.closed:
                 return
+            # The connection's own record, not selector.get_map().get(): a miss there raises and
+            # formats a KeyError, once per session on a connection whose reads paused for its
+            # ConnectRequest.
+            current = cnxn.selector_ops
             try:
-                key = self.selector.get_map().get(cnxn.fd)
-                if ops == 0:
-                    if key is not None:
-                        self.selector.unregister(cnxn.sock)
-                elif key is None:
+                if ops == current:
+                    pass
+                elif ops == 0:
+                    self.selector.unregister(cnxn.sock)
+                elif current == 0:
                     self.selector.register(cnxn.sock, ops, cnxn)
-                elif key.events != ops:
+                else:
                     self.selector.modify(cnxn.sock, ops, cnxn)
+                cnxn.selector_ops = ops
             except (KeyError, ValueError, OSError):
+                key = self.selector.get_map().get(cnxn.fd)  # rare: take the selector's word for it
+                cnxn.selector_ops = key.events if key is not None and key.data is cnxn else 0
                 return
         if ops & _READ and cnxn.inbuf and cnxn.has_pending_frame():
             # Frames already read (beyond its turn, or behind a throttle that just lifted): next round.
@@ -350,6 +358,9 @@ class SelectorThread(AbstractSelectThread):
 
     def _unregister(self, cnxn):
         with self.keys_lock:
+            if not cnxn.selector_ops:
+                return
+            cnxn.selector_ops = 0
             try:
                 self.selector.unregister(cnxn.sock)
             except (KeyError, ValueError, OSError):
