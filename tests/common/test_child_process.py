@@ -14,6 +14,7 @@ import time
 
 import pytest
 
+from tests.support.locks import AnnouncingLock
 from zookeeper_py.common import child_process
 
 _REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -61,24 +62,28 @@ def test_held_locks_are_free_in_the_child_and_here():
 
 def test_a_held_lock_waits_for_its_holder():
     """A lock another thread holds is taken before the fork: the child never sees it half-way."""
-    lock = threading.Lock()
+    lock = AnnouncingLock()
     state = {"value": "before"}
-    lock.acquire()
+    taken = threading.Event()
     seen = []
 
     def holder():
-        state["value"] = "after"  # written under the lock, which is released only then
-        lock.release()
+        with lock:
+            taken.set()
+            # Released once the fork's side asks for the lock (or after 10 s, if it never does).
+            lock.wanted.wait(10)
+            state["value"] = "after"  # written under the lock, which is released only then
 
-    timer = threading.Timer(0.3, holder)
-    timer.start()
+    thread = threading.Thread(target=holder)
+    thread.start()
+    taken.wait(10)
     read_end, write_end = os.pipe()
     try:
         child_process.run_in_child(lambda: os.write(write_end, state["value"].encode()), hold=(lock,),
                                    keep_fds=(write_end,))
         seen.append(os.read(read_end, 16).decode())
     finally:
-        timer.join()
+        thread.join()
         os.close(read_end)
         os.close(write_end)
     assert seen == ["after"]

@@ -11,6 +11,7 @@ import threading
 
 import pytest
 
+from tests.support.locks import AnnouncingLock
 from tests.support.servers import PythonServer
 from zookeeper_py.common import child_process
 from zookeeper_py.server.data_tree import _SNAPSHOT_LOCK_BATCH, DataTree
@@ -73,18 +74,23 @@ def test_a_failed_fork_writes_it_here(tmp_path, monkeypatch, caplog):
 def test_the_tree_is_held_across_the_fork(tmp_path):
     """A writer inside the tree's lock is waited for: the child's copy is the tree after it."""
     tree = _tree(5)
-    tree.lock.acquire()
+    tree.lock = AnnouncingLock()
+    taken = threading.Event()
 
     def writer():
-        tree.nodes["/n00003"].data = b"changed under the lock"
-        tree.lock.release()
+        with tree.lock:
+            taken.set()
+            # Written once the snapshot asks for the lock (or after 10 s, if it never does).
+            tree.lock.wanted.wait(10)
+            tree.nodes["/n00003"].data = b"changed under the lock"
 
-    timer = threading.Timer(0.3, writer)
-    timer.start()
+    thread = threading.Thread(target=writer)
+    thread.start()
+    taken.wait(10)
     try:
         _write(str(tmp_path), tree, {}, True)
     finally:
-        timer.join()
+        thread.join()
     restored = DataTree()
     FileSnap(str(tmp_path)).deserialize(restored, {})
     assert restored.get_node("/n00003").data == b"changed under the lock"

@@ -77,7 +77,7 @@ def run_in_child(work, hold=(), keep_fds=()):
         error = _read_all(read_end)
     finally:
         os.close(read_end)
-    _, status = os.waitpid(pid, 0)
+        _, status = os.waitpid(pid, 0)  # reaped even if the read raised
     code = os.waitstatus_to_exitcode(status)
     if error:
         raise ChildWorkError(error)
