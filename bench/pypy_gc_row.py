@@ -2,7 +2,8 @@
 """What PyPy's garbage collector does in our server under one of bench_matrix.py's rows.
 
     .tox/py/bin/python bench/pypy_gc_row.py [--row connect] [--before create] [--topology standalone]
-        [--nursery 32MB] [--seconds 4] [--env NAME=VALUE ...] [--server-repo DIR]
+        [--nursery 32MB] [--seconds 4] [--env NAME=VALUE ...] [--flags "-Dname=value ..."]
+        [--server-repo DIR]
 
 PyPy collects its young generation (the nursery) each time a nursery's worth has been allocated,
 on the thread that filled it, which holds the GIL meanwhile: every thread waits. Its old
@@ -16,6 +17,15 @@ sample the Python stack of the thread the minor hook runs on. Bytes allocated pe
 collections x nursery size / ops. The stack is where PyPy next checked for pending actions after
 the allocation that filled the nursery: a loop head or call at or after it, not the allocating
 line.
+
+The same window also counts what PyPy's JIT did (pypyjit.get_stats_snapshot() at its start and
+end): seconds spent tracing and in the backend, loops and bridges compiled, and traces aborted,
+by reason (ABORT_TOO_LONG: longer than the trace_limit parameter). The JIT compiles on the thread
+that ran the code, holding the GIL, so its time is a pause too, mostly while a server's paths
+are new to it. --no-gc-hooks leaves the GC hooks out, which slow such a row. --flags gives the
+server system properties, e.g. --flags=-Dzookeeper.pypy.jit=threshold=100,function_threshold=150,
+trace_eagerness=20,trace_limit=3000 (the server's own JIT parameters, common/jit_tuning.py, with
+PyPy's trace_limit of 6000 halved).
 
 --server-repo DIR runs the server from another checkout (a worktree of another commit), for the
 same measure before and after a change.
@@ -49,6 +59,7 @@ from tests.support.servers import pypy_python  # noqa: E402
 # The sitecustomize the server processes import at start, before the server's main.
 _HOOKS = r'''
 import collections, gc, json, os, sys, threading, time
+import pypyjit
 _dir = os.environ["ZK_GC_ROW_DIR"]
 _on = [False]
 _minor = {"count": 0, "seconds": 0.0, "max": 0.0}
@@ -79,24 +90,39 @@ def _window():
     start, stop = os.path.join(_dir, "start"), os.path.join(_dir, "stop")
     while not os.path.exists(start):
         time.sleep(0.02)
+    jit = pypyjit.get_stats_snapshot()
     _on[0] = True
     while not os.path.exists(stop):
         time.sleep(0.02)
     _on[0] = False
+    jit_after = pypyjit.get_stats_snapshot()
     with open(os.path.join(_dir, "%d.json" % os.getpid()), "w") as out:
-        json.dump({"minor": _minor, "steps": _steps, "nursery": gc._get_stats().nursery_size,  # bytes
-                   "stacks": _stacks.most_common()}, out)
+        json.dump({"minor": _minor if gc.hooks.on_gc_minor else None, "steps": _steps,
+                   "nursery": gc._get_stats().nursery_size, "stacks": _stacks.most_common(),  # nursery: bytes
+                   "jit_counts": {k: v - jit.counters.get(k, 0) for k, v in jit_after.counters.items()},
+                   "jit_seconds": {k: v - jit.counter_times.get(k, 0.0) for k, v in jit_after.counter_times.items()}},
+                  out)
 
-gc.hooks.on_gc_minor = _on_minor
-gc.hooks.on_gc_collect_step = _on_step
+if os.environ.get("ZK_GC_ROW_GC_HOOKS") == "1":
+    gc.hooks.on_gc_minor = _on_minor
+    gc.hooks.on_gc_collect_step = _on_step
 threading.Thread(target=_window, name="gc-row-window", daemon=True).start()
 '''
 
 
 def report(seen, seconds, ops, top):
     """The lines for one server process's JSON."""
+    lines = []
+    counts, seconds_in = seen["jit_counts"], seen["jit_seconds"]
+    aborts = ", ".join("%d %s" % (n, name) for name, n in sorted(counts.items()) if name.startswith("ABORT_") and n)
+    lines.append("JIT: %.0f ms tracing, %.0f ms in the backend; %d loops and %d bridges compiled; "
+                 "traces aborted: %s" % (seconds_in.get("TRACING", 0) * 1e3, seconds_in.get("BACKEND", 0) * 1e3,
+                                         counts.get("TOTAL_COMPILED_LOOPS", 0), counts.get("TOTAL_COMPILED_BRIDGES", 0),
+                                         aborts or "none"))
     minor = seen["minor"]
-    lines = ["%d minor collections in %.1f s: %.1f KB allocated per op; paused %.0f ms in all, longest %.1f ms" % (
+    if minor is None:
+        return lines  # --no-gc-hooks
+    lines += ["%d minor collections in %.1f s: %.1f KB allocated per op; paused %.0f ms in all, longest %.1f ms" % (
         minor["count"], seconds, minor["count"] * seen["nursery"] / 1024 / max(ops, 1),
         minor["seconds"] * 1e3, minor["max"] * 1e3)]
     phases = collections.defaultdict(list)
@@ -128,6 +154,11 @@ def main():
     ap.add_argument("--top", type=int, default=8, help="stacks to print per server")
     ap.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
                     help="an environment variable for the server, e.g. PYPY_GC_MAJOR_COLLECT=3.0 (repeatable)")
+    ap.add_argument("--no-gc-hooks", action="store_true",
+                    help="count only the JIT's work: the GC hooks (a Python call and a stack walk per minor "
+                         "collection) slow a row whose code the JIT has yet to compile")
+    ap.add_argument("--flags", default="", metavar='"-Dname=value ..."',
+                    help="system properties for the server, space-separated, e.g. -Dzookeeper.pypy.jit=...")
     ap.add_argument("--server-repo", default=REPO, metavar="DIR",
                     help="the checkout whose zookeeper_py the server runs (another commit's worktree, for an A/B)")
     args = ap.parse_args()
@@ -140,13 +171,16 @@ def main():
     with open(os.path.join(hook_dir, "sitecustomize.py"), "w") as f:
         f.write(_HOOKS)
     env = {"ZK_GC_ROW_DIR": hook_dir, "PYTHONPATH": hook_dir + os.pathsep + os.path.abspath(args.server_repo),
-           "PYPY_GC_NURSERY": args.nursery}
+           "PYPY_GC_NURSERY": args.nursery, "ZK_GC_ROW_GC_HOOKS": "0" if args.no_gc_hooks else "1"}
     for item in args.env:
         name, sep, value = item.partition("=")
         if not sep or not name:
             ap.error("--env takes NAME=VALUE, not %r" % item)
         env[name] = value
-    with serving("pypy", Setup(python, [], env), args.topology, base) as target:
+    flags = args.flags.split()
+    if any(not flag.startswith("-D") for flag in flags):
+        ap.error("--flags takes -Dname=value items, not %r" % args.flags)
+    with serving("pypy", Setup(python, flags, env), args.topology, base) as target:
         ports, pids = load_targets(target)
         if args.before:
             before = run_row(args.before, ports, pids, 8, 1)
@@ -159,9 +193,9 @@ def main():
         deadline = time.time() + 10
         while len(glob.glob(os.path.join(hook_dir, "*.json"))) < len(pids) and time.time() < deadline:
             time.sleep(0.1)
-    print("%s %s on %s: %.0f ops/s, p50 %.0f us, p99 %.0f us; nursery %s" % (
+    print("%s %s on %s: %.0f ops/s, p50 %.0f us, p99 %.0f us; nursery %s%s" % (
         args.topology, args.row, python, result["ops_per_s"], result.get("p50_us") or 0,
-        result.get("p99_us") or 0, args.nursery))
+        result.get("p99_us") or 0, args.nursery, "; " + " ".join(flags) if flags else ""))
     for path in sorted(glob.glob(os.path.join(hook_dir, "*.json"))):
         with open(path) as f:
             seen = json.load(f)
