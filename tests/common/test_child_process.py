@@ -76,7 +76,7 @@ def test_a_held_lock_waits_for_its_holder():
 
     thread = threading.Thread(target=holder)
     thread.start()
-    taken.wait(10)
+    assert taken.wait(10)
     read_end, write_end = os.pipe()
     try:
         child_process.run_in_child(lambda: os.write(write_end, state["value"].encode()), hold=(lock,),

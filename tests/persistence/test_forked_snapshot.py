@@ -86,7 +86,7 @@ def test_the_tree_is_held_across_the_fork(tmp_path):
 
     thread = threading.Thread(target=writer)
     thread.start()
-    taken.wait(10)
+    assert taken.wait(10)
     try:
         _write(str(tmp_path), tree, {}, True)
     finally:
@@ -140,7 +140,8 @@ def test_a_server_snapshots_and_restarts_from_its_snapshots(tmp_path, flags, for
 
 @pytest.mark.parametrize("flag, message", [
     ("-Dzookeeper.forkSnapshot=maybe", "zookeeper.forkSnapshot=maybe: not true or false"),
-    ("-Dzookeeper.forkSnapshotMinNodes=many", "zookeeper.forkSnapshotMinNodes=many: not a number of znodes"),
+    ("-Dzookeeper.forkSnapshotMinNodes=many", "zookeeper.forkSnapshotMinNodes=many: not a whole number (0 or more)"),
+    ("-Dzookeeper.forkSnapshotMinNodes=-5", "zookeeper.forkSnapshotMinNodes=-5: not a whole number (0 or more)"),
 ])
 def test_a_bad_value_fails_the_start_naming_the_property(tmp_path, flag, message):
     server = PythonServer(str(tmp_path), flags=[flag])

@@ -65,6 +65,22 @@ def get_true_or_false(name, default):
     return value == "true"
 
 
+def get_count(name, default):
+    """One of our own counts: a whole number >= 0, `default` when unset. Unlike get_integer
+    (Java's Integer.getInteger), another value is an error, ValueError naming the property,
+    since it would quietly mean the default."""
+    raw = _properties.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise ValueError("%s=%s: not a whole number (0 or more)" % (name, raw))
+    return value
+
+
 def snapshot():
     with _lock:
         return dict(_properties)

@@ -26,11 +26,7 @@ def fork_snapshot_min_nodes():
     ours, -D), or None when none does (zookeeper.forkSnapshot=false, ours, or no os.fork)."""
     if not system_properties.get_true_or_false(FORK_SNAPSHOT, "true") or not child_process.fork_available():
         return None
-    raw = system_properties.get_property(FORK_SNAPSHOT_MIN_NODES, str(DEFAULT_FORK_SNAPSHOT_MIN_NODES))
-    try:
-        return int(raw.strip())
-    except ValueError:
-        raise ValueError("%s=%s: not a number of znodes" % (FORK_SNAPSHOT_MIN_NODES, raw)) from None
+    return system_properties.get_count(FORK_SNAPSHOT_MIN_NODES, DEFAULT_FORK_SNAPSHOT_MIN_NODES)
 
 
 class SnapshotThread(ZooKeeperThread):
