@@ -7,6 +7,7 @@ writes it here instead; and a real server writes its snapshots that way by defau
 restarts from them with every write."""
 
 import os
+import signal
 import threading
 
 import pytest
@@ -41,6 +42,40 @@ def _write(directory, tree, sessions, in_child):
         return f.read()
 
 
+def _write_in_child_or_fail(directory, tree, monkeypatch, timeout=60):
+    """_write in a forked child; a child that never finishes is killed and the test fails,
+    where a plain wait would hang the suite (a child that inherits a lock taken waits forever)."""
+    real_fork = os.fork
+    children = []
+
+    def fork():
+        pid = real_fork()
+        if pid:
+            children.append(pid)
+        return pid
+
+    outcome = {}
+
+    def write():
+        try:
+            outcome["snapshot"] = _write(directory, tree, {}, True)
+        except BaseException as e:
+            outcome["error"] = e
+
+    monkeypatch.setattr(os, "fork", fork)
+    thread = threading.Thread(target=write)
+    thread.start()
+    thread.join(timeout)
+    if thread.is_alive():
+        for pid in children:
+            os.kill(pid, signal.SIGKILL)
+        thread.join()
+        pytest.fail("the snapshot's child process did not finish in %d s (killed)" % timeout)
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["snapshot"]
+
+
 def test_the_childs_snapshot_is_the_one_written_here(tmp_path):
     tree = _tree()
     here = _write(str(tmp_path / "here"), tree, SESSIONS, False)
@@ -71,7 +106,7 @@ def test_a_failed_fork_writes_it_here(tmp_path, monkeypatch, caplog):
     assert "Could not fork to write the snapshot" in caplog.text
 
 
-def test_the_tree_is_held_across_the_fork(tmp_path):
+def test_the_tree_is_held_across_the_fork(tmp_path, monkeypatch):
     """A writer inside the tree's lock is waited for: the child's copy is the tree after it."""
     tree = _tree(5)
     tree.lock = AnnouncingLock()
@@ -88,7 +123,7 @@ def test_the_tree_is_held_across_the_fork(tmp_path):
     thread.start()
     assert taken.wait(10)
     try:
-        _write(str(tmp_path), tree, {}, True)
+        _write_in_child_or_fail(str(tmp_path), tree, monkeypatch)
     finally:
         thread.join()
     restored = DataTree()
