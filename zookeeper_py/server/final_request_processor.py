@@ -106,7 +106,7 @@ class FinalRequestProcessor(RequestProcessor):
                         LOG.warning("Zxid outstanding %d is less than current %d", cr.zxid, zxid)
                     if for_path.get(cr.path) is cr:
                         del for_path[cr.path]
-        if request.is_quorum():
+        if zks.keeps_committed_log and request.is_quorum():
             zks.get_zk_database().add_committed_proposal(request)
 
         if request.type == OpCode.closeSession and request.cnxn is None:

@@ -125,6 +125,12 @@ class ZooKeeperServer(SessionExpirer):
     FinalRequestProcessor, which applies them and replies.
     """
 
+    # Whether FinalRequestProcessor keeps each committed write in ZKDatabase's committed log,
+    # the txns a leader sends a learner as a DIFF. Java fills it in standalone too, where no
+    # learner ever reads it; here only a quorum member does (it is loaded from the txn log
+    # again when a server starts).
+    keeps_committed_log = False
+
     def __init__(self, txn_log_factory=None, tick_time=DEFAULT_TICK_TIME, min_session_timeout=-1,
                  max_session_timeout=-1, zk_db=None):
         self.tick_time = tick_time

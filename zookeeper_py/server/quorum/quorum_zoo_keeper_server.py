@@ -20,6 +20,8 @@ _U64 = 0xFFFFFFFFFFFFFFFF
 class QuorumZooKeeperServer(ZooKeeperServer):
     """Mirror of org.apache.zookeeper.server.quorum.QuorumZooKeeperServer: what leader and learners share."""
 
+    keeps_committed_log = True  # a leader's DIFF to a learner, or this member's once it leads
+
     def __init__(self, log_factory, tick_time, min_session_timeout, max_session_timeout, zk_db, peer):
         super().__init__(log_factory, tick_time, min_session_timeout, max_session_timeout, zk_db)
         self.self = peer
