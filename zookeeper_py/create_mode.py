@@ -16,20 +16,28 @@ class CreateMode(enum.Enum):
     PERSISTENT_WITH_TTL = (5, False, False, False, True)
     PERSISTENT_SEQUENTIAL_WITH_TTL = (6, False, True, False, True)
 
+    def __init__(self, flag, ephemeral, sequential, container, ttl):
+        # Plain attributes: an Enum's .value is a descriptor call, and a create asks six times.
+        self.flag = flag
+        self.ephemeral = ephemeral
+        self.sequential = sequential
+        self.container = container
+        self.ttl = ttl
+
     def to_flag(self):
-        return self.value[0]
+        return self.flag
 
     def is_ephemeral(self):
-        return self.value[1]
+        return self.ephemeral
 
     def is_sequential(self):
-        return self.value[2]
+        return self.sequential
 
     def is_container(self):
-        return self.value[3]
+        return self.container
 
     def is_ttl(self):
-        return self.value[4]
+        return self.ttl
 
     @staticmethod
     def from_flag(flag, default=None):
@@ -42,4 +50,4 @@ class CreateMode(enum.Enum):
         raise BadArgumentsException("Received an invalid flag value: %s to convert to a CreateMode" % flag)
 
 
-_BY_FLAG = {mode.value[0]: mode for mode in CreateMode}
+_BY_FLAG = {mode.flag: mode for mode in CreateMode}

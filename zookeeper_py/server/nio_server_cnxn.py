@@ -146,6 +146,7 @@ class NIOServerCnxn(ServerCnxn):
     def __init__(self, zk, sock, factory, selector_thread):
         super().__init__()
         self.zk_server = zk
+        self.zk_stats = zk.server_stats() if zk is not None else None
         self.sock = sock
         self.fd = sock.fileno()
         self.factory = factory
@@ -249,7 +250,7 @@ class NIOServerCnxn(ServerCnxn):
         stat = bytearray()
         r.stat._encode(stat)
         size = 16 + 4 + len(data) + len(stat)
-        stats = self.server_stats()
+        stats = self.zk_stats
         if stats is not None:
             stats.update_client_response_size(size)
         return (_DATA_REPLY_HEAD.pack(size, h.xid, h.zxid, h.err, len(data)), data, bytes(stat)), size + 4

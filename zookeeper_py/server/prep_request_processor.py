@@ -77,6 +77,8 @@ _SESSION_CHECK_ONLY = frozenset((
     OpCode.addWatch, OpCode.whoAmI, OpCode.getAllChildrenNumber,
 ))
 
+_CREATE_OPS = frozenset((OpCode.create, OpCode.create2, OpCode.createTTL, OpCode.createContainer))
+
 # The request record of each write opcode, decoded from the client packet.
 _REQUEST_RECORDS = {
     OpCode.create: CreateRequest,
@@ -313,7 +315,7 @@ class PrepRequestProcessor(ZooKeeperCriticalThread, RequestProcessor):
             record = _REQUEST_RECORDS[op_type].from_bytes(request.request)
         zks = self.zks
         tracker = zks.session_tracker
-        if op_type in (OpCode.create, OpCode.create2, OpCode.createTTL, OpCode.createContainer):
+        if op_type in _CREATE_OPS:
             self.p_request2_txn_create(op_type, request, record)
         elif op_type == OpCode.deleteContainer:
             path = bytes(request.request).decode("utf-8")

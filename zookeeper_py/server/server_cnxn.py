@@ -42,6 +42,9 @@ class ServerCnxn:
         self.established = time.time()
         self.packets_received = 0
         self.packets_sent = 0
+        # The server's ServerStats, which every packet updates; a subclass sets it with its
+        # server (a connection keeps its server for life: a new role means new connections).
+        self.zk_stats = None
         self.reset_stats()
 
     # -- replies --------------------------------------------------------------
@@ -59,7 +62,7 @@ class ServerCnxn:
             r._encode(out)
         size = len(out) - 4
         _LEN.pack_into(out, 0, size)
-        stats = self.server_stats()
+        stats = self.zk_stats
         if stats is not None:
             stats.update_client_response_size(size)
         return bytes(out)
@@ -82,13 +85,13 @@ class ServerCnxn:
 
     def packet_received(self):
         self.packets_received += 1
-        stats = self.server_stats()
+        stats = self.zk_stats
         if stats is not None:
             stats.increment_packets_received()
 
     def packet_sent(self):
         self.packets_sent += 1
-        stats = self.server_stats()
+        stats = self.zk_stats
         if stats is not None:
             stats.increment_packets_sent()
 
