@@ -62,6 +62,8 @@ class FilePadding:
         Java reads the position from the FileChannel; the caller passes it here because
         it tracks what it has flushed. Returns the new size.
         """
+        if position + 4096 < self.current_size:
+            return self.current_size  # far from the end: nothing to grow (every append asks)
         new_size = FilePadding.calculate_file_size_with_padding(
             position, self.current_size, FilePadding.get_pre_alloc_size())
         if self.current_size != new_size:
