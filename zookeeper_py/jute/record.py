@@ -373,11 +373,18 @@ class Record(metaclass=_RecordMeta):
         try:
             return cls._decode(buf, pos)
         except struct.error as e:
-            raise JuteEOFError("record %s ends early: %s" % (cls.__name__, e)) from None
+            raise cls._ends_early(e) from None
 
     @classmethod
     def from_bytes(cls, buf, pos=0):
-        return cls.decode(buf, pos)[0]
+        try:
+            return cls._decode(buf, pos)[0]  # not through decode(): a call less per request
+        except struct.error as e:
+            raise cls._ends_early(e) from None
+
+    @classmethod
+    def _ends_early(cls, e):
+        return JuteEOFError("record %s ends early: %s" % (cls.__name__, e))
 
     def copy(self):
         """A shallow copy (compiled per record class)."""

@@ -33,7 +33,8 @@ class ExpiryQueue:
 
     def update(self, elem, timeout):
         """Move elem to the bucket of now+timeout; returns the new expiry time or None if unchanged."""
-        new_expiry = self._round_to_next_interval(Time.current_elapsed_time() + timeout)
+        interval = self.expiration_interval  # _round_to_next_interval inline: every request asks
+        new_expiry = ((Time.current_elapsed_time() + timeout) // interval + 1) * interval
         if self.elem_map.get(elem) == new_expiry:
             return None  # still in the right bucket: the common case needs no lock
         with self.lock:

@@ -118,7 +118,7 @@ class FinalRequestProcessor(RequestProcessor):
         if cnxn is None:
             return
         batch = request.reply_batch or self.reply_batch
-        zk_db = zks.get_zk_database()
+        zk_db = zks.zk_db
         last_zxid = zk_db.get_data_tree_last_processed_zxid()
         zks.dec_in_process()
         last_op = "NA"

@@ -211,8 +211,9 @@ class NIOServerCnxn(ServerCnxn):
                 buf = self.serialize(h, r)
                 bufs, size = (buf,), len(buf)
             answered = h.xid > 0
-            if self._enqueue(bufs, size, answered, batch) or (
-                    answered and self.zk_server.get_in_process() < self.outstanding_limit):
+            last = self._enqueue(bufs, size, answered, batch)
+            # enable_recv() when throttled, its own test first: most replies find reading on
+            if self.throttled and (last or (answered and self.zk_server.get_in_process() < self.outstanding_limit)):
                 self.enable_recv()
         except Exception:
             LOG.warning("Unexpected exception. Destruction averted.", exc_info=True)
@@ -386,13 +387,14 @@ class NIOServerCnxn(ServerCnxn):
         if not self.initialized and self.check_four_letter_word(four_letter_word_code(buf)):
             return
         max_buffer = self.factory.max_buffer
+        zks = self.zk_server
         pos = 0
         n = len(buf)
         turn = FRAMES_PER_ROUND
         try:
             while turn and not self.throttled and not self.write_paused and not self.closed and n - pos >= 4:
                 frame, end = read_frame(buf, pos, max_buffer)
-                if not self.is_zk_server_running():
+                if zks is None or not zks.is_running():  # is_zk_server_running(), a call less per frame
                     raise IOError("ZooKeeperServer not running")
                 if frame is None:
                     break
@@ -402,7 +404,7 @@ class NIOServerCnxn(ServerCnxn):
                 if not self.initialized:
                     self.read_connect_request(frame, batch)
                 else:
-                    self.zk_server.process_packet(self, frame, batch)
+                    zks.process_packet(self, frame, batch)
         finally:
             if pos:
                 del buf[:pos]

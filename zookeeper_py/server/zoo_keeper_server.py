@@ -288,8 +288,8 @@ class ZooKeeperServer(SessionExpirer):
     def touch(self, cnxn):
         if cnxn is None:
             return
-        sid = cnxn.get_session_id()
-        if not self.session_tracker.touch_session(sid, cnxn.get_session_timeout()):
+        sid = cnxn.session_id  # the getters' fields: every request passes here
+        if not self.session_tracker.touch_session(sid, cnxn.session_timeout):
             raise MissingSessionException(
                 "No session with sessionid 0x%x exists, probably expired and removed" % (sid & _U64))
 
@@ -659,7 +659,7 @@ class ZooKeeperServer(SessionExpirer):
         auth_helper = self.auth_helper
         if auth_helper.enforce_auth_enabled and not auth_helper.enforce_authentication(cnxn, xid):
             return  # the client was told and its connection closes
-        si = Request(cnxn, cnxn.get_session_id(), xid, op, body, cnxn.auth_info)
+        si = Request(cnxn, cnxn.session_id, xid, op, body, cnxn.auth_info)
         si.owner = ServerCnxn.me
         self.set_local_session_flag(si)
         self.submit_request(si, batch)

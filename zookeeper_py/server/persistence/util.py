@@ -144,11 +144,11 @@ class Util:
     def marshall_txn_entry(hdr, txn=None, digest=None):
         """TxnHeader + txn record (+ the 3.6+ TxnDigest when given), serialized."""
         out = bytearray()
-        hdr.encode_into(out)
+        hdr._encode(out)
         if txn is not None:
-            txn.encode_into(out)
+            txn._encode(out)
         if digest is not None:
-            digest.encode_into(out)
+            digest._encode(out)
         return bytes(out)
 
     @staticmethod
