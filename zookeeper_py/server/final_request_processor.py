@@ -135,15 +135,15 @@ class FinalRequestProcessor(RequestProcessor):
             if ke is not None and op != OpCode.multi:
                 raise ke
             if op == OpCode.ping:
-                zks.server_stats().update_latency(request.create_time, hdr is not None)
-                cnxn.update_stats_for_response(request.cxid, last_zxid, "PING", request.create_time,
-                                               Time.current_elapsed_time())
+                now = Time.current_elapsed_time()
+                zks.server_stats().update_latency(request.create_time, now, hdr is not None)
+                cnxn.update_stats_for_response(request.cxid, last_zxid, "PING", request.create_time, now)
                 cnxn.send_response(ReplyHeader(PING_XID, last_zxid, 0), None, "response", batch)
                 return
             if op == OpCode.createSession:
-                zks.server_stats().update_latency(request.create_time, hdr is not None)
-                cnxn.update_stats_for_response(request.cxid, last_zxid, "SESS", request.create_time,
-                                               Time.current_elapsed_time())
+                now = Time.current_elapsed_time()
+                zks.server_stats().update_latency(request.create_time, now, hdr is not None)
+                cnxn.update_stats_for_response(request.cxid, last_zxid, "SESS", request.create_time, now)
                 zks.finish_session_init(request.cnxn, True)
                 return
             if op == OpCode.getData:
@@ -271,7 +271,7 @@ class FinalRequestProcessor(RequestProcessor):
 
         hdr_out = ReplyHeader(request.cxid, last_zxid, err)
         now = Time.current_elapsed_time()
-        zks.server_stats().update_latency(request.create_time, hdr is not None)
+        zks.server_stats().update_latency(request.create_time, now, hdr is not None)
         cnxn.update_stats_for_response(request.cxid, last_zxid, last_op, request.create_time, now)
         cnxn.send_response(hdr_out, rsp if err == 0 or op == OpCode.multi else None, "response", batch)
         if op == OpCode.closeSession:

@@ -76,9 +76,10 @@ class ServerStats:
         lines.append("Mode: %s" % self.get_server_state())
         return "\n".join(lines) + "\n"
 
-    def update_latency(self, request_create_time, is_update=False):
-        """is_update: the request has a txn header (3.6's updatelatency, else readlatency)."""
-        latency = Time.current_elapsed_time() - request_create_time
+    def update_latency(self, request_create_time, current_time, is_update=False):
+        """is_update: the request has a txn header (3.6's updatelatency, else readlatency).
+        current_time: Time.current_elapsed_time(), which the caller has (3.6's signature)."""
+        latency = current_time - request_create_time
         (ServerMetrics.UPDATE_LATENCY if is_update else ServerMetrics.READ_LATENCY).add(latency)
         self.total_latency += latency
         self.count += 1
