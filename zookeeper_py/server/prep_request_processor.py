@@ -501,6 +501,7 @@ class PrepRequestProcessor(ZooKeeperCriticalThread, RequestProcessor):
         parent_record = self.get_record_for_path(parent_path)
         check_acl(self.zks, parent_record.acl, Perms.CREATE, request.auth_info)
         parent_cversion = parent_record.stat.cversion
+        ephemeral = create_mode.is_ephemeral()
         if create_mode.is_sequential():
             path = path + "%010d" % parent_cversion
         self.validate_path(path, request.session_id)
@@ -516,9 +517,9 @@ class PrepRequestProcessor(ZooKeeperCriticalThread, RequestProcessor):
         elif op_type == OpCode.createTTL:
             request.txn = CreateTTLTxn(path, data, list_acl, new_cversion, ttl)
         else:
-            request.txn = CreateTxn(path, data, list_acl, create_mode.is_ephemeral(), new_cversion)
+            request.txn = CreateTxn(path, data, list_acl, ephemeral, new_cversion)
         s = StatPersisted()
-        if create_mode.is_ephemeral():
+        if ephemeral:
             s.ephemeralOwner = request.session_id
         parent_record = parent_record.duplicate(request.hdr.zxid)
         parent_record.child_count += 1
