@@ -350,7 +350,7 @@ class FinalRequestProcessor(RequestProcessor):
         return GetChildrenResponse(zk_db.get_children(req.path, None, cnxn if req.watch else None))
 
     def handle_get_data_request(self, req, cnxn, auth_info):
-        zk_db = self.zks.get_zk_database()
+        zk_db = self.zks.zk_db
         node = zk_db.get_node(req.path)
         if node is None:
             raise NoNodeException()

@@ -567,7 +567,7 @@ class PrepRequestProcessor(ZooKeeperCriticalThread, RequestProcessor):
             if request.hdr is not None:
                 request.hdr.type = OpCode.error
                 request.txn = ErrorTxn(int(Code.MARSHALLINGERROR))
-        request.zxid = zks.get_zxid()
+        request.zxid = zks.hzxid  # get_zxid(): every request passes here
         self.next_processor.process_request(request)
 
     def p_request_multi(self, request):

@@ -143,7 +143,8 @@ class SyncRequestProcessor(ZooKeeperCriticalThread, RequestProcessor):
             if si is death:
                 break
             try:
-                appended = zk_db.append(si)
+                # A read has no txn to log: not through append()'s two calls to say so.
+                appended = si.hdr is not None and zk_db.append(si)
             except BaseException:
                 self.log_failed = True
                 raise
