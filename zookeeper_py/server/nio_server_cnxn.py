@@ -468,7 +468,7 @@ class NIOServerCnxn(ServerCnxn):
         """Java passes the RequestHeader; only its xid matters (pings and auth do not count)."""
         if xid >= 0:
             self.requests_received += 1
-            in_process = self.zk_server.get_in_process()
+            in_process = self.zk_server.requests_in_process  # get_in_process(), per request
             if in_process > self.outstanding_limit:
                 LOG.debug("Throttling recv %d", in_process)
                 self.disable_recv()
