@@ -53,10 +53,10 @@ class OneConsumerQueue:
         self.put(item)
 
     def get_nowait(self):
-        try:
-            return self._items.popleft()
-        except IndexError:
-            raise queue.Empty from None
+        items = self._items
+        if items:
+            return items.popleft()
+        raise queue.Empty
 
     def poll(self):
         """Java's poll(): the head, or None when the queue is empty."""
@@ -67,11 +67,13 @@ class OneConsumerQueue:
         items = self._items
         deadline = None
         while True:
-            try:
+            # One consumer: an item it sees stays until it takes it. Asked, not caught: a loop
+            # calls get() once poll() found nothing, and on PyPy each IndexError raised
+            # here was a young object per wait.
+            if items:
                 return items.popleft()
-            except IndexError:
-                if not block:
-                    raise queue.Empty from None
+            if not block:
+                raise queue.Empty
             self._sleeping = True
             if items:
                 self._sleeping = False
@@ -84,10 +86,9 @@ class OneConsumerQueue:
             remaining = deadline - time.monotonic()
             if not self._wakeup.acquire(remaining):
                 self._sleeping = False
-                try:
+                if items:
                     return items.popleft()
-                except IndexError:
-                    raise queue.Empty from None
+                raise queue.Empty
 
     def qsize(self):
         return len(self._items)

@@ -27,10 +27,13 @@ class ReplyBatch:
         self.cnxns.append(cnxn)
 
     def flush(self):
-        pop = self.cnxns.popleft
-        while True:
+        cnxns = self.cnxns
+        # Emptiness asked, not caught: an IndexError at the end of every flush was a young
+        # object on PyPy. It is still caught where another thread's flush (a shutdown's)
+        # took the last connection between the two.
+        while cnxns:
             try:
-                cnxn = pop()
+                cnxn = cnxns.popleft()
             except IndexError:
                 return
             cnxn.flush_outgoing()
