@@ -456,7 +456,6 @@ def test_pipelining_past_global_outstanding_limit(kind, start_server):
         assert poller.polls > 0, "no `queues` answer: %s" % poller.errors[:3]
         assert not poller.over, "queues above their bound (first of %d): %s" % (len(poller.over), poller.over[0])
         # The run did fill the request queues to the limit, so "no bound passed" means something.
-        print("DEEPEST", max(d for (_, q), d in poller.deepest.items() if q == "requests_in_process"), poller.polls)
         deepest = max(d for (_, q), d in poller.deepest.items() if q == "requests_in_process")
         assert deepest >= 500, "requests_in_process peaked at %d in %d polls" % (deepest, poller.polls)
         growth = process_rss_kb(server.proc.pid) - rss_before
