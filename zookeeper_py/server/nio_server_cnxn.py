@@ -559,7 +559,7 @@ class NIOServerCnxn(ServerCnxn):
         return None if self.closed or not self.remote_address else self.remote_address[0]
 
     def server_stats(self):
-        return self.zk_server.server_stats() if self.zk_server is not None else None
+        return self.zk_stats  # the server's, taken with it in __init__
 
     def is_stale(self):
         return self.closed
