@@ -268,10 +268,20 @@ class ZooKeeperMain:
         return self.exit_code
 
     def _drain_events(self):
-        """A closed session's last events (Closed) are printed before the process ends."""
+        """Events already queued (SyncConnected; a closed session's Closed) are printed before the
+        process ends: os._exit would otherwise race the EventThread, whose lines Java's zkCli
+        prints because its System.exit runs shutdown hooks first."""
         zk = self.zk
-        if zk is not None and not zk.get_state().is_alive():
-            zk.cnxn.event_thread.join(2.0)
+        if zk is None:
+            return
+        event_thread = zk.cnxn.event_thread
+        if not zk.get_state().is_alive():
+            event_thread.join(2.0)
+        elif event_thread.is_alive():
+            # The queue is FIFO: once this marker runs, every event queued before it was printed.
+            printed = threading.Event()
+            event_thread.queue_callback(printed.set)
+            printed.wait(2.0)
 
     def _run_prompt(self, input, output):
         # lazy: prompt_toolkit takes ~0.5 s to import; `zkCli.sh cmd args` and scripts never prompt.

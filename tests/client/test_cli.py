@@ -12,11 +12,13 @@ import os
 import re
 import subprocess
 import sys
+import time
 
 import pytest
 
 from tests.support import java_zk
 from tests.support.net import free_port
+from zookeeper_py.zookeeper_main import ZooKeeperMain
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ZKCLI = os.path.join(REPO, "bin", "zkCli.sh")
@@ -244,6 +246,21 @@ def test_one_shot_command_output_and_exit_code(server, args):
     oout, _ = split_events(mask(ours.stdout, "/none"))
     assert oout == jout
     assert our_usage_lines_only(ours.stderr) == java.stderr
+
+
+def test_one_shot_command_prints_the_events_queued_before_it_exits(server, capsys):
+    """`zkCli.sh -server H ls /` prints the SyncConnected event, as Java's does: the process must not
+    end while the EventThread still holds it. The EventThread is held busy here so that the reply
+    comes before the event is printed (CI saw our shell end first on a loaded machine)."""
+    main = ZooKeeperMain(["-server", server.address, "ls", "/"])
+    try:
+        main.zk.cnxn.event_thread.queue_callback(time.sleep, 0.5)
+        assert main.run() == 0
+        out = capsys.readouterr().out
+        assert "WATCHER::\n\nWatchedEvent state:SyncConnected type:None path:null" in out, out
+        assert "zookeeper]" in out, out  # the ls reply
+    finally:
+        main.zk.close()
 
 
 def test_deprecated_357_commands(server):
