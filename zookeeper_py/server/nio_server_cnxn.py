@@ -291,6 +291,17 @@ class NIOServerCnxn(ServerCnxn):
         try:
             if tls is not None and not tls.flush():
                 return False
+            if len(outgoing) == 1 and tls is None and outgoing[0] is not CLOSE_CONN:
+                # One reply, as at window 1: sent before the loop, which PyPy enters through a
+                # new frame (its compiled loop) on every call.
+                head = outgoing[0]
+                sent = sock.send(head)
+                remaining -= sent
+                if sent < len(head):
+                    outgoing[0] = memoryview(head)[sent:]
+                else:
+                    outgoing.popleft()
+                return False
             while outgoing:
                 head = outgoing[0]
                 if head is CLOSE_CONN:

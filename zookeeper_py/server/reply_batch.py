@@ -31,6 +31,16 @@ class ReplyBatch:
         # Emptiness asked, not caught: an IndexError at the end of every flush was a young
         # object on PyPy. It is still caught where another thread's flush (a shutdown's)
         # took the last connection between the two.
+        if len(cnxns) == 1:
+            # One connection, as at window 1: written before the loop, which PyPy enters through
+            # a new frame (its compiled loop) on every call.
+            try:
+                cnxn = cnxns.popleft()
+            except IndexError:
+                return
+            cnxn.flush_outgoing()
+            if not cnxns:
+                return
         while cnxns:
             try:
                 cnxn = cnxns.popleft()
