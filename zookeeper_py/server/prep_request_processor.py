@@ -104,6 +104,9 @@ def check_acl(zks, acl, perm, ids):
     allows, so the order does not change the answer, and most ACLs allow at once."""
     if not acl:
         return
+    first = acl[0].id
+    if acl[0].perms & perm and first.scheme == "world" and first.id == "anyone":
+        return  # the open ACL, most nodes', allowed before the loops (each a new frame on PyPy)
     for auth_id in ids:
         if auth_id.scheme == "super":
             return
