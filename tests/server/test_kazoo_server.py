@@ -24,6 +24,7 @@ from kazoo.exceptions import (
     UnimplementedError,
 )
 from kazoo.protocol.states import EventType, KazooState
+from kazoo.retry import KazooRetry
 from kazoo.security import make_digest_acl
 
 from tests.conftest import SERVER_KINDS
@@ -403,7 +404,12 @@ def test_restart_keeps_data_and_resumes_session(kind, tmp_path):
     srv = SERVER_KINDS[kind](str(tmp_path), extra_cfg={"tickTime": "500", "maxSessionTimeout": "60000"})
     srv.start()
     states = []
-    client = KazooClient(srv.address, timeout=60)
+    # kazoo waits a session timeout (60 s here) for the answer to each ConnectRequest, and doubles
+    # its pause between attempts: CI once saw it not reconnect to a restarted Java server within
+    # 50 s, the restart having taken 11 s. Its pauses are capped at 1 s here, and the wait covers
+    # one attempt left unanswered: the session must still be resumed, only kazoo's pacing is not
+    # what is tested.
+    client = KazooClient(srv.address, timeout=60, connection_retry=KazooRetry(max_tries=-1, max_delay=1.0))
     client.add_listener(states.append)
     client.start(timeout=10)
     try:
@@ -411,7 +417,7 @@ def test_restart_keeps_data_and_resumes_session(kind, tmp_path):
         client.create("/kept", b"data")
         client.create("/mine", ephemeral=True)
         srv.restart()
-        wait_until(lambda: client.state == KazooState.CONNECTED and KazooState.SUSPENDED in states, timeout=50,
+        wait_until(lambda: client.state == KazooState.CONNECTED and KazooState.SUSPENDED in states, timeout=90,
                    message="client reconnected after the restart")
         assert client.client_id == session_before
         assert client.get("/kept")[0] == b"data"
