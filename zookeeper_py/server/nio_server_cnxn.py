@@ -108,6 +108,17 @@ class _SendBufferWriter:
         self.flush()
 
 
+def _send_head(sock, outgoing, head):
+    """Send `head`, the first buffer of `outgoing`: what the socket did not take stays first.
+    Returns the bytes sent."""
+    sent = sock.send(head)
+    if sent < len(head):
+        outgoing[0] = memoryview(head)[sent:]
+    else:
+        outgoing.popleft()
+    return sent
+
+
 class NIOServerCnxn(ServerCnxn):
     """Mirror of org.apache.zookeeper.server.NIOServerCnxn: one client socket.
 
@@ -294,13 +305,7 @@ class NIOServerCnxn(ServerCnxn):
             if len(outgoing) == 1 and tls is None and outgoing[0] is not CLOSE_CONN:
                 # One reply, as at window 1: sent before the loop, which PyPy enters through a
                 # new frame (its compiled loop) on every call.
-                head = outgoing[0]
-                sent = sock.send(head)
-                remaining -= sent
-                if sent < len(head):
-                    outgoing[0] = memoryview(head)[sent:]
-                else:
-                    outgoing.popleft()
+                remaining -= _send_head(sock, outgoing, outgoing[0])
                 return False
             while outgoing:
                 head = outgoing[0]
@@ -325,12 +330,10 @@ class NIOServerCnxn(ServerCnxn):
                         outgoing[0] = memoryview(outgoing[0])[sent:]
                         return False
                     continue
-                sent = sock.send(head)
+                sent = _send_head(sock, outgoing, head)
                 remaining -= sent
                 if sent < len(head):
-                    outgoing[0] = memoryview(head)[sent:]
                     return False
-                outgoing.popleft()
         except (BlockingIOError, InterruptedError):
             pass
         finally:

@@ -29,21 +29,22 @@ class ReplyBatch:
     def flush(self):
         cnxns = self.cnxns
         # Emptiness asked, not caught: an IndexError at the end of every flush was a young
-        # object on PyPy. It is still caught where another thread's flush (a shutdown's)
-        # took the last connection between the two.
+        # object on PyPy.
         if len(cnxns) == 1:
             # One connection, as at window 1: written before the loop, which PyPy enters through
             # a new frame (its compiled loop) on every call.
-            try:
-                cnxn = cnxns.popleft()
-            except IndexError:
-                return
-            cnxn.flush_outgoing()
+            _flush_first(cnxns)
             if not cnxns:
                 return
         while cnxns:
-            try:
-                cnxn = cnxns.popleft()
-            except IndexError:
-                return
-            cnxn.flush_outgoing()
+            _flush_first(cnxns)
+
+
+def _flush_first(cnxns):
+    """Write the first connection's replies. IndexError is still caught: another thread's flush
+    (a shutdown's) may take the last connection after the caller saw it."""
+    try:
+        cnxn = cnxns.popleft()
+    except IndexError:
+        return
+    cnxn.flush_outgoing()
