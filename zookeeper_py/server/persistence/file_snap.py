@@ -22,6 +22,7 @@ import threading
 import zlib
 
 from zookeeper_py.common import child_process
+from zookeeper_py.common.gc_tuning import collect_after_load
 from zookeeper_py.jute import BinaryInputArchive, BinaryOutputArchive, JuteEOFError
 from zookeeper_py.server.persistence.file_header import FileHeader
 from zookeeper_py.server.persistence.snap_shot import SnapShot
@@ -268,6 +269,7 @@ class FileSnap(SnapShot):
                 LOG.warning("problem reading snap file %s", snap, exc_info=e)
         if not found_valid:
             raise IOError("Not able to find valid snapshots in %s" % self.snap_dir)
+        collect_after_load()  # PyPy: the file's buffer and the load's garbage, before the server serves
         dt.last_processed_zxid = Util.get_zxid_from_name(os.path.basename(snap), SNAPSHOT_FILE_PREFIX)
         self.last_snapshot_info = SnapshotInfo(dt.last_processed_zxid, _mtime_seconds(snap))
         return dt.last_processed_zxid

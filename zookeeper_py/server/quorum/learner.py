@@ -10,6 +10,7 @@ import time
 
 from zookeeper_py.common import system_properties
 from zookeeper_py.common.cpu_affinity import unpinned
+from zookeeper_py.common.gc_tuning import collect_after_load
 from zookeeper_py.common.net_utils import close_socket, inet_socket_address_str
 from zookeeper_py.jute import BinaryInputArchive
 from zookeeper_py.server.exit_code import ExitCode
@@ -273,6 +274,7 @@ class Learner:
                         zk.get_zk_database().deserialize_snapshot(self.leader_is)
                 finally:
                     self.leader_is.end_tee()  # a no-op without a copy
+                collect_after_load()  # PyPy: the SNAP's garbage, before the learner serves
                 # ZOOKEEPER-2819: overwrite config node content extracted from leader snapshot with local config,
                 # to avoid potential inconsistency of config node content during rolling restart.
                 if not QuorumPeerConfig.is_reconfig_enabled():
