@@ -56,8 +56,11 @@ def test_empty_member_is_synced_by_snap(make_ensemble):
     follower_off = log_offset(ens, follower)
     ens.start_member(follower)
     ens.wait_for_quorum(timeout=30)
-    assert "Getting a snapshot from leader" in log_since(ens, follower, follower_off)
+    follower_log = log_since(ens, follower, follower_off)
+    assert "Getting a snapshot from leader" in follower_log
     assert "Sending snapshot last zxid of peer is 0x0" in log_since(ens, leader, leader_off)
+    if "PyPy GC nursery" in follower_log:  # our server on PyPy: the SNAP's garbage collected and trimmed
+        assert "Collected after the load" in follower_log[follower_log.index("Getting a snapshot from leader"):]
     with kazoo(ens.address(follower)) as zk:
         assert len([c for c in zk.get_children("/") if c.startswith("s")]) == 200
         assert zk.get("/s123")[0] == b"data123"
