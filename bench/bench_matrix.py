@@ -19,6 +19,14 @@ everywhere; data dirs are fresh temporary dirs.
 Rows (pipelined load: 2 processes x 4 connections x 32 requests in flight; 100-byte znodes):
   get, exists, set     getData / exists / setData of /bench/node;
   create               create PERSISTENT_SEQUENTIAL under /bench/seq;
+  (memory)             not a row of its own: where `create` runs, the memory per znode it added,
+                       per member: each member's RSS and the tree's node count just before the
+                       first create and after the last load row, and Java's live heap (in use
+                       after a full GC: `jcmd GC.run`, then `GC.heap_info`) before the first load
+                       row and after the last; a JSON line with row `memory`. The issue's goal:
+                       our RSS per znode <= half of Java's live heap per znode. The RSS is what
+                       the rows left (garbage a collector has yet to free included); Java's heap
+                       is only what is live;
   mixed                80% getData / 20% setData of /bench/node (every 5th request a set);
   connect              sessions per second: 2 processes x 4 threads, each looping TCP connect,
                        ConnectRequest -> ConnectResponse, closeSession -> reply, close; p50/p99
@@ -75,6 +83,7 @@ import math
 import multiprocessing as mp
 import os
 import platform
+import re
 import shutil
 import socket
 import statistics
@@ -224,6 +233,56 @@ def row_in_background(row, ports, pids, duration, warmup, into_window):
         yield result
     finally:
         load.join()
+
+
+# -- memory per znode (the create row) ---------------------------------------------------------
+
+def _rss(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    raise ValueError("no VmRSS for process %d" % pid)
+
+
+def _java_live_heap(pid):
+    """Java's heap in use right after a full GC, in bytes; None without the JDK's jcmd."""
+    jcmd = os.path.join(os.path.dirname(os.path.realpath(java_zk.java_executable())), "jcmd")
+    if not os.path.exists(jcmd):
+        return None
+    subprocess.run([jcmd, str(pid), "GC.run"], capture_output=True, timeout=60, check=True)
+    out = subprocess.run([jcmd, str(pid), "GC.heap_info"], capture_output=True, text=True, timeout=60,
+                         check=True).stdout
+    used = re.search(r"\bused (\d+)K", out)  # "garbage-first heap   total 262144K, used 40123K"
+    return int(used.group(1)) * 1024 if used else None
+
+
+def _znode_count(port):
+    out = four_letter_word("127.0.0.1", port, "srvr", timeout=10)
+    return int(re.search(r"Node count: (\d+)", out).group(1))
+
+
+def tree_and_rss(ports, pids):
+    """(znodes, RSS summed over the members). The node count is the leader's (load_targets lists
+    its port last)."""
+    return _znode_count(ports[-1]), sum(_rss(pid) for pid in pids)
+
+
+def live_heap(name, pids):
+    """Java's live heap summed over the members; None for ours, or without jcmd."""
+    heaps = [_java_live_heap(pid) for pid in pids] if name == "java" else [None]
+    return None if None in heaps else sum(heaps)
+
+
+def memory_per_znode(before, after, heap_before, heap_after, members):
+    """Per member and per znode added: rss_per_znode, and heap_per_znode where both heaps are known."""
+    added = after[0] - before[0]
+    if added <= 0:
+        return {}
+    out = {"znodes_added": added, "rss_per_znode": (after[1] - before[1]) / members / added}
+    if heap_before is not None and heap_after is not None:
+        out["heap_per_znode"] = (heap_after - heap_before) / members / added
+    return out
 
 
 def run_row(row, ports, pids, duration, warmup):
@@ -573,6 +632,15 @@ def run_topology(setups, topo, rows, args, base, record, failed):
                 up[name] = stack.enter_context(serving(name, setups[name], topo, os.path.join(base, name)))
             except Exception as e:
                 failed(name, topo, e)
+        # Memory, where the create row runs: Java's live heap now (its full GC before any row),
+        # each member's RSS just before the first create, both again after the last row.
+        heap_before, rss_before = {}, {}
+        for name in list(up) if "create" in load_rows else ():
+            try:
+                heap_before[name] = live_heap(name, load_targets(up[name])[1])
+            except Exception as e:
+                failed(name, topo, e)
+                del up[name]
         for row in load_rows:
             runs = {name: [] for name in up}
             for r in range(args.rounds):
@@ -581,6 +649,8 @@ def run_topology(setups, topo, rows, args, base, record, failed):
                         continue
                     try:
                         ports, pids = load_targets(up[name])
+                        if row == "create" and name not in rss_before:
+                            rss_before[name] = tree_and_rss(ports, pids)
                         runs[name].append(run_row(row, ports, pids, args.duration, args.warmup))
                     except Exception as e:
                         failed(name, topo, e)
@@ -588,6 +658,14 @@ def run_topology(setups, topo, rows, args, base, record, failed):
             for name in names:
                 if runs.get(name) and name in up:
                     record(name, topo, row, median_of_rounds(runs[name]))
+        for name in [n for n in names if n in up and n in rss_before]:
+            try:
+                ports, pids = load_targets(up[name])
+                after = tree_and_rss(ports, pids)
+                record(name, topo, "memory", memory_per_znode(rss_before[name], after, heap_before[name],
+                                                              live_heap(name, pids), len(pids)))
+            except Exception as e:
+                failed(name, topo, e)
         if "reelect" in rows:
             for name, ens in up.items():
                 try:
@@ -661,6 +739,9 @@ def median_of_rounds(runs):
 def _describe(res):
     if "seconds" in res:
         return "%.3f s (samples %s)" % (res["seconds"], ", ".join("%.3f" % x for x in res["samples_s"]))
+    if "ops_per_s" not in res:  # the memory line
+        return "%d znodes added; per znode and member: RSS %s B, live heap %s B" % (
+            res.get("znodes_added", 0), _num(res.get("rss_per_znode")), _num(res.get("heap_per_znode")))
     text = "%.0f ops/s  p50 %s us  p99 %s us  server %.1f us/op  client %.1f us/op  errors %d" % (
         res["ops_per_s"], _num(res.get("p50_us")), _num(res.get("p99_us")), res["server_cpu_us_per_op"],
         res["client_cpu_us_per_op"], res["errors"])
@@ -681,7 +762,7 @@ def _ratio(ours, java, name, kind):
     if kind == "throughput":
         r = ours / java
         goal = GOALS[runtime(name)][0]
-    else:  # latency or seconds: Java/ours
+    else:  # latency, seconds or memory: Java/ours
         r = java / ours
         goal = GOALS[runtime(name)][1] if kind == "latency" else 1.0
     # Truncated, not rounded: a 0.996 that misses a 1.0 goal shows as 0.99!, not 1.00!.
@@ -743,9 +824,26 @@ def print_tables(results, names, topologies, rows, info, options):
                 cells.append("-" if timed or not r[n] else "%s / %s" % (_num(r[n].get("p50_us")),
                                                                          _num(r[n].get("p99_us"))))
             print("| " + " | ".join(cells) + " |")
+    print_memory(results, names, topologies)
     failed = [(k[0], k[1], v["error"]) for k, v in results.items() if k[2] == "failed"]
     for name, topo, err in failed:
         print("FAILED: %s %s: %s" % (name, topo, err))
+
+
+def print_memory(results, names, topologies):
+    """Memory per znode the create rows added: each server's RSS, Java's live heap, and the goal's ratio."""
+    for topo in topologies:
+        r = {n: results.get((n, topo, "memory")) or {} for n in names}
+        if not any("rss_per_znode" in v for v in r.values()):
+            continue
+        heap = r.get("java", {}).get("heap_per_znode")
+        print("\nmemory per znode the %s rows added (create's), per member: RSS %s; Java's live heap %s" % (
+            topo, ", ".join("%s %s B" % (n, _num(r[n].get("rss_per_znode"))) for n in names),
+            "%.0f B" % heap if heap else "not measured (no jcmd)" if "java" in names else "-"))
+        if heap and any(n != "java" for n in names):
+            print("goal: our RSS per znode <= half of Java's live heap (%.0f B): %s" % (heap / 2, ", ".join(
+                "%s %s" % (n, _ratio(r[n].get("rss_per_znode"), heap / 2, n, "memory"))
+                for n in names if n != "java")))
 
 
 if __name__ == "__main__":

@@ -147,3 +147,32 @@ def test_free_threaded_kind_runs_the_interpreter_given_or_is_left_out_saying_why
     assert "left out: python-ft: no free-threaded CPython" in proc.stderr, proc.stderr
     assert "no server to run: every one asked for was left out" in proc.stderr, proc.stderr
     assert not out.exists()
+
+
+@pytest.mark.parametrize("server", ["python", "java"])
+def test_create_row_adds_a_memory_line(server, tmp_path):
+    """Where the create row runs, a `memory` line follows: the RSS per znode it added (and Java's
+    live heap per znode, where the JDK's jcmd is there), and the table prints the memory goal."""
+    if server == "java" and java_zk.missing_reason():
+        pytest.skip(java_zk.missing_reason())
+    out = tmp_path / "results.jsonl"
+    proc = subprocess.run(
+        [sys.executable, os.path.join(REPO, "bench", "bench_matrix.py"), "--servers", server,
+         "--topologies", "standalone", "--rows", "create", "--duration", "1", "--warmup", "0.3",
+         "--out", str(out)],
+        capture_output=True, text=True, timeout=180, cwd=str(tmp_path))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    lines = {line["row"]: line for line in map(json.loads, out.read_text().splitlines())}
+    assert set(lines) == {"create", "memory"}, lines
+    memory = lines["memory"]
+    # every create of the row (warm-up included) is a znode the memory line counts
+    assert memory["znodes_added"] >= lines["create"]["ops_per_s"] * 1
+    assert 50 < memory["rss_per_znode"] < 100000, memory
+    jcmd = os.path.join(os.path.dirname(os.path.realpath(java_zk.java_executable() or "/")), "jcmd")
+    if server == "java" and os.path.exists(jcmd):
+        assert 100 < memory["heap_per_znode"] < 10000, memory
+        assert "goal: our RSS per znode <= half of Java's live heap" not in proc.stdout  # no server of ours ran
+        assert "Java's live heap %.0f B" % memory["heap_per_znode"] in proc.stdout
+    else:
+        assert "heap_per_znode" not in memory
+        assert "RSS %s %.0f B" % (server, memory["rss_per_znode"]) in proc.stdout
