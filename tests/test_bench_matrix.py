@@ -15,18 +15,27 @@ from tests.support.servers import FREE_THREADED_PYTHONS
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-@pytest.mark.parametrize("server", ["python", "java"])
-def test_one_row_one_json_line(server, tmp_path):
+def matrix_command(out, servers, rows, duration, warmup, *more):
+    """bench_matrix.py's command line for `rows` of standalone `servers`, its JSON lines to `out`."""
+    return [sys.executable, os.path.join(REPO, "bench", "bench_matrix.py"), "--servers", servers,
+            "--topologies", "standalone", "--rows", rows, "--duration", duration, "--warmup", warmup,
+            "--out", str(out), *more]
+
+
+def run_matrix(tmp_path, server, rows, duration, warmup, *more):
+    """Run bench_matrix.py to success (Java skipped where it cannot run): (its process, its JSON lines)."""
     if server == "java" and java_zk.missing_reason():
         pytest.skip(java_zk.missing_reason())
     out = tmp_path / "results.jsonl"
-    proc = subprocess.run(
-        [sys.executable, os.path.join(REPO, "bench", "bench_matrix.py"), "--servers", server,
-         "--topologies", "standalone", "--rows", "get-w1", "--duration", "1", "--warmup", "0.3",
-         "--out", str(out)],
-        capture_output=True, text=True, timeout=180, cwd=str(tmp_path))
+    proc = subprocess.run(matrix_command(out, server, rows, duration, warmup, *more), capture_output=True, text=True,
+                          timeout=180, cwd=str(tmp_path))
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    lines = [json.loads(x) for x in out.read_text().splitlines()]
+    return proc, [json.loads(x) for x in out.read_text().splitlines()]
+
+
+@pytest.mark.parametrize("server", ["python", "java"])
+def test_one_row_one_json_line(server, tmp_path):
+    proc, lines = run_matrix(tmp_path, server, "get-w1", "1", "0.3")
     assert len(lines) == 1, lines
     line = lines[0]
     assert (line["server"], line["topology"], line["row"]) == (server, "standalone", "get-w1")
@@ -42,14 +51,7 @@ def test_one_row_one_json_line(server, tmp_path):
 
 def test_rounds_keep_each_run_and_their_median(tmp_path):
     """--rounds 2: one JSON line per row, its measures the medians of the two runs, both runs kept."""
-    out = tmp_path / "results.jsonl"
-    proc = subprocess.run(
-        [sys.executable, os.path.join(REPO, "bench", "bench_matrix.py"), "--servers", "python",
-         "--topologies", "standalone", "--rows", "get-w1,set-w1", "--duration", "0.5", "--warmup", "0.2",
-         "--rounds", "2", "--out", str(out)],
-        capture_output=True, text=True, timeout=180, cwd=str(tmp_path))
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    lines = [json.loads(x) for x in out.read_text().splitlines()]
+    _, lines = run_matrix(tmp_path, "python", "get-w1,set-w1", "0.5", "0.2", "--rounds", "2")
     assert [line["row"] for line in lines] == ["get-w1", "set-w1"]
     for line in lines:
         rounds = line["rounds"]
@@ -63,9 +65,7 @@ def test_our_flags_reach_our_server_and_the_json(tmp_path):
     """--our-flags go to our server as system properties and into the JSON options; a flag that
     is not -Dname=value is refused before anything starts."""
     out = tmp_path / "results.jsonl"
-    cmd = [sys.executable, os.path.join(REPO, "bench", "bench_matrix.py"), "--servers", "python",
-           "--topologies", "standalone", "--rows", "get-w1", "--duration", "0.5", "--warmup", "0.2",
-           "--out", str(out)]
+    cmd = matrix_command(out, "python", "get-w1", "0.5", "0.2")
     flags = "-Dzookeeper.commitProcessor.numWorkerThreads=0 -Dzookeeper.nio.numWorkerThreads=1"
     proc = subprocess.run(cmd + ["--our-flags=" + flags], capture_output=True, text=True, timeout=180,
                           cwd=str(tmp_path))
@@ -88,9 +88,7 @@ def test_b_variant_takes_its_turn_with_its_own_flags_and_environment(tmp_path):
     """python-b is our server again with --b-flags and --b-env instead of --our-flags, measured in the
     same run (an A/B inside one run); each variant gets only its own settings."""
     out = tmp_path / "results.jsonl"
-    cmd = [sys.executable, os.path.join(REPO, "bench", "bench_matrix.py"), "--servers", "python,python-b",
-           "--topologies", "standalone", "--rows", "get-w1", "--duration", "0.5", "--warmup", "0.2",
-           "--out", str(out)]
+    cmd = matrix_command(out, "python,python-b", "get-w1", "0.5", "0.2")
     b_flags = "-Dzookeeper.commitProcessor.numWorkerThreads=0"
     proc = subprocess.run(cmd + ["--b-flags=" + b_flags, "--b-env", "ZK_BENCH_VARIANT=b"], capture_output=True,
                           text=True, timeout=180, cwd=str(tmp_path))
@@ -123,9 +121,7 @@ def test_free_threaded_kind_runs_the_interpreter_given_or_is_left_out_saying_why
     server's), and the table names that interpreter with the state of its GIL; with no free-threaded
     CPython anywhere, the kinds are left out with the reason."""
     out = tmp_path / "results.jsonl"
-    cmd = [sys.executable, os.path.join(REPO, "bench", "bench_matrix.py"), "--servers", "python-ft,python-ft-b",
-           "--topologies", "standalone", "--rows", "get-w1", "--duration", "0.5", "--warmup", "0.2",
-           "--out", str(out)]
+    cmd = matrix_command(out, "python-ft,python-ft-b", "get-w1", "0.5", "0.2")
     relative = os.path.relpath(sys.executable, str(tmp_path))
     proc = subprocess.run(cmd + ["--ft-python", relative], capture_output=True, text=True, timeout=180,
                           cwd=str(tmp_path))
@@ -153,16 +149,8 @@ def test_free_threaded_kind_runs_the_interpreter_given_or_is_left_out_saying_why
 def test_create_row_adds_a_memory_line(server, tmp_path):
     """Where the create row runs, a `memory` line follows: the RSS per znode it added (and Java's
     live heap per znode, where the JDK's jcmd is there), and the table prints the memory goal."""
-    if server == "java" and java_zk.missing_reason():
-        pytest.skip(java_zk.missing_reason())
-    out = tmp_path / "results.jsonl"
-    proc = subprocess.run(
-        [sys.executable, os.path.join(REPO, "bench", "bench_matrix.py"), "--servers", server,
-         "--topologies", "standalone", "--rows", "create", "--duration", "1", "--warmup", "0.3",
-         "--out", str(out)],
-        capture_output=True, text=True, timeout=180, cwd=str(tmp_path))
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    lines = {line["row"]: line for line in map(json.loads, out.read_text().splitlines())}
+    proc, lines = run_matrix(tmp_path, server, "create", "1", "0.3")
+    lines = {line["row"]: line for line in lines}
     assert set(lines) == {"create", "memory"}, lines
     memory = lines["memory"]
     # every create of the row (warm-up included) is a znode the memory line counts
