@@ -137,7 +137,7 @@ def memory_parts(dt):
     """Bytes per znode of each part of the loaded tree, from sys.getsizeof (CPython only: PyPy has
     no getsizeof). Shows where the RSS goes: which parts any layout of Python objects must pay."""
     size = sys.getsizeof
-    parts = dict.fromkeys(("path key", "nodes dict slot", "DataNode", "data bytes", "stat ints", "children set"), 0)
+    parts = dict.fromkeys(("path key", "nodes dict slot", "DataNode", "data bytes", "stat ints", "children"), 0)
     seen = set()
     parts["nodes dict slot"] = size(dt.nodes)
     for path, node in dt.nodes.items():
@@ -150,7 +150,7 @@ def memory_parts(dt):
                 seen.add(id(v))
                 parts["stat ints"] += size(v)
         if node.children:  # the children's paths: the keys counted above
-            parts["children set"] += size(node.children)
+            parts["children"] += size(node.children)
     n = len(dt.nodes)
     return {k: v / n for k, v in parts.items()}
 

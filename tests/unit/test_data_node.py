@@ -1,4 +1,9 @@
-"""DataNode keeps its StatPersisted's fields as its own slots; `stat` reads and sets them as a record."""
+"""DataNode keeps its StatPersisted's fields as its own slots; `stat` reads and sets them as a record.
+Its children are held where they cost CPython the fewest bytes."""
+
+import sys
+
+import pytest
 
 from zookeeper_py.data import StatPersisted
 from zookeeper_py.jute import BinaryInputArchive, BinaryOutputArchive
@@ -63,3 +68,26 @@ def test_a_parent_holds_its_childrens_paths_the_very_strings_that_key_the_tree()
         assert tree.get_node("/zookeeper").get_children() == {"quota", "config"}
     dt.delete_node("/p1/c", 0x30)
     assert dt.get_children("/p1", None, None) == [] and dt.get_node("/p1").copy_stat().numChildren == 0
+
+
+@pytest.mark.skipif(sys.implementation.name != "cpython", reason="sys.getsizeof is CPython's")
+def test_a_parents_children_cost_cpython_few_bytes_each():
+    """CPython holds a node's children in a dict: 38 bytes a child for 5 children, where a set's
+    table took 153; 21 for 10,000, where a set took 52."""
+    dt = DataTree()
+    acl = list(Ids.OPEN_ACL_UNSAFE)
+    zxid = 0
+    for fanout, most_bytes in ((5, 60), (10000, 30)):
+        parent = "/fanout%d" % fanout
+        zxid += 1
+        dt.create_node(parent, b"", acl, 0, -1, zxid, 1000)
+        for i in range(fanout):
+            zxid += 1
+            dt.create_node("%s/c%d" % (parent, i), b"", acl, 0, -1, zxid, 1000)
+        children = dt.get_node(parent).children
+        assert len(children) == fanout
+        assert sys.getsizeof(children) / fanout < most_bytes, (fanout, sys.getsizeof(children))
+        for i in range(0, fanout, 2):
+            zxid += 1
+            dt.delete_node("%s/c%d" % (parent, i), zxid)
+        assert sorted(dt.get_children(parent, None, None)) == sorted("c%d" % i for i in range(1, fanout, 2))

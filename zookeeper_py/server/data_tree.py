@@ -11,7 +11,7 @@ from zookeeper_py.jute import BinaryOutputArchive, JuteEOFError, JuteIOError, ma
 from zookeeper_py.jute.utils import decode_string, encode_string
 from zookeeper_py.keeper_exception import Code, KeeperException, NodeExistsException, NoNodeException
 from zookeeper_py.quotas import Quotas
-from zookeeper_py.server.data_node import DataNode
+from zookeeper_py.server.data_node import CHILDREN_ARE_DICT, NEW_CHILDREN, DataNode
 from zookeeper_py.server.ephemeral_type import CONTAINER_EPHEMERAL_OWNER, EphemeralType
 from zookeeper_py.server.reference_counted_acl_cache import ReferenceCountedACLCache
 from zookeeper_py.server.watch_manager import WatchManager
@@ -807,9 +807,12 @@ class DataTree:
                 if parent is None:
                     raise JuteIOError("Invalid Datatree, unable to find parent %s of path %s" % (parent_path, path))
                 if parent.children is None:
-                    parent.children = set()
+                    parent.children = NEW_CHILDREN()
                 parent_children = parent.children
-            parent_children.add(path)
+            if CHILDREN_ARE_DICT:
+                parent_children[path] = None
+            else:
+                parent_children.add(path)
             if owner != 0:
                 etype = EphemeralType.get(owner)
                 if etype is EphemeralType.CONTAINER:
