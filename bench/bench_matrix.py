@@ -100,7 +100,7 @@ sys.path.insert(0, REPO)
 from bench.bench_server import _proc_cpu, load_worker, prepare  # noqa: E402
 from tests.support import java_zk  # noqa: E402
 from tests.support.ensemble import Ensemble  # noqa: E402
-from tests.support.net import four_letter_word  # noqa: E402
+from tests.support.net import four_letter_word, process_rss_kb  # noqa: E402
 from tests.support.servers import (  # noqa: E402
     FREE_THREADED_PYTHONS,
     JavaServer,
@@ -238,21 +238,25 @@ def row_in_background(row, ports, pids, duration, warmup, into_window):
 # -- memory per znode (the create row) ---------------------------------------------------------
 
 def _rss(pid):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-    raise ValueError("no VmRSS for process %d" % pid)
+    kib = process_rss_kb(pid)
+    if kib is None:
+        raise ValueError("no VmRSS for process %d" % pid)
+    return kib * 1024
 
 
 def _java_live_heap(pid):
-    """Java's heap in use right after a full GC, in bytes; None without the JDK's jcmd."""
+    """Java's heap in use right after a full GC, in bytes; None without the JDK's jcmd or when it
+    fails (said on stderr): the memory line then lacks the heap, and Java's rows still run."""
     jcmd = os.path.join(os.path.dirname(os.path.realpath(java_zk.java_executable())), "jcmd")
     if not os.path.exists(jcmd):
         return None
-    subprocess.run([jcmd, str(pid), "GC.run"], capture_output=True, timeout=60, check=True)
-    out = subprocess.run([jcmd, str(pid), "GC.heap_info"], capture_output=True, text=True, timeout=60,
-                         check=True).stdout
+    try:
+        subprocess.run([jcmd, str(pid), "GC.run"], capture_output=True, timeout=60, check=True)
+        out = subprocess.run([jcmd, str(pid), "GC.heap_info"], capture_output=True, text=True, timeout=60,
+                             check=True).stdout
+    except (OSError, subprocess.SubprocessError) as e:
+        print("jcmd %d: %s: no live heap measured" % (pid, e), file=sys.stderr)
+        return None
     used = re.search(r"\bused (\d+)K", out)  # "garbage-first heap   total 262144K, used 40123K"
     return int(used.group(1)) * 1024 if used else None
 
