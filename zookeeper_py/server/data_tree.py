@@ -720,6 +720,7 @@ class DataTree:
         run_acl = run = 0  # neighbours mostly share an ACL: count in runs
         parent_path = parent_children = None  # and a parent: look it up once per run
         last_ctime = None
+        children_are_dict = CHILDREN_ARE_DICT
         new = object.__new__
         buf = ia.buf
         pos = ia.pos
@@ -809,7 +810,7 @@ class DataTree:
                 if parent.children is None:
                     parent.children = NEW_CHILDREN()
                 parent_children = parent.children
-            if CHILDREN_ARE_DICT:
+            if children_are_dict:
                 parent_children[path] = None
             else:
                 parent_children.add(path)
