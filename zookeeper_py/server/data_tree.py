@@ -42,7 +42,6 @@ _INT = struct.Struct(">i")
 _NULL = _INT.pack(-1)
 # What follows a node's path and data in a snapshot: long acl + StatPersisted.
 _NODE_TAIL = struct.Struct(">qqqqqiiiqq")
-_SNAPSHOT_CHUNK = 1 << 20
 # Nodes packed per hold of the tree lock in a snapshot walk (the hold: bench_persistence.py).
 _SNAPSHOT_LOCK_BATCH = 128
 
@@ -660,23 +659,15 @@ class DataTree:
                 pace(time.perf_counter() - began)
 
     def _serialize_nodes_binary(self, oa):
-        # Each batch is packed onto a bytearray of its own, and ~1 MiB of them go out joined. PyPy
-        # grows a bytearray by copying it into a new block, and a block this big lives outside
-        # the nursery until a major collection: one bytearray grown to 1 MiB and cleared, as
-        # before, left ~10 bytes of such garbage per byte written (a 300k-znode snapshot: ~500 MB,
-        # and the major collections to free it, in the server's heap); a batch's (~25 KB) is
-        # young garbage. CPython grows a bytearray in place; it writes ~8% slower this way.
-        chunk = []
-        size = 0
+        # Each batch is packed onto a bytearray of its own and handed on at once. On PyPy a
+        # bytearray grows by copying into a new block, and a batch alive at a minor collection
+        # is copied out of the nursery to a block that only a major collection frees. One
+        # bytearray grown to 1 MiB left ~10 bytes of such garbage per byte written; ~1 MiB of
+        # batches kept to be joined, ~1.8 (a 150k-znode snapshot paced beside a thread that
+        # allocates: 50 MB of it); a batch handed on at once dies young.
+        out = oa._out
         for batch in self._walk_copies(_pack_batch):
-            chunk.append(batch)
-            size += len(batch)
-            if size >= _SNAPSHOT_CHUNK:
-                oa._out(b"".join(chunk))
-                chunk.clear()
-                size = 0
-        if chunk:
-            oa._out(b"".join(chunk))
+            out(batch)
 
     def _serialize_nodes_generic(self, oa):
         for batch in self._walk_copies():

@@ -38,6 +38,8 @@ VERSION = 2
 DB_ID = -1
 
 _CHUNK = 1 << 20
+# Bytes written as they come rather than copied into the buffer: DataTree's batches of nodes.
+_DIRECT = 4096
 _CHECKSUM_STEP = 8 << 20
 _fdatasync = getattr(os, "fdatasync", os.fsync)
 # A snapshot being written: no reader of a data directory (ours, Java's, zkCleanup) takes
@@ -150,7 +152,7 @@ class _CheckedFileArchive(BinaryOutputArchive):
             self.buf = bytearray()
 
     def _out(self, b):
-        if len(b) >= _CHUNK:  # a chunk already (DataTree's nodes): not copied into buf first
+        if len(b) >= _DIRECT:  # a batch of DataTree's nodes: not copied into buf first
             self.write_raw(b)
             return
         buf = self.buf
