@@ -394,6 +394,33 @@ def test_deserialize_txn_reads_create_v0_and_3_8_trailers():
     assert SerializeUtils.serialize_request(None) is None
 
 
+def test_a_learner_keeps_a_proposals_bytes_only_where_serializing_again_gives_them():
+    """A follower logs a PROPOSAL's bytes as they came (no second and third serialization) only
+    where Util.marshall_txn_entry of what it read gives the same bytes; else it serializes
+    what it read, as 3.5.7 does: a digest dropped, a CreateTxnV0 written as a CreateTxn."""
+    from zookeeper_py.server.quorum.learner import deserialize_txn_keeping_bytes
+    from zookeeper_py.txn import CloseSessionTxn
+
+    create = TxnHeader(SESSION_1, 1, 5, 0, OpCode.create)
+    close = TxnHeader(SESSION_1, 2, 6, 0, OpCode.closeSession)
+    record = CreateTxn("/x", b"data", OPEN, False, 1)
+    kept = [create.to_bytes() + record.to_bytes(), close.to_bytes(),
+            close.to_bytes() + CloseSessionTxn(["/e1"]).to_bytes()]
+    serialized_again = [create.to_bytes() + record.to_bytes() + TxnDigest(2, 42).to_bytes(),
+                        create.to_bytes() + CreateTxnV0("/old", b"d", OPEN, False).to_bytes(),
+                        create.to_bytes() + record.to_bytes() + b"\0\0",
+                        close.to_bytes() + CloseSessionTxn(["/e1"]).to_bytes() + TxnDigest(2, 42).to_bytes()]
+    for data in kept + serialized_again:
+        hdr, txn, txn_bytes = deserialize_txn_keeping_bytes(data)
+        logged = txn_bytes if txn_bytes is not None else Util.marshall_txn_entry(hdr, txn, None)
+        if data in kept:
+            assert txn_bytes is data
+        else:
+            assert txn_bytes is None
+            assert logged != data
+        assert SerializeUtils.deserialize_txn_entry(logged, close_session_txn=True)[:2] == (hdr, txn)
+
+
 def test_log_cut_inside_its_header_holds_no_txn(tmp_path, sysprops, caplog):
     """A log file shorter than its 16-byte header (the server stopped between creating it and writing
     the header: test_disk_faults' snapshot-disk-full exit caught it once) is read as empty, newest or in

@@ -156,6 +156,7 @@ class CommitProcessor(ZooKeeperCriticalThread, RequestProcessor):
                 top_pending = session_queue.popleft()
                 top_pending.hdr = request.hdr
                 top_pending.txn = request.txn
+                top_pending.txn_bytes = request.txn_bytes  # what the committed log keeps, as logged
                 top_pending.zxid = request.zxid
                 request = top_pending
                 writes.popleft()

@@ -4,7 +4,7 @@ import logging
 import struct
 
 from zookeeper_py.common.time import Time
-from zookeeper_py.server.quorum.learner import Learner, deserialize_txn
+from zookeeper_py.server.quorum.learner import Learner, deserialize_txn_keeping_bytes
 from zookeeper_py.server.quorum.learner_handler import LearnerHandler
 from zookeeper_py.server.quorum.packet_types import (
     COMMIT,
@@ -79,14 +79,14 @@ class Follower(Learner):
         if t == PING:
             self.ping(qp)
         elif t == PROPOSAL:
-            hdr, txn = deserialize_txn(qp.data)
+            hdr, txn, txn_bytes = deserialize_txn_keeping_bytes(qp.data)
             if hdr.zxid != self.last_queued + 1:
                 LOG.warning("Got zxid 0x%x expected 0x%x", hdr.zxid & _U64, (self.last_queued + 1) & _U64)
             self.last_queued = hdr.zxid
             if hdr.type == OpCode.reconfig:
                 qv = self.self.config_from_string(txn.data.decode("utf-8"))
                 self.self.set_last_seen_quorum_verifier(qv, True)
-            self.fzk.log_request(hdr, txn)
+            self.fzk.log_request(hdr, txn, txn_bytes)
             ServerMetrics.log_latency(ServerMetrics.PROPOSAL_LATENCY, hdr)
         elif t == COMMIT:
             self.fzk.commit(qp.zxid)

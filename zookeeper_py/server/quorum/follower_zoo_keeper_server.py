@@ -50,8 +50,10 @@ class FollowerZooKeeperServer(LearnerZooKeeperServer):
         self.sync_processor = SyncRequestProcessor(self, SendAckRequestProcessor(self.get_follower()))
         self.sync_processor.start()
 
-    def log_request(self, hdr, txn):
+    def log_request(self, hdr, txn, txn_bytes=None):
+        """txn_bytes (ours): the PROPOSAL's bytes of hdr and txn, logged and kept as they came."""
         request = Request.from_txn(hdr.clientId, hdr.cxid, hdr.type, hdr, txn, hdr.zxid)
+        request.txn_bytes = txn_bytes
         if (request.zxid & 0xFFFFFFFF) != 0:
             self.pending_txns.append(request)
         self.sync_processor.process_request(request)

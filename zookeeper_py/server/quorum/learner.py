@@ -78,6 +78,14 @@ def deserialize_txn(data):
     return hdr, txn
 
 
+def deserialize_txn_keeping_bytes(data):
+    """deserialize_txn, and `data` itself where it is exactly what serializing the txn again
+    gives (else None): the bytes a follower's log and committed log would otherwise make twice
+    more per txn (Java serializes in both). (TxnHeader, txn, bytes or None)."""
+    hdr, txn, _digest, exact = SerializeUtils.decode_txn_entry(data, close_session_txn=True)
+    return hdr, txn, (data if exact else None)
+
+
 class Learner:
     """Mirror of org.apache.zookeeper.server.quorum.Learner: what followers and observers share.
 

@@ -3,7 +3,7 @@
 import logging
 import struct
 
-from zookeeper_py.server.quorum.learner import Learner, deserialize_txn
+from zookeeper_py.server.quorum.learner import Learner, deserialize_txn, deserialize_txn_keeping_bytes
 from zookeeper_py.server.quorum.learner_handler import LearnerHandler
 from zookeeper_py.server.quorum.packet_types import (
     COMMIT,
@@ -74,8 +74,9 @@ class Observer(Learner):
         elif t == SYNC:
             self.zk.sync()
         elif t == INFORM:
-            hdr, txn = deserialize_txn(qp.data)
+            hdr, txn, txn_bytes = deserialize_txn_keeping_bytes(qp.data)
             request = Request.from_txn(hdr.clientId, hdr.cxid, hdr.type, hdr, txn, 0)
+            request.txn_bytes = txn_bytes
             ServerMetrics.log_latency(ServerMetrics.COMMIT_PROPAGATION_LATENCY, hdr)
             self.zk.commit_request(request)
         elif t == INFORMANDACTIVATE:

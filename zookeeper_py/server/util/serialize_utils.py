@@ -73,6 +73,14 @@ class SerializeUtils:
         A 3.6+ TxnDigest after the record is returned when present, None when absent.
         Raises JuteEOFError when the bytes end inside the header or the record.
         """
+        hdr, txn, digest, _ = SerializeUtils.decode_txn_entry(txn_bytes, close_session_txn)
+        return hdr, txn, digest
+
+    @staticmethod
+    def decode_txn_entry(txn_bytes, close_session_txn=False):
+        """deserialize_txn_entry's three, and whether txn_bytes are exactly what
+        Util.marshall_txn_entry(hdr, txn) writes: no digest, nothing after the record, and not
+        a 3.4 CreateTxnV0 (read as a CreateTxn). Ours: a learner logs such bytes as they came."""
         end = len(txn_bytes)
         try:
             hdr, pos = TxnHeader._decode(txn_bytes, 0)
@@ -82,6 +90,7 @@ class SerializeUtils:
         if op == _CLOSE_SESSION:
             # 3.5.7 has no record here; 3.6+ writes CloseSessionTxn{paths2Delete} (+ digest).
             txn = digest = None
+            exact = pos == end
             if pos < end:
                 try:
                     body, bpos = CloseSessionTxn.decode(txn_bytes, pos)
@@ -89,15 +98,17 @@ class SerializeUtils:
                         digest = TxnDigest._decode(txn_bytes, bpos)[0]
                     if close_session_txn:
                         txn = body
+                        exact = bpos == end
                 except JuteIOError:
                     pass
-            return hdr, txn, digest
+            return hdr, txn, digest, exact
         cls = TXN_RECORD_CLASSES.get(op)
         if cls is None:
             # (sic) Java's message has the literal %d.
             raise JuteIOError("Unsupported Txn with type=%d" + str(op))
         try:
             txn, pos = cls._decode(txn_bytes, pos)
+            exact = pos == end
         except (JuteEOFError, struct.error):
             if op != _CREATE:
                 raise JuteEOFError("txn record %s ends early" % cls.__name__) from None
@@ -105,10 +116,11 @@ class SerializeUtils:
             # fixup processing in processTxn
             v0, pos = CreateTxnV0.decode(txn_bytes, pos)
             txn = CreateTxn(v0.path, v0.data, v0.acl, v0.ephemeral, -1)
+            exact = False
         digest = None
         if end - pos >= _DIGEST_SIZE:
             digest = TxnDigest._decode(txn_bytes, pos)[0]
-        return hdr, txn, digest
+        return hdr, txn, digest, exact
 
     @staticmethod
     def deserialize_snapshot(dt, ia, sessions):
