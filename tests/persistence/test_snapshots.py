@@ -17,6 +17,7 @@ import pytest
 from tests.persistence.test_file_txn_log import sysprops  # noqa: F401  (fixture)
 from tests.persistence.trees import diff_states, parse_snapshot, restore, tree_state
 from tests.persistence.txns import OPEN, SESSION_1, SESSION_2, T0, sample_txns
+from tests.support.servers import REPO, pypy_python
 from zookeeper_py.jute import BinaryInputArchive, BinaryOutputArchive
 from zookeeper_py.server.data_tree import DataTree
 from zookeeper_py.server.persistence.file_padding import FilePadding
@@ -647,8 +648,6 @@ print(json.dumps({"peak_growth": peak() - before, "sha1": hashlib.sha1(data).hex
 def test_a_snapshot_file_is_read_into_one_buffer(tmp_path, runtime):
     """SnapStream.read_all (PyPy's way to read a snapshot) holds the file once: PyPy's f.read()
     read into a buffer of its own and copied it, twice a 1M-znode file's 188 MB at the peak."""
-    from tests.support.servers import pypy_python
-
     python = sys.executable if runtime == "cpython" else pypy_python()
     if python is None:
         pytest.skip("PyPy is not installed (Debian package pypy3)")
@@ -656,7 +655,7 @@ def test_a_snapshot_file_is_read_into_one_buffer(tmp_path, runtime):
     path = tmp_path / "snapshot.1"
     path.write_bytes(content)
     out = subprocess.run([python, "-c", READ_A_SNAPSHOT_FILE, str(path)], capture_output=True, text=True,
-                         timeout=120, check=True, cwd=os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
+                         timeout=120, check=True, cwd=REPO)
     result = json.loads(out.stdout)
     assert result["sha1"] == hashlib.sha1(content).hexdigest()
     assert result["peak_growth"] < 1.4 * len(content), result
@@ -710,14 +709,12 @@ def test_pypy_snapshot_batches_die_young(tmp_path):
     """A snapshot's batches of nodes go to the file as they are packed. Kept to be joined ~1 MiB
     at a time, those alive at a minor collection were copied to blocks that only a major
     collection frees: on PyPy ~1.4 bytes of such garbage per byte written."""
-    from tests.support.servers import pypy_python
-
     python = pypy_python()
     if python is None:
         pytest.skip("PyPy is not installed (Debian package pypy3)")
     out = subprocess.run([python, "-c", WRITE_BESIDE_AN_ALLOCATING_THREAD, str(tmp_path)], capture_output=True,
                          text=True, timeout=300, check=True, env=dict(os.environ, PYPY_GC_NURSERY="32MB"),
-                         cwd=os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
+                         cwd=REPO)
     result = json.loads(out.stdout)
     assert result["rawmalloced_growth"] < 0.4 * result["file_size"], result
     dt = DataTree()
