@@ -289,8 +289,60 @@ def memory_per_znode(before, after, heap_before, heap_after, members):
     return out
 
 
-def run_row(row, ports, pids, duration, warmup):
-    """One load row against the client `ports` (spread round-robin); a dict of measurements."""
+def _machine_cpu():
+    """(busy, steal) CPU seconds of the whole machine so far, from /proc/stat's cpu line."""
+    with open("/proc/stat") as f:
+        ticks = [int(x) for x in f.readline().split()[1:]]
+    user, nice, system, idle, iowait, irq, softirq, steal = (ticks + [0] * 8)[:8]
+    hz = os.sysconf("SC_CLK_TCK")
+    return (user + nice + system + irq + softirq) / hz, steal / hz
+
+
+def _disk_written():
+    """Bytes written so far to the machine's disks (whole devices in /proc/diskstats)."""
+    total = 0
+    with open("/proc/diskstats") as f:
+        for line in f:
+            fields = line.split()
+            if os.path.exists("/sys/block/%s" % fields[2]) and not fields[2].startswith(("loop", "ram")):
+                total += int(fields[9]) * 512
+    return total
+
+
+def _cpu_of(pids):
+    total = 0.0
+    for pid in pids:
+        try:
+            total += _proc_cpu(pid)
+        except OSError:
+            pass  # a process that has ended
+    return total
+
+
+class _Window:
+    """What the machine did over a row's measured window besides the row: busy and stolen CPU,
+    the CPU of the other servers (`bystanders`), of nothing we started (the kernel's flushers,
+    a snapshot's child process, ...), and the bytes written to disk."""
+
+    def __init__(self, pids, load_pids, bystanders):
+        self.groups = (pids, load_pids, bystanders)
+        self.start = self._sample()
+
+    def _sample(self):
+        return [_cpu_of(g) for g in self.groups] + list(_machine_cpu()) + [_disk_written()]
+
+    def end(self):
+        server, load, others, busy, steal, disk = (b - a for a, b in zip(self.start, self._sample()))
+        return server, {"machine_busy_s": busy, "steal_s": steal, "other_servers_cpu_s": others,
+                        "unattributed_cpu_s": busy - server - load - others, "disk_written_mb": disk / 1e6}
+
+
+def run_row(row, ports, pids, duration, warmup, bystanders=()):
+    """One load row against the client `ports` (spread round-robin); a dict of measurements.
+
+    `bystanders`: pids of servers that should sit idle meanwhile (the judge's other servers);
+    their CPU in the measured window is recorded with what else the machine did (_Window), so
+    that a row slowed by something beside it can be told from one slowed by its server."""
     kind, mix, nprocs, nconns, window = LOAD_ROWS[row]
     conn_ports = [ports[i % len(ports)] for i in range(nconns)]
     per_proc = [conn_ports[i::nprocs] for i in range(nprocs)]
@@ -311,9 +363,9 @@ def run_row(row, ports, pids, duration, warmup):
             p.kill()
         raise RuntimeError("%s: the load processes could not connect" % row) from None
     time.sleep(warmup)  # the workers' own warm-up: server CPU is sampled over the measured window only
-    cpu_before = sum(_proc_cpu(pid) for pid in pids)
+    measured = _Window(pids, [p.pid for p in procs], bystanders)
     time.sleep(duration)
-    cpu_after = sum(_proc_cpu(pid) for pid in pids)
+    server_cpu, beside = measured.end()
     outs = [results.get(timeout=duration + warmup + 60) for _ in procs]
     for p in procs:
         p.join(30)
@@ -322,8 +374,9 @@ def run_row(row, ports, pids, duration, warmup):
     res = {
         "ops_per_s": done / duration,
         "errors": sum(o[1] for o in outs),
-        "server_cpu_us_per_op": (cpu_after - cpu_before) / max(done, 1) * 1e6,
+        "server_cpu_us_per_op": server_cpu / max(done, 1) * 1e6,
         "client_cpu_us_per_op": sum(o[2] for o in outs) / max(done, 1) * 1e6,
+        "window": beside,
         "params": {"mix": list(mix), "processes": nprocs, "connections": nconns, "in_flight": window,
                    "members": len(ports), "duration_s": duration, "warmup_s": warmup},
     }
@@ -655,7 +708,8 @@ def run_topology(setups, topo, rows, args, base, record, failed):
                         ports, pids = load_targets(up[name])
                         if row == "create" and name not in rss_before:
                             rss_before[name] = tree_and_rss(ports, pids)
-                        runs[name].append(run_row(row, ports, pids, args.duration, args.warmup))
+                        bystanders = [pid for other in up if other != name for pid in _pids(up[other])]
+                        runs[name].append(run_row(row, ports, pids, args.duration, args.warmup, bystanders))
                     except Exception as e:
                         failed(name, topo, e)
                         del up[name]
@@ -723,6 +777,12 @@ def load_targets(target):
             [s.proc.pid for s in target.servers.values()])
 
 
+def _pids(target):
+    if isinstance(target, Ensemble):
+        return [s.proc.pid for s in target.servers.values()]
+    return [target.proc.pid]
+
+
 def median_of_rounds(runs):
     """One row's result from its rounds: each measure's median, errors summed, every round kept."""
     if len(runs) == 1:
@@ -733,8 +793,9 @@ def median_of_rounds(runs):
         if values:
             res[key] = statistics.median(values)
     res["errors"] = sum(r["errors"] for r in runs)
-    res["rounds"] = [{k: r.get(k) for k in ("ops_per_s", "p50_us", "p99_us", "server_cpu_us_per_op")}
+    res["rounds"] = [{k: r.get(k) for k in ("ops_per_s", "p50_us", "p99_us", "server_cpu_us_per_op", "window")}
                      for r in runs]
+    res.pop("window", None)  # each round's is in its entry
     return res
 
 
@@ -749,10 +810,20 @@ def _describe(res):
     text = "%.0f ops/s  p50 %s us  p99 %s us  server %.1f us/op  client %.1f us/op  errors %d" % (
         res["ops_per_s"], _num(res.get("p50_us")), _num(res.get("p99_us")), res["server_cpu_us_per_op"],
         res["client_cpu_us_per_op"], res["errors"])
+    if res.get("window"):
+        text += "  window: %s" % _describe_window(res["window"])
     if "rounds" in res:
         text += "  (medians; rounds %s)" % ", ".join(
-            "%.0f/s p99 %s" % (r["ops_per_s"], _num(r.get("p99_us"))) for r in res["rounds"])
+            "%.0f/s p99 %s [%s]" % (r["ops_per_s"], _num(r.get("p99_us")), _describe_window(r.get("window")))
+            for r in res["rounds"])
     return text
+
+
+def _describe_window(w):
+    if not w:
+        return "-"
+    return "busy %.1f s, stolen %.2f, other servers %.2f, unattributed %.2f; disk %.0f MB" % (
+        w["machine_busy_s"], w["steal_s"], w["other_servers_cpu_s"], w["unattributed_cpu_s"], w["disk_written_mb"])
 
 
 def _num(v):

@@ -49,6 +49,24 @@ def test_one_row_one_json_line(server, tmp_path):
     assert "| get-w1 |" in proc.stdout  # the table
 
 
+def test_a_rows_window_shows_a_process_burning_cpu_beside_it(tmp_path):
+    """Each load row records what else the machine did in its measured window: a process the judge
+    did not start, spinning on a CPU meanwhile, is unattributed CPU there, and the table prints it."""
+    burner = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        proc, (line,) = run_matrix(tmp_path, "python", "get-w1", "1.5", "0.3")
+    finally:
+        burner.kill()
+        burner.wait()
+    window = line["window"]
+    assert set(window) == {"machine_busy_s", "steal_s", "other_servers_cpu_s", "unattributed_cpu_s",
+                           "disk_written_mb"}, window
+    # the burner shares 2 CPUs with the server and the load: a third of one at least
+    assert window["unattributed_cpu_s"] > 0.4, window
+    assert window["machine_busy_s"] > window["unattributed_cpu_s"] and window["other_servers_cpu_s"] == 0, window
+    assert "unattributed %.2f" % window["unattributed_cpu_s"] in proc.stderr
+
+
 def test_rounds_keep_each_run_and_their_median(tmp_path):
     """--rounds 2: one JSON line per row, its measures the medians of the two runs, both runs kept."""
     _, lines = run_matrix(tmp_path, "python", "get-w1,set-w1", "0.5", "0.2", "--rounds", "2")
@@ -59,6 +77,7 @@ def test_rounds_keep_each_run_and_their_median(tmp_path):
         assert line["ops_per_s"] == pytest.approx((rounds[0]["ops_per_s"] + rounds[1]["ops_per_s"]) / 2)
         assert line["p99_us"] == pytest.approx((rounds[0]["p99_us"] + rounds[1]["p99_us"]) / 2)
         assert line["options"]["rounds"] == 2 and line["errors"] == 0
+        assert all(r["window"]["machine_busy_s"] > 0 for r in rounds) and "window" not in line
 
 
 def test_our_flags_reach_our_server_and_the_json(tmp_path):
