@@ -47,10 +47,11 @@ OPEN = list(Ids.OPEN_ACL_UNSAFE)
 DATA = bytes(100)
 
 
-def rss_bytes():
+def rss_bytes(key="VmRSS:"):
+    """This process's RSS (or, with key "VmHWM:", its peak RSS so far) in bytes."""
     with open("/proc/self/status") as f:
         for line in f:
-            if line.startswith("VmRSS:"):
+            if line.startswith(key):
                 return int(line.split()[1]) * 1024
     return 0
 
@@ -125,12 +126,13 @@ def lock_holds(dt):
 
 def load_in_fresh_process(directory, tuned=True):
     """Run `--load-only` in a new interpreter, its collector set as the servers' (tuned) or left
-    at Python's defaults: (load seconds, nodes, bytes per node, seconds of a full collection after)."""
+    at Python's defaults: (load seconds, nodes, bytes per node, seconds of a full collection after,
+    the breakdown of memory_parts or None, the load's peak RSS growth per node)."""
     cmd = [sys.executable, os.path.abspath(__file__), "--load-only", directory] + ([] if tuned else ["--untuned"])
     lines = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout.splitlines()
     out = lines[0].split()
     parts = json.loads(lines[1]) if len(lines) > 1 else None
-    return float(out[0]), int(out[1]), float(out[2]), float(out[3]), parts
+    return float(out[0]), int(out[1]), float(out[2]), float(out[3]), parts, float(out[4])
 
 
 def memory_parts(dt):
@@ -173,7 +175,8 @@ def load_only(directory, tuned=True):
     gc.collect()  # the pause a full collection would cost every client now
     full_gc = time.perf_counter() - t0
     grown = rss_bytes() - before
-    print(secs, dt.get_node_count(), grown / dt.get_node_count(), full_gc)
+    peak = rss_bytes("VmHWM:") - before
+    print(secs, dt.get_node_count(), grown / dt.get_node_count(), full_gc, peak / dt.get_node_count())
     if sys.implementation.name == "cpython":
         print(json.dumps(memory_parts(dt)))
 
@@ -270,9 +273,9 @@ def main():
         breakdowns = []
         holds = []
         print("\nSnapshots (FileSnap) and memory of the loaded tree")
-        print("%-9s %9s %9s %9s %11s %9s %9s %9s %11s %11s" % (
-            "znodes", "build s", "write s", "load s", "B/znode", "J write s", "J load s", "J load*", "J B/znode",
-            "size MB"))
+        print("%-9s %9s %9s %9s %11s %11s %9s %9s %9s %11s %11s" % (
+            "znodes", "build s", "write s", "load s", "B/znode", "peak B", "J write s", "J load s", "J load*",
+            "J B/znode", "size MB"))
         for n in sizes:
             d = os.path.join(base, "snap-%d" % n)
             os.makedirs(d)
@@ -295,19 +298,20 @@ def main():
                 if java:
                     jloads.append(float(run_java("load", jdir)["load_s"]))
                     jours_loads.append(float(run_java("load", d)["load_s"]))
-            load, nodes, per_node, full_gc, parts = median(loads)
+            load, nodes, per_node, full_gc, parts, peak_per_node = median(loads)
             jload, jours = (median(jloads), median(jours_loads)) if java else (None, None)
-            raw_load, _, _, raw_gc, _ = load_in_fresh_process(d, tuned=False)
+            raw_load, _, _, raw_gc, _, _ = load_in_fresh_process(d, tuned=False)
             gc_notes.append((n, load, full_gc, raw_load, raw_gc))
             if parts:
                 breakdowns.append((n, per_node, parts))
-            print("%-9d %9.2f %9.2f %9.2f %11.0f %9s %9s %9s %11s %11.1f" % (
-                n, build, write, load, per_node, j.get("write_s", "n/a"), fmt(jload, "%.3f"), fmt(jours, "%.3f"),
+            print("%-9d %9.2f %9.2f %9.2f %11.0f %11.0f %9s %9s %9s %11s %11.1f" % (
+                n, build, write, load, per_node, peak_per_node, j.get("write_s", "n/a"), fmt(jload, "%.3f"),
+                fmt(jours, "%.3f"),
                 fmt(float(j["bytes_per_node"])) if j else "n/a", os.path.getsize(path) / 1e6))
             rows.append(("snap", n, build, write, load, per_node, j, jload, jours))
         print("\nLoads are fresh processes and cold JVMs, as at server start, %d of each taking turns "
               "(median); J load* = Java loading the snapshot file we wrote. B/znode: our RSS growth "
-              "vs Java heap after GC." % args.rounds)
+              "vs Java heap after GC; peak B: our RSS's peak growth during the load, per znode." % args.rounds)
         for n, median_us, p99_us in holds:
             print("(a snapshot write of %d znodes holds the tree's lock %.0f us per batch of %d nodes, p99 %.0f us)"
                   % (n, median_us, _SNAPSHOT_LOCK_BATCH, p99_us))

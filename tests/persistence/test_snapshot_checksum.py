@@ -1,7 +1,8 @@
-"""A snapshot's seal is checked by a checksum taken on its own thread while the tree is read
-(FileSnap._ChecksumAhead), from a mapped file on CPython (SnapStream.open_all): the sum must be
-Adler32's at every position, a flipped byte anywhere must be caught, and nothing stays mapped."""
+"""A snapshot's seal is checked by a checksum of what the load consumed (FileSnap._RunningChecksum),
+read from the file as the load goes (SnapStream.get_input_stream): the sum must be Adler32's at
+every position, a flipped byte anywhere must be caught, and the load must not hold the file whole."""
 
+import io
 import json
 import os
 import random
@@ -12,10 +13,10 @@ import zlib
 import pytest
 
 from tests.support.servers import REPO, pypy_python
+from zookeeper_py.jute import BinaryInputArchive
+from zookeeper_py.jute.binary_input_archive import _READ_CHUNK
 from zookeeper_py.server.data_tree import DataTree
-from zookeeper_py.server.persistence import snap_stream
-from zookeeper_py.server.persistence.file_snap import _CHECKSUM_STEP, FileSnap, _ChecksumAhead
-from zookeeper_py.server.persistence.snap_stream import SnapStream
+from zookeeper_py.server.persistence.file_snap import FileSnap, _RunningChecksum
 from zookeeper_py.server.persistence.util import Util
 from zookeeper_py.txn import CreateTxn, TxnHeader
 from zookeeper_py.zoo_defs import Ids, OpCode
@@ -24,63 +25,38 @@ OPEN = list(Ids.OPEN_ACL_UNSAFE)
 
 
 def test_the_running_checksum_is_adler32_up_to_any_position():
-    buf = random.Random(7).randbytes(2 * _CHECKSUM_STEP + 12345)
-    ends = [0, 1, _CHECKSUM_STEP - 1, _CHECKSUM_STEP, _CHECKSUM_STEP + 1, _CHECKSUM_STEP + 70001,
-            2 * _CHECKSUM_STEP + 5, len(buf)]
-    with _ChecksumAhead(buf) as checksum:
-        for end in ends:
-            assert checksum.up_to(end) == zlib.adler32(buf[:end]), end
+    data = random.Random(7).randbytes(3 * _READ_CHUNK + 12345)
+    ia = BinaryInputArchive.get_archive(io.BytesIO(data))
+    checksum = _RunningChecksum(ia)
+    consumed = 0
+    for step in (0, 1, 7, _READ_CHUNK - 9, 1, 70001, _READ_CHUNK, 5):
+        for _ in range(step):
+            ia.read_byte()
+        consumed += step
+        assert checksum.value() == zlib.adler32(data[:consumed]), consumed
+    assert checksum.value() == zlib.adler32(data[:consumed])  # asking again moves nothing
 
 
-SUM_WITH_MAJOR_COLLECTIONS_OFF = """
-import gc, json, sys, zlib
-from zookeeper_py.server.persistence.file_snap import _ChecksumAhead
-buf = bytes(range(256)) * (256 * 1024)  # 64 MiB
-gc.disable()  # PyPy: no major collection, so every block copied out of the nursery stays
-before = gc.get_stats()._s.total_rawmalloced_memory
-with _ChecksumAhead(buf) as checksum:
-    ok = checksum.up_to(len(buf)) == zlib.adler32(buf)
-after = gc.get_stats()._s.total_rawmalloced_memory
-print(json.dumps({"ok": ok, "rawmalloced_growth": after - before}))
-"""
-
-
-def test_pypy_sums_the_buffer_without_copying_it_out_of_the_nursery():
-    """PyPy's zlib.adler32 copies the part of the buffer it is given. Parts of 8 MiB were copied
-    to blocks that only a major collection frees: a 1M-znode load's peak held the file's size
-    of them again. Summed in small parts, the copies die young."""
-    python = pypy_python()
-    if python is None:
-        pytest.skip("PyPy is not installed (Debian package pypy3)")
-    out = subprocess.run([python, "-c", SUM_WITH_MAJOR_COLLECTIONS_OFF], capture_output=True, text=True,
-                         timeout=300, check=True, env=dict(os.environ, PYPY_GC_NURSERY="32MB"), cwd=REPO)
-    result = json.loads(out.stdout)
-    assert result["ok"]
-    assert result["rawmalloced_growth"] < 8 << 20, result
-
-
-def test_an_empty_buffer_sums_to_adler32s_start():
-    with _ChecksumAhead(b"") as checksum:
-        assert checksum.up_to(0) == 1
+def test_an_empty_stream_sums_to_adler32s_start():
+    assert _RunningChecksum(BinaryInputArchive.get_archive(io.BytesIO(b""))).value() == 1
 
 
 def big_snapshot(directory, znodes=150000):
-    """A snapshot (150k znodes: about 28 MB, 3 checksum steps and a part) and the tree's paths."""
+    """A snapshot (150k znodes: about 28 MB, some 430 of the load's reads) and the tree's paths."""
     dt = DataTree()
     for i in range(1, znodes + 1):
         dt.process_txn(TxnHeader(1, i, i, 0, OpCode.create), CreateTxn("/n%d" % i, b"d" * 150, OPEN, False, i))
     path = os.path.join(directory, Util.make_snapshot_name(znodes))
     FileSnap(directory).serialize(dt, {1: 30000}, path)
-    assert znodes < 150000 or os.path.getsize(path) > 3 * _CHECKSUM_STEP
     return path, set(dt.nodes)
 
 
-def mapped(path):
-    with open("/proc/self/maps") as f:
-        return any(line.rstrip().endswith(path) for line in f)
+def left_open(path):
+    fds = "/proc/self/fd"
+    return any(os.path.realpath(os.path.join(fds, fd)) == path for fd in os.listdir(fds))
 
 
-def test_a_big_snapshot_loads_whole_and_is_not_left_mapped(tmp_path):
+def test_a_big_snapshot_loads_whole_and_is_not_left_open(tmp_path):
     path, paths = big_snapshot(str(tmp_path))
     dt = DataTree()
     sessions = {}
@@ -88,16 +64,16 @@ def test_a_big_snapshot_loads_whole_and_is_not_left_mapped(tmp_path):
     assert set(dt.nodes) == paths and sessions == {1: 30000}
     assert dt.get_node("/n150000").data == b"d" * 150
     if sys.platform.startswith("linux"):
-        assert not mapped(path)
+        assert not left_open(path)
 
 
-@pytest.mark.parametrize("where", ["first step", "past the first step", "last bytes of the tree"])
+@pytest.mark.parametrize("where", ["first read", "past the first reads", "last bytes of the tree"])
 def test_a_flipped_byte_anywhere_in_a_big_snapshot_is_caught(tmp_path, where):
     path, _ = big_snapshot(str(tmp_path))
     size = os.path.getsize(path)
     # The seal (long + "/") is the last 13 bytes; each spot lies in a node's data bytes ("d"s),
     # so the tree still parses and only the checksum can tell.
-    spot = {"first step": _CHECKSUM_STEP // 2, "past the first step": _CHECKSUM_STEP + 4321,
+    spot = {"first read": _READ_CHUNK // 2, "past the first reads": 3 * _READ_CHUNK + 4321,
             "last bytes of the tree": size - 13 - 1000}[where]
     with open(path, "r+b") as f:
         f.seek(spot)
@@ -108,25 +84,63 @@ def test_a_flipped_byte_anywhere_in_a_big_snapshot_is_caught(tmp_path, where):
     with pytest.raises(IOError, match="CRC corruption"):
         FileSnap(str(tmp_path)).read_snapshot_file(DataTree(), {}, path)
     if sys.platform.startswith("linux"):
-        assert not mapped(path)
+        assert not left_open(path)
 
 
-def test_an_empty_snapshot_file_is_refused_not_mapped(tmp_path):
+def test_an_empty_snapshot_file_is_refused(tmp_path):
     path = str(tmp_path / Util.make_snapshot_name(5))
     open(path, "wb").close()
-    with SnapStream.open_all(path) as buf:
-        assert len(buf) == 0
     with pytest.raises(IOError, match="ends early"):
         FileSnap(str(tmp_path)).read_snapshot_file(DataTree(), {}, path)
+    if sys.platform.startswith("linux"):
+        assert not left_open(path)
 
 
-def test_a_file_system_that_cannot_map_still_loads(tmp_path, monkeypatch):
-    path, paths = big_snapshot(str(tmp_path), znodes=2000)
+LOAD_AND_MEASURE = """
+import gc, json, os, sys
+from zookeeper_py.server.data_tree import DataTree
+from zookeeper_py.server.persistence.file_snap import FileSnap
 
-    def refuse(*args, **kwargs):
-        raise OSError(19, "No such device")
+def status(key):
+    with open("/proc/self/status") as f:
+        return next(int(line.split()[1]) * 1024 for line in f if line.startswith(key))
 
-    monkeypatch.setattr(snap_stream.mmap, "mmap", refuse)
-    dt = DataTree()
-    assert FileSnap(str(tmp_path)).deserialize(dt, {}) == 2000
-    assert set(dt.nodes) == paths
+pypy = sys.implementation.name == "pypy"
+if pypy:
+    gc.disable()  # PyPy: no major collection, so every block copied out of the nursery stays
+    raw = lambda: gc.get_stats()._s.total_rawmalloced_memory
+gc.collect()
+before, raw_before = status("VmRSS"), raw() if pypy else 0
+dt = DataTree()
+FileSnap(sys.argv[1]).read_snapshot_file(dt, {}, sys.argv[2])
+print(json.dumps({"nodes": dt.get_node_count(), "peak_over_final": status("VmHWM") - status("VmRSS"),
+                  "rawmalloced_growth": raw() - raw_before if pypy else None}))
+"""
+
+
+def load_in_a_new_process(python, tmp_path):
+    path, _ = big_snapshot(str(tmp_path), znodes=100000)
+    out = subprocess.run([python, "-c", LOAD_AND_MEASURE, str(tmp_path), path], capture_output=True, text=True,
+                         timeout=300, check=True, env=dict(os.environ, PYPY_GC_NURSERY="32MB"), cwd=REPO)
+    result = json.loads(out.stdout)
+    assert result["nodes"] == DataTree().get_node_count() + 100000
+    return result, os.path.getsize(path)
+
+
+@pytest.mark.skipif(sys.implementation.name != "cpython", reason="measures CPython's RSS")
+def test_a_load_never_holds_the_whole_file(tmp_path):
+    """Read as the load consumes it, a snapshot costs no more at the load's peak than the tree it
+    makes: a mapped file's pages (or a file read whole) were the file's size more."""
+    result, size = load_in_a_new_process(sys.executable, tmp_path)
+    assert result["peak_over_final"] < 0.25 * size, (result, size)
+
+
+def test_pypy_loads_without_garbage_the_size_of_the_file(tmp_path):
+    """On PyPy a file read whole is one block that only a major collection frees, and so were
+    the parts of it its checksum copied: twice the file's size in all. Read and summed 64 KiB
+    at a time, those copies die in the nursery; what is left is the tree's own tables."""
+    python = pypy_python()
+    if python is None:
+        pytest.skip("PyPy is not installed (Debian package pypy3)")
+    result, size = load_in_a_new_process(python, tmp_path)
+    assert result["rawmalloced_growth"] < size, (result, size)

@@ -142,16 +142,22 @@ class BinaryInputArchive(InputArchive):
             except JuteEOFError as e:
                 if self.stream is None:
                     raise
-                self._fill(e.needed if e.needed else len(self.buf) + 1)
+                self._fill_record(cls, e.needed if e.needed else len(self.buf) + 1)
             except struct.error:
                 if self.stream is None:
                     raise JuteEOFError("record %s ends early" % cls.__name__) from None
-                self._fill(len(self.buf) + 1)
+                self._fill_record(cls, len(self.buf) + 1)
         self.pos = end
         if record is cls:
             return obj
         record.copy_from(obj)
         return record
+
+    def _fill_record(self, cls, needed_end):
+        try:
+            self._fill(needed_end)
+        except JuteEOFError:
+            raise JuteEOFError("record %s ends early" % cls.__name__) from None
 
     def start_vector(self, tag=None):
         n = self.read_int(tag)

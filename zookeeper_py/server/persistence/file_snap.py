@@ -15,7 +15,6 @@ chunks. 3.6+ may compress the file (snapshot.<zxid>.gz / .snappy, SnapStream); t
 seal is over the uncompressed bytes.
 """
 
-import bisect
 import logging
 import os
 import threading
@@ -40,10 +39,9 @@ DB_ID = -1
 _CHUNK = 1 << 20
 # Bytes written as they come rather than copied into the buffer: DataTree's batches of nodes.
 _DIRECT = 4096
-_CHECKSUM_STEP = 8 << 20
-# What one zlib.adler32 call sums. PyPy copies the part of the buffer it is given; a copy this
-# small dies in the nursery, where 8 MiB ones were kept until a major collection (a 1M-znode
-# load's peak held 188 MB of them) and were slower to sum (0.17 s for 188 MB against 0.08).
+# What one zlib.adler32 call sums at most. PyPy copies the part of a buffer it is given; a copy
+# this small dies in the nursery, where parts of 8 MiB were kept until a major collection (a
+# 1M-znode load's peak held 188 MB of them) and were slower to sum (0.17 s for 188 MB against 0.08).
 _ADLER_PIECE = 64 << 10
 _fdatasync = getattr(os, "fdatasync", os.fsync)
 # A snapshot being written: no reader of a data directory (ours, Java's, zkCleanup) takes
@@ -185,55 +183,27 @@ class _CheckedFileArchive(BinaryOutputArchive):
         self._f.flush()
 
 
-class _ChecksumAhead:
-    """The Adler32 of a snapshot's bytes, taken on a thread of its own while the tree is read
-    from them (zlib lets go of the GIL): a running value every 8 MiB, so the seal's checksum
-    up to any position needs at most 8 MiB more. Java's CheckedInputStream sums as it reads;
-    here the 0.06-0.08 s of a 1M-znode file leave the load's path."""
+class _RunningChecksum:
+    """The Adler32 of every byte a stream's archive has consumed (Java's CheckedInputStream
+    under the archive): the archive hands each part on as it refills (tee_to)."""
 
-    def __init__(self, buf):
-        self._buf = buf
-        self._view = None
-        self._marks = [(0, 1)]  # (position, Adler32 of the bytes before it)
-        self._stop = False
-        self._thread = threading.Thread(target=self._run, name="SnapshotChecksum", daemon=True)
+    def __init__(self, ia):
+        self._ia = ia
+        self._adler = 1
+        ia.tee_to(self._add)
 
-    def __enter__(self):
-        self._view = memoryview(self._buf)
-        try:
-            self._thread.start()
-        except BaseException:
-            self._view.release()  # a mapped file cannot close while a view of it is held
-            raise
-        return self
+    def _add(self, part):
+        adler = self._adler
+        for at in range(0, len(part), _ADLER_PIECE):
+            with part[at:at + _ADLER_PIECE] as piece:
+                adler = zlib.adler32(piece, adler)
+        self._adler = adler
 
-    def __exit__(self, *exc):
-        self._stop = True
-        self._thread.join()
-        self._view.release()
-
-    def _run(self):
-        view, adler = self._view, 1
-        for start in range(0, len(view), _CHECKSUM_STEP):
-            if self._stop:
-                return
-            end = min(start + _CHECKSUM_STEP, len(view))
-            adler = _adler32(view, start, end, adler)
-            self._marks.append((end, adler))
-
-    def up_to(self, end):
-        """The Adler32 of the bytes before position `end`."""
-        self._thread.join()
-        at, adler = self._marks[bisect.bisect_right(self._marks, (end, 1 << 32)) - 1]
-        return _adler32(self._view, at, end, adler)
-
-
-def _adler32(view, start, end, adler):
-    """zlib.adler32 of view[start:end], continuing from `adler`, in _ADLER_PIECE parts."""
-    for at in range(start, end, _ADLER_PIECE):
-        with view[at:min(at + _ADLER_PIECE, end)] as part:
-            adler = zlib.adler32(part, adler)
-    return adler
+    def value(self):
+        """The checksum of the bytes before the archive's position."""
+        self._ia.end_tee()
+        self._ia.tee_to(self._add)
+        return self._adler
 
 
 def _mtime_seconds(path):
@@ -291,10 +261,11 @@ class FileSnap(SnapShot):
 
     def read_snapshot_file(self, dt, sessions, snap):
         """Read one snapshot file into dt/sessions and check its seal(s); the 3.6+ digest or None."""
-        with SnapStream.open_all(snap) as buf, _ChecksumAhead(buf) as checksum:
-            ia = BinaryInputArchive(buf, 0)
+        with SnapStream.get_input_stream(snap) as stream:
+            ia = BinaryInputArchive.get_archive(stream)
+            checksum = _RunningChecksum(ia)
             self.deserialize_archive(dt, sessions, ia)
-            check_sum = checksum.up_to(ia.pos)
+            check_sum = checksum.value()
             val = ia.read_long("val")
             if val != check_sum:
                 raise IOError("CRC corruption in snapshot :  %s" % snap)
@@ -304,7 +275,7 @@ class FileSnap(SnapShot):
                 digest = ZxidDigest.read(ia)
             except JuteEOFError:
                 return None
-            check_sum = checksum.up_to(ia.pos)
+            check_sum = checksum.value()
             val = ia.read_long("val")
             ia.read_string("path")
             if val != check_sum:

@@ -15,11 +15,10 @@ codec below is plain Python, so no native library is needed on either interprete
 import contextlib
 import enum
 import gzip
+import io
 import logging
-import mmap
 import os
 import struct
-import sys
 
 from zookeeper_py.common import system_properties
 from zookeeper_py.server.persistence.util import SNAPSHOT_FILE_PREFIX, Util
@@ -275,30 +274,22 @@ class SnapStream:
 
     @staticmethod
     @contextlib.contextmanager
-    def open_all(path):
-        """read_all's bytes, or on CPython a plain file mapped (mmap, closed on exit).
+    def get_input_stream(path):
+        """A binary stream of a snapshot's uncompressed bytes (Java's getInputStream, without
+        the CheckedInputStream: FileSnap sums what its archive consumes), closed on exit.
 
-        A map saves the copy of a whole read, and its pages are faulted in by whichever thread
-        touches them first (FileSnap's checksum thread runs ahead of the tree): with both, a
-        1M-znode load on CPython took 1.77-2.06 s against 1.95-2.18 read and summed after
-        (`bench/bench_persistence.py --load-only`). PyPy slices and unpacks an mmap more slowly
-        than bytes (a mapped variant loaded in 1.90 s against 1.61), so it reads. A sealed snapshot is never
-        rewritten in place (FileSnap writes tmp-snapshot.* and renames it), so no file shrinks
-        under a map."""
-        if sys.implementation.name != "cpython" or SnapStream.get_stream_mode(os.path.basename(path)) is not \
-                StreamMode.CHECKED:
-            yield SnapStream.read_all(path)
-            return
-        with open(path, "rb") as f:
-            try:
-                buf, mapped = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ), True
-            except (OSError, ValueError):  # an empty file, or a file system that cannot map one
-                buf, mapped = f.read(), False
-        try:
-            yield buf
-        finally:
-            if mapped:
-                buf.close()
+        A plain file is read as the load consumes it, 64 KiB at a time (BinaryInputArchive's
+        refills): a 1M-znode load's RSS peaked at its tree's (422 bytes a znode) on CPython
+        and at 693 on PyPy, where mapping the file (CPython) or reading it whole (PyPy) peaked
+        at 610 and 873, in about the same time (README, "Where it differs"). A compressed file
+        is uncompressed whole first (read_all).
+        """
+        if SnapStream.get_stream_mode(os.path.basename(path)) is StreamMode.CHECKED:
+            with open(path, "rb") as f:
+                yield f
+        else:
+            with io.BytesIO(SnapStream.read_all(path)) as f:
+                yield f
 
     @staticmethod
     def open_output(f):
