@@ -322,7 +322,9 @@ def _cpu_of(pids):
 class _Window:
     """What the machine did over a row's measured window besides the row: busy and stolen CPU,
     the CPU of the other servers (`bystanders`), of nothing we started (the kernel's flushers,
-    a snapshot's child process, ...), and the bytes written to disk."""
+    a snapshot's child process, ...), and the bytes written to disk. The CPU figures come from
+    tick-sampled counters: where threads wake ~10k times a second (the window-1 rows) the
+    unattributed CPU reads up to ~1 s below zero; only seconds of it mean something."""
 
     def __init__(self, pids, load_pids, bystanders):
         self.groups = (pids, load_pids, bystanders)
