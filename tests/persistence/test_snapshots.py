@@ -646,8 +646,9 @@ print(json.dumps({"peak_growth": peak() - before, "sha1": hashlib.sha1(data).hex
 
 @pytest.mark.parametrize("runtime", ["cpython", "pypy"])
 def test_a_snapshot_file_is_read_into_one_buffer(tmp_path, runtime):
-    """SnapStream.read_all (PyPy's way to read a snapshot) holds the file once: PyPy's f.read()
-    read into a buffer of its own and copied it, twice a 1M-znode file's 188 MB at the peak."""
+    """SnapStream.read_all (the way a compressed snapshot and the snapshot formatter read a file)
+    holds the file once: PyPy's f.read() read into a buffer of its own and copied it, twice a
+    1M-znode file's 188 MB at the peak."""
     python = sys.executable if runtime == "cpython" else pypy_python()
     if python is None:
         pytest.skip("PyPy is not installed (Debian package pypy3)")

@@ -123,9 +123,11 @@ def test_pypy_server_hands_back_what_a_snapshot_load_left(pypy_and_big_snapshot)
     untuned, _ = pypy_load(python, directory, "untuned")
     collected, _ = pypy_load(python, directory, "collected")
     assert tuned["zxid"] == 0x30d40 and tuned["nodes"] == untuned["nodes"] >= 200001
-    # Untuned, the load's garbage (the file's buffer, the dict's outgrown arrays) waits for a major
-    # collection; a collection alone frees it, but glibc keeps the freed blocks: only malloc_trim
-    # hands them back.
-    assert tuned["rss_per_node"] < 0.8 * untuned["rss_per_node"], (tuned, untuned)
-    assert tuned["rss_per_node"] < 0.9 * collected["rss_per_node"], (tuned, collected)
+    # Untuned, the load's garbage (the tree dict's outgrown arrays, the children sets', the file's
+    # 64 KiB reads that lived past a minor collection) waits for a major collection; a collection
+    # alone frees it, but glibc keeps the freed blocks: only malloc_trim hands them back. Since the
+    # file is read as the load consumes it (not whole), that garbage is some 90 bytes a znode
+    # (200k znodes: 453 tuned, 545 untuned, 487 collected, each steady within a byte).
+    assert tuned["rss_per_node"] < 0.9 * untuned["rss_per_node"], (tuned, untuned)
+    assert tuned["rss_per_node"] < 0.96 * collected["rss_per_node"], (tuned, collected)
     assert "Collected after the load" in log
