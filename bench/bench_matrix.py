@@ -299,12 +299,14 @@ def _machine_cpu():
 
 
 def _disk_written():
-    """Bytes written so far to the machine's disks (whole devices in /proc/diskstats)."""
+    """Bytes written so far to the machine's disks: whole devices in /proc/diskstats, without the
+    virtual ones stacked on them (device mapper, md RAID), whose writes their members count."""
     total = 0
     with open("/proc/diskstats") as f:
         for line in f:
             fields = line.split()
-            if os.path.exists("/sys/block/%s" % fields[2]) and not fields[2].startswith(("loop", "ram")):
+            if os.path.exists("/sys/block/%s" % fields[2]) and \
+                    not fields[2].startswith(("loop", "ram", "zram", "dm-", "md")):
                 total += int(fields[9]) * 512
     return total
 
@@ -772,14 +774,15 @@ def load_targets(target):
     """(client ports, pids) of a server or ensemble: an ensemble's followers' ports first, as the
     clients of a real deployment are spread over all members."""
     if not isinstance(target, Ensemble):
-        return [target.client_port], [target.proc.pid]
+        return [target.client_port], _pids(target)
     leader = target.wait_for_quorum(timeout=120)
     followers = [sid for sid in target.servers if sid != leader]
     return ([target.client_ports[sid] for sid in followers + [leader]],
-            [s.proc.pid for s in target.servers.values()])
+            _pids(target))
 
 
 def _pids(target):
+    """The server processes of a server or ensemble."""
     if isinstance(target, Ensemble):
         return [s.proc.pid for s in target.servers.values()]
     return [target.proc.pid]
