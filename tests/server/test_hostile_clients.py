@@ -4,6 +4,8 @@ Each test runs once against our server and once against Java ZooKeeper 3.8 (wher
 installed) with the same expectations.
 """
 
+import collections
+import re
 import socket
 import struct
 import threading
@@ -14,7 +16,7 @@ from kazoo.client import KazooClient
 
 from tests.support.net import four_letter_word, process_rss_kb, read_to_end, reset_connection
 from tests.support.raw_zk import RawClient
-from zookeeper_py.proto import GetDataRequest
+from zookeeper_py.proto import GetChildrenRequest, GetDataRequest
 from zookeeper_py.zoo_defs import OpCode
 
 
@@ -165,3 +167,75 @@ def test_client_that_never_reads_does_not_bloat_the_server(zk_server, kazoo_clie
     if zk_server.kind == "python":
         assert growth_mb < 64, "RSS grew by %.0f MB with back-pressure on" % growth_mb
     assert worst_wait < 3.0, "another client waited %.2f s" % worst_wait
+
+
+def _wide_listing_request(kazoo_client):
+    """/wide with 1,000 children of ~400-character names; a getChildren frame for its ~400 KB listing."""
+    kazoo_client.create("/wide")
+    name = "c" * 390
+    for start in range(0, 1000, 200):
+        for pending in [kazoo_client.create_async("/wide/%s%04d" % (name, i)) for i in range(start, start + 200)]:
+            pending.get(timeout=30)
+    body = struct.pack(">ii", 1, OpCode.getChildren) + GetChildrenRequest("/wide", False).to_bytes()
+    return struct.pack(">i", len(body)) + body
+
+
+def test_clients_that_pipeline_large_listings_and_never_read_do_not_bloat_the_server(zk_server, kazoo_client):
+    """Ten sessions each pipeline 200 getChildren of a node whose listing is ~400 KB, and never read.
+
+    A listing is made anew for each reply (a large getData sends the znode's own bytes), so the
+    unsent-bytes mark alone does not bound it: the requests already in flight when it is passed
+    add theirs. Ours caps a connection's requests in flight by the size of its recent replies;
+    before the cap each such connection held some 128 replies (~50 MB)."""
+    if zk_server.kind != "python":
+        pytest.skip("the bound is ours: Java's outgoing buffers are unbounded")
+    burst = _wide_listing_request(kazoo_client) * 200
+    pid = zk_server.proc.pid
+    rss_before = process_rss_kb(pid)
+    stuck = []
+    try:
+        for _ in range(10):
+            c = RawClient("127.0.0.1", zk_server.client_port)
+            c.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            c.connect()
+            c.send_raw(burst)  # ~7 KB: all of it reaches the server's socket buffer
+            stuck.append(c)
+        peak = rss_before
+        worst_wait = 0.0
+        deadline = time.time() + 6
+        while time.time() < deadline:
+            started = time.time()
+            assert kazoo_client.exists("/wide") is not None
+            worst_wait = max(worst_wait, time.time() - started)
+            peak = max(peak, process_rss_kb(pid) or 0)
+            time.sleep(0.1)
+    finally:
+        for c in stuck:
+            c.close()
+    growth_mb = (peak - rss_before) / 1024.0
+    print("RSS %d MB -> peak %d MB (+%.0f MB), slowest other request %.2f s" % (
+        rss_before // 1024, peak // 1024, growth_mb, worst_wait))
+    assert growth_mb < 160, "RSS grew by %.0f MB for ten clients that never read" % growth_mb
+    assert worst_wait < 3.0, "another client waited %.2f s" % worst_wait
+
+
+def test_a_reset_while_replies_are_written_is_logged_once(zk_server, kazoo_client):
+    """Clients that reset their connection while large replies are being written to it.
+
+    The thread writing a reply and the selector thread both meet the reset; the connection is
+    closed once and logged once, not once per selector round until the close completes (CPython
+    logged hundreds of lines a connection, megabytes a second from one client)."""
+    if zk_server.kind != "python":
+        pytest.skip("checks our server's log")
+    request = _wide_listing_request(kazoo_client)
+    for _ in range(200):
+        c = RawClient("127.0.0.1", zk_server.client_port)
+        c.connect()
+        c.send_raw(request * 5)
+        c.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        c.close()
+    _serves_within(zk_server, 3)
+    per_session = collections.Counter(re.findall(r"Exception causing close of session (0x[0-9a-f]+)",
+                                                 zk_server.all_output()))
+    worst = max(per_session.values(), default=0)
+    assert worst <= 2, "one connection's close was logged %d times" % worst

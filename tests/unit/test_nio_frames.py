@@ -32,12 +32,16 @@ class Server(ZooKeeperServer):
         super().__init__()
         self.connects = []
         self.packets = []
+        self.count_in_flight = False  # each packet a request awaiting its reply, as the real server counts
+
+    def process_packet(self, cnxn, frame, batch=None):
+        self.packets.append(frame)
+        if self.count_in_flight:
+            cnxn.incr_outstanding_requests(1)
 
     def process_connect_request(self, cnxn, frame, batch=None):
         self.connects.append(frame)
 
-    def process_packet(self, cnxn, frame, batch=None):
-        self.packets.append(frame)
 
 
 @pytest.fixture
@@ -117,12 +121,32 @@ def test_partial_frame_stays_buffered(conn):
 
 
 def test_at_most_frames_per_round(conn):
+    conn.reply_size = 100  # small replies: the requests in flight are not what limits the round
     feed(conn, frame(b"connect"))
     feed(conn, b"".join(frame(b"%d" % i) for i in range(FRAMES_PER_ROUND + 5)))
     assert len(conn.zk_server.packets) == FRAMES_PER_ROUND
     assert conn.has_pending_frame()  # the selector gives the rest their own turn
     conn.process_input()
     assert conn.zk_server.packets[-1] == b"%d" % (FRAMES_PER_ROUND + 4)
+
+
+def test_requests_in_flight_are_capped_by_the_size_of_recent_replies(conn):
+    conn.zk_server.count_in_flight = True
+    feed(conn, frame(b"connect"))
+    feed(conn, b"".join(frame(b"%d" % i) for i in range(20)))
+    assert len(conn.zk_server.packets) == 8  # a new connection: an eighth of the high-water mark a reply
+    assert conn.in_flight_full and not conn.get_read_interest()
+    conn.process_input()
+    assert len(conn.zk_server.packets) == 8  # nothing more until a reply
+    conn._enqueue((b"r" * 100,), 100, True, None)  # a small reply: the guess shrinks, reading resumes
+    assert conn.in_flight_cap() == 9 and not conn.in_flight_full and conn.get_read_interest()
+    conn.process_input()
+    assert len(conn.zk_server.packets) == 10 and conn.in_flight_full  # two more: 9 in flight
+    big = conn.high_water_mark // 2
+    conn._enqueue((b"r" * big,), big, True, None)  # a large reply: 2 fit the mark, 8 are in flight
+    assert conn.in_flight_cap() == 2 and conn.in_flight_full
+    conn.process_input()
+    assert len(conn.zk_server.packets) == 10
 
 
 @pytest.mark.parametrize("length", [-1, 1001, 0x7FFFFFFF])

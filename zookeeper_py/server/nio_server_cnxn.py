@@ -42,6 +42,10 @@ CLOSE_CONN = server_cnxn_factory.CLOSE_CONN
 # unsent replies pass the high-water mark is not read until they drain below the low one, so a
 # client that never reads costs only its own buffer. Also zoo.cfg keys nio.outgoingHighWaterMark
 # and nio.outgoingLowWaterMark (unknown zoo.cfg keys become zookeeper.* properties).
+# The replies of the requests a connection has in flight are not in that buffer yet, so their
+# number is capped too: as many as fit in the high-water mark at the size of the connection's
+# recent replies (NIOServerCnxn.in_flight_cap), between 1 and FRAMES_PER_ROUND. Without it a
+# client that pipelined large reads and never read a reply had some 128 of them queued.
 OUTGOING_HIGH_WATER_MARK = "zookeeper.nio.outgoingHighWaterMark"
 OUTGOING_LOW_WATER_MARK = "zookeeper.nio.outgoingLowWaterMark"
 DEFAULT_OUTGOING_HIGH_WATER_MARK = 1024 * 1024
@@ -169,6 +173,12 @@ class NIOServerCnxn(ServerCnxn):
         self.high_water_mark = factory.outgoing_high_water_mark
         self.low_water_mark = factory.outgoing_low_water_mark
         self.write_paused = False  # reading stopped: outgoing_bytes passed the high-water mark
+        # The largest recent reply (decaying by 1/8 a reply; under out_lock), and reading stopped
+        # because in_flight_cap() requests are in flight. A new connection guesses an eighth of the
+        # high-water mark: 8 requests in flight until its replies show they are smaller.
+        self.reply_size = self.high_water_mark >> 3
+        self.in_flight_full = False
+        self.closing = False  # close() began: a socket still in the selector is not read again
         self.out_lock = threading.Lock()
         self.four_letter_word = False  # a 4lw was read: read no more, answer, close
         self.interest_update_queued = False  # in the selector thread's update_queue
@@ -246,9 +256,18 @@ class NIOServerCnxn(ServerCnxn):
                 self.outgoing_bytes += size
                 if self.outgoing_bytes > self.high_water_mark:
                     self.write_paused = True  # the selector sees the new interest on its next update
+            resume = False
             if answered:
                 self.requests_answered += 1
-                lift = self.requests_received - self.requests_answered < 1
+                in_flight = self.requests_received - self.requests_answered
+                lift = in_flight < 1
+                reply_size = self.reply_size
+                self.reply_size = size if size > reply_size else reply_size - (reply_size >> 3)
+                if self.in_flight_full and in_flight < self.in_flight_cap():
+                    self.in_flight_full = False
+                    resume = True
+        if resume:
+            self.request_interest_ops_update()
         if first:
             if batch is not None:
                 batch.add(self)
@@ -350,9 +369,10 @@ class NIOServerCnxn(ServerCnxn):
         `batch`: the selector thread's SubmitBatch when it runs the I/O itself (the requests
         read go to the first processor at the end of its round); None on a worker (at once)."""
         try:
-            if self.closed:
+            if self.closed or self.closing:
                 return
-            if readable and not (self.throttled or self.write_paused or self.four_letter_word):  # read interest
+            if readable and not (self.throttled or self.write_paused or self.in_flight_full
+                                 or self.four_letter_word):  # read interest
                 data = None
                 try:
                     # Frames waiting for their turn: read no more until they are handled.
@@ -404,9 +424,10 @@ class NIOServerCnxn(ServerCnxn):
         zks = self.zk_server
         pos = 0
         n = len(buf)
-        turn = FRAMES_PER_ROUND
+        room = self.in_flight_cap() - (self.requests_received - self.requests_answered)
+        turn = room if room < FRAMES_PER_ROUND else FRAMES_PER_ROUND
         try:
-            while turn and not self.throttled and not self.write_paused and not self.closed and n - pos >= 4:
+            while turn > 0 and not self.throttled and not self.write_paused and not self.closed and n - pos >= 4:
                 frame, end = read_frame(buf, pos, max_buffer)
                 if zks is None or not zks.is_running():  # is_zk_server_running(), a call less per frame
                     raise IOError("ZooKeeperServer not running")
@@ -422,6 +443,21 @@ class NIOServerCnxn(ServerCnxn):
         finally:
             if pos:
                 del buf[:pos]
+        if turn <= 0 and room <= FRAMES_PER_ROUND:
+            self._stop_reading_in_flight()
+
+    def in_flight_cap(self):
+        """Requests this connection may have in flight: their replies, at the size of its recent
+        ones, fit in the high-water mark; at least 1, at most FRAMES_PER_ROUND."""
+        cap = self.high_water_mark // (self.reply_size or 1)
+        return FRAMES_PER_ROUND if cap > FRAMES_PER_ROUND else cap or 1
+
+    def _stop_reading_in_flight(self):
+        """Read no more until a reply brings the requests in flight under the cap (_enqueue resumes
+        reading); the caller applies the interest. Under out_lock, so no reply is missed."""
+        with self.out_lock:
+            if self.requests_received - self.requests_answered >= self.in_flight_cap():
+                self.in_flight_full = True
 
     def has_pending_frame(self):
         buf = self.inbuf
@@ -495,7 +531,7 @@ class NIOServerCnxn(ServerCnxn):
         return bool(self.outgoing) or (self.tls is not None and self.tls.wants_write())
 
     def get_read_interest(self):
-        return not (self.throttled or self.write_paused or self.four_letter_word)
+        return not (self.throttled or self.write_paused or self.in_flight_full or self.four_letter_word)
 
     def disable_recv(self):
         if not self.throttled:
@@ -613,6 +649,9 @@ class NIOServerCnxn(ServerCnxn):
     # -- closing --------------------------------------------------------------------------
 
     def close(self):
+        # Set first: until close_sock() takes the socket out of the selector (another thread may be
+        # between here and there), a reset socket stays ready, and each do_io would fail and log again.
+        self.closing = True
         if not self.factory.remove_cnxn(self):
             return
         if self.zk_server is not None:
