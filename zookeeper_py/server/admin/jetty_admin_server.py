@@ -32,7 +32,9 @@ class JettyAdminServer(AdminServer):
     """Mirror of org.apache.zookeeper.server.admin.JettyAdminServer.
 
     Threads: `qtpAdminServer-acceptor-0{addr:port}` accepts; each connection is served by
-    a `qtpAdminServer-<n>` thread until it has been idle for idleTimeout ms (keep-alive).
+    a `qtpAdminServer-<n>` thread until it has been idle for idleTimeout ms (keep-alive), at
+    most MAX_THREADS of them (Jetty's QueuedThreadPool default); a connection beyond them is
+    closed at once, where Jetty would queue it.
     """
 
     DEFAULT_PORT = 8080
@@ -97,6 +99,9 @@ class JettyAdminServer(AdminServer):
                 for name in sorted(Commands.get_primary_names())]
 
 
+MAX_THREADS = 200
+
+
 class _AdminHttpServer(ThreadingHTTPServer):
     """The listening socket and its connection threads, which shutdown can close."""
 
@@ -118,7 +123,18 @@ class _AdminHttpServer(ThreadingHTTPServer):
 
     def process_request(self, request, client_address):
         with self.connections_lock:
-            self.connections.add(request)
+            if len(self.connections) >= MAX_THREADS:
+                # Idle keep-alive connections hold a thread each until idleTimeout: without a bound,
+                # a client opening thousands held thousands of threads.
+                LOG.debug("Closing admin connection from %s: %d connections are open", client_address,
+                          len(self.connections))
+                full = True
+            else:
+                self.connections.add(request)
+                full = False
+        if full:
+            self.shutdown_request(request)
+            return
         t = threading.Thread(target=self.process_request_thread, args=(request, client_address), daemon=True,
                              name="qtpAdminServer-%d" % next(self.thread_ids))
         t.start()
