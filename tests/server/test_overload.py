@@ -425,10 +425,12 @@ class Probe(threading.Thread):
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_pipelining_past_global_outstanding_limit(kind, start_server):
-    """4 x 10,000 requests at once (globalOutstandingLimit=1000): every reply, in order; on ours no
-    queue of `queues` (polled every 20 ms) passes its bound, and RSS stays flat. (With 4 x 3,000,
-    a fast server answered them all in some 8 polls, which could all miss the queues' peak.)"""
-    nconns, per_conn = 4, 10000
+    """20 x 2,000 requests at once (globalOutstandingLimit=1000): every reply, in order; on ours no
+    queue of `queues` (polled every 20 ms) passes its bound, and RSS stays flat. Twenty connections,
+    as ours lets each have at most 64 requests in flight (NIOServerCnxn.in_flight_cap): together
+    they pass the limit. (With 4 x 3,000, a fast server answered them all in some 8 polls, which
+    could all miss the queues' peak.)"""
+    nconns, per_conn = 20, 2000
     server = start_server(kind, globalOutstandingLimit=1000)
     with RawClient("127.0.0.1", server.client_port) as c:
         c.connect()

@@ -44,8 +44,9 @@ CLOSE_CONN = server_cnxn_factory.CLOSE_CONN
 # and nio.outgoingLowWaterMark (unknown zoo.cfg keys become zookeeper.* properties).
 # The replies of the requests a connection has in flight are not in that buffer yet, so their
 # number is capped too: as many as fit in the high-water mark at the size of the connection's
-# recent replies (NIOServerCnxn.in_flight_cap), between 1 and FRAMES_PER_ROUND. Without it a
-# client that pipelined large reads and never read a reply had some 128 of them queued.
+# recent replies (NIOServerCnxn.in_flight_cap), between 1 and FRAMES_PER_ROUND; reading resumes
+# when half of them are answered. Without it a client that pipelined large reads and never read
+# a reply had some 128 of them queued.
 OUTGOING_HIGH_WATER_MARK = "zookeeper.nio.outgoingHighWaterMark"
 OUTGOING_LOW_WATER_MARK = "zookeeper.nio.outgoingLowWaterMark"
 DEFAULT_OUTGOING_HIGH_WATER_MARK = 1024 * 1024
@@ -263,7 +264,9 @@ class NIOServerCnxn(ServerCnxn):
                 lift = in_flight < 1
                 reply_size = self.reply_size
                 self.reply_size = size if size > reply_size else reply_size - (reply_size >> 3)
-                if self.in_flight_full and in_flight < self.in_flight_cap():
+                # Resumed at half the cap, not one under it: a client pipelining past the cap would
+                # otherwise cost a selector wake-up per reply.
+                if self.in_flight_full and in_flight <= self.in_flight_cap() >> 1:
                     self.in_flight_full = False
                     resume = True
         if resume:
