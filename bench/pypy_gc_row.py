@@ -22,7 +22,10 @@ The same window also counts what PyPy's JIT did (pypyjit.get_stats_snapshot() at
 end): seconds spent tracing and in the backend, loops and bridges compiled, and traces aborted,
 by reason (ABORT_TOO_LONG: longer than the trace_limit parameter). The JIT compiles on the thread
 that ran the code, holding the GIL, so its time is a pause too, mostly while a server's paths
-are new to it. --no-gc-hooks leaves the GC hooks out, which slow such a row. --flags gives the
+are new to it. From the server's start on (not only in the window) it names each function a
+trace grew too long through (pypyjit.set_trace_too_long_hook): PyPy threw that trace away and
+marked the function not to be inlined, which common/jit_tuning.py's NOT_INLINED does up front
+for the functions found so. --no-gc-hooks leaves the GC hooks out, which slow such a row. --flags gives the
 server system properties, e.g. --flags=-Dzookeeper.pypy.jit=threshold=100,function_threshold=150,
 trace_eagerness=20,trace_limit=3000 (the server's own JIT parameters, common/jit_tuning.py, with
 PyPy's trace_limit of 6000 halved).
@@ -65,6 +68,11 @@ _on = [False]
 _minor = {"count": 0, "seconds": 0.0, "max": 0.0}
 _steps = []
 _stacks = collections.Counter()
+_too_long = collections.Counter()  # since the server started, not only in the window
+
+def _on_too_long(driver, greenkey):
+    code = greenkey[0]
+    _too_long["%s (%s:%d)" % (code.co_name, os.path.basename(code.co_filename), code.co_firstlineno)] += 1
 
 def _on_minor(stats):
     if not _on[0]:
@@ -100,12 +108,14 @@ def _window():
         json.dump({"minor": _minor if gc.hooks.on_gc_minor else None, "steps": _steps,
                    "nursery": gc._get_stats().nursery_size, "stacks": _stacks.most_common(),  # nursery: bytes
                    "jit_counts": {k: v - jit.counters.get(k, 0) for k, v in jit_after.counters.items()},
-                   "jit_seconds": {k: v - jit.counter_times.get(k, 0.0) for k, v in jit_after.counter_times.items()}},
+                   "jit_seconds": {k: v - jit.counter_times.get(k, 0.0) for k, v in jit_after.counter_times.items()},
+                   "too_long": _too_long.most_common()},
                   out)
 
 if os.environ.get("ZK_GC_ROW_GC_HOOKS") == "1":
     gc.hooks.on_gc_minor = _on_minor
     gc.hooks.on_gc_collect_step = _on_step
+pypyjit.set_trace_too_long_hook(_on_too_long)
 threading.Thread(target=_window, name="gc-row-window", daemon=True).start()
 '''
 
@@ -119,6 +129,8 @@ def report(seen, seconds, ops, top):
                  "traces aborted: %s" % (seconds_in.get("TRACING", 0) * 1e3, seconds_in.get("BACKEND", 0) * 1e3,
                                          counts.get("TOTAL_COMPILED_LOOPS", 0), counts.get("TOTAL_COMPILED_BRIDGES", 0),
                                          aborts or "none"))
+    lines.append("functions a trace was too long through, since the server started: %s" % (
+        ", ".join("%s x%d" % (f, n) if n > 1 else f for f, n in seen["too_long"]) or "none"))
     minor = seen["minor"]
     if minor is None:
         return lines  # --no-gc-hooks

@@ -1,11 +1,17 @@
 """A PyPy server sets its JIT to compile sooner (common/jit_tuning.py), and -Dzookeeper.pypy.jit
 replaces the parameters, as a JVM flag would; a value PyPy refuses stops the server (exit 2).
+The functions known too long to inline are marked so before PyPy traces them (NOT_INLINED).
 Its GC nursery is the one bin/zkEnv.sh sets (PYPY_GC_NURSERY), or the operator's."""
+
+import os
+import re
+import subprocess
+import sys
 
 import pytest
 
 from tests.support.servers import PythonServer, pypy_python, serve_a_round_trip
-from zookeeper_py.common.jit_tuning import SERVER_JIT_PARAMS
+from zookeeper_py.common.jit_tuning import NOT_INLINED, SERVER_JIT_PARAMS
 
 
 @pytest.fixture
@@ -65,3 +71,26 @@ def test_cpython_server_says_the_property_is_ignored(tmp_path):
         pytest.skip("our servers run on PyPy in this run (ZK_TEST_PYTHON)")
     log = serve_and_read_log(server)
     assert "zookeeper.pypy.jit is ignored: this server runs on cpython" in log
+
+
+def _too_long_functions(tmp_path, *flags):
+    """The functions a PyPy server's JIT found a trace too long through, under a pipelined get row."""
+    tmp_path.mkdir()
+    repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    proc = subprocess.run([sys.executable, os.path.join(repo, "bench", "pypy_gc_row.py"), "--no-gc-hooks",
+                           "--row", "get", "--seconds", "1.5", *flags],
+                          capture_output=True, text=True, timeout=180, cwd=str(tmp_path))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    found = re.findall(r"functions a trace was too long through, since the server started: (.*)", proc.stdout)
+    assert len(found) == 1, proc.stdout
+    return set(re.findall(r"(\w+) \(\w+\.py:\d+\)", found[0]))
+
+
+def test_pypy_never_throws_a_trace_away_through_a_function_it_is_told_not_to_inline(tmp_path):
+    # With PyPy's own settings (no marks) the get row's loops inline FinalRequestProcessor and the
+    # connection's I/O until a trace is too long; marked up front, none of them is found so.
+    if pypy_python() is None:
+        pytest.skip("PyPy is not installed (Debian package pypy3)")
+    listed = {name.rsplit(".", 1)[-1].rsplit(":", 1)[-1] for name in NOT_INLINED}
+    assert _too_long_functions(tmp_path / "default", "--flags=-Dzookeeper.pypy.jit=default") & listed
+    assert not _too_long_functions(tmp_path / "ours") & listed

@@ -307,7 +307,7 @@ class ZooKeeperServer(SessionExpirer):
             self.setup_request_processors()
             self.set_state(State.RUNNING)
             self.state_lock.notify_all()
-        jit_tuning.server_serving()
+        jit_tuning.server_serving(in_quorum=self.get_state() != "standalone")
 
     def setup_request_processors(self):
         # cycle: zoo_keeper_server -> prep_request_processor (and final_request_processor -> prep) -> zoo_keeper_server
