@@ -3,6 +3,7 @@ replaces the parameters, as a JVM flag would; a value PyPy refuses stops the ser
 The functions known too long to inline are marked so before PyPy traces them (NOT_INLINED).
 Its GC nursery is the one bin/zkEnv.sh sets (PYPY_GC_NURSERY), or the operator's."""
 
+import importlib
 import os
 import re
 import subprocess
@@ -11,7 +12,7 @@ import sys
 import pytest
 
 from tests.support.servers import PythonServer, pypy_python, serve_a_round_trip
-from zookeeper_py.common.jit_tuning import NOT_INLINED, SERVER_JIT_PARAMS
+from zookeeper_py.common.jit_tuning import NOT_INLINED, SERVER_JIT_PARAMS, code_of
 
 
 @pytest.fixture
@@ -74,7 +75,8 @@ def test_cpython_server_says_the_property_is_ignored(tmp_path):
 
 
 def _too_long_functions(tmp_path, *flags):
-    """The functions a PyPy server's JIT found a trace too long through, under a pipelined get row."""
+    """The functions ("name (file.py:line)") a PyPy server's JIT found a trace too long through,
+    under a pipelined get row."""
     tmp_path.mkdir()
     repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     proc = subprocess.run([sys.executable, os.path.join(repo, "bench", "pypy_gc_row.py"), "--no-gc-hooks",
@@ -83,7 +85,16 @@ def _too_long_functions(tmp_path, *flags):
     assert proc.returncode == 0, proc.stdout + proc.stderr
     found = re.findall(r"functions a trace was too long through, since the server started: (.*)", proc.stdout)
     assert len(found) == 1, proc.stdout
-    return set(re.findall(r"(\w+) \(\w+\.py:\d+\)", found[0]))
+    return set(re.findall(r"\w+ \(\w+\.py:\d+\)", found[0]))
+
+
+def _listed():
+    listed = set()
+    for qualified in NOT_INLINED:
+        importlib.import_module(qualified.partition(":")[0])
+        code = code_of(qualified)
+        listed.add("%s (%s:%d)" % (code.co_name, os.path.basename(code.co_filename), code.co_firstlineno))
+    return listed
 
 
 def test_pypy_never_throws_a_trace_away_through_a_function_it_is_told_not_to_inline(tmp_path):
@@ -91,6 +102,6 @@ def test_pypy_never_throws_a_trace_away_through_a_function_it_is_told_not_to_inl
     # connection's I/O until a trace is too long; marked up front, none of them is found so.
     if pypy_python() is None:
         pytest.skip("PyPy is not installed (Debian package pypy3)")
-    listed = {name.rsplit(".", 1)[-1].rsplit(":", 1)[-1] for name in NOT_INLINED}
+    listed = _listed()
     assert _too_long_functions(tmp_path / "default", "--flags=-Dzookeeper.pypy.jit=default") & listed
     assert not _too_long_functions(tmp_path / "ours") & listed
