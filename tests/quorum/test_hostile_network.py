@@ -4,8 +4,10 @@ Each test runs against an all-Python ensemble and, where Java ZooKeeper 3.8 is
 installed, the same test against an all-Java one: what Java survives, ours survives.
 """
 
+import os
 import signal
 import socket
+import struct
 import threading
 import time
 
@@ -14,6 +16,7 @@ import pytest
 from tests.quorum.conftest import kazoo
 from tests.support.net import reset_connection
 from tests.support.servers import pypy_python
+from zookeeper_py.server.quorum.quorum_cnx_manager import QuorumCnxManager
 
 KINDS = ["python", "java"]
 
@@ -62,6 +65,161 @@ def test_silent_peers_on_the_election_port_do_not_block_elections(make_ensemble,
     finally:
         for s in silent:
             s.close()
+
+
+class _ElectionPortSquatter(threading.Thread):
+    """Keeps `count` silent connections open to an election port, opening a new one for each the
+    server closes: a stranger holding every thread that reads handshakes, for as long as it likes."""
+
+    def __init__(self, port, count):
+        super().__init__(daemon=True)
+        self.port, self.count = port, count
+        self.stop = threading.Event()
+        self.opened = 0
+
+    def run(self):
+        held = []
+        try:
+            while not self.stop.is_set():
+                for s in list(held):
+                    s.setblocking(False)
+                    try:
+                        if s.recv(1) == b"":  # closed by the server
+                            held.remove(s)
+                            s.close()
+                    except BlockingIOError:
+                        pass
+                    except OSError:
+                        held.remove(s)
+                        s.close()
+                while len(held) < self.count:
+                    try:
+                        held.append(socket.create_connection(("127.0.0.1", self.port), timeout=2))
+                        self.opened += 1
+                    except OSError:
+                        break
+                self.stop.wait(0.1)
+        finally:
+            for s in held:
+                s.close()
+
+
+def test_strangers_holding_every_handshake_thread_do_not_block_elections(make_ensemble):
+    """Each member's 20 handshake threads (quorum.cnxn.threads.size) held by silent connections,
+    reopened as soon as they are closed; a follower restarted, then the leader killed: the two
+    left must open an election connection to each other past the squatters, and elect.
+
+    Ours closes the handshake waiting longest for a new connection, and any handshake not in by
+    cnxTimeout. (Java reads handshakes on its listener thread, each for up to its socket timeout,
+    so such a squatter stalls its elections: ours only.)"""
+    ens = make_ensemble(kinds=["python"] * 3)
+    ens.start()
+    leader, epoch = _leader_and_epoch(ens)
+    squatters = [_ElectionPortSquatter(ens.election_ports[sid], 25) for sid in ens.servers]
+    for sq in squatters:
+        sq.start()
+    try:
+        time.sleep(2)
+        # A follower restarted: its election connections must now get past the squatters.
+        survivors = [sid for sid in ens.servers if sid != leader]
+        ens.kill(survivors[0])
+        ens.start_member(survivors[0])
+        ens.wait_for_quorum(timeout=30)
+        time.sleep(1)
+        ens.kill(leader)
+        new_leader = ens.wait_for_quorum(survivors, timeout=30)
+        assert new_leader != leader
+        assert ens.zxid(new_leader) >> 32 > epoch
+        with kazoo(ens.connect_string(survivors)) as zk:
+            zk.create("/elected-among-squatters", b"ok")
+    finally:
+        for sq in squatters:
+            sq.stop.set()
+        for sq in squatters:
+            sq.join(10)
+
+
+def test_a_handshake_sent_a_byte_at_a_time_is_closed_after_cnx_timeout(make_ensemble):
+    """A connection that sends its initial message one byte a second holds its handshake thread for
+    cnxTimeout (5 s) from its accept, not for a socket timeout per byte (hours, for 2 KB)."""
+    ens = make_ensemble(kinds=["python"] * 3)
+    ens.start()
+    ens.wait_for_quorum()
+    sid = next(iter(ens.servers))
+    s = socket.create_connection(("127.0.0.1", ens.election_ports[sid]), timeout=2)
+    started = time.monotonic()
+    closed_after = None
+    try:
+        # protocol version -65536, sid 99, an address of 2,000 bytes: never all sent
+        head = struct.pack(">qqi", -65536, 99, 2000)
+        for i in range(30):
+            try:
+                s.sendall(head[i:i + 1] if i < len(head) else b"x")
+                s.settimeout(1.0)
+                if s.recv(1) == b"":
+                    closed_after = time.monotonic() - started
+                    break
+            except socket.timeout:
+                continue
+            except OSError:
+                closed_after = time.monotonic() - started
+                break
+    finally:
+        s.close()
+    assert closed_after is not None and closed_after < 9, closed_after
+
+
+def _threads(pid):
+    return len(os.listdir("/proc/%d/task" % pid))
+
+
+def test_servers_outside_the_configuration_hold_at_most_a_few_threads(make_ensemble):
+    """Thirty election connections with valid handshakes from sids no member has: each kept one
+    holds a SendWorker and a RecvWorker, so only MAX_STRANGERS of them are kept. (Java keeps them all.)"""
+    ens = make_ensemble(kinds=["python"] * 3)
+    ens.start()
+    leader, epoch = _leader_and_epoch(ens)
+    sid = next(iter(ens.servers))
+    pid = ens.servers[sid].proc.pid
+    before = _threads(pid)
+    address = b"127.0.0.1:1"
+    held = []
+    try:
+        for i in range(30):
+            s = socket.create_connection(("127.0.0.1", ens.election_ports[sid]), timeout=5)
+            s.sendall(struct.pack(">qqi", -65536, 1000 + i, len(address)) + address)
+            held.append(s)
+        time.sleep(2)
+        grown = _threads(pid) - before
+        # Two workers per stranger kept, and the handshake pool grown to its 20 threads (kept idle).
+        assert grown <= 2 * QuorumCnxManager.MAX_STRANGERS + 20 + 2, "%d more threads" % grown
+    finally:
+        for s in held:
+            s.close()
+    ens.assert_same_leader_for(leader, epoch, 3)
+    with kazoo(ens.connect_string()) as zk:
+        zk.create("/after-strangers", b"ok")
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_connections_that_end_before_sync_leave_no_descriptor_open(make_ensemble, kind):
+    """200 connections to the leader's quorum port that close at once (a port scan) or send half
+    a packet: the leader holds no descriptor for them afterwards."""
+    ens = make_ensemble(kinds=[kind] * 3)
+    ens.start()
+    leader = ens.wait_for_quorum()
+    pid = ens.servers[leader].proc.pid
+    port = ens.quorum_ports[leader]
+    before = len(os.listdir("/proc/%d/fd" % pid))
+    for i in range(200):
+        with socket.create_connection(("127.0.0.1", port), timeout=2) as s:
+            if i % 2:
+                s.sendall(b"\0\0\0\x40\0\0")  # a length, then not the packet
+    time.sleep(2)
+    grown = len(os.listdir("/proc/%d/fd" % pid)) - before
+    assert grown < 20, "the leader holds %d more descriptors" % grown
+    with kazoo(ens.connect_string()) as zk:
+        zk.create("/after-scan", b"ok")
 
 
 @pytest.mark.parametrize("runtime", ["python", "pypy"])

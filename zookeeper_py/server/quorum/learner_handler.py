@@ -346,7 +346,11 @@ class LearnerHandler(ZooKeeperThread):
             self._read_loop()
         except (OSError, EOFError, JuteIOError, struct.error) as e:
             if not self.sock_closed:
-                LOG.error("Unexpected exception causing shutdown while sock still open", exc_info=e)
+                if isinstance(e, (EOFError, ConnectionError)):
+                    # The peer closed or reset it (a port scan does, before any packet): one line.
+                    LOG.error("Unexpected exception causing shutdown while sock still open: %r", e)
+                else:
+                    LOG.error("Unexpected exception causing shutdown while sock still open", exc_info=e)
                 self._close_sock()
         except SnapshotThrottleException as e:
             LOG.error("too many concurrent snapshots: %s", e)
@@ -601,11 +605,14 @@ class LearnerHandler(ZooKeeperThread):
         if not self.sock_closed:
             self.sock_closed = True
             close_socket(self.sock)
-            try:
-                if self.buffered_input is not None:
-                    self.buffered_input.close()
-            except (OSError, ValueError):
-                pass
+            # The socket's descriptor closes with the last of its file objects: the writer too
+            # (its flush fails at once on the shut-down socket, and close() then closes it anyway).
+            for stream in (self.buffered_input, self.buffered_output):
+                try:
+                    if stream is not None:
+                        stream.close()
+                except (OSError, ValueError):
+                    pass
 
     def ping(self):
         """Ping the learner (called by the leader every tickTime/2), or give up on it if it lags syncLimit."""

@@ -7,6 +7,7 @@ import queue
 import socket
 import struct
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 from zookeeper_py.common import system_properties
@@ -36,12 +37,17 @@ _HANDSHAKE_HEAD = struct.Struct(">qqi")  # protocol version, sid, address length
 OBSERVER_ID = (1 << 63) - 1  # QuorumPeer.OBSERVER_ID
 
 
-def _recv_exactly(sock, n):
-    """DataInputStream.readFully: n bytes or EOFError."""
+def _recv_exactly(sock, n, deadline=None):
+    """DataInputStream.readFully: n bytes or EOFError; socket.timeout past `deadline` (monotonic)."""
     buf = bytearray(n)
     view = memoryview(buf)
     got = 0
     while got < n:
+        if deadline is not None:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise socket.timeout("handshake not complete in time: %d of %d bytes" % (got, n))
+            sock.settimeout(left)
         k = sock.recv_into(view[got:], n - got)
         if k == 0:
             raise EOFError("connection closed after %d of %d bytes" % (got, n))
@@ -76,15 +82,15 @@ class InitialMessage:
         self.election_addr = election_addr
 
     @staticmethod
-    def parse(protocol_version, sock):
+    def parse(protocol_version, sock, deadline=None):
         if protocol_version not in (QuorumCnxManager.PROTOCOL_VERSION, QuorumCnxManager.PROTOCOL_VERSION_V2):
             raise InitialMessageException("Got unrecognized protocol version %d" % protocol_version)
-        sid, = _LONG.unpack(_recv_exactly(sock, 8))
-        remaining, = _INT.unpack(_recv_exactly(sock, 4))
+        sid, = _LONG.unpack(_recv_exactly(sock, 8, deadline))
+        remaining, = _INT.unpack(_recv_exactly(sock, 4, deadline))
         if remaining <= 0 or remaining > QuorumCnxManager.maxBuffer:
             raise InitialMessageException("Unreasonable buffer length: %d" % remaining)
         try:
-            text = _recv_exactly(sock, remaining).decode("utf-8", "replace")
+            text = _recv_exactly(sock, remaining, deadline).decode("utf-8", "replace")
         except EOFError:
             raise InitialMessageException("Read only part of %d bytes sent by server %d" % (remaining, sid)) from None
         addresses = []
@@ -92,9 +98,9 @@ class InitialMessage:
             try:
                 host_port = get_host_and_port(addr)
             except ConfigException:
-                raise InitialMessageException("Badly formed address: %s" % addr) from None
+                raise InitialMessageException("Badly formed address: %r" % addr) from None
             if len(host_port) != 2:
-                raise InitialMessageException("Badly formed address: %s" % addr)
+                raise InitialMessageException("Badly formed address: %r" % addr)
             try:
                 port = int(host_port[1])
             except ValueError:
@@ -104,7 +110,7 @@ class InitialMessage:
             try:
                 host_port[0].encode("idna")  # what socket.create_connection will do with it
             except UnicodeError:
-                raise InitialMessageException("Badly formed address: %s" % addr) from None
+                raise InitialMessageException("Badly formed address: %r" % addr) from None
             if host_port[0] not in ("0.0.0.0", "::", "0:0:0:0:0:0:0:0"):
                 addresses.append((host_port[0], port))
         return InitialMessage(sid, addresses[0] if addresses else None)
@@ -123,6 +129,8 @@ class QuorumCnxManager:
 
     RECV_CAPACITY = 100
     SEND_CAPACITY = 1
+    # Not in Java: servers outside the configuration connected at once (each holds two threads).
+    MAX_STRANGERS = 8
     PACKETMAXSIZE = 1024 * 512
     PROTOCOL_VERSION = -65536
     PROTOCOL_VERSION_V2 = -65535  # 3.6+ multi-address handshake, accepted when received
@@ -153,12 +161,16 @@ class QuorumCnxManager:
         self.thread_cnt = 0
         self.shutdown = False
         # Java reads the handshake on this pool only with quorum SASL; zookeeper_py always does,
-        # so a peer that connects and says nothing holds one of these threads (for at most the
-        # socket timeout), never the listener. More handshakes at once than threads are refused,
-        # as Java's SynchronousQueue refuses them.
+        # so a peer that connects and says nothing holds one of these threads, never the listener:
+        # for at most cnxTimeout from its accept until its initial message is in. When every
+        # thread is taken, the handshake waiting longest is closed for the new one
+        # (receive_connection_async): strangers holding the threads cannot keep a real peer out,
+        # whose initial message comes at once. Java's SynchronousQueue refuses the new one.
         self.connection_executor = ThreadPoolExecutor(
             max_workers=quorum_cnxn_threads_size, thread_name_prefix="QuorumConnectionThread-[myid=%d]" % my_sid)
         self.connection_slots = threading.BoundedSemaphore(quorum_cnxn_threads_size)
+        self.handshakes = {}  # accepted socket -> monotonic time of its accept, while a thread reads it
+        self.handshakes_lock = threading.Lock()
         self.initialize_auth(auth_server, auth_learner, quorum_sasl_auth_enabled)
         self.listener = Listener(self)
 
@@ -256,9 +268,9 @@ class QuorumCnxManager:
         sw.start()
         rw.start()
 
-    def receive_connection(self, sock):
+    def receive_connection(self, sock, deadline=None):
         try:
-            self.handle_connection(sock)
+            self.handle_connection(sock, deadline)
         except (OSError, EOFError, SaslException) as e:
             LOG.error("Exception handling connection, addr: %s, closing server connection: %s", _peer_name(sock),
                       _reason(e))
@@ -266,20 +278,27 @@ class QuorumCnxManager:
 
     def receive_connection_async(self, sock):
         """Read the handshake of an accepted connection on a QuorumConnectionThread."""
+        accepted = time.monotonic()
         if not self.connection_slots.acquire(blocking=False):
-            LOG.error("Exception handling connection, addr: %s, closing server connection: all %d connection "
-                      "threads busy", _peer_name(sock), self.connection_executor._max_workers)
-            close_socket(sock)
-            return
+            # A slot frees as soon as the oldest handshake's thread sees its socket shut.
+            if not self._close_oldest_handshake() or not self.connection_slots.acquire(timeout=1.0):
+                LOG.error("Exception handling connection, addr: %s, closing server connection: all %d connection "
+                          "threads busy", _peer_name(sock), self.connection_executor._max_workers)
+                close_socket(sock)
+                return
 
         def receive():
+            with self.handshakes_lock:
+                self.handshakes[sock] = accepted
             try:
-                self.receive_connection(sock)
+                self.receive_connection(sock, accepted + self.cnx_to / 1000.0)
             except Exception:
                 LOG.error("Exception handling connection, addr: %s, closing server connection", _peer_name(sock),
                           exc_info=True)
                 close_socket(sock)
             finally:
+                with self.handshakes_lock:
+                    self.handshakes.pop(sock, None)
                 self.connection_slots.release()
 
         try:
@@ -288,7 +307,34 @@ class QuorumCnxManager:
             self.connection_slots.release()
             close_socket(sock)
 
-    def handle_connection(self, sock):
+    def _close_oldest_handshake(self):
+        """Shut the socket of the handshake that has waited longest (its thread then closes it and
+        frees its slot); False when there is none to close."""
+        with self.handshakes_lock:
+            if not self.handshakes:
+                return False
+            sock, accepted = min(self.handshakes.items(), key=lambda item: item[1])
+            del self.handshakes[sock]
+        LOG.warning("All %d connection threads busy: closing the election connection from %s, whose handshake "
+                    "has waited %.1f s, for a new one", self.connection_executor._max_workers, _peer_name(sock),
+                    time.monotonic() - accepted)
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        return True
+
+    def _room_for_a_stranger(self, sid):
+        """Fewer than MAX_STRANGERS servers outside the configuration are connected (a new member
+        of a rolling change may be one; each costs a SendWorker and a RecvWorker)."""
+        view = self.self.get_view()
+        with self.map_lock:
+            strangers = sum(1 for s in self.sender_worker_map if s not in view and s != sid)
+        return strangers < self.MAX_STRANGERS
+
+    def handle_connection(self, sock, deadline=None):
+        """Read an accepted connection's handshake (its initial message by `deadline`, monotonic),
+        authenticate it, and keep it or call the peer back."""
         if isinstance(sock, UnifiedSocket):
             # TLS or plaintext: detected here, on this QuorumConnectionThread, never on the listener.
             try:
@@ -297,17 +343,17 @@ class QuorumCnxManager:
                 return  # closed, with a log line naming the peer and the reason
         election_addr = None
         try:
-            protocol_version, = _LONG.unpack(_recv_exactly(sock, 8))
+            protocol_version, = _LONG.unpack(_recv_exactly(sock, 8, deadline))
             if protocol_version >= 0:
                 # a server id, not a protocol version: a peer older than 3.5
                 sid = protocol_version
             else:
                 try:
-                    init = InitialMessage.parse(protocol_version, sock)
+                    init = InitialMessage.parse(protocol_version, sock, deadline)
                     sid = init.sid
                     election_addr = init.election_addr
                 except InitialMessageException as ex:
-                    LOG.error("%s", ex)
+                    LOG.error("%s, from %s", ex, _peer_name(sock))
                     close_socket(sock)
                     return
             if sid == OBSERVER_ID:
@@ -317,9 +363,11 @@ class QuorumCnxManager:
                     self.observer_counter -= 1
                 LOG.info("Setting arbitrary identifier to observer: %d", sid)
         except (OSError, EOFError) as e:
-            LOG.warning("Exception reading or writing challenge: %s", e)
+            LOG.warning("Exception reading or writing challenge from %s: %s", _peer_name(sock), e)
             close_socket(sock)
             return
+        if deadline is not None:
+            sock.settimeout(self.self.tick_time * self.self.sync_limit / 1000.0)  # as set_sock_opts left it
         # do authenticating learner (on this QuorumConnectionThread, every read within the socket timeout)
         din = AuthInputStream(sock)
         try:
@@ -327,6 +375,11 @@ class QuorumCnxManager:
         except (OSError, EOFError, SaslException) as e:
             LOG.error("Refused the election connection of server %d, addr: %s: quorum SASL authentication failed: %s",
                       sid, _peer_name(sock), _reason(e))
+            close_socket(sock)
+            return
+        if sid not in self.self.get_view() and not self._room_for_a_stranger(sid):
+            LOG.warning("Refused the election connection of server %d from %s: it is not in the configuration, "
+                        "and %d such servers are connected already", sid, _peer_name(sock), self.MAX_STRANGERS)
             close_socket(sock)
             return
         if sid < self.self.get_id():
