@@ -107,6 +107,20 @@ def test_dump_clients_that_never_read_do_not_stall_others(zk_server, kazoo_clien
             s.close()
 
 
+def _watch_while_stuck(kazoo_client, path, pid, rss_before, seconds):
+    """For `seconds`, another client's request every 0.1 s: (the server's peak RSS in KB, the
+    slowest of those requests in seconds)."""
+    peak, worst_wait = rss_before, 0.0
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        started = time.time()
+        assert kazoo_client.exists(path) is not None
+        worst_wait = max(worst_wait, time.time() - started)
+        peak = max(peak, process_rss_kb(pid) or 0)
+        time.sleep(0.1)
+    return peak, worst_wait
+
+
 def test_client_that_never_reads_does_not_bloat_the_server(zk_server, kazoo_client):
     """A session pipelines getData of a 512 KiB znode for 10 s and never reads a reply.
 
@@ -142,16 +156,8 @@ def test_client_that_never_reads_does_not_bloat_the_server(zk_server, kazoo_clie
 
     t = threading.Thread(target=pipeline, daemon=True)
     t.start()
-    peak = rss_before
-    worst_wait = 0.0
     try:
-        deadline = time.time() + 10
-        while time.time() < deadline:
-            started = time.time()
-            assert kazoo_client.exists("/big") is not None
-            worst_wait = max(worst_wait, time.time() - started)
-            peak = max(peak, process_rss_kb(pid) or 0)
-            time.sleep(0.1)
+        peak, worst_wait = _watch_while_stuck(kazoo_client, "/big", pid, rss_before, 10)
     finally:
         stop.set()
         t.join(5)
@@ -200,15 +206,7 @@ def test_clients_that_pipeline_large_listings_and_never_read_do_not_bloat_the_se
             c.connect()
             c.send_raw(burst)  # ~7 KB: all of it reaches the server's socket buffer
             stuck.append(c)
-        peak = rss_before
-        worst_wait = 0.0
-        deadline = time.time() + 6
-        while time.time() < deadline:
-            started = time.time()
-            assert kazoo_client.exists("/wide") is not None
-            worst_wait = max(worst_wait, time.time() - started)
-            peak = max(peak, process_rss_kb(pid) or 0)
-            time.sleep(0.1)
+        peak, worst_wait = _watch_while_stuck(kazoo_client, "/wide", pid, rss_before, 6)
     finally:
         for c in stuck:
             c.close()
