@@ -169,7 +169,7 @@ class QuorumCnxManager:
         self.connection_executor = ThreadPoolExecutor(
             max_workers=quorum_cnxn_threads_size, thread_name_prefix="QuorumConnectionThread-[myid=%d]" % my_sid)
         self.connection_slots = threading.BoundedSemaphore(quorum_cnxn_threads_size)
-        self.handshakes = {}  # accepted socket -> monotonic time of its accept, while a thread reads it
+        self.handshakes = {}  # accepted socket -> monotonic time of its accept, until its initial message is read
         self.handshakes_lock = threading.Lock()
         self.initialize_auth(auth_server, auth_learner, quorum_sasl_auth_enabled)
         self.listener = Listener(self)
@@ -335,6 +335,7 @@ class QuorumCnxManager:
     def handle_connection(self, sock, deadline=None):
         """Read an accepted connection's handshake (its initial message by `deadline`, monotonic),
         authenticate it, and keep it or call the peer back."""
+        accepted_sock = sock
         if isinstance(sock, UnifiedSocket):
             # TLS or plaintext: detected here, on this QuorumConnectionThread, never on the listener.
             try:
@@ -366,6 +367,8 @@ class QuorumCnxManager:
             LOG.warning("Exception reading or writing challenge from %s: %s", _peer_name(sock), e)
             close_socket(sock)
             return
+        with self.handshakes_lock:
+            self.handshakes.pop(accepted_sock, None)  # read: no longer one to close for a newcomer
         if deadline is not None:
             sock.settimeout(self.self.tick_time * self.self.sync_limit / 1000.0)  # as set_sock_opts left it
         # do authenticating learner (on this QuorumConnectionThread, every read within the socket timeout)
