@@ -1,5 +1,5 @@
-"""Each function jit_tuning.NOT_INLINED_IN_QUORUM (which holds NOT_INLINED) names is one the server has: a renamed or moved function
-would silently lose its mark (code_of raises instead)."""
+"""Each function jit_tuning.NOT_INLINED_IN_QUORUM (which holds NOT_INLINED) names is one the
+server has: a renamed or moved function would lose its mark with only a warning in the log."""
 
 import importlib
 
