@@ -4,7 +4,7 @@ Each test runs against an all-Python ensemble and, where Java ZooKeeper 3.8 is
 installed, the same test against an all-Java one: what Java survives, ours survives.
 """
 
-import os
+import re
 import signal
 import socket
 import struct
@@ -14,7 +14,7 @@ import time
 import pytest
 
 from tests.quorum.conftest import kazoo
-from tests.support.net import reset_connection
+from tests.support.net import process_fd_count, process_thread_count, reset_connection, wait_until
 from tests.support.servers import pypy_python
 from zookeeper_py.server.quorum.quorum_cnx_manager import QuorumCnxManager
 
@@ -169,10 +169,6 @@ def test_a_handshake_sent_a_byte_at_a_time_is_closed_after_cnx_timeout(make_ense
     assert closed_after is not None and closed_after < 9, closed_after
 
 
-def _threads(pid):
-    return len(os.listdir("/proc/%d/task" % pid))
-
-
 def test_servers_outside_the_configuration_hold_at_most_a_few_threads(make_ensemble):
     """Thirty election connections with valid handshakes from sids no member has: each kept one
     holds a SendWorker and a RecvWorker, so only MAX_STRANGERS of them are kept. (Java keeps them all.)"""
@@ -181,7 +177,7 @@ def test_servers_outside_the_configuration_hold_at_most_a_few_threads(make_ensem
     leader, epoch = _leader_and_epoch(ens)
     sid = next(iter(ens.servers))
     pid = ens.servers[sid].proc.pid
-    before = _threads(pid)
+    before = process_thread_count(pid)
     address = b"127.0.0.1:1"
     held = []
     try:
@@ -189,8 +185,11 @@ def test_servers_outside_the_configuration_hold_at_most_a_few_threads(make_ensem
             s = socket.create_connection(("127.0.0.1", ens.election_ports[sid]), timeout=5)
             s.sendall(struct.pack(">qqi", -65536, 1000 + i, len(address)) + address)
             held.append(s)
-        time.sleep(2)
-        grown = _threads(pid) - before
+        # All 30 handled: 22 refused, beyond the 8 kept.
+        wait_until(lambda: len(set(re.findall(r"Refused the election connection of server (\d+) from .*: it is not in "
+                                              r"the configuration", ens.log(sid)))) >= 30 - 8,
+                   timeout=20, message="the strangers' handshakes handled")
+        grown = process_thread_count(pid) - before
         # Two workers per stranger kept, and the handshake pool grown to its 20 threads (kept idle).
         assert grown <= 2 * QuorumCnxManager.MAX_STRANGERS + 20 + 2, "%d more threads" % grown
     finally:
@@ -210,14 +209,15 @@ def test_connections_that_end_before_sync_leave_no_descriptor_open(make_ensemble
     leader = ens.wait_for_quorum()
     pid = ens.servers[leader].proc.pid
     port = ens.quorum_ports[leader]
-    before = len(os.listdir("/proc/%d/fd" % pid))
+    before = process_fd_count(pid)
     for i in range(200):
         with socket.create_connection(("127.0.0.1", port), timeout=2) as s:
             if i % 2:
                 s.sendall(b"\0\0\0\x40\0\0")  # a length, then not the packet
-    time.sleep(2)
-    grown = len(os.listdir("/proc/%d/fd" % pid)) - before
-    assert grown < 20, "the leader holds %d more descriptors" % grown
+    try:
+        wait_until(lambda: process_fd_count(pid) - before < 20, timeout=10, message="the descriptors closed")
+    except TimeoutError:
+        pytest.fail("the leader holds %d more descriptors" % (process_fd_count(pid) - before))
     with kazoo(ens.connect_string()) as zk:
         zk.create("/after-scan", b"ok")
 

@@ -1,5 +1,6 @@
 """Sockets for tests: free ports, waiting for a port, four-letter words."""
 
+import os
 import random
 import socket
 import struct
@@ -106,6 +107,16 @@ def process_rss_kb(pid):
     except OSError:
         return None
     return None
+
+
+def process_thread_count(pid):
+    """The threads of a process (Linux)."""
+    return len(os.listdir("/proc/%d/task" % pid))
+
+
+def process_fd_count(pid):
+    """The open descriptors of a process (Linux)."""
+    return len(os.listdir("/proc/%d/fd" % pid))
 
 
 def process_open_file_limit(pid):
