@@ -370,7 +370,7 @@ class QuorumCnxManager:
         with self.handshakes_lock:
             self.handshakes.pop(accepted_sock, None)  # read: no longer one to close for a newcomer
         if deadline is not None:
-            sock.settimeout(self.self.tick_time * self.self.sync_limit / 1000.0)  # as set_sock_opts left it
+            sock.settimeout(self.read_timeout())  # as set_sock_opts left it, before the deadline
         # do authenticating learner (on this QuorumConnectionThread, every read within the socket timeout)
         din = AuthInputStream(sock)
         try:
@@ -501,8 +501,11 @@ class QuorumCnxManager:
     def set_sock_opts(self, sock):
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1 if self.tcp_keep_alive else 0)
-        # Java's SO_TIMEOUT tickTime*syncLimit (reads only; the RecvWorker lifts it)
-        sock.settimeout(self.self.tick_time * self.self.sync_limit / 1000.0)
+        sock.settimeout(self.read_timeout())
+
+    def read_timeout(self):
+        """Java's SO_TIMEOUT tickTime*syncLimit, in seconds (reads only; the RecvWorker lifts it)."""
+        return self.self.tick_time * self.self.sync_limit / 1000.0
 
     def get_thread_count(self):
         return self.thread_cnt
