@@ -15,7 +15,9 @@ The "nosync" row (zookeeper.forceSync=no) shows the CPU cost of appending alone.
 Snapshot rows: a tree of 100 parents with (N-100) children of 100 data bytes; "write" is FileSnap.serialize,
 "load" is FileSnap.deserialize (CRC check included) in a fresh process (Java: a cold JVM), ours and
 Java's taking turns (--rounds, median shown), and memory per znode is that process's RSS growth
-(Java: heap in use after GC) divided by the node count.
+(Java: heap in use after GC) divided by the node count. The floor under each size is what a
+fresh process pays a znode for its path, its data and its place in its parent's children alone,
+as Python objects: what any tree of objects keyed by path pays, against the memory goal.
 """
 
 import argparse
@@ -31,7 +33,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
 
 from zookeeper_py.common import system_properties  # noqa: E402
-from zookeeper_py.server.data_node import STAT_FIELDS  # noqa: E402
+from zookeeper_py.server.data_node import CHILDREN_ARE_DICT, NEW_CHILDREN, STAT_FIELDS  # noqa: E402
 from zookeeper_py.server.data_tree import _SNAPSHOT_LOCK_BATCH, DataTree, _pack_nodes  # noqa: E402
 from zookeeper_py.server.persistence.file_snap import FileSnap  # noqa: E402
 from zookeeper_py.server.persistence.file_txn_log import FileTxnLog  # noqa: E402
@@ -181,6 +183,32 @@ def load_only(directory, tuned=True):
         print(json.dumps(memory_parts(dt)))
 
 
+def floor_only(n):
+    """The least any tree of Python objects keyed by path pays a znode, on this interpreter: the
+    path as a str keying a dict, the data as a bytes, the path in its parent's children (the
+    same shape as build_tree's; no DataNode, no stat, no ACL). Prints RSS growth per znode."""
+    import gc
+
+    gc.collect()
+    before = rss_bytes()
+    nodes = {}
+    children = [NEW_CHILDREN() for _ in range(100)]
+    for i in range(n):
+        path = "/p%d/n%d" % (i % 100, i)
+        nodes[path] = bytes(bytearray(DATA))  # a bytes of its own, as a loaded node's data is
+        if CHILDREN_ARE_DICT:
+            children[i % 100][path] = None
+        else:
+            children[i % 100].add(path)
+    gc.collect()
+    print((rss_bytes() - before) / n)
+
+
+def floor_in_fresh_process(n):
+    cmd = [sys.executable, os.path.abspath(__file__), "--floor-only", str(n)]
+    return float(subprocess.run(cmd, capture_output=True, text=True, check=True).stdout.split()[0])
+
+
 def bench_replay(directory, n):
     """Restore = newest snapshot + replay of n logged creates: replayed txns per second."""
     fts = FileTxnSnapLog(directory, directory)
@@ -232,7 +260,11 @@ def main():
     ap.add_argument("--dir", default=None, help="scratch directory (default: a new one under /tmp)")
     ap.add_argument("--load-only", metavar="DIR", help=argparse.SUPPRESS)
     ap.add_argument("--untuned", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--floor-only", metavar="N", type=int, help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.floor_only:
+        floor_only(args.floor_only)
+        return
     if args.load_only:
         load_only(args.load_only, tuned=not args.untuned)
         return
@@ -312,6 +344,12 @@ def main():
         print("\nLoads are fresh processes and cold JVMs, as at server start, %d of each taking turns "
               "(median); J load* = Java loading the snapshot file we wrote. B/znode: our RSS growth "
               "vs Java heap after GC; peak B: our RSS's peak growth during the load, per znode." % args.rounds)
+        for row in rows:
+            if row[0] == "snap":
+                n, java_per_node = row[1], row[6].get("bytes_per_node")
+                print("(the floor for %d znodes: a path str keying a dict, a bytes of the data and the path in its "
+                      "parent's children, nothing else, %.0f B/znode; the goal, half of Java's heap per znode: %s)"
+                      % (n, floor_in_fresh_process(n), fmt(float(java_per_node) / 2) if java_per_node else "n/a"))
         for n, median_us, p99_us in holds:
             print("(a snapshot write of %d znodes holds the tree's lock %.0f us per batch of %d nodes, p99 %.0f us)"
                   % (n, median_us, _SNAPSHOT_LOCK_BATCH, p99_us))
