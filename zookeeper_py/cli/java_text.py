@@ -1,10 +1,7 @@
 """Java's textual forms that zkCli output depends on: List.toString, parseInt errors."""
 
-import re
-
 from zookeeper_py.cli.cli_exception import CliException
-
-_INT = re.compile(r"[+-]?[0-9]+\Z")
+from zookeeper_py.common import java_integer
 
 
 def java_list(items):
@@ -15,12 +12,10 @@ def java_list(items):
 
 
 def _parse(text, bits):
-    if text is None or not _INT.match(text):
-        raise CliException('java.lang.NumberFormatException: For input string: "%s"' % text)
-    value = int(text)
-    if not -(1 << (bits - 1)) <= value < (1 << (bits - 1)):
-        raise CliException('java.lang.NumberFormatException: For input string: "%s"' % text)
-    return value
+    try:
+        return java_integer.parse_int(text, bits)
+    except ValueError:
+        raise CliException('java.lang.NumberFormatException: For input string: "%s"' % text) from None
 
 
 def parse_int(text):

@@ -9,10 +9,10 @@ them; deletes every older snapshot.* and log.* file.
 import datetime
 import logging
 import os
-import re
 import sys
 
 from zookeeper_py.common import system_properties
+from zookeeper_py.common.java_integer import parse_int
 from zookeeper_py.server.persistence.file_txn_snap_log import FileTxnSnapLog
 from zookeeper_py.server.persistence.util import Util
 
@@ -21,7 +21,6 @@ LOG = logging.getLogger("PurgeTxnLog")
 COUNT_ERR_MSG = "count should be greater than or equal to 3"
 PREFIX_SNAPSHOT = "snapshot"
 PREFIX_LOG = "log"
-_INT = re.compile(r"[+-]?[0-9]+\Z")
 
 
 def format_medium_date_time(ms):
@@ -113,9 +112,9 @@ def validate_and_get_file(path):
 
 
 def validate_and_get_count(number):
-    # Integer.parseInt: optional sign, decimal digits, 32 bits
-    result = int(number) if _INT.match(number) else None
-    if result is None or not -(1 << 31) <= result < (1 << 31):
+    try:
+        result = parse_int(number)
+    except ValueError:
         print("'%s' can not be parsed to integer." % number, file=sys.stderr)
         print_usage_then_exit()
     if result < 3:

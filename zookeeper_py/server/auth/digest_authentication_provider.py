@@ -6,6 +6,7 @@ import sys
 
 from zookeeper_py.common import system_properties
 from zookeeper_py.common.lazy_module import LazyModule
+from zookeeper_py.common.string_utils import java_split
 from zookeeper_py.data import Id
 from zookeeper_py.keeper_exception import Code
 from zookeeper_py.server.auth.authentication_provider import AuthenticationProvider
@@ -39,7 +40,7 @@ class DigestAuthenticationProvider(AuthenticationProvider):
         return True
 
     def is_valid(self, id_):
-        return len(id_.split(":")) == 2
+        return len(java_split(id_, ":")) == 2  # "u:x:" is valid and "u:" is not, as in Java
 
     def matches(self, id_, acl_expr):
         return id_ == acl_expr

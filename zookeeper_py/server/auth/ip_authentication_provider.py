@@ -1,5 +1,6 @@
 """Mirror of org.apache.zookeeper.server.auth.IPAuthenticationProvider."""
 
+from zookeeper_py.common.java_integer import parse_int
 from zookeeper_py.data import Id
 from zookeeper_py.keeper_exception import Code
 from zookeeper_py.server.auth.authentication_provider import AuthenticationProvider
@@ -12,7 +13,7 @@ def _v4addr2bytes(addr):
     out = []
     for p in parts:
         try:
-            v = int(p)
+            v = parse_int(p)
         except ValueError:
             return None
         if not 0 <= v <= 255:
@@ -34,7 +35,7 @@ def _parse_bits(parts, nbytes):
     if len(parts) < 2:
         return nbytes * 8
     try:
-        bits = int(parts[1])
+        bits = parse_int(parts[1])
     except ValueError:
         return None
     return bits if 0 <= bits <= nbytes * 8 else None

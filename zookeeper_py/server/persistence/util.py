@@ -10,6 +10,7 @@ import os
 import re
 import struct
 
+from zookeeper_py.common.string_utils import java_split
 from zookeeper_py.jute import JuteEOFError
 
 LOG = logging.getLogger("Util")
@@ -41,14 +42,6 @@ def list_files(directory):
     except OSError:
         return None
     return [os.path.join(directory, n) for n in names]
-
-
-def _java_split_dot(name):
-    # String.split("\\.") drops trailing empty strings.
-    parts = name.split(".")
-    while parts and parts[-1] == "":
-        parts.pop()
-    return parts
 
 
 def _parse_hex_long(text):
@@ -90,7 +83,7 @@ class Util:
 
         3.6+ snapshots may end in .gz or .snappy (SnapStream); Java 3.8 takes any further
         part, we only these, so log.1.fixed or log.1.chopped5 is still no log file."""
-        parts = _java_split_dot(name)
+        parts = java_split(name, ".")
         if (len(parts) == 2 or (len(parts) == 3 and prefix == SNAPSHOT_FILE_PREFIX
                                 and parts[2] in ("gz", "snappy"))) and parts[0] == prefix:
             value = _parse_hex_long(parts[1])

@@ -9,6 +9,7 @@ import ipaddress
 import logging
 import socket
 
+from zookeeper_py.common.java_integer import parse_int
 from zookeeper_py.keeper_exception import BadArgumentsException
 
 LOG = logging.getLogger("QuorumPeer")
@@ -143,11 +144,8 @@ class QuorumServer:
 
 
 def _port(host, text):
-    # Integer.parseInt: int() would also take blanks around and "_" inside, which Java refuses
-    # (a reconfig -members item "...;2181 " is BadArguments on a Java leader).
-    if not text or text.strip() != text or "_" in text:
-        raise ConfigException("Address unresolved: %s:%s" % (host, text))
+    # Integer.parseInt, as Java's: a reconfig -members item "...;2181 " is BadArguments on a Java leader
     try:
-        return int(text)
+        return parse_int(text)
     except ValueError:
         raise ConfigException("Address unresolved: %s:%s" % (host, text)) from None
