@@ -396,6 +396,37 @@ def test_persistent_recursive_watch(zk):
         (EventType.CHANGED, "/rw/a/b"), (EventType.DELETED, "/rw/a/b")]
 
 
+def test_watches_never_name_nodes_the_session_may_not_read(server, zk):
+    # CVE-2024-23944: a recursive watch named the children of nodes its session could not read.
+    # Java 3.8.4 and 3.9.2 tell a session of an event only if it may READ the node it is about.
+    zk.create("/guarded")
+    watcher, events, wait_for = events_collector()
+    kazoo_ext.add_watch(zk, "/guarded", watcher, recursive=True)
+    one_shot = []
+    zk.exists("/guarded/secret", watch=one_shot.append)
+    owner = connect(server, auth_data=[("digest", "owner:pw")])
+    try:
+        owner_watcher, _, owner_wait_for = events_collector()
+        kazoo_ext.add_watch(owner, "/guarded", owner_watcher, recursive=True)
+        private = [make_digest_acl("owner", "pw", all=True)]
+        owner.create("/guarded/secret", b"s", acl=private)
+        owner.create("/guarded/secret/user-alice", b"", acl=private)
+        owner.set("/guarded/secret", b"t")
+        owner.delete("/guarded/secret/user-alice")
+        owner.create("/guarded/open")
+        # the owner may read them all, so the filter is by ACL, not by path
+        assert [(e.type, e.path) for e in owner_wait_for(5)] == [
+            (EventType.CREATED, "/guarded/secret"), (EventType.CREATED, "/guarded/secret/user-alice"),
+            (EventType.CHANGED, "/guarded/secret"), (EventType.DELETED, "/guarded/secret/user-alice"),
+            (EventType.CREATED, "/guarded/open")]
+    finally:
+        owner.stop()
+        owner.close()
+    # events come in order on a connection: any about the secret nodes would be before this one
+    assert [(e.type, e.path) for e in wait_for(1)] == [(EventType.CREATED, "/guarded/open")]
+    assert one_shot == []
+
+
 def test_get_ephemerals_and_all_children_number(server, zk):
     zk.create("/count/a/b", makepath=True)
     zk.create("/count/c")

@@ -139,6 +139,10 @@ class PersistentWatchers(dict):
         super().__init__(original)
         self.persistent = {}
 
+    def __missing__(self, path):  # kazoo's tables are defaultdict(set): a one-shot watch adds to one
+        watchers = self[path] = set()
+        return watchers
+
     def pop(self, path, default=None):
         found = list(super().pop(path, default) or [])
         for base, (watcher, recursive) in self.persistent.items():

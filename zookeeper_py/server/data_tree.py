@@ -290,8 +290,9 @@ class DataTree:
         if last_prefix is not None:
             self.update_count(last_prefix, 1)
             self.update_bytes(last_prefix, 0 if data is None else len(data))
-        self.data_watches.trigger_watch(path, EventType.NodeCreated)
-        self.child_watches.trigger_watch(parent_name or "/", EventType.NodeChildrenChanged)
+        convert_long = self.acl_cache.convert_long
+        self.data_watches.trigger_watch(path, EventType.NodeCreated, convert_long(child.acl))
+        self.child_watches.trigger_watch(parent_name or "/", EventType.NodeChildrenChanged, convert_long(parent.acl))
 
     def delete_node(self, path, zxid):
         parent_name, child_name = _split_path(path)
@@ -305,6 +306,7 @@ class DataTree:
             node = self.nodes.pop(path, None)
             if node is None:
                 raise NoNodeException()
+            acl = self.acl_cache.convert_long(node.acl)  # before its last usage may take it from the cache
             self.acl_cache.remove_usage(node.acl)
             owner = node.ephemeralOwner
             if owner != 0:
@@ -323,9 +325,10 @@ class DataTree:
         if last_prefix is not None:
             self.update_count(last_prefix, -1)
             self.update_bytes(last_prefix, -(0 if node.data is None else len(node.data)))
-        processed = self.data_watches.trigger_watch(path, EventType.NodeDeleted)
-        self.child_watches.trigger_watch(path, EventType.NodeDeleted, processed)
-        self.child_watches.trigger_watch(parent_name or "/", EventType.NodeChildrenChanged)
+        processed = self.data_watches.trigger_watch(path, EventType.NodeDeleted, acl)
+        self.child_watches.trigger_watch(path, EventType.NodeDeleted, acl, processed)
+        self.child_watches.trigger_watch(parent_name or "/", EventType.NodeChildrenChanged,
+                                         self.acl_cache.convert_long(parent.acl))
 
     def set_data(self, path, data, version, zxid, time):
         node = self.nodes.get(path)
@@ -338,11 +341,12 @@ class DataTree:
             node.mzxid = zxid
             node.version = version
             stat = node.copy_stat()
+            acl = self.acl_cache.convert_long(node.acl)
         last_prefix = self.get_max_prefix_with_quota(path) if self.quota_paths else None
         if last_prefix is not None:
             self.update_bytes(last_prefix,
                               (0 if data is None else len(data)) - (0 if last_data is None else len(last_data)))
-        self.data_watches.trigger_watch(path, EventType.NodeDataChanged)
+        self.data_watches.trigger_watch(path, EventType.NodeDataChanged, acl)
         return stat
 
     def set_acl(self, path, acl, version):

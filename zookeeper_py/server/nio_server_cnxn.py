@@ -12,12 +12,14 @@ from zookeeper_py.common.lazy_module import LazyModule
 from zookeeper_py.common.net_utils import close_socket, inet_socket_address_str, peer_address, recv_view
 from zookeeper_py.common.ssl_handler import SslHandler
 from zookeeper_py.data import Id
-from zookeeper_py.keeper_exception import Code
+from zookeeper_py.keeper_exception import Code, NoAuthException
 from zookeeper_py.proto import GetDataResponse
 from zookeeper_py.server import server_cnxn_factory
 from zookeeper_py.server.auth.provider_registry import ProviderRegistry
 from zookeeper_py.server.command.four_letter_commands import FourLetterCommands
+from zookeeper_py.server.prep_request_processor import check_acl
 from zookeeper_py.server.server_cnxn import CloseRequestException, EndOfStreamException, ServerCnxn
+from zookeeper_py.zoo_defs import ZooDefs
 
 LOG = logging.getLogger("NIOServerCnxn")
 ssl = LazyModule("ssl")  # TLS only
@@ -571,8 +573,15 @@ class NIOServerCnxn(ServerCnxn):
 
     # -- replies and watches -----------------------------------------------------------
 
-    def process(self, event):
-        """A watch fired: send the WatcherEvent with xid -1."""
+    def process(self, event, acl=None):
+        """A watch fired: send the WatcherEvent with xid -1, unless this session may not READ
+        the node the event is about (`acl`, as Java 3.8.4's NIOServerCnxn.process does)."""
+        if acl:
+            try:
+                check_acl(None, acl, ZooDefs.Perms.READ, self.auth_info)
+            except NoAuthException:
+                LOG.debug("Not delivering %s to 0x%x (filtered by ACL)", event, self.session_id)
+                return
         out = bytearray(b"\0\0\0\0")
         out += _WATCH_EVENT_HEADER
         event.get_wrapper()._encode(out)

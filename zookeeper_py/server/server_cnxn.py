@@ -220,7 +220,7 @@ class ServerCnxn:
     def send_close_session(self):
         raise NotImplementedError
 
-    def process(self, event):
+    def process(self, event, acl=None):
         raise NotImplementedError
 
     def get_session_id(self):

@@ -97,11 +97,14 @@ class WatchManager:
                         del self.watch_table[p]
                 self._remove_watcher_mode(watcher, p)
 
-    def trigger_watch(self, path, event_type, supress=None):
+    def trigger_watch(self, path, event_type, acl, supress=None):
         """Fire the watches of `path` (and recursive watches of its ancestors).
 
-        One-shot watches are removed before they fire. Returns the set of watchers
-        notified (or None), so a second trigger can suppress them."""
+        One-shot watches are removed before they fire. `acl` is the ACL of the node the event
+        is about: a watcher whose session may not READ it is not told (the fix of CVE-2024-23944
+        in Java 3.8.4 and 3.9.2, without which a recursive watch names the children of nodes it
+        cannot read). Returns the set of watchers notified (or None), so a second trigger can
+        suppress them."""
         if not self.watch_table:
             return None
         watchers = set()
@@ -131,7 +134,7 @@ class WatchManager:
         for watcher in watchers:
             if supress is not None and watcher in supress:
                 continue
-            watcher.process(event)
+            watcher.process(event, acl)
         return watchers
 
     def __str__(self):
