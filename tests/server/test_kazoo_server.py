@@ -427,6 +427,26 @@ def test_watches_never_name_nodes_the_session_may_not_read(server, zk):
     assert one_shot == []
 
 
+def test_no_client_deletes_a_container_or_ttl_node_with_the_container_managers_request(server, zk):
+    # opcode 20 is for the ContainerManager alone; Java finds no valid path in a client's.
+    from kazoo.exceptions import BadArgumentsError
+
+    owner = connect(server, auth_data=[("digest", "owner:pw")])
+    try:
+        private = [make_digest_acl("owner", "pw", all=True)]
+        owner.create("/owned", acl=private)
+        kazoo_ext.create_container(owner, "/owned/container", acl=private)
+        kazoo_ext.create_ttl(owner, "/owned/ttl", 3600 * 1000, acl=private)
+        for path in ("/owned/container", "/owned/ttl"):
+            for client in (zk, owner):
+                with pytest.raises(BadArgumentsError):
+                    kazoo_ext.delete_container(client, path)
+            assert owner.exists(path) is not None
+    finally:
+        owner.stop()
+        owner.close()
+
+
 def test_get_ephemerals_and_all_children_number(server, zk):
     zk.create("/count/a/b", makepath=True)
     zk.create("/count/c")

@@ -177,6 +177,37 @@ def test_silent_or_garbage_connection_costs_only_itself(payload, tmp_path_factor
         server.stop()
 
 
+def test_a_handshake_trickled_a_byte_at_a_time_is_closed_at_its_deadline(tmp_path_factory, tls):
+    """ssl.handshakeDetectionTimeoutMillis counts from the accept, as Netty's does: a ClientHello
+    sent a byte every 0.25 s must not hold the connection (each byte read used to put the deadline
+    off, and 300 such connections kept out every real client)."""
+    server = start_secure("python", tmp_path_factory, tls, extra={"ssl.handshakeDetectionTimeoutMillis": "1000"})
+    try:
+        hello_out = ssl.MemoryBIO()
+        client = ssl.create_default_context().wrap_bio(ssl.MemoryBIO(), hello_out)
+        with pytest.raises(ssl.SSLWantReadError):
+            client.do_handshake()
+        hello = hello_out.read()
+        bad = socket.create_connection(("127.0.0.1", server.secure_port), timeout=10)
+        start = time.time()
+        sent = 0
+        try:
+            while sent < len(hello) and time.time() - start < 8:
+                bad.sendall(hello[sent:sent + 1])
+                sent += 1
+                time.sleep(0.25)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        closed_after = time.time() - start
+        assert sent < len(hello), "the whole ClientHello (%d bytes) went in at a byte per 0.25 s" % len(hello)
+        # the deadline falls on a tick of ConnnectionExpirer (here 1 s): within two ticks and the
+        # write that finds the connection closed
+        assert closed_after < 4
+        bad.close()
+    finally:
+        server.stop()
+
+
 def test_four_letter_word_over_tls(secure_server, tls):
     # Java's Netty now and then resets the connection right after its answer (seen about once in
     # forty runs under load), which loses the answer in the kernel; it gets a second try. Ours

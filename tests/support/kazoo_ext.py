@@ -66,6 +66,15 @@ class GetAllChildrenNumber(_Request):
     response = proto.GetAllChildrenNumberResponse
 
 
+class DeleteContainer(_Request):
+    """opcode 20, the ContainerManager's own request; its body is the bare path."""
+
+    type = 20
+
+    def serialize(self):
+        return self.record.encode("utf-8")
+
+
 class WhoAmI(_Request):
     type = 107
     response = proto.WhoAmIResponse
@@ -84,6 +93,10 @@ def create_container(zk, path, data=b"", acl=None):
     acl = acl or zk.default_acl or OPEN_ACL_UNSAFE
     rsp = call(zk, CreateContainer(proto.CreateRequest(path, data, _acl(acl), 4)))
     return rsp.path, _stat(rsp.stat)
+
+
+def delete_container(zk, path):
+    return call(zk, DeleteContainer(path))
 
 
 def create_ttl(zk, path, ttl_ms, data=b"", sequential=False, acl=None):

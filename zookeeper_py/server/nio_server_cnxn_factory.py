@@ -579,7 +579,7 @@ class NIOServerCnxnFactory(ServerCnxnFactory):
         with self.cnxns_lock:
             self.ip_map.setdefault(ip, set()).add(cnxn)
             self.cnxns.add(cnxn)
-        self.touch_cnxn(cnxn)
+        self.cnxn_expiry_queue.update(cnxn, cnxn.get_session_timeout())
 
     def remove_cnxn(self, cnxn):
         with self.cnxns_lock:
@@ -599,6 +599,11 @@ class NIOServerCnxnFactory(ServerCnxnFactory):
         return True
 
     def touch_cnxn(self, cnxn):
+        tls = cnxn.tls
+        if tls is not None and not tls.ready():
+            # A TLS handshake has ssl.handshakeDetectionTimeoutMillis from the accept in all, as
+            # Netty's: bytes trickled in one at a time must not keep it open.
+            return
         self.cnxn_expiry_queue.update(cnxn, cnxn.get_session_timeout())
 
     def get_client_cnxn_count(self, ip):

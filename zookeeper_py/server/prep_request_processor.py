@@ -324,7 +324,13 @@ class PrepRequestProcessor(ZooKeeperCriticalThread, RequestProcessor):
         if op_type in _CREATE_OPS:
             self.p_request2_txn_create(op_type, request, record)
         elif op_type == OpCode.deleteContainer:
-            path = bytes(request.request).decode("utf-8")
+            path = bytes(request.request).decode("utf-8", "replace")
+            if request.session_id != 0:
+                # Only the ContainerManager's own requests (session 0) delete. Java reads a client's
+                # path from the whole packet, its header first, so it is never valid there
+                # (BADARGUMENTS): no client deletes a container or TTL node past its ACL this way.
+                LOG.info("Invalid path %s with session 0x%x", path, request.session_id & 0xFFFFFFFFFFFFFFFF)
+                raise BadArgumentsException(path)
             parent_path = self.get_parent_path_and_validate(path)
             parent_record = self.get_record_for_path(parent_path)
             node_record = self.get_record_for_path(path)
