@@ -62,6 +62,21 @@ def test_purge_keeps_n_snapshots_and_the_logs_they_need(tmp_path, extended):  # 
         PurgeTxnLog.purge(str(tmp_path / "d"), str(tmp_path / "d"), 2)
 
 
+def test_purge_counts_only_valid_snapshots(tmp_path, extended):  # noqa: F811
+    # A full disk leaves torn snapshots, and it is when an operator purges: counted among the
+    # three to keep, they pushed out every snapshot a restore could use (Java 3.8 counts valid ones).
+    dt, _ = many_snapshots(tmp_path / "d")
+    snaps = sorted((n for n in listing(tmp_path / "d") if n.startswith("snapshot.")),
+                   key=lambda n: Util.get_zxid_from_name(n, "snapshot"))
+    for torn in snaps[-3:]:
+        path = tmp_path / "d" / "version-2" / torn
+        path.write_bytes(path.read_bytes()[:path.stat().st_size // 2])
+    PurgeTxnLog.purge(str(tmp_path / "d"), str(tmp_path / "d"), 3)
+    assert [n for n in listing(tmp_path / "d") if n.startswith("snapshot.")] == sorted(snaps)
+    dt2, _, _, _ = restore(str(tmp_path / "d"))
+    assert diff_states(tree_state(dt), tree_state(dt2)) == []
+
+
 @pytest.mark.java
 @pytest.mark.parametrize("separate", [False, True])
 def test_purge_command_matches_java(tmp_path, extended, separate):  # noqa: F811

@@ -42,6 +42,13 @@ BAD_CONFIGS = [
     ("clientPortAddress-alone", "clientPortAddress=127.0.0.1\n", None, ["clientPortAddress", "clientPort"]),
     ("server-line", "clientPort={port}\ninitLimit=5\nsyncLimit=2\nserver.1=127.0.0.1\n"
      "server.2=127.0.0.1:{p3}:{p4}\n", "1", ["127.0.0.1"]),
+    ("clientPort-99999", "clientPort=99999\n", None, ["clientPort", "99999", "out of range"]),
+    ("clientPort-negative", "clientPort=-5\n", None, ["clientPort", "-5", "out of range"]),
+    ("secureClientPort-70000", "clientPort={port}\nsecureClientPort=70000\n", None,
+     ["secureClientPort", "70000", "out of range"]),
+    ("clientPort-underscore", "clientPort=2_181\n", None, ["clientPort", "2_181"]),
+    ("server-port-99999", "clientPort={port}\ninitLimit=5\nsyncLimit=2\nserver.1=127.0.0.1:99999:{p2}\n"
+     "server.2=127.0.0.1:{p3}:{p4}\n", "1", ["server.1", "99999", "out of range"]),
 ]
 
 

@@ -232,15 +232,19 @@ def test_check(prep):
 
 
 def test_delete_container(prep):
-    # The body is the bare path. An ephemeral is refused (BadVersion, as Java's), a parent too.
+    # The ContainerManager's request (session 0): the body is the bare path. An ephemeral is
+    # refused (BadVersion, as Java's), a parent too.
     prep.node("/eph", ephemeral_owner=SESSION)
-    assert prep.error(OpCode.deleteContainer, body=b"/eph") == Code.BADVERSION
+    assert prep.error(OpCode.deleteContainer, body=b"/eph", session=0) == Code.BADVERSION
     prep.apply(OpCode.createContainer, CreateContainerTxn("/cc", b"", OPEN, 2))
     prep.node("/cc/x")
-    assert prep.error(OpCode.deleteContainer, body=b"/cc") == Code.NOTEMPTY
-    assert prep.error(OpCode.deleteContainer, body=b"/none") == Code.NONODE
+    assert prep.error(OpCode.deleteContainer, body=b"/cc", session=0) == Code.NOTEMPTY
+    assert prep.error(OpCode.deleteContainer, body=b"/none", session=0) == Code.NONODE
     prep.request(OpCode.delete, DeleteRequest("/cc/x", -1))
-    assert prep.request(OpCode.deleteContainer, body=b"/cc") == (OpCode.deleteContainer, DeleteTxn("/cc"), None)
+    # a client's, whatever its body, is BadArguments: Java reads its header as the path's start
+    assert prep.error(OpCode.deleteContainer, body=b"/cc") == Code.BADARGUMENTS
+    assert prep.request(OpCode.deleteContainer, body=b"/cc", session=0) == (OpCode.deleteContainer, DeleteTxn("/cc"),
+                                                                            None)
 
 
 # -- sessions -------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """Mirror of org.apache.zookeeper.server.PurgeTxnLog: delete old snapshots and txn logs.
 
-Keeps the `count` newest snapshots and the logs needed to replay from the oldest of
+Keeps the `count` newest valid snapshots and the logs needed to replay from the oldest of
 them; deletes every older snapshot.* and log.* file.
 
     python -m zookeeper_py.server.purge_txn_log dataLogDir [snapDir] -n count
@@ -43,11 +43,14 @@ class PurgeTxnLog:
 
     @staticmethod
     def purge(data_dir, snap_dir, num):
-        """Keep the `num` newest snapshots (num >= 3) and the logs they need; delete the rest."""
+        """Keep the `num` newest valid snapshots (num >= 3) and the logs they need; delete the rest.
+
+        Valid, as Java 3.8 counts them (3.5.7 counted any snapshot.* file): torn or truncated
+        snapshots, which a full disk leaves, must not push out the last ones a restore can use."""
         if num < 3:
             raise ValueError(COUNT_ERR_MSG)
         txn_log = FileTxnSnapLog(data_dir, snap_dir)
-        snaps = txn_log.find_n_recent_snapshots(num)
+        snaps = txn_log.find_n_valid_snapshots(num)
         if snaps:
             PurgeTxnLog.purge_older_snapshots(txn_log, snaps[-1])
 

@@ -4,6 +4,7 @@ import logging
 import os
 
 from zookeeper_py.common import system_properties
+from zookeeper_py.common.java_integer import parse_long
 
 # Java logs this class under FileTxnLog's logger.
 LOG = logging.getLogger("FileTxnLog")
@@ -18,7 +19,7 @@ def _load_pre_alloc_size():
     value = system_properties.get_property("zookeeper.preAllocSize")
     if value is not None:
         try:
-            size = int(value.strip()) * 1024
+            size = parse_long(value.strip()) * 1024
         except ValueError:
             LOG.warning("%s is not a valid value for preAllocSize", value)
     return size
@@ -33,6 +34,7 @@ class FilePadding:
 
     def __init__(self):
         self.current_size = 0
+        FilePadding.get_pre_alloc_size()  # read, and a bad value warned of, at start: Java's static init
 
     @staticmethod
     def get_pre_alloc_size():

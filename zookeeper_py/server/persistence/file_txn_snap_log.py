@@ -262,6 +262,9 @@ class FileTxnSnapLog:
     def find_n_recent_snapshots(self, n):
         return FileSnap(self.snap_dir).find_n_recent_snapshots(n)
 
+    def find_n_valid_snapshots(self, n):
+        return FileSnap(self.snap_dir).find_n_valid_snapshots(n)
+
     def get_snapshot_logs(self, zxid):
         """The log files needed after a snapshot at zxid."""
         return FileTxnLog.get_log_files(list_files(self.data_dir), zxid)

@@ -6,6 +6,7 @@ import os
 from zookeeper_py.common import system_properties
 from zookeeper_py.common.atomic_file_output_stream import AtomicFileOutputStream
 from zookeeper_py.common.client_x509_util import ClientX509Util
+from zookeeper_py.common.java_integer import parse_int
 from zookeeper_py.common.java_properties import load_properties, load_properties_file
 from zookeeper_py.metrics.impl.metrics_provider_bootstrap import check_configuration
 from zookeeper_py.server.quorum.flexible.quorum_hierarchical import QuorumHierarchical
@@ -180,14 +181,14 @@ class QuorumPeerConfig:
                 # 3.5.7 still ran the deprecated UDP algorithms 0, 1 and 2; 3.6 removed them and refuses any
                 # other value while parsing, as we do (we have only FastLeaderElection).
                 try:
-                    self.election_alg = int(value)
+                    self.election_alg = parse_int(value)
                 except ValueError:
                     raise bad(key, value, "is not a number") from None
                 if self.election_alg != 3:
                     raise bad(key, value, "is invalid: Invalid electionAlg value. Only 3 is supported.")
             elif key in _INT_KEYS:
                 try:
-                    setattr(self, _INT_KEYS[key], int(value))
+                    setattr(self, _INT_KEYS[key], parse_int(value))
                 except ValueError:
                     raise bad(key, value, "is not a number") from None
             elif key in _BOOL_KEYS:
@@ -240,6 +241,10 @@ class QuorumPeerConfig:
             raise ConfigException("Error processing %s: dataDir is not set" % source)
         if self.data_log_dir is None:
             self.data_log_dir = self.data_dir
+        for key in ("clientPort", "secureClientPort"):
+            port = getattr(self, _INT_KEYS[key])
+            if not 0 <= port <= 0xFFFF:  # Java's InetSocketAddress refuses it as the file is parsed
+                raise bad(key, port, "is invalid: port out of range:%d" % port)
         if self.client_port == 0:
             LOG.info("clientPort is not set")
             if self.client_port_address_str is not None:

@@ -146,6 +146,19 @@ class QuorumServer:
 def _port(host, text):
     # Integer.parseInt, as Java's: a reconfig -members item "...;2181 " is BadArguments on a Java leader
     try:
-        return parse_int(text)
+        port = parse_int(text)
     except ValueError:
         raise ConfigException("Address unresolved: %s:%s" % (host, text)) from None
+    if not 0 <= port <= 0xFFFF:
+        raise ConfigException("port out of range:%d" % port)  # InetSocketAddress's words
+    return port
+
+
+def from_config_line(key, value):
+    """The QuorumServer of a `server.<sid>=<address spec>` line, and a ConfigException that names
+    the line where Java's names only what was wrong in it."""
+    sid = int(key[key.index(".") + 1:])
+    try:
+        return QuorumServer(sid, value)
+    except ConfigException as e:
+        raise ConfigException("%s=%s is invalid: %s" % (key, value, e)) from None

@@ -3,7 +3,7 @@
 import logging
 
 from zookeeper_py.server.quorum.flexible.quorum_verifier import QuorumVerifier
-from zookeeper_py.server.quorum.quorum_server import ConfigException, LearnerType, QuorumServer
+from zookeeper_py.server.quorum.quorum_server import ConfigException, LearnerType, from_config_line
 
 LOG = logging.getLogger("QuorumHierarchical")
 
@@ -31,10 +31,9 @@ class QuorumHierarchical(QuorumVerifier):
     def _parse(self, props):
         for key, value in props.items():
             if key.startswith("server."):
-                sid = int(key[key.index(".") + 1:])
-                qs = QuorumServer(sid, value)
-                self.all_members[sid] = qs
-                (self.voting_members if qs.type is LearnerType.PARTICIPANT else self.observing_members)[sid] = qs
+                qs = from_config_line(key, value)
+                self.all_members[qs.id] = qs
+                (self.voting_members if qs.type is LearnerType.PARTICIPANT else self.observing_members)[qs.id] = qs
             elif key.startswith("group"):
                 gid = int(key[key.index(".") + 1:])
                 self.num_groups += 1

@@ -1,7 +1,7 @@
 """Mirror of org.apache.zookeeper.server.quorum.flexible.QuorumMaj."""
 
 from zookeeper_py.server.quorum.flexible.quorum_verifier import QuorumVerifier
-from zookeeper_py.server.quorum.quorum_server import LearnerType, QuorumServer
+from zookeeper_py.server.quorum.quorum_server import LearnerType, from_config_line
 
 
 class QuorumMaj(QuorumVerifier):
@@ -16,8 +16,8 @@ class QuorumMaj(QuorumVerifier):
         if props is not None:
             for key, value in props.items():
                 if key.startswith("server."):
-                    sid = int(key[key.index(".") + 1:])
-                    self.all_members[sid] = QuorumServer(sid, value)
+                    qs = from_config_line(key, value)
+                    self.all_members[qs.id] = qs
                 elif key == "version":
                     self.version = int(value, 16)
         elif members is not None:
