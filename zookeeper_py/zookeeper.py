@@ -82,6 +82,15 @@ from zookeeper_py.zoo_defs import OpCode, ZooDefs
 
 LOG = logging.getLogger("ZooKeeper")
 
+# The client's loggers have Java's class names, as the server's. A library logs only where its
+# application sends it (Java's client, with slf4j unconfigured, prints nothing): without a handler
+# of their own, Python's last resort would print their warnings (each failed connect) to stderr.
+# Records still reach the handlers an application (or the server's logging.yaml) puts on the root.
+for _name in ("ZooKeeper", "ClientCnxn", "ClientCnxnSocket", "ClientCnxnSocketNIO", "ClientCnxnSocketNetty",
+              "StaticHostProvider", "ZKClientConfig", "ZooKeeperSaslClient", "ZKWatchManager", "Login",
+              "SaslServerPrincipal", "ZKUtil"):
+    logging.getLogger(_name).addHandler(logging.NullHandler())
+
 _OK = 0
 _NONODE = Code.NONODE.value
 

@@ -25,6 +25,7 @@ from zookeeper_py.cli.command_not_found_exception import CommandNotFoundExceptio
 from zookeeper_py.cli.malformed_command_exception import MalformedCommandException
 from zookeeper_py.client.zk_client_config import ConfigException, ZKClientConfig
 from zookeeper_py.common import system_properties
+from zookeeper_py.common.java_integer import NumberFormatException, parse_int
 from zookeeper_py.common.logging_setup import configure_logging
 from zookeeper_py.common.x509_util import X509Exception
 from zookeeper_py.watcher import EventType, KeeperState
@@ -228,7 +229,7 @@ class ZooKeeperMain:
                 raise SystemExitRequest(INVALID_INVOCATION) from None
         if self.cl.get_option("waitforconnection") is not None:
             self.connect_latch = threading.Event()
-        timeout = int(self.cl.get_option("timeout"))
+        timeout = parse_int(self.cl.get_option("timeout"))
         try:
             self.zk = ZooKeeperAdmin(self.host, timeout, MyWatcher(self), read_only, client_config=client_config)
         except X509Exception as e:
@@ -362,7 +363,8 @@ class ZooKeeperMain:
             for i in range(self.command_count - 10, self.command_count + 1):
                 if i < 0:
                     continue
-                self.println("%d - %s" % (i, self.history.get(i)))
+                cmd_line = self.history.get(i)
+                self.println("%d - %s" % (i, "null" if cmd_line is None else cmd_line))
         elif cmd == "printwatches":
             if len(args) == 1:
                 self.println("printwatches is " + ("on" if self.print_watches else "off"))
@@ -441,7 +443,12 @@ def main(argv=None):
         code = e.code
     except (IOError, ValueError) as e:
         # Java's uncaught exception in main: its first line, exit code 1.
-        java_class = "java.io.IOException" if isinstance(e, IOError) else "java.lang.IllegalArgumentException"
+        if isinstance(e, IOError):
+            java_class = "java.io.IOException"
+        elif isinstance(e, NumberFormatException):
+            java_class = "java.lang.NumberFormatException"
+        else:
+            java_class = "java.lang.IllegalArgumentException"
         sys.stderr.write('Exception in thread "main" %s: %s\n' % (java_class, e))
         code = UNEXPECTED_ERROR
     except KeyboardInterrupt:

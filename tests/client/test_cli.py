@@ -236,6 +236,7 @@ def test_cli_exit_code_matches_java(both_runs):
     ["ls", "-x", "/"],
     ["stat", "/zookeeper"],
     ["quit"],
+    ["history"],
 ], ids=lambda a: "_".join(a).replace("/", ""))
 def test_one_shot_command_output_and_exit_code(server, args):
     java_zk.require_java_zookeeper()
@@ -298,6 +299,8 @@ def test_shell_options_match_java(server, tmp_path):
         ["-waitforconnection", "-timeout", "1000", "-server", dead, "ls", "/"],
         ["-client-configuration", str(tmp_path / "missing.properties"), "ls", "/"],
         ["-client-configuration", str(good), "-r", "-timeout", "5000", "ls", "/zookeeper"],
+        ["-timeout", "abc", "ls", "/"],
+        ["-server", "bogus:host:x", "ls", "/"],
     ]
     for args in cases:
         java = run_java_cli(server, args)

@@ -1,13 +1,17 @@
 """zookeeper_py.client: connect strings, host providers, config files, four-letter words;
 and ClientCnxn's timing (pings, session timeout) against a scripted server."""
 
+import os
+import subprocess
+import sys
 import time
 
 import pytest
 
 from tests.client.conftest import EventLog
 from tests.client.fake_server import FakeServer
-from tests.support.net import wait_until
+from tests.support.net import free_port, wait_until
+from tests.support.servers import REPO
 from zookeeper_py.admin.zookeeper_admin import ZooKeeperAdmin
 from zookeeper_py.client.connect_string_parser import ConnectStringParser
 from zookeeper_py.client.four_letter_word_main import FourLetterWordMain
@@ -18,6 +22,16 @@ from zookeeper_py.keeper_exception import Code, KeeperException
 from zookeeper_py.watcher import KeeperState
 from zookeeper_py.zoo_defs import OpCode
 from zookeeper_py.zookeeper import States, ZooKeeper
+
+
+def test_the_library_prints_nothing_where_its_application_set_no_logging():
+    # Every failed connect logs a warning; Python's last resort would print each to stderr.
+    script = ("import time\nfrom zookeeper_py.zookeeper import ZooKeeper\n"
+              "zk = ZooKeeper('127.0.0.1:%d,127.0.0.1:%d', 2000, None)\ntime.sleep(3)\nzk.close()\n"
+              % (free_port(), free_port()))
+    r = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60,
+                       env=dict(os.environ, PYTHONPATH=REPO))
+    assert r.returncode == 0 and r.stderr == "" and r.stdout == "", r.stderr
 
 
 def test_connect_string_parser():

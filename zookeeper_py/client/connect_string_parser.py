@@ -1,6 +1,7 @@
 """Mirror of org.apache.zookeeper.client.ConnectStringParser."""
 
 from zookeeper_py.client.inet_socket_address import InetSocketAddress
+from zookeeper_py.common.java_integer import parse_int
 from zookeeper_py.common.path_utils import PathUtils
 
 DEFAULT_PORT = 2181
@@ -50,12 +51,12 @@ class ConnectStringParser:
             if v6:
                 host = v6[0]
                 if len(v6) == 2:
-                    port = int(v6[1])
+                    port = parse_int(v6[1])
             else:
                 pidx = host.rfind(":")
                 if pidx >= 0:
                     if pidx < len(host) - 1:
-                        port = int(host[pidx + 1:])
+                        port = parse_int(host[pidx + 1:])
                     host = host[:pidx]
             self.server_addresses.append(InetSocketAddress.create_unresolved(host, port))
 

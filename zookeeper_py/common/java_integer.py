@@ -8,13 +8,17 @@ import re
 _DECIMAL = re.compile(r"[+-]?\d+\Z")
 
 
+class NumberFormatException(ValueError):
+    """java.lang.NumberFormatException, with Java's message."""
+
+
 def parse_int(text, bits=32):
-    """The value of text, or ValueError (Java's NumberFormatException) where Java refuses it."""
+    """The value of text, or NumberFormatException (a ValueError) where Java refuses it."""
     if text is None or not _DECIMAL.match(text):
-        raise ValueError("For input string: \"%s\"" % text)
+        raise NumberFormatException("For input string: \"%s\"" % text)
     value = int(text)
     if not -(1 << (bits - 1)) <= value < (1 << (bits - 1)):
-        raise ValueError("For input string: \"%s\"" % text)
+        raise NumberFormatException("For input string: \"%s\"" % text)
     return value
 
 
