@@ -186,9 +186,14 @@ def test_servers_outside_the_configuration_hold_at_most_a_few_threads(make_ensem
             s.sendall(struct.pack(">qqi", -65536, 1000 + i, len(address)) + address)
             held.append(s)
         # All 30 handled: 22 refused, beyond the 8 kept.
-        wait_until(lambda: len(set(re.findall(r"Refused the election connection of server (\d+) from .*: it is not in "
-                                              r"the configuration", ens.log(sid)))) >= 30 - 8,
-                   timeout=20, message="the strangers' handshakes handled")
+        try:
+            wait_until(lambda: len(set(re.findall(r"Refused the election connection of server (\d+) from .*: it is "
+                                                  r"not in the configuration", ens.log(sid)))) >= 30 - 8,
+                       timeout=20, message="the strangers' handshakes handled")
+        except TimeoutError:
+            pytest.fail("not 22 strangers refused; the member's election connection lines:\n" + "\n".join(
+                line for line in ens.log(sid).splitlines()
+                if re.search(r"election connection|challenge|connection threads|Exception handling", line)))
         grown = process_thread_count(pid) - before
         # Two workers per stranger kept, and the handshake pool grown to its 20 threads (kept idle).
         assert grown <= 2 * QuorumCnxManager.MAX_STRANGERS + 20 + 2, "%d more threads" % grown

@@ -171,6 +171,7 @@ class QuorumCnxManager:
         self.connection_slots = threading.BoundedSemaphore(quorum_cnxn_threads_size)
         self.handshakes = {}  # accepted socket -> monotonic time of its accept, until its initial message is read
         self.handshakes_lock = threading.Lock()
+        self.strangers_joining = []  # sids outside the configuration between handshake and workers (map_lock)
         self.initialize_auth(auth_server, auth_learner, quorum_sasl_auth_enabled)
         self.listener = Listener(self)
 
@@ -324,13 +325,24 @@ class QuorumCnxManager:
             pass
         return True
 
-    def _room_for_a_stranger(self, sid):
-        """Fewer than MAX_STRANGERS servers outside the configuration are connected (a new member
-        of a rolling change may be one; each costs a SendWorker and a RecvWorker)."""
+    def _reserve_room_for_a_stranger(self, sid):
+        """Take one of the MAX_STRANGERS places for a server outside the configuration (a new member
+        of a rolling change may be one; each costs a SendWorker and a RecvWorker); False when all are
+        taken. The place is held from here until its workers are in the map, so handshakes read side
+        by side cannot all see the same last free place."""
         view = self.self.get_view()
         with self.map_lock:
-            strangers = sum(1 for s in self.sender_worker_map if s not in view and s != sid)
-        return strangers < self.MAX_STRANGERS
+            strangers = {s for s in self.sender_worker_map if s not in view}
+            strangers.update(self.strangers_joining)
+            strangers.discard(sid)  # a stranger connecting again replaces its own workers
+            if len(strangers) >= self.MAX_STRANGERS:
+                return False
+            self.strangers_joining.append(sid)
+            return True
+
+    def _release_room_for_a_stranger(self, sid):
+        with self.map_lock:
+            self.strangers_joining.remove(sid)
 
     def handle_connection(self, sock, deadline=None):
         """Read an accepted connection's handshake (its initial message by `deadline`, monotonic),
@@ -380,11 +392,19 @@ class QuorumCnxManager:
                       sid, _peer_name(sock), _reason(e))
             close_socket(sock)
             return
-        if sid not in self.self.get_view() and not self._room_for_a_stranger(sid):
+        stranger = sid not in self.self.get_view()
+        if stranger and not self._reserve_room_for_a_stranger(sid):
             LOG.warning("Refused the election connection of server %d from %s: it is not in the configuration, "
                         "and %d such servers are connected already", sid, _peer_name(sock), self.MAX_STRANGERS)
             close_socket(sock)
             return
+        try:
+            self._keep_or_call_back(sock, sid, election_addr, din)
+        finally:
+            if stranger:
+                self._release_room_for_a_stranger(sid)
+
+    def _keep_or_call_back(self, sock, sid, election_addr, din):
         if sid < self.self.get_id():
             # The connection from the larger sid is the one that survives: drop this one and call back.
             with self.map_lock:
