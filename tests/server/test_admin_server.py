@@ -466,6 +466,21 @@ def test_busy_port_stops_the_standalone_server_with_exit_4(tmp_path):
                     in out), (kind.kind, out)
 
 
+def test_a_command_url_without_a_leading_slash_stops_the_server_with_exit_4(tmp_path):
+    """Jetty refuses the mapping and the server exits 4; ours served every path as 404."""
+    kinds = [PythonServer] + ([JavaServer] if java_admin_reason() is None else [])
+    for kind in kinds:
+        port = free_port()
+        server = kind(str(tmp_path / kind.kind), extra_cfg=admin_cfg(port, **{"admin.commandURL": "cmds"}))
+        if kind is JavaServer:
+            server.flags += java_admin_flags(server)
+        assert _run_until_exit(server) == 4, server.output_tail()
+        out = server.output_tail(20000)
+        assert "Unable to start AdminServer, exiting abnormally" in out, (kind.kind, out)
+        if kind is PythonServer:
+            assert "command URL cmds: the command URL must start with /" in out, out
+
+
 def test_quorum_peer_only_warns_and_serves_the_roles(tmp_path):
     """A peer whose admin port is taken warns and serves; the others' AdminServers follow the roles."""
     ens, ports = ensemble_with_admin_ports(str(tmp_path), ["python", "python", "python"])

@@ -68,6 +68,10 @@ class JettyAdminServer(AdminServer):
         with self.lock:
             if self.server is not None:
                 return
+            if not self.command_url.startswith("/"):
+                # Jetty refuses the servlet mapping; serving every path as 404 would hide the typo.
+                raise AdminServerException("Problem starting AdminServer on %s: the command URL must start "
+                                           "with /" % self._describe())
             try:
                 server = _AdminHttpServer(self)
             except (OSError, OverflowError, ValueError) as e:
