@@ -3,8 +3,9 @@
 With the defaults, http://<host>:8080/commands lists every command as a link and
 http://<host>:8080/commands/<name> runs one; URL parameters are its arguments
 (/commands/set_trace_mask?traceMask=306); /view is zookeeper_py's live drawing of the
-threads and queues (admin/thread_view, admin/static). Java embeds Jetty; here the standard
-library's ThreadingHTTPServer answers on a daemon thread, with Jetty's headers.
+threads and queues (admin/thread_view, admin/static). Java embeds Jetty; here a selector
+and a thread pool in Jetty's shape serve, the standard library's http.server parses each
+request, and the replies carry Jetty's headers and error pages.
 """
 
 import collections
@@ -35,10 +36,10 @@ JETTY_VERSION = "9.4.24.v20191120"
 class JettyAdminServer(AdminServer):
     """Mirror of org.apache.zookeeper.server.admin.JettyAdminServer.
 
-    Threads: `qtpAdminServer-acceptor-0{addr:port}` accepts; each connection is served by
-    a `qtpAdminServer-<n>` thread until it has been idle for idleTimeout ms (keep-alive), at
-    most MAX_THREADS of them (Jetty's QueuedThreadPool default); a connection beyond them is
-    closed at once, where Jetty would queue it.
+    Threads: `qtpAdminServer-acceptor-0{addr:port}` accepts and waits on every open connection;
+    a `qtpAdminServer-<n>` thread (at most MAX_THREADS, Jetty's QueuedThreadPool default)
+    answers each request whose head is in (_AdminHttpServer). A connection silent for
+    idleTimeout ms is closed.
     """
 
     DEFAULT_PORT = 8080
