@@ -154,6 +154,7 @@ class _AdminHttpServer:
         self.selector.register(self.socket, selectors.EVENT_READ, None)
         self.wakeup_reader, self.wakeup_writer = socket.socketpair()
         self.wakeup_reader.setblocking(False)
+        self.wakeup_writer.setblocking(False)  # full means a wakeup is pending already
         self.selector.register(self.wakeup_reader, selectors.EVENT_READ, self.wakeup_reader)
         self.running = True
         self.stopped = threading.Event()
