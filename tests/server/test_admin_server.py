@@ -34,7 +34,7 @@ from tests.support import java_zk, workload
 from tests.support.ensemble import Ensemble
 from tests.support.net import free_port, free_ports, process_thread_count, wait_until
 from tests.support.servers import REPO, JavaServer, PythonServer
-from zookeeper_py.server.admin.jetty_admin_server import MAX_THREADS
+from zookeeper_py.common.jetty_http_server import MAX_THREADS
 
 pytestmark = pytest.mark.timeout(120)
 

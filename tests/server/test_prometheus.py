@@ -8,6 +8,7 @@ class path (Debian's zookeeper package has none: the comparison is skipped, sayi
 
 import glob
 import socket
+import urllib.error
 import urllib.request
 import zipfile
 
@@ -17,7 +18,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from tests.support import java_zk
 from tests.support.ensemble import Ensemble
-from tests.support.net import four_letter_word, free_port, free_ports, wait_for_port, wait_until
+from tests.support.net import four_letter_word, free_port, free_ports, process_thread_count, wait_for_port, wait_until
 from tests.support.servers import JavaServer, PythonServer
 
 PROMETHEUS = "org.apache.zookeeper.metrics.prometheus.PrometheusMetricsProvider"
@@ -125,6 +126,30 @@ def test_metrics_endpoint_stops_with_the_server(prometheus_server):
     assert server.stop() == 0
     with pytest.raises(OSError):
         socket.create_connection(("127.0.0.1", port), timeout=2).close()
+
+
+def test_idle_and_half_sent_connections_hold_no_thread_and_keep_no_one_out(prometheus_server):
+    """300 connections to /metrics's port that say nothing or send half a request: the server
+    holds no thread for them and scrapes still answer; only /metrics is served, as Java's
+    servlet mapping. (prometheus_client's server gave each connection a thread, for good.)"""
+    server, port = prometheus_server
+    before = process_thread_count(server.proc.pid)
+    held = []
+    try:
+        for i in range(300):
+            s = socket.create_connection(("127.0.0.1", port), timeout=10)
+            held.append(s)
+            if i % 2:
+                s.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\n")  # and never the blank line
+        assert value(scrape(port), "znode_count") > 0
+        grown = process_thread_count(server.proc.pid) - before
+        assert grown <= 10, "%d more threads" % grown
+    finally:
+        for s in held:
+            s.close()
+    with pytest.raises(urllib.error.HTTPError) as e:
+        urllib.request.urlopen("http://127.0.0.1:%d/other" % port, timeout=10)
+    assert e.value.code == 404
 
 
 def test_export_jvm_info_false(tmp_path):

@@ -9,16 +9,21 @@ zoo.cfg:
 
 serves the text exposition format on http://httpHost:httpPort/metrics. Gauges are callbacks
 read at scrape time, as in Java, so they cost the server nothing between scrapes.
-prometheus_client does the exposition format, the HTTP server and the process collector.
+prometheus_client does the exposition format and the process collector; the HTTP server is
+Jetty's shape (common/jetty_http_server), as Java's provider runs Jetty: idle or half-sent
+connections hold no thread.
 """
 
 import collections
 import logging
 import threading
+from urllib.parse import parse_qs, urlsplit
 
-from prometheus_client import CollectorRegistry, GCCollector, PlatformCollector, ProcessCollector, start_http_server
+from prometheus_client import CollectorRegistry, GCCollector, PlatformCollector, ProcessCollector
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.exposition import choose_encoder
 
+from zookeeper_py.common.jetty_http_server import JettyHttpServer, JettyRequestHandler
 from zookeeper_py.metrics.counter import Counter
 from zookeeper_py.metrics.metrics_context import MetricsContext
 from zookeeper_py.metrics.metrics_provider import MetricsProvider, MetricsProviderLifeCycleException
@@ -219,26 +224,30 @@ class PrometheusMetricsProvider(MetricsProvider):
             PlatformCollector(registry=self.collector_registry)
             GCCollector(registry=self.collector_registry)
         try:
-            self.server, self.server_thread = start_http_server(self.port, addr=self.host,
-                                                                registry=self.collector_registry)
-        except OSError as e:
+            # Jetty's ServerConnector default idle timeout: 30 s.
+            self.server = JettyHttpServer(self.host, self.port, 30000, MetricsServlet, "qtpPrometheusMetricsProvider",
+                                          self.collector_registry)
+        except (OSError, OverflowError) as e:
             LOG.error("Cannot start /metrics server", exc_info=True)
             raise MetricsProviderLifeCycleException("Cannot start /metrics server on %s:%d: %s"
                                                     % (self.host, self.port, e)) from e
-        self.server_thread.name = "PrometheusMetricsProvider-%d" % self.port
+        self.server_thread = threading.Thread(target=self.server.serve_forever, args=(0.25,), daemon=True,
+                                              name="PrometheusMetricsProvider-%d" % self.get_port())
+        self.server_thread.start()
 
     def get_root_context(self):
         return self.root_context
 
     def get_port(self):
         """The port /metrics listens on (httpPort=0 picks a free one)."""
-        return self.server.server_address[1] if self.server is not None else self.port
+        return self.server.socket.getsockname()[1] if self.server is not None else self.port
 
     def stop(self):
         server, self.server = self.server, None
         if server is not None:
             server.shutdown()
             server.server_close()
+            server.close_connections()
             self.server_thread.join(5)
 
     def dump(self, sink):
@@ -249,3 +258,26 @@ class PrometheusMetricsProvider(MetricsProvider):
 
     def reset_all_values(self):
         pass  # not supported on Prometheus, as in Java
+
+
+class MetricsServlet(JettyRequestHandler):
+    """Java's MetricsServletImpl at /metrics: the registry in the format the Accept header
+    asks for, `name[]` parameters filtering it; other paths are Jetty's 404."""
+
+    def do_GET(self):
+        self._get(send_body=True)
+
+    def do_HEAD(self):
+        self._get(send_body=False)
+
+    def _get(self, send_body):
+        url = urlsplit(self.path)
+        if url.path != "/metrics":
+            self._error(404, "Not Found", send_body)
+            return
+        registry = self.server.context
+        names = parse_qs(url.query).get("name[]")
+        if names:
+            registry = registry.restricted_registry(names)
+        encoder, content_type = choose_encoder(self.headers.get("Accept"))
+        self._reply(200, content_type, encoder(registry), send_body)
