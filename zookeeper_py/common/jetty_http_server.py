@@ -20,6 +20,8 @@ import time
 from http.server import BaseHTTPRequestHandler
 from urllib.parse import urlsplit
 
+from zookeeper_py.common.selector_waker import SelectorWaker
+
 LOG = logging.getLogger("JettyHttpServer")
 
 # What 3.5.7 shipped with; it names itself in the Server header and on error pages.
@@ -69,10 +71,8 @@ class JettyHttpServer:
         self.socket.setblocking(False)
         self.selector = selectors.DefaultSelector()
         self.selector.register(self.socket, selectors.EVENT_READ, None)
-        self.wakeup_reader, self.wakeup_writer = socket.socketpair()
-        self.wakeup_reader.setblocking(False)
-        self.wakeup_writer.setblocking(False)  # full means a wakeup is pending already
-        self.selector.register(self.wakeup_reader, selectors.EVENT_READ, self.wakeup_reader)
+        self.waker = SelectorWaker()
+        self.selector.register(self.waker.r, selectors.EVENT_READ, self.waker)
         self.running = True
         self.stopped = threading.Event()
         self.lock = threading.Lock()
@@ -88,16 +88,19 @@ class JettyHttpServer:
 
     def serve_forever(self, poll_interval):
         try:
+            next_sweep = time.monotonic() + poll_interval
             while self.running:
                 for key, _ in self.selector.select(poll_interval):
                     if key.data is None:
                         self._accept()
-                    elif key.data is self.wakeup_reader:
-                        _drain(self.wakeup_reader)
+                    elif key.data is self.waker:
+                        self.waker.drain()
                     else:
                         self._read(key.data)
                 self._watch_given_back()
-                self._close_idle()
+                if time.monotonic() >= next_sweep:  # not on every wakeup: it walks every connection
+                    self._close_idle()
+                    next_sweep = time.monotonic() + poll_interval
         finally:
             self.stopped.set()
 
@@ -190,10 +193,7 @@ class JettyHttpServer:
                 conn.buffer = handler.unread
                 conn.last_read = time.monotonic()
                 self.given_back.append(conn)
-                try:
-                    self.wakeup_writer.send(b"x")
-                except OSError:
-                    pass
+                self.waker.wakeup()
 
     # -- closing ---------------------------------------------------------------------------
 
@@ -208,10 +208,7 @@ class JettyHttpServer:
     def shutdown(self):
         """Stop the selector loop (serve_forever returns) and the pool's threads."""
         self.running = False
-        try:
-            self.wakeup_writer.send(b"x")
-        except OSError:
-            pass
+        self.waker.wakeup()
         self.stopped.wait(5)
         with self.lock:
             workers = list(self.workers)
@@ -221,8 +218,7 @@ class JettyHttpServer:
     def server_close(self):
         self.selector.close()
         self.socket.close()
-        self.wakeup_reader.close()
-        self.wakeup_writer.close()
+        self.waker.close()
 
     def close_connections(self):
         with self.lock:
@@ -233,14 +229,6 @@ class JettyHttpServer:
             except OSError:
                 pass
             self._close(conn)
-
-
-def _drain(sock):
-    try:
-        while sock.recv(4096):
-            pass
-    except OSError:
-        pass
 
 
 class _SocketWriter:

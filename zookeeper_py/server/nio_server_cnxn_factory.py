@@ -15,6 +15,7 @@ from zookeeper_py.common.client_x509_util import ClientX509Util
 from zookeeper_py.common.lazy_module import LazyModule
 from zookeeper_py.common.linked_blocking_queue import LinkedBlockingQueue
 from zookeeper_py.common.net_utils import close_socket, inet_socket_address_str, unmapped
+from zookeeper_py.common.selector_waker import SelectorWaker
 from zookeeper_py.server.expiry_queue import ExpiryQueue
 from zookeeper_py.server.nio_server_cnxn import NIOServerCnxn, outgoing_water_marks
 from zookeeper_py.server.server_cnxn_factory import PORT_UNIFICATION_KEY, ServerCnxnFactory
@@ -61,41 +62,6 @@ _READ = selectors.EVENT_READ
 _WRITE = selectors.EVENT_WRITE
 
 
-class _Waker:
-    """A socketpair that interrupts a select() from another thread (Selector.wakeup)."""
-
-    def __init__(self):
-        self.r, self.w = socket.socketpair()
-        self.r.setblocking(False)
-        self.w.setblocking(False)
-        self.pending = False
-        # Read into: PyPy's recv(4096) allocates 4 KB for each wake-up's one byte.
-        self.scratch = bytearray(64)
-
-    def wakeup(self):
-        if not self.pending:
-            self.pending = True
-            try:
-                self.w.send(b"x")
-            except OSError:
-                pass
-
-    def drain(self):
-        # Read first, then clear the flag: cleared first, a wakeup arriving in between
-        # would have its byte swallowed here and leave the flag set for good.
-        # A full read means more may wait; a short one emptied it (no BlockingIOError raised).
-        try:
-            while self.r.recv_into(self.scratch) == len(self.scratch):
-                pass
-        except OSError:
-            pass
-        self.pending = False
-
-    def close(self):
-        self.r.close()
-        self.w.close()
-
-
 class AbstractSelectThread(ZooKeeperThread):
     """Mirror of org.apache.zookeeper.server.NIOServerCnxnFactory.AbstractSelectThread."""
 
@@ -103,7 +69,7 @@ class AbstractSelectThread(ZooKeeperThread):
         super().__init__(name)
         self.factory = factory
         self.selector = selectors.DefaultSelector()
-        self.waker = _Waker()
+        self.waker = SelectorWaker()
         self.selector.register(self.waker.r, _READ, None)
 
     def wakeup_selector(self):
