@@ -245,7 +245,6 @@ class _SocketWriter:
         pass
 
 
-
 class JettyRequestHandler(BaseHTTPRequestHandler):
     """One request of a JettyHttpServer connection, framed as Jetty frames it: its status
     line, headers and HTML error page; a malformed request gets Jetty's status and a close."""
