@@ -14,6 +14,7 @@ import time
 import pytest
 
 from tests.quorum.conftest import kazoo
+from tests.quorum.test_sasl_quorum import JAAS, jaas_flags
 from tests.support.net import process_fd_count, process_thread_count, reset_connection, wait_until
 from tests.support.servers import pypy_python
 from zookeeper_py.server.quorum.quorum_cnx_manager import QuorumCnxManager
@@ -169,6 +170,21 @@ def test_a_handshake_sent_a_byte_at_a_time_is_closed_after_cnx_timeout(make_ense
     assert closed_after is not None and closed_after < 9, closed_after
 
 
+def _refused_strangers(ens, sid):
+    return len(set(re.findall(r"Refused the election connection of server (-?\d+) from .*: it is not in the "
+                              r"configuration", ens.log(sid))))
+
+
+def _wait_for_strangers_handled(ens, sid, handled):
+    """Wait until handled() is true of member `sid`; on timeout, fail with its election lines."""
+    try:
+        wait_until(handled, timeout=20, message="the strangers' handshakes handled")
+    except TimeoutError:
+        pytest.fail("strangers not handled; the member's election connection lines:\n" + "\n".join(
+            line for line in ens.log(sid).splitlines()
+            if re.search(r"election connection|challenge|connection threads|Exception handling", line)))
+
+
 def test_servers_outside_the_configuration_hold_at_most_a_few_threads(make_ensemble):
     """Thirty election connections with valid handshakes from sids no member has: each kept one
     holds a SendWorker and a RecvWorker, so only MAX_STRANGERS of them are kept. (Java keeps them all.)"""
@@ -186,19 +202,58 @@ def test_servers_outside_the_configuration_hold_at_most_a_few_threads(make_ensem
             s.sendall(struct.pack(">qqi", -65536, 1000 + i, len(address)) + address)
             held.append(s)
         # All 30 handled: 22 refused, beyond the 8 kept.
-        try:
-            wait_until(lambda: len(set(re.findall(r"Refused the election connection of server (\d+) from .*: it is "
-                                                  r"not in the configuration", ens.log(sid)))) >= 30 - 8,
-                       timeout=20, message="the strangers' handshakes handled")
-        except TimeoutError:
-            pytest.fail("not 22 strangers refused; the member's election connection lines:\n" + "\n".join(
-                line for line in ens.log(sid).splitlines()
-                if re.search(r"election connection|challenge|connection threads|Exception handling", line)))
+        refused = 30 - QuorumCnxManager.MAX_STRANGERS
+        _wait_for_strangers_handled(ens, sid, lambda: _refused_strangers(ens, sid) >= refused)
         grown = process_thread_count(pid) - before
         # Two workers per stranger kept, and the handshake pool grown to its 20 threads (kept idle).
         assert grown <= 2 * QuorumCnxManager.MAX_STRANGERS + 20 + 2, "%d more threads" % grown
     finally:
         for s in held:
+            s.close()
+    ens.assert_same_leader_for(leader, epoch, 3)
+    with kazoo(ens.connect_string()) as zk:
+        zk.create("/after-strangers", b"ok")
+
+
+def test_strangers_called_back_with_quorum_sasl_are_bounded_too(make_ensemble, tmp_path):
+    """The same thirty strangers, with sids below the member's: each is called back at the address
+    its handshake names, and with quorum SASL on, the call-back runs on a QuorumConnectionThread.
+    The call-backs under way count against MAX_STRANGERS as well, so at most that many strangers
+    are ever called back and kept, and the real peers are still connected and elect."""
+    jaas = tmp_path / "jaas.conf"
+    jaas.write_text(JAAS)
+    ens = make_ensemble(kinds=["python"] * 3, extra_cfg={"quorum.auth.enableSasl": "true"},
+                        flags=jaas_flags(str(jaas)))
+    ens.start()
+    leader, epoch = _leader_and_epoch(ens)
+    sid = max(ens.servers)
+    listener = socket.create_server(("127.0.0.1", 0), backlog=64)
+    address = ("127.0.0.1:%d" % listener.getsockname()[1]).encode()
+    called_back = []
+    held = []
+
+    def accept_call_backs():
+        while True:
+            try:
+                called_back.append(listener.accept()[0])
+            except OSError:
+                return
+
+    acceptor = threading.Thread(target=accept_call_backs, daemon=True)
+    acceptor.start()
+    try:
+        for i in range(30):
+            s = socket.create_connection(("127.0.0.1", ens.election_ports[sid]), timeout=5)
+            # With quorum SASL on, the member reads 8 bytes past the handshake to see whether an
+            # auth packet follows (not here: SASL is not required); a real peer's first notification.
+            s.sendall(struct.pack(">qqi", -65536, -1000 - i, len(address)) + address + bytes(8))
+            held.append(s)
+        _wait_for_strangers_handled(ens, sid, lambda: _refused_strangers(ens, sid) + len(called_back) >= 30)
+        time.sleep(1)
+        assert len(called_back) <= QuorumCnxManager.MAX_STRANGERS, "%d strangers called back" % len(called_back)
+    finally:
+        listener.close()
+        for s in held + called_back:
             s.close()
     ens.assert_same_leader_for(leader, epoch, 3)
     with kazoo(ens.connect_string()) as zk:

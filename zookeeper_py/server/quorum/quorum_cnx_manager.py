@@ -329,11 +329,13 @@ class QuorumCnxManager:
         """Take one of the MAX_STRANGERS places for a server outside the configuration (a new member
         of a rolling change may be one; each costs a SendWorker and a RecvWorker); False when all are
         taken. The place is held from here until its workers are in the map, so handshakes read side
-        by side cannot all see the same last free place."""
+        by side cannot all see the same last free place. A call-back under way on a
+        QuorumConnectionThread (quorum SASL) holds its place until it has put its workers in the map."""
         view = self.self.get_view()
         with self.map_lock:
             strangers = {s for s in self.sender_worker_map if s not in view}
             strangers.update(self.strangers_joining)
+            strangers.update(s for s in self.inprogress_connections if s not in view)
             strangers.discard(sid)  # a stranger connecting again replaces its own workers
             if len(strangers) >= self.MAX_STRANGERS:
                 return False
