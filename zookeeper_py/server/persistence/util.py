@@ -7,9 +7,9 @@ File.listFiles() returns null.
 
 import logging
 import os
-import re
 import struct
 
+from zookeeper_py.common import java_integer
 from zookeeper_py.common.string_utils import java_split
 from zookeeper_py.jute import JuteEOFError
 
@@ -23,7 +23,6 @@ LOG_FILE_PREFIX = "log"  # FileTxnLog.LOG_FILE_PREFIX
 SNAPSHOT_FILE_PREFIX = "snapshot"  # FileSnap.SNAPSHOT_FILE_PREFIX
 
 _U64 = 0xFFFFFFFFFFFFFFFF
-_HEX = re.compile(r"[+-]?[0-9a-fA-F]+\Z")
 _INT = struct.Struct(">i")
 _CRC_LEN = struct.Struct(">qi")
 _EOR = b"B"
@@ -42,16 +41,6 @@ def list_files(directory):
     except OSError:
         return None
     return [os.path.join(directory, n) for n in names]
-
-
-def _parse_hex_long(text):
-    """Long.parseLong(text, 16), or None where Java throws NumberFormatException."""
-    if not _HEX.match(text):
-        return None
-    value = int(text, 16)
-    if value < -(1 << 63) or value >= (1 << 63):
-        return None
-    return value
 
 
 class Util:
@@ -86,9 +75,10 @@ class Util:
         parts = java_split(name, ".")
         if (len(parts) == 2 or (len(parts) == 3 and prefix == SNAPSHOT_FILE_PREFIX
                                 and parts[2] in ("gz", "snappy"))) and parts[0] == prefix:
-            value = _parse_hex_long(parts[1])
-            if value is not None:
-                return value
+            try:
+                return java_integer.parse_long(parts[1], 16)
+            except ValueError:
+                pass
         return -1
 
     @staticmethod
