@@ -2,7 +2,10 @@
 
 Like Java's: a token starting with "/" completes to the children of its parent znode,
 read from the server; the first word completes to command names. Beyond Java: a token
-starting with "-" after a command completes to that command's options.
+starting with "-" after a command completes to that command's options. As JLine does, the
+only command or option that matches is completed with a space after it, ready for the next
+argument. A znode path is completed without one (JLine adds it), so that typing "/" goes on
+to its children.
 """
 
 from prompt_toolkit.completion import Completer, Completion
@@ -29,14 +32,10 @@ class JLineZNodeCompleter(Completer):
             yield from self.complete_command(buffer, token)
 
     def complete_command(self, buffer, token):
-        for cmd in self.main.get_commands():
-            if cmd.startswith(token):
-                yield Completion(cmd, start_position=-len(token))
+        return _candidates(self.main.get_commands(), token, " ")
 
     def complete_option(self, cmd, token):
-        for opt in self.main.get_command_options(cmd):
-            if opt.startswith(token):
-                yield Completion(opt, start_position=-len(token))
+        return _candidates(self.main.get_command_options(cmd), token, " ")
 
     def complete_znode(self, buffer, token):
         zk = self.main.zk
@@ -49,6 +48,12 @@ class JLineZNodeCompleter(Completer):
             children = zk.get_children(directory, False)
         except Exception:
             return  # NoNode, connection loss, a bad path: no candidates, as Java
-        for child in sorted(children):
-            if child.startswith(prefix):
-                yield Completion(child, start_position=-len(prefix))
+        yield from _candidates(sorted(children), prefix)
+
+
+def _candidates(words, prefix, after_the_only_one=""):
+    """Completions of prefix among words; the only one is followed by after_the_only_one."""
+    matches = [w for w in words if w.startswith(prefix)]
+    if len(matches) == 1:
+        return [Completion(matches[0] + after_the_only_one, start_position=-len(prefix), display=matches[0])]
+    return [Completion(w, start_position=-len(prefix)) for w in matches]

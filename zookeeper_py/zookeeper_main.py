@@ -7,7 +7,8 @@ With a command it runs that command once and exits with its exit code (0, 1 for 
 127 for an unknown command). Without one it reads commands: on a terminal through
 prompt_toolkit, with the prompt `[zk: host:port(CONNECTED) N] `, Tab completion of
 commands, options and live znode paths, and a history kept across runs in
-~/.zookeeper_py_history ($ZOOKEEPER_PY_HISTORY overrides it); otherwise line by line
+~/.zookeeper_py_history ($ZOOKEEPER_PY_HISTORY overrides it; see console_reader for what it
+keeps out, and how a paste of several lines is run); otherwise line by line
 from stdin with no prompt, as Java does without JLine. Texts are Java 3.8's.
 """
 
@@ -286,28 +287,22 @@ class ZooKeeperMain:
 
     def _run_prompt(self, input, output):
         # lazy: prompt_toolkit takes ~0.5 s to import; `zkCli.sh cmd args` and scripts never prompt.
-        from prompt_toolkit import PromptSession
         from prompt_toolkit.application import create_app_session
-        from prompt_toolkit.history import FileHistory
-        from prompt_toolkit.patch_stdout import patch_stdout
 
+        from zookeeper_py.console_reader import ConsoleReader
         from zookeeper_py.j_line_z_node_completer import JLineZNodeCompleter
 
         history_path = os.path.expanduser(os.environ.get(HISTORY_ENV) or DEFAULT_HISTORY)
         with create_app_session(input=input, output=output):
-            session = self.session = PromptSession(
-                history=FileHistory(history_path), completer=JLineZNodeCompleter(self), complete_while_typing=False)
+            reader = ConsoleReader(history_path, JLineZNodeCompleter(self), self.get_prompt)
+            self.session = reader.session
             while True:
-                # While the prompt is up, watcher output from the EventThread is printed above
-                # it, which is then drawn again. A command's own output goes straight to the
-                # terminal, outside the proxy: through it, it could land after the next prompt.
-                with patch_stdout(raw=True):
-                    try:
-                        line = session.prompt(self.get_prompt)
-                    except KeyboardInterrupt:
-                        continue  # Ctrl-C drops the line being typed
-                    except EOFError:
-                        break
+                try:
+                    line = reader.read_line()
+                except KeyboardInterrupt:
+                    continue  # Ctrl-C drops the line being typed
+                except EOFError:
+                    break
                 self.execute_line(line)
 
     def execute_line(self, line):

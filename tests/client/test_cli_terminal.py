@@ -89,9 +89,10 @@ def test_tab_completes_znode_paths_from_the_server(server, zk, history_file):
         shell.line("")
         assert shell.main.history[0] == "ls /%s/child_one" % name
         # Command names and options complete too.
+        # The only command that matches is followed by a space, ready for its argument.
         shell.send("getAllCh\t")
-        wait_until(lambda: shell.text() == "getAllChildrenNumber", 10, message="command completed")
-        shell.send(" /" + name + "\r")
+        wait_until(lambda: shell.text() == "getAllChildrenNumber ", 10, message="command completed")
+        shell.send("/" + name + "\r")
         wait_until(lambda: shell.main.command_count == 2, 10)
         assert shell.main.history[1] == "getAllChildrenNumber /" + name
         shell.send("ls -")
@@ -102,6 +103,57 @@ def test_tab_completes_znode_paths_from_the_server(server, zk, history_file):
         assert [c.text for c in state.completions] == ["-?", "-R", "-s", "-w"]
     finally:
         shell.close()
+
+
+PASTE_START, PASTE_END = "\x1b[200~", "\x1b[201~"  # a terminal's bracketed paste
+
+
+def test_a_paste_of_several_lines_runs_each_as_a_command(server, zk, history_file, capsys):
+    """Lines pasted at once run one by one, as typed, each after its own prompt and in history
+    on its own; a last line with no newline waits on the prompt to be finished."""
+    name = "/paste_" + uuid.uuid4().hex[:8]
+    shell = Shell(server.address)
+    try:
+        shell.send("crea")  # typed before the paste: the paste goes on from it
+        shell.send(PASTE_START + "te %s\r\ncreate %s/a x\rget %s/a\nls %s" % (name, name, name, name) + PASTE_END)
+        wait_until(lambda: shell.main.command_count == 3, 10, message="three pasted lines run")
+        wait_until(lambda: shell.text() == "ls " + name, 10, message="the unfinished line on the prompt")
+        assert zk.get_data(name + "/a", False) == b"x"
+        assert shell.main.history == {0: "create " + name, 1: "create %s/a x" % name, 2: "get %s/a" % name}
+        shell.send(" -R\r")
+        wait_until(lambda: shell.main.command_count == 4, 10)
+        assert shell.main.history[3] == "ls %s -R" % name
+        # A one-line paste ending in a newline runs at once.
+        shell.send(PASTE_START + "stat %s\n" % name + PASTE_END)
+        wait_until(lambda: shell.main.command_count == 5, 10, message="the pasted line run")
+        assert shell.main.history[4] == "stat " + name
+    finally:
+        shell.close()
+    printed = capsys.readouterr()
+    # Each pasted line after the first is shown after its prompt, as if typed.
+    assert "1] create %s/a x\n" % name in printed.out and "2] get %s/a\n" % name in printed.out
+    assert printed.err.count("Created ") == 2
+    stored = [line[1:] for line in history_file.read_text().splitlines() if line.startswith("+")]
+    assert stored == ["create " + name, "create %s/a x" % name, "get %s/a" % name, "ls %s -R" % name,
+                      "stat " + name]
+
+
+def test_the_history_file_is_private_and_keeps_no_password(server, zk, history_file):
+    history_file.write_text("")
+    os.chmod(history_file, 0o644)  # as an older version left it
+    shell = Shell(server.address)
+    try:
+        shell.line("addauth digest alice:secret-password")
+        shell.line("ls /")
+        # Within the run, Up recalls it all the same.
+        shell.send(UP + UP)
+        wait_until(lambda: shell.text() == "addauth digest alice:secret-password", 10, message="recalled")
+        shell.send("\x03")  # Ctrl-C: drop it
+    finally:
+        shell.close()
+    assert os.stat(history_file).st_mode & 0o777 == 0o600
+    text = history_file.read_text()
+    assert "+ls /" in text and "secret-password" not in text
 
 
 def test_history_survives_restart_and_redo(server, zk, history_file):
