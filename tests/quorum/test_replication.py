@@ -1,5 +1,6 @@
 """Zab broadcast: writes through any member reach every member; leader failure; no quorum, no writes."""
 
+import os
 import threading
 import time
 
@@ -8,6 +9,7 @@ from kazoo.exceptions import KazooException
 from kazoo.handlers.threading import KazooTimeoutError
 
 from tests.quorum.conftest import kazoo
+from tests.quorum.scenarios import survive_leader_kill
 from tests.support.net import four_letter_word, wait_until
 
 
@@ -70,6 +72,23 @@ def test_leader_kill_new_leader_and_service_again(make_ensemble, record_property
     assert new != old
     with kazoo(ens.connect_string([s for s in ens.servers if s != old])) as zk:
         assert zk.get("/before")[0] == b"1"
+
+
+@pytest.mark.parametrize("kinds", [("python",) * 3, ("java", "python", "python"), ("java",) * 3],
+                         ids=["python", "1java-2python", "java"])
+def test_members_listing_themselves_as_0_0_0_0_fail_over_and_commit(make_ensemble, kinds):
+    """Each member names itself 0.0.0.0 in its server.N line (listen everywhere: a common
+    container setup) and the others 127.0.0.1, with reconfig disabled: after the leader's kill
+    -9 the new leader commits writes, twice over. 3.5.7 kept the first leader's view of the
+    config as the last seen one, and a later leader whose address differs there never committed
+    again (ZOOKEEPER-3829)."""
+    ens = make_ensemble(kinds=list(kinds), own_host="0.0.0.0")
+    ens.start()
+    leader = ens.wait_for_quorum()
+    for round_ in range(2):
+        leader = survive_leader_kill(ens, leader, "own-0.0.0.0-%d" % round_)
+    for sid in ens.servers:
+        assert not os.path.exists(ens.servers[sid].cfg_path + ".dynamic.next")
 
 
 def test_no_acknowledged_write_is_lost_over_repeated_leader_kills(make_ensemble):

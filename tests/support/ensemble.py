@@ -34,7 +34,9 @@ def _process_state(pid):
 
 class Ensemble:
     def __init__(self, base_dir, kinds=("python", "python", "python"), observers=(), tick_time=500, init_limit=10,
-                 sync_limit=5, extra_cfg=None, flags=(), member_flags=None, dynamic_file=False):
+                 sync_limit=5, extra_cfg=None, flags=(), member_flags=None, dynamic_file=False, own_host="127.0.0.1"):
+        """own_host: the address each member's own server.N line names (0.0.0.0: listen on every
+        interface, a common container setup); the others are named as 127.0.0.1."""
         self.base_dir = base_dir
         self.kinds = {sid: kind for sid, kind in enumerate(kinds, start=1)}
         self.observers = set(observers)
@@ -54,6 +56,7 @@ class Ensemble:
         for sid, kind in self.kinds.items():
             cfg = {"tickTime": str(tick_time), "initLimit": str(init_limit), "syncLimit": str(sync_limit)}
             cfg.update(lines)
+            cfg["server.%d" % sid] = cfg["server.%d" % sid].replace("127.0.0.1", own_host, 1)
             if sid in self.observers:
                 cfg["peerType"] = "observer"
             cfg.update(extra_cfg or {})

@@ -617,7 +617,15 @@ class QuorumPeer(ZooKeeperThread):
                     qcm.connect_one(sid)
 
     def set_last_seen_quorum_verifier(self, qv, write_to_disk):
-        """Remember a proposed config (written to <zoo.cfg>.dynamic.next when write_to_disk)."""
+        """Remember a proposed config (written to <zoo.cfg>.dynamic.next when write_to_disk).
+
+        As Java 3.6+ (ZOOKEEPER-3829), nothing is remembered with reconfig disabled. 3.5.7 kept the
+        first leader's config (ZOOKEEPER-1783 gives it a version), and a later leader that found
+        its own address listed otherwise there (0.0.0.0 in its own zoo.cfg, 127.0.0.1 in the first
+        leader's) took itself for a leader that must hand over, and never committed again."""
+        if not QuorumPeerConfig.is_reconfig_enabled():
+            LOG.info("Dynamic reconfig is disabled, we don't store the last seen config.")
+            return
         qcm = self.qcm
         outer_lock = qcm._lock if qcm is not None else self.qv_lock
         with outer_lock:
