@@ -7,6 +7,7 @@ from zookeeper_py.server.quorum.fast_leader_election import FastLeaderElection
 from zookeeper_py.server.quorum.flexible.quorum_hierarchical import QuorumHierarchical
 from zookeeper_py.server.quorum.flexible.quorum_maj import QuorumMaj
 from zookeeper_py.server.quorum.quorum_peer import QuorumPeer, ServerState
+from zookeeper_py.server.quorum.quorum_peer_config import QuorumPeerConfig
 from zookeeper_py.server.quorum.vote import Vote
 
 
@@ -69,9 +70,10 @@ def test_term_predicate_needs_a_majority_of_voters():
     assert fle.term_predicate(other_round, vote) is False
 
 
-def test_term_predicate_needs_both_quorums_during_a_reconfig():
+def test_term_predicate_needs_both_quorums_during_a_reconfig(monkeypatch):
     # The last seen config (version 2: servers 3..5) is newer than the committed one (1..3):
-    # the votes must be a quorum of both.
+    # the votes must be a quorum of both. (Only with reconfig enabled is one kept.)
+    monkeypatch.setattr(QuorumPeerConfig, "reconfig_enabled", True)
     old = QuorumMaj(props={**_servers(3), "version": "1"})
     new = QuorumMaj(props={**{"server.%d" % i: "127.0.0.1:%d:%d" % (2000 + i, 3000 + i) for i in (3, 4, 5)},
                            "version": "2"})
