@@ -16,8 +16,20 @@ from kazoo.client import KazooClient
 
 from tests.support.net import four_letter_word, process_rss_kb, read_to_end, reset_connection
 from tests.support.raw_zk import RawClient
-from zookeeper_py.proto import GetChildrenRequest, GetDataRequest
-from zookeeper_py.zoo_defs import OpCode
+from zookeeper_py.data import ACL, Id
+from zookeeper_py.proto import (
+    AuthPacket,
+    CreateRequest,
+    ExistsRequest,
+    GetACLRequest,
+    GetACLResponse,
+    GetChildrenRequest,
+    GetDataRequest,
+    ReplyHeader,
+    RequestHeader,
+    SetWatches,
+)
+from zookeeper_py.zoo_defs import OpCode, Perms
 
 
 @pytest.fixture
@@ -237,3 +249,89 @@ def test_a_reset_while_replies_are_written_is_logged_once(zk_server, kazoo_clien
                                                  zk_server.all_output()))
     worst = max(per_session.values(), default=0)
     assert worst <= 2, "one connection's close was logged %d times" % worst
+
+
+# -- requests that cost the server much work ----------------------------------------------------
+
+def _probe_worst_wait(server, seconds):
+    """For `seconds`, another client's exists("/") one after another: the slowest, in seconds."""
+    worst = 0.0
+    with RawClient("127.0.0.1", server.client_port, timeout=30) as probe:
+        probe.connect()
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            started = time.monotonic()
+            hdr, _ = probe.request(OpCode.exists, ExistsRequest("/", False), timeout=30)
+            assert hdr.err == 0
+            worst = max(worst, time.monotonic() - started)
+    return worst
+
+
+def test_a_slow_four_letter_word_does_not_hold_other_clients(zk_server):
+    """`wchp` over 200,000 watches, sent again and again: the other clients are served meanwhile,
+    as on Java, whose words run on an NIOWorkerThread. Ours ran them on the selector thread, and
+    each held every client for as long as it took (0.2 s on PyPy, 0.55 s on CPython, with
+    100,000 watches)."""
+    paths = ["/w%d" % i for i in range(200000)]
+    with RawClient("127.0.0.1", zk_server.client_port, timeout=60) as watcher:
+        watcher.connect()
+        for i in range(0, len(paths), 50000):  # SetWatches of exist watches: under jute.maxbuffer each
+            hdr, _ = watcher.request(OpCode.setWatches, SetWatches(0, [], paths[i:i + 50000], []), timeout=60)
+            assert hdr.err == 0
+        started = time.monotonic()
+        assert "/w199999" in four_letter_word("127.0.0.1", zk_server.client_port, "wchp", timeout=60)
+        one_word = time.monotonic() - started
+        stop = threading.Event()
+
+        def send_words():
+            while not stop.is_set():
+                four_letter_word("127.0.0.1", zk_server.client_port, "wchp", timeout=60)
+
+        sender = threading.Thread(target=send_words, daemon=True)
+        sender.start()
+        try:
+            worst = _probe_worst_wait(zk_server, max(3.0, 3 * one_word))
+        finally:
+            stop.set()
+            sender.join(60)
+    assert worst < max(one_word / 2, 0.2), "a request waited %.3f s; one wchp takes %.3f s" % (worst, one_word)
+
+
+def test_a_create_with_a_huge_acl_list_does_not_freeze_the_server(py_server):
+    """One create whose ACL lists 35,000 ip ids (most of a 1 MB packet, 1,000 of them twice):
+    the duplicates go, and the other clients are served meanwhile. Ours scanned the list for
+    each entry, as Java does (Java 3.8 holds its server about 10 s with 40,000), and was frozen
+    for a minute on PyPy, two on CPython."""
+    ids = ["10.%d.%d.%d" % (i >> 16, (i >> 8) & 255, i & 255) for i in range(35000)]
+    acl = [ACL(Perms.ALL, Id("ip", a)) for a in ids] + [ACL(Perms.ALL, Id("ip", a)) for a in ids[:1000]]
+    acl.append(ACL(Perms.READ, Id("world", "anyone")))  # this client may read it back
+    with RawClient("127.0.0.1", py_server.client_port, timeout=60) as client:
+        client.connect()
+        xid = client.send_request(OpCode.create, CreateRequest("/wide-acl", b"", acl, 0).to_bytes())
+        _serves_within(py_server, 5)
+        hdr, _ = ReplyHeader.decode(client.read_frame(timeout=60))
+        assert (hdr.xid, hdr.err) == (xid, 0)
+        hdr, body = client.request(OpCode.getACL, GetACLRequest("/wide-acl"), timeout=60)
+        assert hdr.err == 0
+        assert [a.id.id for a in GetACLResponse.from_bytes(body).acl] == ids + ["anyone"]
+
+
+def test_a_flood_of_addauth_is_answered_in_linear_time(zk_server):
+    """20,000 addauth digest packets pipelined on one connection, each a new id: all answered
+    within 15 s, and the other clients served meanwhile (Java 3.8: 2 s). Ours scanned the
+    connection's ids for each new one: 12 s on PyPy, 38 s on CPython."""
+    count = 20000
+    with RawClient("127.0.0.1", zk_server.client_port, timeout=60) as client:
+        client.connect()
+        frames = b"".join(
+            struct.pack(">i", len(p)) + p
+            for p in (RequestHeader(-4, OpCode.auth).to_bytes() + AuthPacket(0, "digest", b"u%d:pw" % i).to_bytes()
+                      for i in range(count)))
+        started = time.monotonic()
+        sender = threading.Thread(target=client.send_raw, args=(frames,), daemon=True)
+        sender.start()
+        _serves_within(zk_server, 5)
+        for _ in range(count):
+            hdr, _ = ReplyHeader.decode(client.read_frame(timeout=max(1.0, started + 15 - time.monotonic())))
+            assert (hdr.xid, hdr.err) == (-4, 0)
+        sender.join(10)

@@ -19,6 +19,7 @@ from zookeeper_py.server.auth.provider_registry import ProviderRegistry
 from zookeeper_py.server.command.four_letter_commands import FourLetterCommands
 from zookeeper_py.server.prep_request_processor import check_acl
 from zookeeper_py.server.server_cnxn import CloseRequestException, EndOfStreamException, ServerCnxn
+from zookeeper_py.server.worker_service import WorkRequest
 from zookeeper_py.zoo_defs import ZooDefs
 
 LOG = logging.getLogger("NIOServerCnxn")
@@ -113,6 +114,26 @@ class _SendBufferWriter:
 
     def close(self):
         self.flush()
+
+
+class _FourLetterWordWork(WorkRequest):
+    """A four-letter word's command, on the factory's NIOWorkerThread; the connection goes back to
+    its selector for the rest of the answer and the close."""
+
+    def __init__(self, cnxn, code, cmd, enabled):
+        self.cnxn, self.code, self.cmd, self.enabled = cnxn, code, cmd, enabled
+
+    def do_work(self):
+        cnxn = self.cnxn
+        try:
+            cnxn._run_four_letter_word(self.code, self.cmd, self.enabled)
+        finally:
+            cnxn.enable_selectable()
+            if not cnxn.closed and not cnxn.selector_thread.add_interest_ops_update_request(cnxn):
+                cnxn.close()
+
+    def cleanup(self):
+        self.cnxn.close()
 
 
 def _send_head(sock, outgoing, head):
@@ -211,7 +232,7 @@ class NIOServerCnxn(ServerCnxn):
         self.remote_address = peer_address(sock)
         self.remote_address_string = None
         if self.remote_address:
-            self.auth_info.append(Id("ip", self.remote_address[0]))
+            self.add_auth_info(Id("ip", self.remote_address[0]))
 
     # -- output -------------------------------------------------------------------
 
@@ -492,10 +513,17 @@ class NIOServerCnxn(ServerCnxn):
         self.packet_received()
         # Not selectable while the command runs (as on Java's worker), so cons/stat show it with [0].
         self.disable_selectable()
-        try:
-            self._run_four_letter_word(code, cmd, enabled)
-        finally:
-            self.enable_selectable()
+        pool = self.factory.four_letter_word_pool
+        if pool is None:  # already on an NIOWorkerThread
+            try:
+                self._run_four_letter_word(code, cmd, enabled)
+            finally:
+                self.enable_selectable()
+        else:
+            # Off the selector thread, as Java's words run on a worker: wchp over 100,000 watches
+            # takes a PyPy selector half a second, during which no other client is served.
+            self.selector_thread.cancel(self)
+            pool.schedule(_FourLetterWordWork(self, code, cmd, enabled))
         return True
 
     def _run_four_letter_word(self, code, cmd, enabled):

@@ -401,6 +401,8 @@ class NIOServerCnxnFactory(ServerCnxnFactory):
         self.sessionless_cnxn_timeout = 10000
         self.cnxn_expiry_queue = None
         self.worker_pool = None
+        # With no I/O workers, the NIOWorkerThread that runs four-letter words (see NIOServerCnxn)
+        self.four_letter_word_pool = None
         self.num_selector_threads = 1
         self.num_worker_threads = 0
         self.worker_shutdown_timeout_ms = 5000
@@ -510,6 +512,8 @@ class NIOServerCnxnFactory(ServerCnxnFactory):
         self.stopped = False
         if self.worker_pool is None:
             self.worker_pool = WorkerService("NIOWorker", self.num_worker_threads, False)
+            if self.num_worker_threads == 0:
+                self.four_letter_word_pool = WorkerService("NIOWorker", 1, False)
         for t in self.selector_threads:
             if not t.is_alive() and t.ident is None:
                 t.start()
@@ -608,8 +612,9 @@ class NIOServerCnxnFactory(ServerCnxnFactory):
             self.expirer_thread.stop_event.set()
         for t in self.selector_threads:
             t.wakeup_selector()
-        if self.worker_pool is not None:
-            self.worker_pool.stop()
+        for pool in (self.worker_pool, self.four_letter_word_pool):
+            if pool is not None:
+                pool.stop()
 
     def shutdown(self):
         try:
@@ -629,8 +634,9 @@ class NIOServerCnxnFactory(ServerCnxnFactory):
                 t.join(self.worker_shutdown_timeout_ms / 1000.0)
                 if t.is_alive():
                     LOG.warning("%s did not stop within %d ms", t.name, self.worker_shutdown_timeout_ms)
-        if self.worker_pool is not None:
-            self.worker_pool.join(self.worker_shutdown_timeout_ms)
+        for pool in (self.worker_pool, self.four_letter_word_pool):
+            if pool is not None:
+                pool.join(self.worker_shutdown_timeout_ms)
 
     def dump_connections(self, pwriter):
         pwriter.write("Connections ")

@@ -35,6 +35,7 @@ class ServerCnxn:
 
     def __init__(self):
         self.auth_info = []
+        self._auth_ids = set()  # the ids in auth_info: a client's addauth flood costs no scan per id
         # Java creates it in the connection's constructor when the factory has a SASL login;
         # ZooKeeperServer.process_sasl creates it at the first SASL token instead.
         self.zoo_keeper_sasl_server = None
@@ -71,15 +72,16 @@ class ServerCnxn:
         return list(self.auth_info)
 
     def add_auth_info(self, id_):
-        if id_ not in self.auth_info:
+        if id_ not in self._auth_ids:
+            self._auth_ids.add(id_.copy())  # a copy: records are mutable, and hashed by value
             self.auth_info.append(id_)
 
     def remove_auth_info(self, id_):
-        try:
-            self.auth_info.remove(id_)
-            return True
-        except ValueError:
+        if id_ not in self._auth_ids:
             return False
+        self._auth_ids.discard(id_)
+        self.auth_info.remove(id_)
+        return True
 
     # -- stats ------------------------------------------------------------------
 

@@ -22,15 +22,6 @@ def _v4addr2bytes(addr):
     return out
 
 
-def _mask(b, bits):
-    start = bits // 8
-    start_mask = ~((1 << (8 - bits % 8)) - 1) & 0xFF
-    while start < len(b):
-        b[start] &= start_mask
-        start_mask = 0
-        start += 1
-
-
 def _parse_bits(parts, nbytes):
     if len(parts) < 2:
         return nbytes * 8
@@ -39,6 +30,27 @@ def _parse_bits(parts, nbytes):
     except ValueError:
         return None
     return bits if 0 <= bits <= nbytes * 8 else None
+
+
+_PARSED = {}  # ip ACL expression -> (address as an int, prefix bits), or None where Java refuses it
+_PARSED_MAX = 16384
+
+
+def _parsed(expr):
+    """An "a.b.c.d[/bits]" ACL id, parsed once: a node's ACL of thousands of ip entries is checked
+    against every request on it."""
+    try:
+        return _PARSED[expr]
+    except KeyError:
+        pass
+    parts = expr.split("/", 1)
+    addr = _v4addr2bytes(parts[0])
+    bits = _parse_bits(parts, 4) if addr is not None else None
+    value = None if bits is None else (int.from_bytes(bytes(addr), "big"), bits)
+    if len(_PARSED) >= _PARSED_MAX:
+        _PARSED.clear()  # bounded: a client cannot grow it with ids it makes up
+    _PARSED[expr] = value
+    return value
 
 
 class IPAuthenticationProvider(AuthenticationProvider):
@@ -52,19 +64,13 @@ class IPAuthenticationProvider(AuthenticationProvider):
         return Code.OK
 
     def matches(self, id_, acl_expr):
-        parts = acl_expr.split("/", 1)
-        acl_addr = _v4addr2bytes(parts[0])
-        if acl_addr is None:
+        acl = _parsed(acl_expr)
+        remote = _parsed(id_) if "/" not in id_ else None  # an address, never a range
+        if acl is None or remote is None:
             return False
-        bits = _parse_bits(parts, len(acl_addr))
-        if bits is None:
-            return False
-        _mask(acl_addr, bits)
-        remote = _v4addr2bytes(id_)
-        if remote is None:
-            return False
-        _mask(remote, bits)
-        return remote == acl_addr
+        acl_addr, bits = acl
+        mask = ~((1 << (32 - bits)) - 1)
+        return remote[0] & mask == acl_addr & mask
 
     def is_authenticated(self):
         return False
