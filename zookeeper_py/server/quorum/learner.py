@@ -126,10 +126,13 @@ class Learner:
         """Write a packet to the leader (None: only flush)."""
         with self._write_lock:
             out = self.buffered_output
-            if pp is not None:
-                out.write(pp.to_bytes())
-            if flush:
-                out.flush()
+            try:
+                if pp is not None:
+                    out.write(pp.to_bytes())
+                if flush:
+                    out.flush()
+            except ValueError:  # close_socket closed the writer: an I/O error to every caller
+                raise OSError("the connection to the leader is closed") from None
 
     def read_packet(self):
         with self._read_lock:
@@ -462,9 +465,13 @@ class Learner:
             return
         self.sock_closed = True
         close_socket(self.sock)
-        if self._in is not None:
+        # The socket's descriptor closes with the last of its file objects: the writer too (its
+        # flush fails at once on the shut-down socket, and close() then closes it anyway).
+        # Before, each lost leader connection kept its descriptor until the Learner was collected.
+        for stream in (self._in, self.buffered_output):
             try:
-                self._in.close()
+                if stream is not None:
+                    stream.close()
             except (OSError, ValueError):
                 pass
 
