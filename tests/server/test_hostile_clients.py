@@ -332,6 +332,8 @@ def test_a_flood_of_addauth_is_answered_in_linear_time(zk_server):
         sender.start()
         _serves_within(zk_server, 5)
         for _ in range(count):
-            hdr, _ = ReplyHeader.decode(client.read_frame(timeout=max(1.0, started + 15 - time.monotonic())))
+            hdr, _ = ReplyHeader.decode(client.read_frame(timeout=30))
             assert (hdr.xid, hdr.err) == (-4, 0)
+        answered = time.monotonic() - started
         sender.join(10)
+    assert answered < 15, "20,000 addauth answered in %.1f s" % answered

@@ -73,7 +73,7 @@ class ServerCnxn:
 
     def add_auth_info(self, id_):
         if id_ not in self._auth_ids:
-            self._auth_ids.add(id_.copy())  # a copy: records are mutable, and hashed by value
+            self._auth_ids.add(id_)
             self.auth_info.append(id_)
 
     def remove_auth_info(self, id_):
