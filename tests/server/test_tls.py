@@ -466,3 +466,25 @@ def test_tls_client_waiting_at_startup_gets_a_session(tmp_path, tls):
         assert not refused(tls, port, "client"), server.output_tail()
     finally:
         server.stop()
+
+
+def refusal_seen_by_client(tls, port, client):
+    """What a refused client's TLS library reports: the alert's name, or how the connection ended."""
+    try:
+        with tls_socket(tls, port, client, timeout=15) as s:
+            s.sendall(b"\0\0\0\x2d" + ConnectRequest(0, 0, 30000, 0, bytes(16)).to_bytes() + b"\0")
+            data = s.recv(4096)
+            return "closed" if data == b"" else "answered"
+    except ssl.SSLError as e:
+        return e.reason or str(e)
+    except ConnectionError as e:
+        return type(e).__name__
+
+
+@pytest.mark.parametrize("client", [None, "mallory"])
+def test_a_refused_client_is_told_why_by_a_tls_alert(client, secure_server, tls):
+    """A refused handshake ends with the TLS alert that names the reason (unknown CA, certificate
+    required), as Java's does, not a bare close the client can only call a reset."""
+    tls.add_client("mallory", ca="other")
+    seen = refusal_seen_by_client(tls, secure_server.secure_port, client)
+    assert "ALERT" in seen, seen

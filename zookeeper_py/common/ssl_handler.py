@@ -93,6 +93,14 @@ class SslHandler:
         except ssl.SSLWantReadError:
             self._send_pending()
             return False
+        except ssl.SSLError:
+            # A refusal: let the peer read the alert naming why (unknown CA, no certificate) before
+            # the caller closes the connection, as Java's does.
+            try:
+                self._send_pending()
+            except OSError:
+                pass
+            raise
         self.handshake_done = True
         self._send_pending()
         return True
