@@ -116,6 +116,12 @@ class _SendBufferWriter:
         self.flush()
 
 
+# Words whose cost does not grow with the server's contents, as health checks and `zkServer.sh
+# status` send them: the selector answers them at once rather than queue them behind a `wchp` on
+# the one NIOWorkerThread (Java has 2 x cores workers for them).
+_HEALTH_CHECK_WORDS = frozenset((FourLetterCommands.ruokCmd, FourLetterCommands.isroCmd, FourLetterCommands.srvrCmd))
+
+
 class _FourLetterWordWork(WorkRequest):
     """A four-letter word's command, on the factory's NIOWorkerThread; the connection goes back to
     its selector for the rest of the answer and the close."""
@@ -514,7 +520,7 @@ class NIOServerCnxn(ServerCnxn):
         # Not selectable while the command runs (as on Java's worker), so cons/stat show it with [0].
         self.disable_selectable()
         pool = self.factory.four_letter_word_pool
-        if pool is None:  # already on an NIOWorkerThread
+        if pool is None or code in _HEALTH_CHECK_WORDS:  # on an NIOWorkerThread, or cheap
             try:
                 self._run_four_letter_word(code, cmd, enabled)
             finally:
