@@ -578,6 +578,40 @@ def test_damaged_only_snapshot_refuses_to_start(kind, how, written_by_us, tmp_pa
         server.stop()
 
 
+def test_a_log_of_the_middle_cut_inside_its_header_refuses_to_start(kind, written_by_us, tmp_path):
+    """Only the oldest snapshot left, and a log the replay needs cut to 10 bytes with later logs
+    after it: its txns are gone, so neither server starts (ours replayed the later logs over the
+    hole and served the tree without them). With the log back, all is there."""
+    source, nodes = written_by_us
+    base = str(tmp_path)
+    data_dir = shutil.copytree(source, os.path.join(base, "data"))
+    version_dir = os.path.join(data_dir, "version-2")
+    snaps = snapshots(version_dir)
+    for newer in snaps[:-1]:
+        os.remove(newer)
+    oldest_snap = int(snaps[-1].rsplit(".", 1)[1], 16)
+    logs = sorted((n for n in os.listdir(version_dir) if n.startswith("log.")), key=lambda n: int(n[4:], 16))
+    cut = os.path.join(version_dir, next(n for n in logs[:-1] if int(n[4:], 16) > oldest_snap + 1))
+    with open(cut, "rb") as f:
+        good = f.read()
+    with open(cut, "r+b") as f:
+        f.truncate(10)
+    server = make_server(kind, base, data_dir)
+    server.start(wait=False)
+    try:
+        code = wait_exit(server)
+        assert code == 1, "%s exited with %s:\n%s" % (kind, code, server.output_tail())
+        log_record(server.all_output(), "Unexpected exception, exiting abnormally",
+                   "EOFException" if kind == "java" else "are missing")
+
+        with open(cut, "wb") as f:
+            f.write(good)
+        server.start()
+        assert_acknowledged(server, nodes)
+    finally:
+        server.stop()
+
+
 # -- SyncRequestProcessor's error path, in process ------------------------------------------
 
 

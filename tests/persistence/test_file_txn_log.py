@@ -423,17 +423,37 @@ def test_a_learner_keeps_a_proposals_bytes_only_where_serializing_again_gives_th
 
 def test_log_cut_inside_its_header_holds_no_txn(tmp_path, sysprops, caplog):
     """A log file shorter than its 16-byte header (the server stopped between creating it and writing
-    the header: test_disk_faults' snapshot-disk-full exit caught it once) is read as empty, newest or in
-    the middle, and the txns of the other files are all read. Java fails to start (ZOOKEEPER-1621)."""
+    the header: test_disk_faults' snapshot-disk-full exit caught it once) is read as empty when it
+    is the newest, or when only logs of later epochs follow it (the server restarted into a new
+    epoch), and the txns of the other files are all read. Java fails to start (ZOOKEEPER-1621)."""
     txns = sample_txns(count_extra=10)
     write_log(tmp_path, txns, roll_every=8)
-    names = sorted(os.listdir(tmp_path), key=lambda n: Util.get_zxid_from_name(n, "log"))
-    middle = Util.make_log_name(Util.get_zxid_from_name(names[0], "log") + 1)  # between the first two
-    newest = Util.make_log_name(txns[-1][0].zxid + 1)
-    for name, size in ((newest, 0), (middle, 7)):
+    torn_in_epoch_1 = Util.make_log_name(txns[-1][0].zxid + 1)
+    later = sample_txns(first_zxid=(2 << 32) + 1)
+    write_log(tmp_path, later)
+    newest = Util.make_log_name(later[-1][0].zxid + 1)
+    for name, size in ((newest, 0), (torn_in_epoch_1, 7)):
         with open(tmp_path / name, "wb") as f:
             f.write(b"ZKLG\0\0\0\x02"[:size])
     with caplog.at_level(logging.WARNING, logger="FileTxnLog"):
-        assert [h.zxid for h, _ in read_all(tmp_path)] == [h.zxid for h, _ in txns]
+        assert [h.zxid for h, _ in read_all(tmp_path)] == [h.zxid for h, _ in txns + later]
     assert "%s ends inside its file header" % (tmp_path / newest) in caplog.text
-    assert "%s ends inside its file header" % (tmp_path / middle) in caplog.text
+    assert "%s ends inside its file header" % (tmp_path / torn_in_epoch_1) in caplog.text
+
+
+def test_a_log_cut_inside_its_header_with_later_logs_of_its_epoch_is_refused(tmp_path, sysprops):
+    """A log of the middle cut to a few bytes, with a later log of the same epoch after it: its
+    txns are missing (the server that crashed so would have written its next txn to a file of the
+    same name), so reading stops with an error naming them, as Java's does, rather than replay
+    the later logs over a hole (a tester's damaged data dir served 5,521 of 6,000 znodes)."""
+    txns = sample_txns(count_extra=10)
+    write_log(tmp_path, txns, roll_every=8)
+    names = sorted(os.listdir(tmp_path), key=lambda n: Util.get_zxid_from_name(n, "log"))
+    cut, following = names[1], names[2]
+    with open(tmp_path / cut, "r+b") as f:
+        f.truncate(7)
+    with pytest.raises(IOError, match="%s ends inside its file header, yet .*%s follows it in the same epoch: "
+                       "the transactions 0x%x to 0x%x are missing" % (
+                           cut, following, Util.get_zxid_from_name(cut, "log"),
+                           Util.get_zxid_from_name(following, "log") - 1)):
+        read_all(tmp_path)

@@ -28,6 +28,7 @@ from zookeeper_py.server.persistence.txn_log import TxnIterator, TxnLog
 from zookeeper_py.server.persistence.util import LOG_FILE_PREFIX, Util, list_files
 from zookeeper_py.server.request import Request
 from zookeeper_py.server.util.serialize_utils import SerializeUtils
+from zookeeper_py.server.util.zxid_utils import ZxidUtils
 
 LOG = logging.getLogger("FileTxnLog")
 
@@ -294,11 +295,11 @@ class FileTxnLog(TxnLog):
             pos = stream.get_position()
             # now, truncate at the current position
             os.truncate(itr.log_file, pos)
-            while itr.go_to_next_log():
+            for later in reversed(itr.stored_files):  # unopened: a damaged one goes too
                 try:
-                    os.remove(itr.log_file)
+                    os.remove(later)
                 except OSError:
-                    LOG.warning("Unable to truncate %s", itr.log_file)
+                    LOG.warning("Unable to truncate %s", later)
         finally:
             itr.close()
         return True
@@ -416,10 +417,24 @@ class FileTxnIterator(TxnIterator):
                 # Shorter than its 16-byte header: the server stopped (a crash, or exit 10 when a
                 # snapshot failed) between creating the file and writing its header, so no txn,
                 # acknowledged or not, is in it. Java fails to start here (ZOOKEEPER-1621); we
-                # read it as the empty log it is and go on with the next one.
+                # read it as the empty log it is and go on with the next one, unless a later log
+                # of the same epoch follows: the server that crashed so wrote its next txn of that
+                # epoch to a file of the same name, so this one was cut short after it was written.
+                self._check_nothing_missing_after_torn_header()
                 LOG.warning("%s ends inside its file header: it holds no transaction", self.log_file)
                 self.ia = None
         return False
+
+    def _check_nothing_missing_after_torn_header(self):
+        if not self.stored_files:
+            return
+        first = Util.get_zxid_from_name(os.path.basename(self.log_file), LOG_FILE_PREFIX)
+        following = self.stored_files[-1]
+        following_first = Util.get_zxid_from_name(os.path.basename(following), LOG_FILE_PREFIX)
+        if ZxidUtils.get_epoch_from_zxid(first) == ZxidUtils.get_epoch_from_zxid(following_first):
+            raise IOError(
+                "Transaction log: %s ends inside its file header, yet %s follows it in the same epoch: "
+                "the transactions 0x%x to 0x%x are missing" % (self.log_file, following, first, following_first - 1))
 
     def in_stream_created(self, stream):
         """Read and check the FileHeader."""
