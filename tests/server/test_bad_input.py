@@ -312,6 +312,22 @@ def test_malformed_bodies_get_an_error_and_the_connection_stays(servers, kind):
     assert not wrong, "%s server:\n%s" % (kind, "\n".join(wrong))
 
 
+@pytest.mark.parametrize("flags", [0, 1, 4])
+@pytest.mark.parametrize("ttl", [-1, -2 ** 63])
+def test_create_ttl_without_a_ttl_mode_is_bad_arguments(servers, flags, ttl):
+    """A createTTL whose mode is not a TTL one and whose ttl is negative: Java 3.8 takes it and
+    then exits, its DataTree unable to make the node; ours took it too, and the reply was never
+    sent (the client waited out its time-out). Now it is BADARGUMENTS, and nothing is created."""
+    server = servers["python"]
+    with raw(server) as c:
+        c.connect()
+        hdr, _ = c.request(OpCode.createTTL, CreateTTLRequest("/ttl-mode", b"", OPEN, flags, ttl), timeout=10)
+        assert hdr.err == int(Code.BADARGUMENTS)
+        hdr, _ = c.request(OpCode.exists, ExistsRequest("/ttl-mode", False))
+        assert hdr.err == int(Code.NONODE)
+    assert_still_serving(server)
+
+
 @pytest.mark.parametrize("kind", KINDS)
 def test_auth_failures_close(servers, kind):
     for body in (b"", _INT.pack(0) + pstr("nope") + _INT.pack(3) + b"abc"):

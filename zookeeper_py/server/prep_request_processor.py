@@ -502,6 +502,9 @@ class PrepRequestProcessor(ZooKeeperCriticalThread, RequestProcessor):
         ttl = record.ttl if op_type == OpCode.createTTL else -1
         create_mode = CreateMode.from_flag(flags)
         self.validate_create_request(path, create_mode, request, ttl)
+        if op_type == OpCode.createTTL and not create_mode.is_ttl():
+            # Java lets a negative ttl through here, and its DataTree cannot make the node
+            raise BadArgumentsException(path)
         parent_path = self.validate_path_for_create(path, request.session_id)
         list_acl = self.fixup_acl(path, request.auth_info, acl)
         parent_record = self.get_record_for_path(parent_path)
