@@ -32,9 +32,13 @@ fi
 echo "Using config: $ZOOCFG" >&2
 
 GREP=grep
-ZOO_DATADIR="$($GREP "^[[:space:]]*dataDir" "$ZOOCFG" 2>/dev/null | sed -e 's/.*=//')"
-ZOO_DATADIR="$(echo -e "${ZOO_DATADIR}" | sed -e 's/^[[:space:]]*//' -e 's/[[:space:]]*$//')"
-ZOO_DATALOGDIR="$($GREP "^[[:space:]]*dataLogDir" "$ZOOCFG" 2>/dev/null | sed -e 's/.*=//')"
+# The value of a config line as the server reads it: what follows the "=", without the blanks
+# around it or a CR (a file written on Windows). $1: a grep pattern for the line, $2: the file.
+config_value() {
+    $GREP "$1" "$2" 2>/dev/null | sed -e 's/.*=//' -e 's/\r$//' -e 's/^[[:space:]]*//' -e 's/[[:space:]]*$//'
+}
+ZOO_DATADIR="$(config_value "^[[:space:]]*dataDir[[:space:]]*=" "$ZOOCFG")"
+ZOO_DATALOGDIR="$(config_value "^[[:space:]]*dataLogDir[[:space:]]*=" "$ZOOCFG")"
 
 if [ -n "$ZOO_DATADIR_AUTOCREATE_DISABLE" ]; then
     if [ ! -d "$ZOO_DATADIR/version-2" ]; then
@@ -68,11 +72,11 @@ ZOO_HOST="${HOSTNAME:-$(hostname 2>/dev/null)}"
 ZOO_LOG_FILE=zookeeper-$ZOO_USER-server-$ZOO_HOST.log
 _ZOO_DAEMON_OUT="$ZOO_LOG_DIR/zookeeper-$ZOO_USER-server-$ZOO_HOST.out"
 
-server_args() {
-    # shellcheck disable=SC2086
-    echo $ZOO_DATADIR_AUTOCREATE "-Dzookeeper.log.dir=${ZOO_LOG_DIR}" "-Dzookeeper.log.file=${ZOO_LOG_FILE}" \
-        "-Dzookeeper.root.logger=${ZOO_LOG4J_PROP}" $JVMFLAGS
-}
+# An array, so a log directory with a space in it stays one argument; ZOO_DATADIR_AUTOCREATE and
+# JVMFLAGS are lists of flags, split on spaces as Java's script splits them.
+# shellcheck disable=SC2206
+SERVER_ARGS=($ZOO_DATADIR_AUTOCREATE "-Dzookeeper.log.dir=${ZOO_LOG_DIR}" "-Dzookeeper.log.file=${ZOO_LOG_FILE}"
+    "-Dzookeeper.root.logger=${ZOO_LOG4J_PROP}" $JVMFLAGS)
 
 # Every client connection is a file descriptor, and the usual soft limit of 1024 is too few
 # for a busy server: raise it to the hard limit (or ZOO_MAX_OPEN_FILES) where allowed, as the
@@ -97,8 +101,7 @@ start)
             exit 1
         fi
     fi
-    # shellcheck disable=SC2046
-    nohup "$PYTHON" -m $ZOOMAIN $(server_args) "$ZOOCFG" > "$_ZOO_DAEMON_OUT" 2>&1 < /dev/null &
+    nohup "$PYTHON" -m $ZOOMAIN "${SERVER_ARGS[@]}" "$ZOOCFG" > "$_ZOO_DAEMON_OUT" 2>&1 < /dev/null &
     if [ $? -eq 0 ]; then
         if /bin/echo -n $! > "$ZOOPIDFILE"; then
             sleep 1
@@ -124,11 +127,15 @@ start-foreground)
     if [ "${ZOO_NOEXEC}" != "" ]; then
         ZOO_CMD=("$PYTHON")
     fi
-    # shellcheck disable=SC2046
-    "${ZOO_CMD[@]}" -m $ZOOMAIN $(server_args) "$ZOOCFG"
+    "${ZOO_CMD[@]}" -m $ZOOMAIN "${SERVER_ARGS[@]}" "$ZOOCFG"
     ;;
 print-cmd)
-    echo "PYPY_GC_NURSERY=$PYPY_GC_NURSERY \"$PYTHON\" -m $ZOOMAIN $(server_args) \"$ZOOCFG\" > \"$_ZOO_DAEMON_OUT\" 2>&1 < /dev/null"
+    # An argument with a blank in it is quoted, so the line can be run as printed.
+    printed=()
+    for arg in "${SERVER_ARGS[@]}"; do
+        if [[ "$arg" =~ [[:space:]] ]]; then printed+=("\"$arg\""); else printed+=("$arg"); fi
+    done
+    echo "PYPY_GC_NURSERY=$PYPY_GC_NURSERY \"$PYTHON\" -m $ZOOMAIN ${printed[*]} \"$ZOOCFG\" > \"$_ZOO_DAEMON_OUT\" 2>&1 < /dev/null"
     ;;
 stop)
     echo -n "Stopping zookeeper ... "
@@ -162,24 +169,25 @@ status)
     # dynamic config), else secureClientPort, asked over TLS with the zookeeper.ssl.* keys of
     # CLIENT_JVMFLAGS.
     isSSL="false"
-    clientPortAddress=$($GREP "^[[:space:]]*clientPortAddress[^[:alpha:]]" "$ZOOCFG" | sed -e 's/.*=//')
+    clientPortAddress=$(config_value "^[[:space:]]*clientPortAddress[^[:alpha:]]" "$ZOOCFG")
     if ! [ "$clientPortAddress" ]; then
         clientPortAddress="localhost"
     fi
-    clientPort=$($GREP "^[[:space:]]*clientPort[^[:alpha:]]" "$ZOOCFG" | sed -e 's/.*=//')
+    clientPort=$(config_value "^[[:space:]]*clientPort[^[:alpha:]]" "$ZOOCFG")
     if ! [[ "$clientPort" =~ ^[0-9]+$ ]]; then
         clientPort=""
-        dataDir=$($GREP "^[[:space:]]*dataDir" "$ZOOCFG" | sed -e 's/.*=//')
+        dataDir=$(config_value "^[[:space:]]*dataDir[[:space:]]*=" "$ZOOCFG")
         myid=$(cat "$dataDir/myid" 2>/dev/null)
         if ! [[ "$myid" =~ ^[0-9]+$ ]]; then
             echo "myid could not be determined, will not able to locate clientPort in the server configs."
         else
-            clientPortAndAddress=$($GREP "^[[:space:]]*server.$myid=.*;.*" "$ZOOCFG" | sed -e 's/.*=//' | sed -e 's/.*;//')
+            clientPortAndAddress=$(config_value "^[[:space:]]*server.$myid[[:space:]]*=.*;.*" "$ZOOCFG" \
+                | sed -e 's/.*;//' -e 's/[[:space:]]//g')
             if [ ! "$clientPortAndAddress" ]; then
                 echo "Client port not found in static config file. Looking in dynamic config file."
-                dynamicConfigFile=$($GREP "^[[:space:]]*dynamicConfigFile" "$ZOOCFG" | sed -e 's/.*=//')
-                clientPortAndAddress=$($GREP "^[[:space:]]*server.$myid=.*;.*" "$dynamicConfigFile" 2>/dev/null \
-                    | sed -e 's/.*=//' | sed -e 's/.*;//')
+                dynamicConfigFile=$(config_value "^[[:space:]]*dynamicConfigFile[[:space:]]*=" "$ZOOCFG")
+                clientPortAndAddress=$(config_value "^[[:space:]]*server.$myid[[:space:]]*=.*;.*" "$dynamicConfigFile" \
+                    | sed -e 's/.*;//' -e 's/[[:space:]]//g')
             fi
             if [ ! "$clientPortAndAddress" ]; then
                 echo "Client port not found in the server configs"
@@ -195,14 +203,14 @@ status)
     fi
     if [ ! "$clientPort" ]; then
         echo "Client port not found. Looking for secureClientPort in the static config."
-        secureClientPort=$($GREP "^[[:space:]]*secureClientPort[^[:alpha:]]" "$ZOOCFG" | sed -e 's/.*=//')
+        secureClientPort=$(config_value "^[[:space:]]*secureClientPort[^[:alpha:]]" "$ZOOCFG")
         if [ ! "$secureClientPort" ]; then
             echo "Unable to find either secure or unsecure client port in any configs. Terminating."
             exit 1
         fi
         isSSL="true"
         clientPort=$secureClientPort
-        clientPortAddress=$($GREP "^[[:space:]]*secureClientPortAddress[^[:alpha:]]" "$ZOOCFG" | sed -e 's/.*=//')
+        clientPortAddress=$(config_value "^[[:space:]]*secureClientPortAddress[^[:alpha:]]" "$ZOOCFG")
         if ! [ "$clientPortAddress" ]; then
             clientPortAddress="localhost"
         fi

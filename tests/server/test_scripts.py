@@ -7,6 +7,7 @@ passed as PYTHON, so the script never builds a virtual environment.
 import glob
 import os
 import re
+import shlex
 import signal
 import subprocess
 import sys
@@ -166,6 +167,42 @@ def test_restart_keeps_data(install):
     finally:
         zk.stop()
         zk.close()
+    assert install.run("stop").returncode == 0
+
+
+def test_paths_with_spaces(tmp_path):
+    """A conf, data and log dir with spaces in their paths: start, status, print-cmd and stop work
+    (a ZOO_LOG_DIR with a space was split into two arguments, and the server did not start)."""
+    inst = Install(tmp_path / "zoo keeper")
+    inst.log_dir = os.path.join(inst.root, "log files")
+    try:
+        r = inst.run("start")
+        assert r.returncode == 0 and r.stdout.strip().endswith("STARTED"), _describe(r) + inst.out_text()
+        inst.wait_mode()
+        assert os.path.exists(os.path.join(inst.data_dir, "version-2")), os.listdir(inst.data_dir)
+        r = inst.run("print-cmd")
+        assert r.returncode == 0, _describe(r)
+        words = shlex.split(r.stdout)
+        assert "-Dzookeeper.log.dir=%s" % inst.log_dir in words, words
+        assert words[words.index(">") - 1] == inst.cfg, words
+        r = inst.run("stop")
+        assert r.returncode == 0 and "STOPPED" in r.stdout, _describe(r)
+    finally:
+        inst.cleanup()
+
+
+def test_status_reads_lines_with_blanks_around_the_value_and_crlf(install):
+    """`clientPort = N` and a file with CRLF line ends: the server takes both, and so does status
+    (which found no client port in either)."""
+    lines = ["tickTime = 2000", "dataDir = " + install.data_dir, "clientPort = %d " % install.port,
+             "admin.enableServer=false"]
+    with open(install.cfg, "w", newline="") as f:
+        f.write("\r\n".join(lines) + "\r\n")
+    r = install.run("start")
+    assert r.returncode == 0 and r.stdout.strip().endswith("STARTED"), _describe(r) + install.out_text()
+    install.wait_mode()
+    r = install.run("status")
+    assert "Client port found: %d. Client address: localhost." % install.port in r.stdout, _describe(r)
     assert install.run("stop").returncode == 0
 
 
