@@ -10,7 +10,7 @@ from zookeeper_py.common import system_properties
 from zookeeper_py.common.cpu_affinity import pin_to_one_cpu, set_sched_batch
 from zookeeper_py.common.gc_tuning import tune_collector
 from zookeeper_py.common.jit_tuning import tune_jit
-from zookeeper_py.common.logging_setup import configure_logging, install_thread_dump_handler
+from zookeeper_py.common.logging_setup import configure_logging, install_thread_dump_handler, thread_dump
 from zookeeper_py.common.timer_slack import tighten_timer_slack
 from zookeeper_py.common.x509_util import X509Exception
 from zookeeper_py.server.admin.admin_server import AdminServerException
@@ -145,10 +145,34 @@ def exit_jvm(code):
     os._exit(int(code))
 
 
+# How long a shutdown on SIGTERM or SIGINT may take (it takes well under 2 s) before the process
+# ends anyway, as a JVM ends at once: under zkServer.sh stop's 30 s, so a restart finds the port free.
+SHUTDOWN_DEADLINE_SECONDS = 20
+
+
+def _shutdown_overran(signum):
+    LOG.error("Shutdown after signal %d not finished in %d s; exiting now. The threads still running:\n%s",
+              signum, SHUTDOWN_DEADLINE_SECONDS, thread_dump())
+    exit_jvm(128 + signum)
+
+
 def run_main(run, args, request_shutdown, usage):
-    """The exit codes of Java's main(): 2 bad config, 3 data dir, 4 AdminServer, 1 anything else, 0 normal end."""
+    """The exit codes of Java's main(): 2 bad config, 3 data dir, 4 AdminServer, 1 anything else, 0 normal end.
+
+    A signal shuts the server down in order, within SHUTDOWN_DEADLINE_SECONDS; a second signal
+    ends the process at once."""
+    signalled = []
+
     def on_term(signum, frame):
+        if signalled:
+            LOG.warning("Received signal %d again, exiting now", signum)
+            exit_jvm(128 + signum)
+        signalled.append(signum)
         LOG.info("Received signal %d, shutting down", signum)
+        deadline = threading.Timer(SHUTDOWN_DEADLINE_SECONDS, _shutdown_overran, (signum,))
+        deadline.name = "ShutdownDeadline"
+        deadline.daemon = True
+        deadline.start()
         request_shutdown()
 
     for sig in (signal.SIGTERM, signal.SIGINT):

@@ -422,7 +422,8 @@ class FastLeaderElection(Election):
         self.send_notifications()
         recvqueue = self.recvqueue
         # Loop until a leader is found.
-        while peer.get_peer_state() is ServerState.LOOKING and not self.stop:
+        # peer.is_running(): an election the peer made just as it was shut down is never stopped.
+        while peer.get_peer_state() is ServerState.LOOKING and not self.stop and peer.is_running():
             try:
                 n = recvqueue.get(timeout=not_timeout / 1000.0)
             except queue.Empty:

@@ -273,6 +273,8 @@ class QuorumPeer(ZooKeeperThread):
 
     def start_leader_election(self):
         with self.monitor:
+            if not self.running:  # shut down while a role ended: no new election (its threads would stay)
+                return
             if self.get_peer_state() is ServerState.LOOKING:
                 self.current_vote = Vote(self.myid, self.get_last_logged_zxid(), peer_epoch=self.get_current_epoch())
             self.election_alg = self.create_election_algorithm(self.election_type)
