@@ -351,9 +351,9 @@ def test_kill_session_and_passthroughs(tmp_path, extended):
     build(tmp_path, sample_txns())
     db = ZKDatabase(FileTxnSnapLog(str(tmp_path), str(tmp_path)))
     db.load_data_base()
-    assert db.get_ephemerals(SESSION_1) == {"/a/e1"}
+    assert set(db.get_ephemerals(SESSION_1)) == {"/a/e1"}
     assert db.get_ephemerals() == {SESSION_1: {"/a/e1"}}
-    assert db.get_ephemerals(SESSION_2) == set()
+    assert set(db.get_ephemerals(SESSION_2)) == set()
     count = db.get_node_count()
     db.kill_session(SESSION_1, 1000)
     assert db.get_node("/a/e1") is None and db.get_node_count() == count - 1

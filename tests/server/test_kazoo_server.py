@@ -30,6 +30,7 @@ from kazoo.security import make_digest_acl
 from tests.conftest import SERVER_KINDS
 from tests.support import kazoo_ext
 from tests.support.net import wait_until
+from zookeeper_py.common.java_hash_order import java_hash_order, string_hash_code
 
 SUPER_PASSWORD = "s3cret"
 SUPER_DIGEST = "super:" + base64.b64encode(hashlib.sha1(("super:" + SUPER_PASSWORD).encode()).digest()).decode()
@@ -502,3 +503,30 @@ def test_restart_keeps_data_and_resumes_session(kind, tmp_path):
     finally:
         client.stop()
         srv.stop()
+
+
+def test_a_dead_sessions_ephemerals_go_in_java_hash_set_order(server, zk):
+    """A closed session's ephemerals are deleted (and their watchers told) in the order Java 3.6+
+    deletes them: a clone of the session's HashSet (a table sized for what is left, filled in
+    the order of the session's own table, grown for the most it held: 13, so 32 buckets). Ours
+    followed a Python set's order, which changes with every process's hash seed."""
+    zk.ensure_path("/eph-order")
+    owner = connect(server)
+    created = ["/eph-order/e%d" % i for i in range(1, 14)]
+    try:
+        for path in created:
+            owner.create(path, ephemeral=True)
+        for path in created[2:6]:
+            owner.delete(path)
+    finally:
+        left = [p for p in created if p not in created[2:6]]
+        watcher, events, wait_for = events_collector()
+        for path in left:
+            assert zk.exists(path, watch=watcher) is not None
+        owner.stop()
+        owner.close()
+    deleted = [e.path for e in wait_for(len(left))]
+    assert all(e.type == EventType.DELETED for e in events)
+    session_order = java_hash_order(left, string_hash_code, 32)
+    assert deleted == java_hash_order(session_order, string_hash_code, 16)
+    assert deleted != session_order  # 3.5.7's order: the session's table itself

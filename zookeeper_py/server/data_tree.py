@@ -58,6 +58,50 @@ _MULTI_SUB_TXNS = {
 }
 
 
+class EphemeralPaths(dict):
+    """One session's ephemeral paths: Java's HashSet<String> in DataTree.ephemerals. Kept in
+    insertion order with the most it ever held (a HashSet's table grows but never shrinks), so
+    they can be listed in the HashSet's order, as Java lists them, the same on every run (a
+    Python set's order of strings changes with each process's hash seed)."""
+
+    __slots__ = ("peak",)
+
+    def __init__(self):
+        super().__init__()
+        self.peak = 0
+
+    def add(self, path):
+        self[path] = None
+        if len(self) > self.peak:
+            self.peak = len(self)
+
+    def discard(self, path):
+        self.pop(path, None)
+
+    def copy(self):
+        """HashSet.clone's paths, with this table's history."""
+        clone = EphemeralPaths()
+        clone.update(self)
+        clone.peak = self.peak
+        return clone
+
+    def in_java_order(self):
+        """The HashSet's own order: its table grown from 16 for the most it held."""
+        table = 16
+        while self.peak > table * 3 // 4:
+            table <<= 1
+        return java_hash_order(self, string_hash_code, table)
+
+    def in_clone_order(self):
+        """The order of a clone (DataTree.getEphemerals in 3.6+, what closeSession deletes and
+        getEphemerals answers): HashMap.clone sizes a new table for the size alone (the next power
+        of two of size / 0.75 + 1) and puts the paths in it in the original's order."""
+        table = 1
+        while table < int(len(self) / 0.75 + 1):
+            table <<= 1
+        return java_hash_order(self.in_java_order(), string_hash_code, table)
+
+
 class ProcessTxnResult:
     """Mirror of org.apache.zookeeper.server.DataTree.ProcessTxnResult."""
 
@@ -132,7 +176,7 @@ class DataTree:
         self.nodes = {}
         self.data_watches = WatchManager()
         self.child_watches = WatchManager()
-        self.ephemerals = {}  # sessionId -> set of paths
+        self.ephemerals = {}  # sessionId -> EphemeralPaths
         self.containers = set()
         self.ttls = set()
         self.acl_cache = ReferenceCountedACLCache()
@@ -152,8 +196,10 @@ class DataTree:
     # -- simple accessors -------------------------------------------------
 
     def get_ephemerals(self, session_id):
+        """A copy of the session's EphemeralPaths (an empty one for none)."""
         with self.lock:
-            return set(self.ephemerals.get(session_id, ()))
+            paths = self.ephemerals.get(session_id)
+            return paths.copy() if paths is not None else EphemeralPaths()
 
     def get_ephemerals_map(self):
         """DataTree.getEphemerals(): a copy of sessionId -> paths."""
@@ -277,7 +323,7 @@ class DataTree:
                 else:
                     paths = self.ephemerals.get(ephemeral_owner)
                     if paths is None:
-                        paths = self.ephemerals[ephemeral_owner] = set()
+                        paths = self.ephemerals[ephemeral_owner] = EphemeralPaths()
                     paths.add(path)
             if output_stat is not None:
                 child.copy_stat(output_stat)
@@ -378,14 +424,15 @@ class DataTree:
         that already lacks one still moves its parent's pzxid (ZOOKEEPER-3145)."""
         with self.lock:
             paths = self.ephemerals.pop(session, None)
+        paths = paths.in_clone_order() if paths else []  # as 3.6+ lists them in the txn
         if paths_in_txn is not None:
             self._delete_ephemerals(session, zxid, paths_in_txn)
+            named = set(paths_in_txn)
+            paths = [p for p in paths if p not in named]
             if paths:
-                paths = paths.difference(paths_in_txn)
-                if paths:
-                    LOG.warning("Unexpected extra paths under session %s which are not in txn 0x%x",
-                                sorted(paths), zxid)
-        self._delete_ephemerals(session, zxid, paths or ())
+                LOG.warning("Unexpected extra paths under session %s which are not in txn 0x%x",
+                            sorted(paths), zxid)
+        self._delete_ephemerals(session, zxid, paths)
 
     def _delete_ephemerals(self, session, zxid, paths):
         for path in paths:
@@ -816,7 +863,10 @@ class DataTree:
                 elif etype is EphemeralType.TTL:
                     self.ttls.add(path)
                 else:
-                    self.ephemerals.setdefault(owner, set()).add(path)
+                    paths = self.ephemerals.get(owner)
+                    if paths is None:
+                        paths = self.ephemerals[owner] = EphemeralPaths()
+                    paths.add(path)
         if run:
             usage[run_acl] = usage.get(run_acl, 0) + run
         return usage
@@ -843,7 +893,7 @@ class DataTree:
         # each session's paths in String hash order.
 
         with self.lock:
-            items = [(sid, java_hash_order(self.ephemerals[sid], string_hash_code))
+            items = [(sid, self.ephemerals[sid].in_java_order())
                      for sid in java_hash_order(self.ephemerals, long_hash_code)]
         pwriter.write("Sessions with Ephemerals (%d):\n" % len(items))
         for sid, paths in items:

@@ -250,8 +250,7 @@ class FinalRequestProcessor(RequestProcessor):
             elif op == OpCode.getEphemerals:
                 last_op = "GETE"
                 prefix = GetEphemeralsRequest.from_bytes(request.request).prefixPath
-                all_ephems = zk_db.get_ephemerals(request.session_id)
-                all_ephems = _hash_set_clone_order(all_ephems)
+                all_ephems = zk_db.get_ephemerals(request.session_id).in_clone_order()
                 if prefix is None or not prefix.strip() or prefix.strip() == "/":
                     ephemerals = all_ephems
                 else:
@@ -388,15 +387,3 @@ def _id_hash_code(id_):
     h = (37 * 17 + string_hash_code(id_.scheme)) & 0xFFFFFFFF
     return (37 * h + string_hash_code(id_.id)) & 0xFFFFFFFF
 
-
-def _hash_set_clone_order(paths):
-    """The iteration order of DataTree.getEphemerals' result: a clone of the session's HashSet<String>.
-
-    HashMap.clone re-sizes the table for its size (the next power of two of size / 0.75 + 1)
-    and re-inserts the entries in the original's order (a table grown from 16).
-    """
-    original = java_hash_order(paths, string_hash_code, 16)
-    cap = 1
-    while cap < int(len(original) / 0.75 + 1):
-        cap <<= 1
-    return java_hash_order(original, string_hash_code, cap)
