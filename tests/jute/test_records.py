@@ -259,3 +259,33 @@ def test_codecs_compile_on_first_use_of_any_generated_method():
     with pytest.raises(TypeError):
         class Bad(Record):
             FIELDS = (("x", "uint"),)  # the field types are still checked when the class is made
+
+
+class _ResetAfter(io.RawIOBase):
+    """A socket's stream: `data`, then the peer resets the connection."""
+
+    def __init__(self, data):
+        self.data = data
+
+    def readable(self):
+        return True
+
+    def readinto(self, b):
+        if not self.data:
+            raise ConnectionResetError(104, "Connection reset by peer")
+        n = min(len(b), len(self.data))
+        b[:n] = self.data[:n]
+        self.data = self.data[n:]
+        return n
+
+
+@pytest.mark.parametrize("cut", [3, 20])  # in the fixed-size head (struct.error), in a string (JuteEOFError)
+def test_a_peer_gone_mid_record_raises_its_error_alone(cut):
+    """A reset while a record is read is the reset, not a second error "during handling" of the
+    decode's, which made every lost peer log two tracebacks."""
+    encoded = proto.ReplyHeader(1, 2, 0).to_bytes() + proto.CreateRequest("/a-long-path", b"x" * 40, [], 0).to_bytes()
+    archive = BinaryInputArchive.get_archive(io.BufferedReader(_ResetAfter(encoded[:cut])))
+    with pytest.raises(ConnectionResetError) as raised:
+        archive.read_record(proto.ReplyHeader)
+        archive.read_record(proto.CreateRequest)
+    assert raised.value.__context__ is None

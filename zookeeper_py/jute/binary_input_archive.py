@@ -142,11 +142,14 @@ class BinaryInputArchive(InputArchive):
             except JuteEOFError as e:
                 if self.stream is None:
                     raise
-                self._fill_record(cls, e.needed if e.needed else len(self.buf) + 1)
+                needed_end = e.needed if e.needed else len(self.buf) + 1
             except struct.error:
                 if self.stream is None:
                     raise JuteEOFError("record %s ends early" % cls.__name__) from None
-                self._fill_record(cls, len(self.buf) + 1)
+                needed_end = len(self.buf) + 1
+            # Outside the handlers: a peer gone mid-record is logged as that alone, not as an
+            # error raised "during handling" of the decode's.
+            self._fill_record(cls, needed_end)
         self.pos = end
         if record is cls:
             return obj
