@@ -19,6 +19,7 @@ from kazoo.exceptions import (
     NodeExistsError,
     NoNodeError,
     NotEmptyError,
+    QuotaExceededError,
     RolledBackError,
     RuntimeInconsistency,
     UnimplementedError,
@@ -530,3 +531,37 @@ def test_a_dead_sessions_ephemerals_go_in_java_hash_set_order(server, zk):
     session_order = java_hash_order(left, string_hash_code, 32)
     assert deleted == java_hash_order(session_order, string_hash_code, 16)
     assert deleted != session_order  # 3.5.7's order: the session's table itself
+
+
+def test_hard_quotas_are_enforced_when_asked(kind, tmp_path):
+    """With -Dzookeeper.enforceQuota=true (3.7+), a create or setData that would take a quota's
+    subtree past its countHardLimit or byteHardLimit is QUOTAEXCEEDED, as Java's; without it, a
+    quota only warns. Ours read neither limit and took every write."""
+    for enforce in (True, False):
+        server = SERVER_KINDS[kind](str(tmp_path / str(enforce)),
+                                    flags=["-Dzookeeper.enforceQuota=%s" % str(enforce).lower()])
+        server.start()
+        zk = connect(server)
+        try:
+            zk.create("/qh")
+            zk.create("/zookeeper/quota/qh/zookeeper_limits",
+                      b"count=-1,bytes=-1,countHardLimit=3,byteHardLimit=20", makepath=True)
+            zk.create("/zookeeper/quota/qh/zookeeper_stats", b"count=0,bytes=0")  # the server counts
+            zk.create("/qh/c1", b"12345")
+            zk.create("/qh/c2", b"12345")  # /qh and two children: count 3, bytes 10
+            refused = []
+            for write in (lambda: zk.create("/qh/c3"), lambda: zk.set("/qh/c1", b"x" * 16)):
+                try:
+                    write()
+                except QuotaExceededError:
+                    refused.append(True)
+                else:
+                    refused.append(False)
+            assert refused == [enforce, enforce]
+            zk.set("/qh/c2", b"x" * 15)  # bytes 20: at the limit, not past it
+            stats = zk.get("/zookeeper/quota/qh/zookeeper_stats")[0]
+            assert stats == (b"count=3,bytes=20" if enforce else b"count=4,bytes=31"), stats
+        finally:
+            zk.stop()
+            zk.close()
+            server.stop()

@@ -353,6 +353,9 @@ class PrepRequestProcessor(ZooKeeperCriticalThread, RequestProcessor):
             self.validate_path(path, request.session_id)
             node_record = self.get_record_for_path(path)
             check_acl(zks, node_record.acl, Perms.WRITE, request.auth_info)
+            if zks.enforce_quota:
+                node = zks.get_zk_database().get_node(path)
+                zks.check_quota(path, node.data if node is not None else None, record.data, OpCode.setData)
             new_version = check_and_inc_version(node_record.stat.version, record.version, path)
             request.txn = SetDataTxn(path, record.data, new_version)
             node_record = node_record.duplicate(request.hdr.zxid)
@@ -520,6 +523,7 @@ class PrepRequestProcessor(ZooKeeperCriticalThread, RequestProcessor):
             raise NodeExistsException(path)
         if EphemeralType.get(parent_record.stat.ephemeralOwner) is EphemeralType.NORMAL:
             raise NoChildrenForEphemeralsException(path)
+        self.zks.check_quota(path, None, data, OpCode.create)
         new_cversion = parent_record.stat.cversion + 1
         if op_type == OpCode.createContainer:
             request.txn = CreateContainerTxn(path, data, list_acl, new_cversion)

@@ -12,8 +12,9 @@ from zookeeper_py.common.java_random import JavaRandom
 from zookeeper_py.common.sasl_digest_md5 import SaslException
 from zookeeper_py.data import Id, StatPersisted
 from zookeeper_py.jute.record import JuteEOFError
-from zookeeper_py.keeper_exception import Code
+from zookeeper_py.keeper_exception import Code, QuotaExceededException
 from zookeeper_py.proto import AuthPacket, ConnectRequest, ConnectResponse, GetSASLRequest, ReplyHeader, SetSASLResponse
+from zookeeper_py.quotas import Quotas
 from zookeeper_py.server.auth.provider_registry import ProviderRegistry
 from zookeeper_py.server.authentication_helper import AuthenticationHelper
 from zookeeper_py.server.data_tree import ProcessTxnResult
@@ -30,10 +31,13 @@ from zookeeper_py.server.zk_database import ZKDatabase
 from zookeeper_py.server.zoo_keeper_sasl_server import ZooKeeperSaslServer
 from zookeeper_py.server.zoo_keeper_server_conf import ZooKeeperServerConf
 from zookeeper_py.server.zoo_keeper_server_listener import ZooKeeperServerListenerImpl
+from zookeeper_py.stats_track import StatsTrack
 from zookeeper_py.txn import CreateSessionTxn
 from zookeeper_py.zoo_defs import OpCode
 
 LOG = logging.getLogger("ZooKeeperServer")
+
+ENFORCE_QUOTA = "zookeeper.enforceQuota"
 
 DEFAULT_TICK_TIME = 3000
 SUPER_SECRET = 0xB3415C00
@@ -157,6 +161,10 @@ class ZooKeeperServer(SessionExpirer):
         self.create_session_tracker_server_id = 1
         self.initial_config = None
         self.auth_helper = AuthenticationHelper()
+        # 3.7+: writes past a quota's countHardLimit / byteHardLimit are refused (QUOTAEXCEEDED)
+        self.enforce_quota = system_properties.get_boolean(ENFORCE_QUOTA)
+        if self.enforce_quota:
+            LOG.info("%s = true, Quota Enforce enables", ENFORCE_QUOTA)
         if txn_log_factory is not None:
             txn_log_factory.set_server_stats(self._server_stats)
             if self.zk_db is None:
@@ -170,6 +178,39 @@ class ZooKeeperServer(SessionExpirer):
 
     def server_stats(self):
         return self._server_stats
+
+    def check_quota(self, path, last_data, data, op):
+        """With zookeeper.enforceQuota: raise QuotaExceededException when a create (op create) or
+        a setData from last_data to data would take the nearest quota above `path` past its hard
+        count or byte limit. A soft limit only warns, when the write is applied (DataTree)."""
+        if not self.enforce_quota:
+            return
+        tree = self.zk_db.data_tree
+        prefix = tree.get_max_prefix_with_quota(path)
+        if prefix is None:
+            return
+        data_bytes = len(data) if data is not None else 0
+        if op == OpCode.create:
+            bytes_diff, count_diff = data_bytes, 1
+        else:
+            bytes_diff, count_diff = data_bytes - (len(last_data) if last_data is not None else 0), 0
+        limit_node = tree.get_node(Quotas.quota_path(prefix))
+        stat_node = tree.get_node(Quotas.stat_path(prefix))
+        if limit_node is None or stat_node is None:
+            LOG.error("Missing limit or stat node for quota %s", prefix)
+            return
+        limits = StatsTrack(limit_node.data)
+        current = StatsTrack(stat_node.data)
+        hard_count = limits.get_count_hard_limit()
+        if count_diff and hard_count > -1 and current.get_count() + count_diff > hard_count:
+            LOG.warning("Quota exceeded: %s [current count=%d, hardCountLimit=%d]",
+                        prefix, current.get_count() + count_diff, hard_count)
+            raise QuotaExceededException(prefix)
+        hard_bytes = limits.get_byte_hard_limit()
+        if bytes_diff and hard_bytes > -1 and current.get_bytes() + bytes_diff > hard_bytes:
+            LOG.warning("Quota exceeded: %s [current bytes=%d, hardByteLimit=%d]",
+                        prefix, current.get_bytes() + bytes_diff, hard_bytes)
+            raise QuotaExceededException(prefix)
 
     def dump_conf(self, pwriter):
         conf = self.get_conf()
