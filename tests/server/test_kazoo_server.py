@@ -565,3 +565,26 @@ def test_hard_quotas_are_enforced_when_asked(kind, tmp_path):
             zk.stop()
             zk.close()
             server.stop()
+
+
+def test_a_container_never_used_goes_after_max_never_used_interval(kind, tmp_path):
+    """-Dznode.container.maxNeverUsedIntervalMs (3.6+): an empty container that never had a child
+    is deleted once older than that, as Java's ContainerManager does; ours kept it for good.
+    One that has a child stays."""
+    server = SERVER_KINDS[kind](str(tmp_path), flags=[
+        "-Dznode.container.checkIntervalMs=200", "-Dznode.container.maxNeverUsedIntervalMs=1000"])
+    server.start()
+    zk = connect(server)
+    try:
+        kazoo_ext.create_container(zk, "/never-used")
+        kazoo_ext.create_container(zk, "/used")
+        zk.create("/used/child")
+        watcher, events, wait_for = events_collector()
+        assert zk.exists("/never-used", watch=watcher) is not None
+        event = wait_for(1, timeout=15)[0]
+        assert (event.type, event.path) == (EventType.DELETED, "/never-used")
+        assert zk.exists("/used") is not None
+    finally:
+        zk.stop()
+        zk.close()
+        server.stop()

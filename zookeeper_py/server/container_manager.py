@@ -3,6 +3,7 @@
 import logging
 import threading
 
+from zookeeper_py.common import system_properties
 from zookeeper_py.common.time import Time
 from zookeeper_py.server.ephemeral_type import EphemeralType
 from zookeeper_py.server.request import Request
@@ -15,19 +16,30 @@ class ContainerManager:
     """Mirror of org.apache.zookeeper.server.ContainerManager.
 
     Every checkIntervalMs a daemon thread named "ContainerManagerTask" (Java's Timer)
-    submits deleteContainer requests for empty containers that once had children and
-    for TTL nodes without children whose mtime is older than their TTL, at most
-    maxPerMinute of them a minute.
+    submits deleteContainer requests for empty containers that once had children (or, with
+    maxNeverUsedIntervalMs, never had one for that long) and for TTL nodes without children
+    whose mtime is older than their TTL, at most maxPerMinute of them a minute.
     """
 
-    def __init__(self, zk_db, request_processor, check_interval_ms, max_per_minute):
+    def __init__(self, zk_db, request_processor, check_interval_ms, max_per_minute, max_never_used_interval_ms=0):
         self.zk_db = zk_db
         self.request_processor = request_processor
         self.check_interval_ms = check_interval_ms
         self.max_per_minute = max_per_minute
+        self.max_never_used_interval_ms = max_never_used_interval_ms
         self.stop_event = threading.Event()
         self.timer = None
-        LOG.info("Using checkIntervalMs=%d maxPerMinute=%d", check_interval_ms, max_per_minute)
+        LOG.info("Using checkIntervalMs=%d maxPerMinute=%d maxNeverUsedIntervalMs=%d",
+                 check_interval_ms, max_per_minute, max_never_used_interval_ms)
+
+    @classmethod
+    def from_system_properties(cls, zk_db, request_processor):
+        """As ZooKeeperServerMain and LeaderZooKeeperServer make it: znode.container.checkIntervalMs,
+        maxPerMinute and (3.6+) maxNeverUsedIntervalMs."""
+        return cls(zk_db, request_processor,
+                   system_properties.get_integer("znode.container.checkIntervalMs", 60000),
+                   system_properties.get_integer("znode.container.maxPerMinute", 10000),
+                   system_properties.get_long("znode.container.maxNeverUsedIntervalMs", 0))
 
     def start(self):
         if self.timer is None:
@@ -69,8 +81,12 @@ class ContainerManager:
         candidates = set()
         for path in tree.get_containers():
             node = tree.get_node(path)
-            # cversion > 0: a container never deleted before it had a child.
-            if node is not None and node.cversion > 0 and not node.children:
+            if node is None or node.children:
+                continue
+            # cversion > 0: a container is not deleted before it had a child, unless (3.6+) it
+            # has stayed so longer than maxNeverUsedIntervalMs.
+            if node.cversion > 0 or (self.max_never_used_interval_ms != 0
+                                     and self.get_elapsed(node) > self.max_never_used_interval_ms):
                 candidates.add(path)
         for path in tree.get_ttls():
             node = tree.get_node(path)

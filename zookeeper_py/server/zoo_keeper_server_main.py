@@ -86,10 +86,8 @@ class ZooKeeperServerMain:
             if need_start_zk_server:
                 zk_server.startdata()
                 zk_server.startup()
-            self.container_manager = ContainerManager(
-                zk_server.get_zk_database(), zk_server.first_processor,
-                system_properties.get_integer("znode.container.checkIntervalMs", 60000),
-                system_properties.get_integer("znode.container.maxPerMinute", 10000))
+            self.container_manager = ContainerManager.from_system_properties(
+                zk_server.get_zk_database(), zk_server.first_processor)
             self.container_manager.start()
             while not self.shutdown_latch.wait(1.0):
                 pass

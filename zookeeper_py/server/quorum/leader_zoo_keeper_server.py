@@ -2,7 +2,6 @@
 
 import logging
 
-from zookeeper_py.common import system_properties
 from zookeeper_py.keeper_exception import SessionExpiredException
 from zookeeper_py.server.container_manager import ContainerManager
 from zookeeper_py.server.final_request_processor import FinalRequestProcessor
@@ -49,10 +48,8 @@ class LeaderZooKeeperServer(QuorumZooKeeperServer):
         self.setup_container_manager()
 
     def setup_container_manager(self):
-        self.container_manager = ContainerManager(
-            self.get_zk_database(), self.prep_request_processor,
-            system_properties.get_integer("znode.container.checkIntervalMs", 60000),
-            system_properties.get_integer("znode.container.maxPerMinute", 10000))
+        self.container_manager = ContainerManager.from_system_properties(
+            self.get_zk_database(), self.prep_request_processor)
 
     def startup(self):
         with self.state_lock:
