@@ -290,6 +290,17 @@ def test_protocol_versions():
     assert (ctx.minimum_version, ctx.maximum_version) == (ssl.TLSVersion.TLSv1_2, ssl.TLSVersion.TLSv1_3)
     ctx = ClientX509Util(config(protocol="TLS")).create_ssl_context(False)
     assert (ctx.minimum_version, ctx.maximum_version) == (ssl.TLSVersion.TLSv1_2, ssl.TLSVersion.TLSv1_3)
+    # A cipher list with no TLSv1.3 suite leaves TLSv1.3 off (it negotiated TLSv1.3 with OpenSSL's suites).
+    ctx = ClientX509Util(config(protocol="TLS", ciphersuites="TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256")
+                         ).create_ssl_context(False)
+    assert (ctx.minimum_version, ctx.maximum_version) == (ssl.TLSVersion.TLSv1_2, ssl.TLSVersion.TLSv1_2)
+    with pytest.raises(X509Exception, match=r"names some TLSv1.3 cipher suites \(TLS_AES_128_GCM_SHA256\) but not all"):
+        ClientX509Util(config(protocol="TLS",
+                              ciphersuites="TLS_AES_128_GCM_SHA256,TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256")
+                       ).create_ssl_context(False)
+    with pytest.raises(X509Exception, match="names no TLSv1.3 cipher suite, but only TLSv1.3 is enabled"):
+        ClientX509Util(config(protocol="TLSv1.3", ciphersuites="TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256")
+                       ).create_ssl_context(False)
 
 
 # -- handshakes -------------------------------------------------------------------------

@@ -148,8 +148,8 @@ JAVA_TO_OPENSSL_CIPHERS = {
     "TLS_RSA_WITH_AES_256_CBC_SHA": "AES256-SHA",
 }
 # TLS 1.3 suites: OpenSSL enables these three by default and Python's ssl has no way to
-# restrict them (no SSL_CTX_set_ciphersuites), so naming them is accepted, naming only some
-# is warned about.
+# restrict them (no SSL_CTX_set_ciphersuites): a list naming all three or none (TLSv1.3 then
+# off) is honoured, one naming only some is refused.
 TLS13_CIPHERS = ("TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256")
 # A signalling value, not a suite; OpenSSL always sends it.
 _SCSV = ("TLS_EMPTY_RENEGOTIATION_INFO_SCSV",)
@@ -403,7 +403,8 @@ class X509Util:
         return ordered[0], ordered[-1], gaps
 
     def _openssl_ciphers(self, versions):
-        """The OpenSSL cipher string for the TLS 1.2-and-lower suites, or None if none are needed."""
+        """(the OpenSSL cipher string for the TLS 1.2-and-lower suites or None if none are needed,
+        the highest version the suites allow)."""
         key = self._cipher_suites_property
         low, high, _gaps = versions
         openssl = []
@@ -428,9 +429,15 @@ class X509Util:
             raise X509Exception("%s names no TLSv1.2-or-lower cipher suite, but TLS versions below 1.3 are enabled"
                                 % key)
         if high == "TLSv1_3" and self._get(key) is not None and set(tls13) != set(TLS13_CIPHERS):
-            LOG.warning("%s: Python's ssl cannot restrict the TLSv1.3 cipher suites; TLSv1.3 uses OpenSSL's "
-                        "(%s) whatever the list says", key, ", ".join(TLS13_CIPHERS))
-        return ":".join(openssl) if openssl else None
+            if tls13:
+                raise X509Exception(
+                    "%s names some TLSv1.3 cipher suites (%s) but not all: Python's ssl cannot restrict "
+                    "TLSv1.3's suites, OpenSSL offers all of %s; name all three, or none to leave TLSv1.3 off"
+                    % (key, ", ".join(tls13), ", ".join(TLS13_CIPHERS)))
+            if low == "TLSv1_3":
+                raise X509Exception("%s names no TLSv1.3 cipher suite, but only TLSv1.3 is enabled" % key)
+            high = "TLSv1_2"  # no TLSv1.3 suite allowed: TLSv1.3 cannot be negotiated, as in Java
+        return (":".join(openssl) if openssl else None), high
 
     def check_config(self, server_side=None):
         """Raise X509Exception for any setting we cannot honour, or a store we cannot load.
@@ -507,7 +514,7 @@ class X509Util:
         """
         self._check_unsupported()
         low, high, gaps = self._versions()
-        ciphers = self._openssl_ciphers((low, high, gaps))
+        ciphers, high = self._openssl_ciphers((low, high, gaps))
         key_store = self.load_key_store()
         trust_store = self.load_trust_store()
         if server_side and key_store is None:
