@@ -249,6 +249,8 @@ def test_no_trust_store_uses_default_verify_paths(tls):
     ("ciphersuites", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,TLS_FOO_WITH_BAR", "TLS_FOO_WITH_BAR"),
     ("ciphersuites", "TLS_AES_128_GCM_SHA256", "zookeeper.ssl.ciphersuites names no TLSv1.2"),
     ("clientAuth", "sometimes", "zookeeper.ssl.clientAuth"),
+    ("hostnameVerification", "maybe", "zookeeper.ssl.hostnameVerification=maybe: not true or false"),
+    ("crl", "ture", "zookeeper.ssl.crl=ture: not true or false"),
 ])
 def test_check_config_refuses(key, value, words):
     cfg = ZKClientConfig()

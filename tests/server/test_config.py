@@ -87,6 +87,18 @@ def test_bad_config_exits_2_naming_key_and_file(tmp_path, case_id, body, myid, w
         assert j.returncode == 2, "Java exits %s on this config:\n%s" % (j.returncode, j.stdout + j.stderr)
 
 
+@pytest.mark.parametrize("line", ["sslQuorum=yes", "portUnification=1", "quorum.auth.enableSasl=ture"])
+def test_a_security_switch_neither_true_nor_false_stops_the_start(tmp_path, line):
+    """Java reads any value but true as false, so a typo leaves a quorum in plaintext or without
+    SASL, unsaid; ours stops with exit 2 naming the key, its line and the file."""
+    cfg = _write_bad_config(tmp_path, "clientPort={port}\n" + line + "\n" + SERVERS, "1")
+    env = dict(os.environ, PYTHONPATH=REPO)
+    r = subprocess.run([sys.executable, "-m", "zookeeper_py.server.quorum.quorum_peer_main", cfg],
+                       capture_output=True, text=True, timeout=60, env=env, cwd=str(tmp_path))
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert "Error processing %s: %s (line 5) is not true or false" % (cfg, line) in r.stderr, r.stderr
+
+
 def test_missing_config_file(tmp_path):
     cfg = str(tmp_path / "nope.cfg")
     r = subprocess.run([sys.executable, "-m", "zookeeper_py.server.quorum.quorum_peer_main", cfg],
@@ -181,6 +193,18 @@ def test_unknown_cfg_keys_become_zookeeper_properties(tmp_path):
         assert four_letter_word("127.0.0.1", server.client_port, "ruok") == "imok"
         assert four_letter_word("127.0.0.1", server.client_port, "stat") == \
             "stat is not executed because it is not in the whitelist.\n"
+    finally:
+        server.stop()
+
+
+def test_require_client_auth_scheme_is_said_to_do_nothing(tmp_path):
+    """requireClientAuthScheme=sasl (from old guides) makes no client log in, in Java as in ours:
+    ours says so at start, naming the setting that does."""
+    server = PythonServer(str(tmp_path), extra_cfg={"requireClientAuthScheme": "sasl"})
+    try:
+        server.start()
+        assert ("requireClientAuthScheme=sasl has no effect in ZooKeeper; sessionRequireClientSASLAuth=true "
+                "makes clients authenticate with SASL") in server.all_output()
     finally:
         server.stop()
 

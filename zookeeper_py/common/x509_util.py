@@ -277,10 +277,16 @@ class X509Util:
         return default if value is None else value
 
     def _get_boolean(self, key, default=False):
+        """Stricter than Java's Boolean.parseBoolean: these are security settings, and a typo
+        would quietly mean false (no hostname check), so a value other than true or false is an
+        X509Exception naming the key."""
         value = self._get(key)
         if value is None:
             return default
-        return value.strip().lower() == "true"
+        value = value.strip().lower()
+        if value not in ("true", "false"):
+            raise X509Exception("%s=%s: not true or false" % (key, self._get(key)))
+        return value == "true"
 
     def get_password_from_config_property_or_file(self, property_name, path_property_name):
         """3.8's getPasswordFromConfigPropertyOrFile: the passwordPath file's text (less one
@@ -363,6 +369,7 @@ class X509Util:
         self._versions()
         self._openssl_ciphers(self._versions())
         self.get_client_auth()
+        self.is_hostname_verification_enabled()
         for key in (self._ssl_keystore_type_property, self._ssl_truststore_type_property):
             self._store_type(key, None)
 

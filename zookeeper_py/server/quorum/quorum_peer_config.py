@@ -38,6 +38,9 @@ _BOOL_KEYS = {
     "quorum.auth.enableSasl": "quorum_enable_sasl", "quorum.auth.serverRequireSasl": "quorum_server_require_sasl",
     "quorum.auth.learnerRequireSasl": "quorum_learner_require_sasl",
 }
+# Security switches: a value other than true or false stops the start (Java takes it as false).
+_SECURITY_BOOL_KEYS = frozenset(("sslQuorum", "portUnification", "sslQuorumReloadCertFiles", "quorum.auth.enableSasl",
+                                 "quorum.auth.serverRequireSasl", "quorum.auth.learnerRequireSasl"))
 _STRING_KEYS = {
     "clientPortAddress": "client_port_address_str", "secureClientPortAddress": "secure_client_port_address_str",
     "dynamicConfigFile": "dynamic_config_file_str",
@@ -192,6 +195,9 @@ class QuorumPeerConfig:
                 except ValueError:
                     raise bad(key, value, "is not a number") from None
             elif key in _BOOL_KEYS:
+                if key in _SECURITY_BOOL_KEYS and value.lower() not in ("true", "false"):
+                    # Java reads a typo as false: a quorum left in plaintext or without SASL, unsaid.
+                    raise bad(key, value, "is not true or false")
                 setattr(self, _BOOL_KEYS[key], _java_bool(value))
             elif key in _STRING_KEYS:
                 setattr(self, _STRING_KEYS[key], value)
@@ -221,6 +227,11 @@ class QuorumPeerConfig:
             elif key.startswith("metricsProvider."):
                 self.metrics_provider_configuration[key[len("metricsProvider."):]] = value
             else:
+                if key == "requireClientAuthScheme":
+                    # From old guides; no ZooKeeper reads it, so clients would not have to log in.
+                    LOG.warning("%s: requireClientAuthScheme=%s has no effect in ZooKeeper; "
+                                "sessionRequireClientSASLAuth=true makes clients authenticate with SASL",
+                                source, value)
                 system_properties.set_property("zookeeper." + key, value)
 
         problem = check_configuration(self.metrics_provider_class_name, self.metrics_provider_configuration)
