@@ -15,7 +15,8 @@ def test_a_small_run_syncs_every_trial_by_snap():
     assert out.returncode == 0, out.stderr
     trials = re.findall(r"python trial (\d): synced in ([\d.]+) s, load ([\d.]+) s", out.stderr)
     assert [t[0] for t in trials] == ["0", "1"], out.stderr  # a load figure: the log shows a SNAP
-    assert all(0 < float(load) <= float(total) for _, total, load in trials), out.stderr
+    # 3,000 znodes load in under 5 ms, printed as 0.00
+    assert all(0 <= float(load) <= float(total) for _, total, load in trials), out.stderr
     assert re.search(r"^ours \(CPython\)\s+[\d.]+\s+[\d.]+ / [\d.]+\s+[\d.]+", out.stdout, re.M), out.stdout
     started = re.search(r"python: 3 members from the snapshot to all serving in ([\d.]+) s", out.stderr)
     assert started and float(started.group(1)) > 0, out.stderr

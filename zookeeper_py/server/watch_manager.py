@@ -85,6 +85,10 @@ class WatchManager:
 
     def remove_watcher(self, watcher):
         """Drop every watch of a connection (it closed)."""
+        if watcher not in self.watch2_paths:
+            # None to drop (a four-letter word's connection): no wait for the lock, which a
+            # wchp over many watches holds for as long as it takes.
+            return
         with self.lock:
             paths = self.watch2_paths.pop(watcher, None)
             if not paths:
