@@ -12,8 +12,8 @@ ZOOBINDIR="$(cd "${ZOOBIN}"; pwd)"
 
 . "$ZOOBINDIR"/zkEnv.sh
 
-ZOODATADIR="$(grep "^[[:space:]]*dataDir=" "$ZOOCFG" | sed -e 's/.*=//')"
-ZOODATALOGDIR="$(grep "^[[:space:]]*dataLogDir=" "$ZOOCFG" | sed -e 's/.*=//')"
+ZOODATADIR="$(config_value "^[[:space:]]*dataDir[[:space:]]*=" "$ZOOCFG")"
+ZOODATALOGDIR="$(config_value "^[[:space:]]*dataLogDir[[:space:]]*=" "$ZOOCFG")"
 
 if [ "x$ZOODATALOGDIR" = "x" ]
 then

@@ -110,3 +110,9 @@ fi
 
 export PYTHONPATH="$ZOOKEEPER_PREFIX${PYTHONPATH:+:$PYTHONPATH}"
 export ZOOCFGDIR ZOO_LOG_DIR ZOO_LOG_CONF
+
+# The value of a config line as the server reads it: what follows the "=", without the blanks
+# around it or a CR (a file written on Windows). $1: a grep pattern for the line, $2: the file.
+config_value() {
+    grep "$1" "$2" 2>/dev/null | sed -e 's/.*=//' -e 's/\r$//' -e 's/^[[:space:]]*//' -e 's/[[:space:]]*$//'
+}

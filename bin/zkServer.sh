@@ -32,11 +32,6 @@ fi
 echo "Using config: $ZOOCFG" >&2
 
 GREP=grep
-# The value of a config line as the server reads it: what follows the "=", without the blanks
-# around it or a CR (a file written on Windows). $1: a grep pattern for the line, $2: the file.
-config_value() {
-    $GREP "$1" "$2" 2>/dev/null | sed -e 's/.*=//' -e 's/\r$//' -e 's/^[[:space:]]*//' -e 's/[[:space:]]*$//'
-}
 ZOO_DATADIR="$(config_value "^[[:space:]]*dataDir[[:space:]]*=" "$ZOOCFG")"
 ZOO_DATALOGDIR="$(config_value "^[[:space:]]*dataLogDir[[:space:]]*=" "$ZOOCFG")"
 

@@ -158,8 +158,9 @@ def test_zk_cleanup_script_reads_zoo_cfg(tmp_path, extended, with_log_dir):  # n
     conf.mkdir()
     if with_log_dir:
         many_snapshots(tmp_path / "logs", snap_dir=tmp_path / "data")
-        (conf / "zoo.cfg").write_text("tickTime=2000\ndataDir=%s\ndataLogDir=%s\nclientPort=2181\n"
-                                      % (tmp_path / "data", tmp_path / "logs"))
+        # blanks around "=" and CRLF line ends, which the server takes (zkEnv.sh's config_value)
+        (conf / "zoo.cfg").write_bytes(b"tickTime=2000\r\ndataDir = %s\r\ndataLogDir = %s \r\nclientPort=2181\r\n"
+                                       % (bytes(tmp_path / "data"), bytes(tmp_path / "logs")))
     else:
         many_snapshots(tmp_path / "data")
         (conf / "zoo.cfg").write_text("tickTime=2000\ndataDir=%s\nclientPort=2181\n" % (tmp_path / "data"))
