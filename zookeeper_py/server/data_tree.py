@@ -85,12 +85,12 @@ class EphemeralPaths(dict):
         clone.peak = self.peak
         return clone
 
-    def in_java_order(self):
+    def in_java_order(self, hash_code=string_hash_code):
         """The HashSet's own order: its table grown from 16 for the most it held."""
         table = 16
         while self.peak > table * 3 // 4:
             table <<= 1
-        return java_hash_order(self, string_hash_code, table)
+        return java_hash_order(self, hash_code, table)
 
     def in_clone_order(self):
         """The order of a clone (DataTree.getEphemerals in 3.6+, what closeSession deletes and
@@ -99,7 +99,8 @@ class EphemeralPaths(dict):
         table = 1
         while table < int(len(self) / 0.75 + 1):
             table <<= 1
-        return java_hash_order(self.in_java_order(), string_hash_code, table)
+        hash_code = {path: string_hash_code(path) for path in self}.__getitem__  # each path hashed once
+        return java_hash_order(self.in_java_order(hash_code), hash_code, table)
 
 
 class ProcessTxnResult:
