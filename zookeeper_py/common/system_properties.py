@@ -54,15 +54,27 @@ def get_boolean(name, default=False):
     return value.strip().lower() == "true"
 
 
+def parse_true_or_false(value):
+    """True or False for "true" or "false" (any case, blanks around ignored), None for any
+    other value. Java's Boolean.parseBoolean reads a typo as false; the switches where that
+    would quietly weaken the server use this instead and report None in their own words."""
+    value = value.strip().lower()
+    if value == "true":
+        return True
+    if value == "false":
+        return False
+    return None
+
+
 def get_true_or_false(name, default):
     """One of our own boolean properties: `default` ("true" or "false") when unset. Unlike
-    get_boolean (Java's Boolean.getBoolean), a value other than true or false (any case) is
-    an error, ValueError naming the property, since it would quietly mean false."""
+    get_boolean (Java's Boolean.getBoolean), a value other than true or false is an error,
+    ValueError naming the property."""
     raw = _properties.get(name, default)
-    value = raw.strip().lower()
-    if value not in ("true", "false"):
+    value = parse_true_or_false(raw)
+    if value is None:
         raise ValueError("%s=%s: not true or false" % (name, raw))
-    return value == "true"
+    return value
 
 
 def get_count(name, default):

@@ -280,13 +280,13 @@ class X509Util:
         """Stricter than Java's Boolean.parseBoolean: these are security settings, and a typo
         would quietly mean false (no hostname check), so a value other than true or false is an
         X509Exception naming the key."""
-        value = self._get(key)
-        if value is None:
+        raw = self._get(key)
+        if raw is None:
             return default
-        value = value.strip().lower()
-        if value not in ("true", "false"):
-            raise X509Exception("%s=%s: not true or false" % (key, self._get(key)))
-        return value == "true"
+        value = system_properties.parse_true_or_false(raw)
+        if value is None:
+            raise X509Exception("%s=%s: not true or false" % (key, raw))
+        return value
 
     def get_password_from_config_property_or_file(self, property_name, path_property_name):
         """3.8's getPasswordFromConfigPropertyOrFile: the passwordPath file's text (less one

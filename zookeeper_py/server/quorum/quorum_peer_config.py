@@ -195,7 +195,7 @@ class QuorumPeerConfig:
                 except ValueError:
                     raise bad(key, value, "is not a number") from None
             elif key in _BOOL_KEYS:
-                if key in _SECURITY_BOOL_KEYS and value.lower() not in ("true", "false"):
+                if key in _SECURITY_BOOL_KEYS and system_properties.parse_true_or_false(value) is None:
                     # Java reads a typo as false: a quorum left in plaintext or without SASL, unsaid.
                     raise bad(key, value, "is not true or false")
                 setattr(self, _BOOL_KEYS[key], _java_bool(value))
@@ -209,15 +209,17 @@ class QuorumPeerConfig:
                 else:
                     raise bad(key, value, "is not a peer type: Unrecognised peertype: " + value)
             elif key == "standaloneEnabled":
-                if value.lower() not in ("true", "false"):
+                enabled = system_properties.parse_true_or_false(value)
+                if enabled is None:
                     raise bad(key, value, "is invalid: Invalid option %s for standalone mode. Choose 'true' or "
                                           "'false.'" % value)
-                QuorumPeerConfig.set_standalone_enabled(value.lower() == "true")
+                QuorumPeerConfig.set_standalone_enabled(enabled)
             elif key == "reconfigEnabled":
-                if value.lower() not in ("true", "false"):
+                enabled = system_properties.parse_true_or_false(value)
+                if enabled is None:
                     raise bad(key, value, "is invalid: Invalid option %s for reconfigEnabled flag. Choose 'true' "
                                           "or 'false.'" % value)
-                QuorumPeerConfig.set_reconfig_enabled(value.lower() == "true")
+                QuorumPeerConfig.set_reconfig_enabled(enabled)
             elif key.startswith(("server.", "group", "weight")) and has_dynamic:
                 raise ConfigException("parameter: %s must be in a separate dynamic config file" % key)
             elif key.startswith(("server.", "group", "weight")) or key == "version":
