@@ -64,6 +64,29 @@ def test_hierarchical_quorum_weights_dynamic_file_listen_on_all_ips(make_ensembl
     assert ens.wait_for_quorum(timeout=30) == 2
 
 
+@pytest.mark.parametrize("extra, expected", [
+    # A group member with no server line: Java exits 1 with a NullPointerException; ours ran,
+    # counting it as weight 1, so a group could never reach its majority.
+    ({"group.1": "1:2:3:7"}, "group.1: server 7 is not a voting member"),
+    ({"group.1": "1:2: 3"}, 'group.1=1:2: 3: For input string: " 3"'),  # Java's parseLong; ours took it
+    ({"group.1": "1:2:3", "weight.1": "99999999999999999999"}, "weight.1=99999999999999999999: For input string"),
+])
+def test_hierarchical_config_errors_name_the_key(tmp_path, extra, expected):
+    server = Ensemble(str(tmp_path), extra_cfg=extra).servers[1]
+    code, out = _run_until_exit(server)
+    assert code == 2, out
+    assert expected in out and server.cfg_path in out, out
+
+
+def test_a_group_with_a_trailing_colon_is_read_as_java_splits_it(make_ensemble):
+    """"1:2:3:" is three members in Java (split drops trailing empty strings); ours refused it."""
+    ens = make_ensemble(extra_cfg={"group.1": "1:2:3:"}).start()
+    ens.wait_for_quorum()
+    with kazoo(ens.address(1)) as zk:
+        zk.create("/grouped", b"")
+        assert "group.1=1:2:3\n" in zk.get("/zookeeper/config")[0].decode()
+
+
 def test_single_server_quorum_with_standalone_disabled(make_ensemble):
     ens = make_ensemble(kinds=["python"], extra_cfg={"standaloneEnabled": "false"}).start()
     assert ens.wait_for_quorum() == 1

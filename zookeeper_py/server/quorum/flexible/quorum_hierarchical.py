@@ -2,6 +2,8 @@
 
 import logging
 
+from zookeeper_py.common.java_integer import NumberFormatException, parse_long
+from zookeeper_py.common.string_utils import java_split
 from zookeeper_py.server.quorum.flexible.quorum_verifier import QuorumVerifier
 from zookeeper_py.server.quorum.quorum_server import ConfigException, LearnerType, from_config_line
 
@@ -30,32 +32,42 @@ class QuorumHierarchical(QuorumVerifier):
 
     def _parse(self, props):
         for key, value in props.items():
-            if key.startswith("server."):
-                qs = from_config_line(key, value)
-                self.all_members[qs.id] = qs
-                (self.voting_members if qs.type is LearnerType.PARTICIPANT else self.observing_members)[qs.id] = qs
-            elif key.startswith("group"):
-                gid = int(key[key.index(".") + 1:])
-                self.num_groups += 1
-                for s in value.split(":"):
-                    sid = int(s)
-                    if sid in self.server_group:
-                        raise ConfigException("Server %d is in multiple groups" % sid)
-                    self.server_group[sid] = gid
-            elif key.startswith("weight"):
-                sid = int(key[key.index(".") + 1:])
-                self.server_weight[sid] = int(value)
-            elif key == "version":
-                self.version = int(value, 16)
+            try:
+                self._parse_entry(key, value)
+            except NumberFormatException as e:
+                raise ConfigException("%s=%s: %s" % (key, value, e)) from None
         for sid, qs in self.all_members.items():
             if qs.type is LearnerType.PARTICIPANT:
                 if sid not in self.server_group:
                     raise ConfigException("Server %d is not in a group" % sid)
                 self.server_weight.setdefault(sid, 1)
         for sid, gid in self.server_group.items():
-            self.group_weight[gid] = self.group_weight.get(gid, 0) + self.server_weight.get(sid, 1)
+            if sid not in self.server_weight:
+                # Java fails here with a NullPointerException (exit 1, no word of why).
+                raise ConfigException("group.%d: server %d is not a voting member (no server.%d line, or an "
+                                      "observer) and has no weight.%d" % (gid, sid, sid, sid))
+            self.group_weight[gid] = self.group_weight.get(gid, 0) + self.server_weight[sid]
         # A group of weight 0 does not count towards the majority of groups.
         self.num_groups -= sum(1 for w in self.group_weight.values() if w == 0)
+
+    def _parse_entry(self, key, value):
+        """One line, its numbers read as Java's Long.parseLong reads them (no blanks, 64 bits)."""
+        if key.startswith("server."):
+            qs = from_config_line(key, value)
+            self.all_members[qs.id] = qs
+            (self.voting_members if qs.type is LearnerType.PARTICIPANT else self.observing_members)[qs.id] = qs
+        elif key.startswith("group"):
+            gid = parse_long(key[key.find(".") + 1:])
+            self.num_groups += 1
+            for s in java_split(value, ":"):  # "1:2:" is two members, as in Java
+                sid = parse_long(s)
+                if sid in self.server_group:
+                    raise ConfigException("Server %d is in multiple groups" % sid)
+                self.server_group[sid] = gid
+        elif key.startswith("weight"):
+            self.server_weight[parse_long(key[key.find(".") + 1:])] = parse_long(value)
+        elif key == "version":
+            self.version = parse_long(value, 16)
 
     def get_weight(self, sid):
         return self.server_weight.get(sid, 0)
