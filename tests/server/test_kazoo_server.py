@@ -215,6 +215,8 @@ def test_acl_denial_digest_auth_and_super(server, zk):
         zk.get("/secure")
     with pytest.raises(NoAuthError):
         zk.set("/secure", b"x")
+    with pytest.raises(NoAuthError):  # not NoNode: 3.6+ checks the parent's ACL first
+        zk.delete("/secure/missing")
     alice = connect(server, auth_data=[("digest", "alice:pw")])
     try:
         assert alice.get("/secure")[0] == b"secret"

@@ -341,8 +341,9 @@ class PrepRequestProcessor(ZooKeeperCriticalThread, RequestProcessor):
             path = record.path
             parent_path = self.get_parent_path_and_validate(path)
             parent_record = self.get_record_for_path(parent_path)
-            node_record = self.get_record_for_path(path)
+            # The ACL before the node, as 3.6+: NOAUTH does not say whether the node exists.
             check_acl(zks, parent_record.acl, Perms.DELETE, request.auth_info)
+            node_record = self.get_record_for_path(path)
             check_and_inc_version(node_record.stat.version, record.version, path)
             if node_record.child_count > 0:
                 raise NotEmptyException(path)
