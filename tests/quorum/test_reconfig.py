@@ -18,7 +18,7 @@ from tests.support.ensemble import KINDS
 from tests.support.net import wait_until
 from zookeeper_py.admin.zookeeper_admin import ZooKeeperAdmin
 from zookeeper_py.data import Stat
-from zookeeper_py.keeper_exception import BadVersionException
+from zookeeper_py.keeper_exception import BadArgumentsException, BadVersionException, MarshallingErrorException
 from zookeeper_py.zookeeper import States
 
 RECONFIG_CFG = {"reconfigEnabled": "true", "skipACL": "yes"}
@@ -159,6 +159,14 @@ def test_non_incremental_reconfig_versions_and_admin(make_ensemble, tmp_path, ki
         assert stat.mzxid == version or version == 0x100000000
         with pytest.raises(BadVersionException):
             zk.reconfigure(None, None, [spec(ens, 1), spec(ens, 3)], version + 1)
+        # A sid that is no number is Java's NumberFormatException, MARSHALLINGERROR (ours said
+        # BADARGUMENTS); a joiner with no "=" is BADARGUMENTS on both.
+        for joining, leaving in (("server.x=" + spec(ens, 2).split("=", 1)[1], None), (None, "x"),
+                                 ("foo=bar", None)):
+            with pytest.raises(MarshallingErrorException):
+                zk.reconfigure(joining, leaving, None, -1)
+        with pytest.raises(BadArgumentsException):
+            zk.reconfigure("server.4", None, None, -1)
         assert zk.get_config(False, None).decode() == current
         # Non-incremental, sync, with the right version: member 2 leaves.
         stat = Stat()

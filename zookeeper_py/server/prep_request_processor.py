@@ -5,6 +5,7 @@ import queue
 import struct
 
 from zookeeper_py.common import system_properties
+from zookeeper_py.common.java_integer import parse_long
 from zookeeper_py.common.java_properties import load_properties
 from zookeeper_py.common.linked_blocking_queue import LinkedBlockingQueue
 from zookeeper_py.common.path_utils import validate_path as _validate_path
@@ -407,16 +408,18 @@ class PrepRequestProcessor(ZooKeeperCriticalThread, RequestProcessor):
                     raise BadArgumentsException(msg)
                 next_servers = dict(last_seen_qv.get_all_members())
                 try:
+                    # A sid that is not a number escapes, as Java's NumberFormatException does:
+                    # MARSHALLINGERROR, not BADARGUMENTS.
                     for leaving in leaving_servers or ():
-                        next_servers.pop(int(leaving), None)
+                        next_servers.pop(parse_long(leaving), None)
                     for joiner in joining_servers or ():
                         # joiner should have the following format: server.x = server_spec;client_spec
-                        parts = [p for p in joiner.split("=") if p]
+                        parts = StringUtils.split(joiner, "=")
                         if len(parts) != 2:
                             raise BadArgumentsException("Wrong format of server string")
                         # extract server id x from first part of joiner: server.x
-                        sid = int(parts[0][parts[0].rfind(".") + 1:].strip())
-                        qs = QuorumServer(sid, parts[1].strip())
+                        sid = parse_long(parts[0][parts[0].rfind(".") + 1:])
+                        qs = QuorumServer(sid, parts[1])
                         if qs.client_addr is None or qs.election_addr is None or qs.addr is None:
                             raise BadArgumentsException(
                                 "Wrong format of server string - each server should have 3 ports specified")
@@ -426,7 +429,7 @@ class PrepRequestProcessor(ZooKeeperCriticalThread, RequestProcessor):
                                 qs.check_address_duplicate(nqs)
                         next_servers.pop(qs.id, None)
                         next_servers[qs.id] = qs
-                except (ConfigException, ValueError):
+                except ConfigException:
                     raise BadArgumentsException("Reconfiguration failed") from None
                 request.qv = QuorumMaj(members=next_servers)
                 request.qv.set_version(request.hdr.zxid)
