@@ -5,7 +5,9 @@ installed) with the same expectations.
 """
 
 import collections
+import os
 import re
+import resource
 import socket
 import struct
 import threading
@@ -14,8 +16,9 @@ import time
 import pytest
 from kazoo.client import KazooClient
 
-from tests.support.net import four_letter_word, process_rss_kb, read_to_end, reset_connection
+from tests.support.net import four_letter_word, process_rss_kb, read_to_end, reset_connection, wait_until
 from tests.support.raw_zk import RawClient
+from tests.support.servers import PythonServer
 from zookeeper_py.data import ACL, Id
 from zookeeper_py.proto import (
     AuthPacket,
@@ -346,3 +349,42 @@ def test_a_flood_of_addauth_is_answered_in_linear_time(zk_server):
         answered = time.monotonic() - started
         sender.join(10)
     assert answered < 15, "20,000 addauth answered in %.1f s" % answered
+
+
+def test_a_full_descriptor_table_is_logged_ten_times_a_second_not_per_try(tmp_path):
+    """At its open-file limit the AcceptThread retries every 10 ms. Java's NIO factory logs the
+    failures through a RateLogger: the first at once, then "[N times] ..." at most every 100 ms.
+    Ours logged every try, 100 warnings a second for as long as the limit held. The server keeps
+    serving the session it has and takes new ones once descriptors are free."""
+    server = PythonServer(str(tmp_path), extra_cfg={"maxClientCnxns": "0"})
+    server.start()
+    zk = KazooClient(hosts=server.address, timeout=15)
+    zk.start(timeout=15)
+    held = []
+    soft, hard = resource.prlimit(server.proc.pid, resource.RLIMIT_NOFILE)
+    try:
+        in_use = len(os.listdir("/proc/%d/fd" % server.proc.pid))
+        resource.prlimit(server.proc.pid, resource.RLIMIT_NOFILE, (in_use + 5, hard))
+        for _ in range(40):
+            held.append(socket.create_connection(("127.0.0.1", server.client_port), timeout=5))
+        wait_until(lambda: "Too many open files" in server.all_output(), timeout=10,
+                   message="the server never ran out of descriptors")
+        start = time.monotonic()
+        before = server.all_output().count("Error accepting new connection")
+        time.sleep(2)
+        lines = server.all_output().count("Error accepting new connection") - before
+        seconds = time.monotonic() - start
+        assert lines <= 12 * seconds + 2, "%d accept warnings in %.1f s" % (lines, seconds)
+        assert re.search(r"\[\d+ times\] Error accepting new connection: \[Errno 24\] Too many open files",
+                         server.all_output())
+        zk.create("/still-served", b"")
+    finally:
+        for s in held:
+            s.close()
+    resource.prlimit(server.proc.pid, resource.RLIMIT_NOFILE, (soft, hard))
+    try:
+        _serves_within(server, 10)
+    finally:
+        zk.stop()
+        zk.close()
+        server.stop()

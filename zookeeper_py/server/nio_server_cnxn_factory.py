@@ -18,6 +18,7 @@ from zookeeper_py.common.net_utils import close_socket, inet_socket_address_str,
 from zookeeper_py.common.selector_waker import SelectorWaker
 from zookeeper_py.server.expiry_queue import ExpiryQueue
 from zookeeper_py.server.nio_server_cnxn import NIOServerCnxn, outgoing_water_marks
+from zookeeper_py.server.rate_logger import RateLogger
 from zookeeper_py.server.server_cnxn_factory import PORT_UNIFICATION_KEY, ServerCnxnFactory
 from zookeeper_py.server.worker_service import WorkerService, WorkRequest
 from zookeeper_py.server.zoo_keeper_server import SubmitBatch
@@ -102,6 +103,7 @@ class AcceptThread(AbstractSelectThread):
         self.selector_threads = list(selector_threads)
         self.next_selector = 0
         self.reconfiguring = False
+        self.accept_error_logger = RateLogger(LOG)
 
     def run_thread(self):
         try:
@@ -132,7 +134,7 @@ class AcceptThread(AbstractSelectThread):
         except (BlockingIOError, InterruptedError):
             return True
         except OSError as e:
-            LOG.warning("Error accepting new connection: %s", e)
+            self.accept_error_logger.rate_limit_log("Error accepting new connection: %s" % e)
             return False
         try:
             ip = unmapped(addr[0])
@@ -146,8 +148,9 @@ class AcceptThread(AbstractSelectThread):
             if not thread.add_accepted_connection(sock):
                 raise IOError("Unable to add connection to selector queue"
                               + (" (shutdown in progress)" if self.factory.stopped else ""))
+            self.accept_error_logger.flush()
         except IOError as e:
-            LOG.warning("Error accepting new connection: %s", e)
+            self.accept_error_logger.rate_limit_log("Error accepting new connection: %s" % e)
             self.fast_close_sock(sock)
         return True
 
