@@ -75,8 +75,6 @@ NO_TWIN = [
      "in zookeeper_py/client/zoo_keeper_sasl_client.py without a \"Mirror of\" docstring"),
     (r"\.DataTree\.Counts$", "a (count, bytes) pair while DataTree adds up a quota subtree"),
     (r"\.NIOServerCnxn\.SendBufferWriter$", "_SendBufferWriter in zookeeper_py/server/nio_server_cnxn.py"),
-    (r"\.server\.RateLogger$", "Java rate-limits only the accept thread's errors with it; "
-                                "the Python accept thread logs each one"),
     (r"\.ReferenceCountedACLCache\.AtomicLongWithEquals$", "a plain int under the cache's lock"),
     (r"\.ServerStats\.Provider$|\.QuorumStats\.Provider$", "Java interface: the server classes give the "
                                                               "methods themselves"),
