@@ -15,6 +15,7 @@ import sys
 import pytest
 from kazoo.client import KazooClient
 from kazoo.exceptions import NoAuthError
+from kazoo.handlers.threading import KazooTimeoutError
 from kazoo.security import make_acl, make_digest_acl
 
 from tests.support import java_zk
@@ -49,6 +50,19 @@ BAD_CONFIGS = [
     ("clientPort-underscore", "clientPort=2_181\n", None, ["clientPort", "2_181"]),
     ("server-port-99999", "clientPort={port}\ninitLimit=5\nsyncLimit=2\nserver.1=127.0.0.1:99999:{p2}\n"
      "server.2=127.0.0.1:{p3}:{p4}\n", "1", ["server.1", "99999", "out of range"]),
+    # 3.8 refuses a boolean key that is neither true nor false; ours took it as false, as 3.5.7.
+    ("syncEnabled-maybe", "clientPort={port}\nsyncEnabled=maybe\n", None, ["syncEnabled=maybe", "true or false"]),
+    ("localSessionsEnabled-maybe", "clientPort={port}\nlocalSessionsEnabled=maybe\n", None,
+     ["localSessionsEnabled=maybe"]),
+    ("quorumListenOnAllIPs-1", "clientPort={port}\nquorumListenOnAllIPs=1\n", None, ["quorumListenOnAllIPs=1"]),
+    ("multiAddress.enabled-maybe", "clientPort={port}\nmultiAddress.enabled=maybe\n", None,
+     ["multiAddress.enabled=maybe"]),
+    # 3.6+ keys ours ignored: a value that is no number is refused as in Java.
+    ("clientPortListenBacklog-abc", "clientPort={port}\nclientPortListenBacklog=abc\n", None,
+     ["clientPortListenBacklog", "abc"]),
+    ("observerMasterPort-abc", "clientPort={port}\nobserverMasterPort=abc\n", None, ["observerMasterPort"]),
+    ("clientPortAddress-unresolvable", "clientPort={port}\nclientPortAddress=no.such.host.invalid\n", None,
+     ["clientPortAddress=no.such.host.invalid", "cannot be resolved"]),
 ]
 
 
@@ -97,6 +111,70 @@ def test_a_security_switch_neither_true_nor_false_stops_the_start(tmp_path, line
                        capture_output=True, text=True, timeout=60, env=env, cwd=str(tmp_path))
     assert r.returncode == 2, r.stdout + r.stderr
     assert "Error processing %s: %s (line 5) is not true or false" % (cfg, line) in r.stderr, r.stderr
+
+
+def test_an_empty_data_dir_stops_the_start(tmp_path):
+    """dataDir= would put the data in the working directory (Java fails on it with a
+    StringIndexOutOfBoundsException, exit 1); ours stops with exit 2, naming the key."""
+    for key in ("dataDir", "dataLogDir"):
+        cfg = tmp_path / ("%s.cfg" % key)
+        dirs = "dataDir=\n" if key == "dataDir" else "dataDir=%s\ndataLogDir=\n" % (tmp_path / "data")
+        cfg.write_text("tickTime=2000\nadmin.enableServer=false\nclientPort=%d\n%s" % (free_port(), dirs))
+        r = subprocess.run([sys.executable, "-m", "zookeeper_py.server.quorum.quorum_peer_main", str(cfg)],
+                           capture_output=True, text=True, timeout=60, env=dict(os.environ, PYTHONPATH=REPO),
+                           cwd=str(tmp_path))
+        assert r.returncode == 2, r.stdout + r.stderr
+        line = 4 if key == "dataDir" else 5
+        assert "%s= (line %d) is empty" % (key, line) in r.stderr and str(cfg) in r.stderr, r.stderr
+        assert not (tmp_path / "version-2").exists()
+
+
+def test_three_six_features_this_server_lacks_are_said_to_do_nothing(tmp_path):
+    """observerMasterPort, connectToLearnerMasterLimit and multiAddress.enabled (3.6+) were
+    dropped unsaid; clientPortListenBacklog is honoured."""
+    port = free_port()
+    server = PythonServer(str(tmp_path), client_port=port, extra_cfg={
+        "observerMasterPort": str(free_port()), "multiAddress.enabled": "true", "clientPortListenBacklog": "3"})
+    server.start()
+    try:
+        out = server.all_output()
+        assert "observerMasterPort=" in out and "multiAddress.enabled=true has no effect" in out, out[-3000:]
+        # ss shows a listening socket's backlog as its Send-Q.
+        listen = subprocess.run(["ss", "-Hltn", "sport = :%d" % port], capture_output=True, text=True).stdout
+        assert listen.split()[:3] == ["LISTEN", "0", "3"], listen
+    finally:
+        server.stop()
+
+
+def test_max_cnxns_limits_the_connections_of_all_clients(tmp_path):
+    """zookeeper.maxCnxns (zoo.cfg maxCnxns, 3.6+): connections past it are closed at accept, as
+    Java's; ours took every one."""
+    server = PythonServer(str(tmp_path), extra_cfg={"maxCnxns": "2", "maxClientCnxns": "0"})
+    server.start()
+    clients = []
+    try:
+        for _ in range(2):
+            zk = KazooClient(hosts=server.address, timeout=10)
+            zk.start(timeout=10)
+            clients.append(zk)
+        third = KazooClient(hosts=server.address, timeout=2, connection_retry={"max_tries": 0})
+        with pytest.raises(KazooTimeoutError):
+            third.start(timeout=3)
+        third.stop()
+        third.close()
+        assert "Too many connections max allowed is 2" in server.all_output()
+        clients.pop().stop()
+        wait_until(lambda: "2" != four_letter_word("127.0.0.1", server.client_port, "cons").count("queued"),
+                   timeout=10, message="a connection to go")
+        again = KazooClient(hosts=server.address, timeout=10)
+        again.start(timeout=10)
+        again.stop()
+        again.close()
+    finally:
+        for zk in clients:
+            zk.stop()
+            zk.close()
+        server.stop()
 
 
 def test_missing_config_file(tmp_path):

@@ -25,6 +25,9 @@ from zookeeper_py.server.zoo_keeper_server import SubmitBatch
 from zookeeper_py.server.zoo_keeper_thread import ZooKeeperThread
 
 LOG = logging.getLogger("NIOServerCnxnFactory")
+
+# The client port's listen backlog unless clientPortListenBacklog sets one (Java: the JDK's 50).
+LISTEN_BACKLOG = 128
 ssl = LazyModule("ssl")  # TLS only
 
 ZOOKEEPER_NIO_SESSIONLESS_CNXN_TIMEOUT = "zookeeper.nio.sessionlessCnxnTimeout"
@@ -138,6 +141,8 @@ class AcceptThread(AbstractSelectThread):
             return False
         try:
             ip = unmapped(addr[0])
+            if self.factory.limit_total_number_of_cnxns():
+                raise IOError("Too many connections max allowed is %d" % self.factory.max_cnxns)
             max_cnxns = self.factory.max_client_cnxns
             if max_cnxns > 0 and self.factory.get_client_cnxn_count(ip) >= max_cnxns:
                 raise IOError("Too many connections from /%s - max is %d" % (ip, max_cnxns))
@@ -423,8 +428,9 @@ class NIOServerCnxnFactory(ServerCnxnFactory):
         self.port_unification = False
         self.ssl_handshake_timeout_ms = None
 
-    def configure(self, addr, max_cc, secure=False):
+    def configure(self, addr, max_cc, backlog=-1, secure=False):
         """Bind the client port. addr is a (host, port) pair; host "" means every interface.
+        backlog: clientPortListenBacklog (3.6+), LISTEN_BACKLOG when -1.
 
         secure: the secureClientPort, every connection TLS (Java needs NettyServerCnxnFactory for
         it; here the NIO selector threads do TLS themselves). A TLS setting that cannot be
@@ -435,6 +441,8 @@ class NIOServerCnxnFactory(ServerCnxnFactory):
         if secure or self.port_unification:
             self.configure_ssl()
         self.max_client_cnxns = max_cc
+        self.init_max_cnxns()
+        self.listen_backlog = backlog if backlog > 0 else LISTEN_BACKLOG
         self.sessionless_cnxn_timeout = system_properties.get_integer(ZOOKEEPER_NIO_SESSIONLESS_CNXN_TIMEOUT, 10000)
         # The expirer's tick is its time resolution: on a TLS port it must also see handshake deadlines.
         self.cnxn_expiry_queue = ExpiryQueue(min(self.sessionless_cnxn_timeout, self.ssl_handshake_timeout_ms)
@@ -471,7 +479,7 @@ class NIOServerCnxnFactory(ServerCnxnFactory):
         try:
             ss.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             ss.bind(("::" if ss.family == socket.AF_INET6 and not host else host, port))
-            ss.listen(128)
+            ss.listen(self.listen_backlog)
             ss.setblocking(False)
         except OSError:
             ss.close()

@@ -17,6 +17,7 @@ NETTY_SERVER_CNXN_FACTORY = "org.apache.zookeeper.server.NettyServerCnxnFactory"
 # 3.6's NettyServerCnxnFactory.PORT_UNIFICATION_KEY (zoo.cfg: client.portUnification): the plain
 # client port also takes TLS clients.
 PORT_UNIFICATION_KEY = "zookeeper.client.portUnification"
+ZOOKEEPER_MAX_CONNECTION = "zookeeper.maxCnxns"
 
 
 class _CloseConn:
@@ -42,9 +43,29 @@ class ServerCnxnFactory:
         self.zk_server = None
         self.cnxns = set()
         self.cnxns_lock = threading.Lock()
+        self.max_cnxns = 0
         # SASL: the Login of the JAAS "Server" section, or None (no SASL on this port).
         self.login = None
         self.sasl_server_callback_handler = None
+
+    def init_max_cnxns(self):
+        """zookeeper.maxCnxns (3.6+, zoo.cfg's maxCnxns): the most connections of all clients
+        together; 0, the default, is no limit."""
+        self.max_cnxns = system_properties.get_integer(ZOOKEEPER_MAX_CONNECTION, 0)
+        if self.max_cnxns < 0:
+            self.max_cnxns = 0
+            LOG.warning("maxCnxns should be greater than or equal to 0, using default value 0.")
+        elif self.max_cnxns > 0:
+            LOG.info("maxCnxns configured value is %d.", self.max_cnxns)
+
+    def limit_total_number_of_cnxns(self):
+        if self.max_cnxns <= 0:
+            return False
+        cnxns = self.get_num_alive_connections()
+        if cnxns >= self.max_cnxns:
+            LOG.error("Too many connections %d - max is %d", cnxns, self.max_cnxns)
+            return True
+        return False
 
     def get_num_alive_connections(self):
         return len(self.cnxns)

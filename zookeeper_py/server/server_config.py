@@ -14,6 +14,7 @@ class ServerConfig:
         self.data_log_dir = None
         self.tick_time = DEFAULT_TICK_TIME
         self.max_client_cnxns = 60
+        self.client_port_listen_backlog = -1
         self.min_session_timeout = -1
         self.max_session_timeout = -1
         self.initial_config = None
@@ -44,6 +45,7 @@ class ServerConfig:
         self.data_log_dir = config.get_data_log_dir()
         self.tick_time = config.get_tick_time()
         self.max_client_cnxns = config.get_max_client_cnxns()
+        self.client_port_listen_backlog = config.get_client_port_listen_backlog()
         self.min_session_timeout = config.get_min_session_timeout()
         self.max_session_timeout = config.get_max_session_timeout()
         self.initial_config = config.get_initial_config()
@@ -67,6 +69,9 @@ class ServerConfig:
 
     def get_max_client_cnxns(self):
         return self.max_client_cnxns
+
+    def get_client_port_listen_backlog(self):
+        return self.client_port_listen_backlog
 
     def get_min_session_timeout(self):
         return self.min_session_timeout

@@ -74,10 +74,12 @@ class ZooKeeperServerMain:
             if config.get_secure_client_port_address() is not None:
                 self.secure_cnxn_factory = ServerCnxnFactory.create_factory()
                 self.secure_cnxn_factory.configure(config.get_secure_client_port_address(),
-                                                   config.get_max_client_cnxns(), True)
+                                                   config.get_max_client_cnxns(),
+                                                   config.get_client_port_listen_backlog(), secure=True)
             if config.get_client_port_address() is not None:
                 self.cnxn_factory = ServerCnxnFactory.create_factory()
-                self.cnxn_factory.configure(config.get_client_port_address(), config.get_max_client_cnxns())
+                self.cnxn_factory.configure(config.get_client_port_address(), config.get_max_client_cnxns(),
+                                            config.get_client_port_listen_backlog())
                 self.cnxn_factory.startup(zk_server)
                 need_start_zk_server = False
             if self.secure_cnxn_factory is not None:

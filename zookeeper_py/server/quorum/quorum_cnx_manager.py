@@ -143,10 +143,8 @@ class QuorumCnxManager:
         self.socket_timeout = socket_timeout
         self.view = view
         self.listen_on_all_ips = listen_on_all_ips
-        self.cnx_to = 5000
-        cnx_to = system_properties.get_property("zookeeper.cnxTimeout")
-        if cnx_to is not None:
-            self.cnx_to = int(cnx_to)
+        # Java's Integer.parseInt fails on a bad value too; this names the property.
+        self.cnx_to = system_properties.get_count("zookeeper.cnxTimeout", 5000)
         self.tcp_keep_alive = system_properties.get_boolean("zookeeper.tcpKeepAlive")
         # Java: ArrayBlockingQueue(RECV_CAPACITY), oldest dropped when full (under recvQLock).
         self.recv_queue = queue.Queue(self.RECV_CAPACITY)

@@ -2,6 +2,7 @@
 
 import logging
 import os
+import socket
 
 from zookeeper_py.common import system_properties
 from zookeeper_py.common.atomic_file_output_stream import AtomicFileOutputStream
@@ -28,6 +29,10 @@ _INT_KEYS = {
     "maxSessionTimeout": "max_session_timeout", "initLimit": "init_limit", "syncLimit": "sync_limit",
     "electionAlg": "election_alg", "autopurge.snapRetainCount": "snap_retain_count",
     "autopurge.purgeInterval": "purge_interval", "quorum.cnxn.threads.size": "quorum_cnxn_threads_size",
+    # 3.6+
+    "clientPortListenBacklog": "client_port_listen_backlog", "observerMasterPort": "observer_master_port",
+    "connectToLearnerMasterLimit": "connect_to_learner_master_limit",
+    "multiAddress.reachabilityCheckTimeoutMs": "multi_address_reachability_check_timeout_ms",
 }
 _BOOL_KEYS = {
     "localSessionsEnabled": "local_sessions_enabled",
@@ -37,10 +42,17 @@ _BOOL_KEYS = {
     "sslQuorumReloadCertFiles": "ssl_quorum_reload_cert_files",
     "quorum.auth.enableSasl": "quorum_enable_sasl", "quorum.auth.serverRequireSasl": "quorum_server_require_sasl",
     "quorum.auth.learnerRequireSasl": "quorum_learner_require_sasl",
+    # 3.6+
+    "multiAddress.enabled": "multi_address_enabled",
+    "multiAddress.reachabilityCheckEnabled": "multi_address_reachability_check_enabled",
 }
-# Security switches: a value other than true or false stops the start (Java takes it as false).
-_SECURITY_BOOL_KEYS = frozenset(("sslQuorum", "portUnification", "sslQuorumReloadCertFiles", "quorum.auth.enableSasl",
-                                 "quorum.auth.serverRequireSasl", "quorum.auth.learnerRequireSasl"))
+# 3.6+ features this server does not have: their keys are read (a bad value stops the start, as
+# in Java 3.8) and a set value is logged as having no effect, rather than dropped unsaid.
+_FEATURES_NOT_HERE = {
+    "observerMasterPort": "observers follow the leader (no follower serves them)",
+    "connectToLearnerMasterLimit": "observers follow the leader (no follower serves them)",
+    "multiAddress.enabled": "each server line takes one address",
+}
 _STRING_KEYS = {
     "clientPortAddress": "client_port_address_str", "secureClientPortAddress": "secure_client_port_address_str",
     "dynamicConfigFile": "dynamic_config_file_str",
@@ -48,11 +60,6 @@ _STRING_KEYS = {
     "quorum.auth.server.saslLoginContext": "quorum_server_login_context",
     "quorum.auth.kerberos.servicePrincipal": "quorum_service_principal",
 }
-
-
-def _java_bool(value):
-    """Boolean.parseBoolean: true only for "true" (any case)."""
-    return value.strip().lower() == "true"
 
 
 class QuorumPeerConfig:
@@ -102,6 +109,13 @@ class QuorumPeerConfig:
         self.quorum_learner_login_context = "QuorumLearner"
         self.quorum_server_login_context = "QuorumServer"
         self.quorum_cnxn_threads_size = 20
+        # 3.6+: -1 is the default, ours 128 (Java's JDK default is 50).
+        self.client_port_listen_backlog = -1
+        self.observer_master_port = 0
+        self.connect_to_learner_master_limit = 0
+        self.multi_address_enabled = False
+        self.multi_address_reachability_check_enabled = True
+        self.multi_address_reachability_check_timeout_ms = 1000
         # 3.6+: metricsProvider.className and the other metricsProvider.* keys (without the prefix).
         self.metrics_provider_class_name = "org.apache.zookeeper.metrics.impl.DefaultMetricsProvider"
         self.metrics_provider_configuration = {}
@@ -176,10 +190,11 @@ class QuorumPeerConfig:
         for raw_key, raw_value in props.items():
             key = raw_key.strip()
             value = raw_value.strip()
-            if key == "dataDir":
-                self.data_dir = self._file(value)
-            elif key == "dataLogDir":
-                self.data_log_dir = self._file(value)
+            if key in ("dataDir", "dataLogDir"):
+                if not value:
+                    # Java fails on it (StringIndexOutOfBoundsException); it would mean the working directory.
+                    raise bad(key, value, "is empty")
+                setattr(self, "data_dir" if key == "dataDir" else "data_log_dir", self._file(value))
             elif key == "electionAlg":
                 # 3.5.7 still ran the deprecated UDP algorithms 0, 1 and 2; 3.6 removed them and refuses any
                 # other value while parsing, as we do (we have only FastLeaderElection).
@@ -195,10 +210,11 @@ class QuorumPeerConfig:
                 except ValueError:
                     raise bad(key, value, "is not a number") from None
             elif key in _BOOL_KEYS:
-                if key in _SECURITY_BOOL_KEYS and system_properties.parse_true_or_false(value) is None:
-                    # Java reads a typo as false: a quorum left in plaintext or without SASL, unsaid.
+                enabled = system_properties.parse_true_or_false(value)
+                if enabled is None:
+                    # 3.5.7 read a typo as false (a quorum left in plaintext, say, unsaid); 3.8 refuses it too.
                     raise bad(key, value, "is not true or false")
-                setattr(self, _BOOL_KEYS[key], _java_bool(value))
+                setattr(self, _BOOL_KEYS[key], enabled)
             elif key in _STRING_KEYS:
                 setattr(self, _STRING_KEYS[key], value)
             elif key == "peerType":
@@ -236,6 +252,18 @@ class QuorumPeerConfig:
                                 source, value)
                 system_properties.set_property("zookeeper." + key, value)
 
+        for key, what_happens in _FEATURES_NOT_HERE.items():
+            value = props.get(key, "").strip()
+            if value and value.lower() not in ("0", "false"):
+                LOG.warning("%s: %s=%s has no effect: this server has no such 3.6+ feature; %s",
+                            source, key, value, what_happens)
+        for key in ("clientPortAddress", "secureClientPortAddress"):
+            host = getattr(self, _STRING_KEYS[key])
+            if host:
+                try:
+                    socket.getaddrinfo(host, None, 0, socket.SOCK_STREAM)
+                except (OSError, UnicodeError) as e:  # Java 3.5.7+ resolves it here too (UnknownHostException)
+                    raise bad(key, host, "is invalid: the host cannot be resolved (%s)" % e) from None
         problem = check_configuration(self.metrics_provider_class_name, self.metrics_provider_configuration)
         if problem is not None:
             raise bad(problem[0], props.get(problem[0], "").strip(), problem[1])
@@ -450,6 +478,9 @@ class QuorumPeerConfig:
 
     def get_max_client_cnxns(self):
         return self.max_client_cnxns
+
+    def get_client_port_listen_backlog(self):
+        return self.client_port_listen_backlog
 
     def get_min_session_timeout(self):
         return self.min_session_timeout

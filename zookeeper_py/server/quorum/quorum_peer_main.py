@@ -71,11 +71,13 @@ class QuorumPeerMain:
         cnxn_factory = None
         if config.get_client_port_address() is not None:
             cnxn_factory = ServerCnxnFactory.create_factory()
-            cnxn_factory.configure(config.get_client_port_address(), config.get_max_client_cnxns())
+            cnxn_factory.configure(config.get_client_port_address(), config.get_max_client_cnxns(),
+                                   config.get_client_port_listen_backlog())
         secure_cnxn_factory = None
         if config.get_secure_client_port_address() is not None:
             secure_cnxn_factory = ServerCnxnFactory.create_factory()
-            secure_cnxn_factory.configure(config.get_secure_client_port_address(), config.get_max_client_cnxns(), True)
+            secure_cnxn_factory.configure(config.get_secure_client_port_address(), config.get_max_client_cnxns(),
+                                          config.get_client_port_listen_backlog(), secure=True)
         # lazy: the quorum peer (leader, followers, elections) is loaded only for a distributed config
         from zookeeper_py.server.quorum.quorum_peer import QuorumPeer
 
