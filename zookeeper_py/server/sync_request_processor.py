@@ -107,6 +107,7 @@ class SyncRequestProcessor(ZooKeeperCriticalThread, RequestProcessor):
         self.log_failed = False
         self.random = random.Random()
         self.snap_count = zks.get_snap_count()
+        self.snap_size_in_bytes = zks.get_snap_size_in_bytes()
 
     def run_thread(self):
         try:
@@ -123,6 +124,8 @@ class SyncRequestProcessor(ZooKeeperCriticalThread, RequestProcessor):
     def _run(self):
         log_count = 0
         rand_roll = self.random.randrange(self.snap_count // 2)
+        snap_size = self.snap_size_in_bytes
+        rand_size = self.random.randrange(snap_size // 2) if snap_size > 0 else 0
         zk_db = self.zks.get_zk_database()
         to_flush = self.to_flush
         next_processor = self.next_processor
@@ -150,8 +153,10 @@ class SyncRequestProcessor(ZooKeeperCriticalThread, RequestProcessor):
                 raise
             if appended:
                 log_count += 1
-                if log_count > self.snap_count // 2 + rand_roll:
+                if log_count > self.snap_count // 2 + rand_roll or (
+                        snap_size > 0 and zk_db.get_txn_size() > snap_size // 2 + rand_size):
                     rand_roll = self.random.randrange(self.snap_count // 2)
+                    rand_size = self.random.randrange(snap_size // 2) if snap_size > 0 else 0
                     try:
                         zk_db.roll_log()
                     except BaseException:

@@ -291,6 +291,11 @@ class ZKDatabase:
 
     def roll_log(self):
         self.snap_log.roll_log()
+        self.snap_log.set_total_log_size(0)  # Java's resetTxnCount
+
+    def get_txn_size(self):
+        """The bytes of txn log written since the last roll (file lengths, as Java's)."""
+        return self.snap_log.get_total_log_size()
 
     def commit(self):
         self.snap_log.commit()

@@ -521,6 +521,15 @@ class ZooKeeperServer(SessionExpirer):
             snap_count = 2
         return snap_count
 
+    @staticmethod
+    def get_snap_size_in_bytes():
+        """zookeeper.snapSizeLimitInKb (3.6+, 4 GB by default): a snapshot also comes once about
+        half to all of it has gone to the txn log; 0 or less turns that off."""
+        size = system_properties.get_long("zookeeper.snapSizeLimitInKb", 4194304)
+        if size <= 0:
+            LOG.info("zookeeper.snapSizeLimitInKb set to a non-positive value %d; disabling feature", size)
+        return size * 1024
+
     def get_global_outstanding_limit(self):
         value = system_properties.get_property("zookeeper.globalOutstandingLimit")
         if value is None:  # (the usual case: no exception raised per request)

@@ -49,6 +49,16 @@ _fdatasync = getattr(os, "fdatasync", os.fsync)  # FileChannel.force(false)
 _adler32 = zlib.adler32
 
 
+def _txn_log_size_limit():
+    """zookeeper.txnLogSizeLimitInKb (3.6+) in bytes, or -1: a commit that leaves the log file
+    longer than it (its preallocated length, as Java's File.length) starts a new file."""
+    size = system_properties.get_long("zookeeper.txnLogSizeLimitInKb", -1)
+    if size <= 0:
+        return -1
+    LOG.info("zookeeper.txnLogSizeLimitInKb = %d", size)
+    return size * 1024
+
+
 def _fsync_warning_threshold_ms():
     value = system_properties.get_long(ZOOKEEPER_FSYNC_WARNING_THRESHOLD_MS_PROPERTY)
     if value is None:
@@ -152,6 +162,8 @@ class FileTxnLog(TxnLog):
         self.sync_elapsed_ms = -1
         self.force_sync = system_properties.get_property("zookeeper.forceSync", "yes") != "no"
         self.fsync_warning_threshold_ms = _fsync_warning_threshold_ms()
+        self.txn_log_size_limit = _txn_log_size_limit()
+        self.prev_logs_running_total = 0  # the lengths of the files rolled since set_total_log_size
         self._lock = threading.RLock()  # Java's synchronized methods
 
     @staticmethod
@@ -168,7 +180,19 @@ class FileTxnLog(TxnLog):
         with self._lock:
             if self.log_stream is not None:
                 self.log_stream.flush()
+                self.prev_logs_running_total += self.get_current_log_size()
                 self.log_stream = None
+
+    def get_current_log_size(self):
+        """The current file's length: its preallocated size, or what was written past it."""
+        stream = self.log_stream
+        return max(self.file_padding.current_size, stream.position) if stream is not None else 0
+
+    def get_total_log_size(self):
+        return self.prev_logs_running_total + self.get_current_log_size()
+
+    def set_total_log_size(self, size):
+        self.prev_logs_running_total = size
 
     def close(self):
         with self._lock:
@@ -273,6 +297,9 @@ class FileTxnLog(TxnLog):
                             threading.current_thread().name, self.sync_elapsed_ms, log.size())
             while len(self.streams_to_flush) > 1:
                 self.streams_to_flush.popleft().close()
+            if self.txn_log_size_limit > 0 and self.get_current_log_size() > self.txn_log_size_limit:
+                LOG.debug("Log size limit reached: %d", self.get_current_log_size())
+                self.roll_log()
 
     def get_txn_log_sync_elapsed_time(self):
         return self.sync_elapsed_ms

@@ -284,6 +284,12 @@ class FileTxnSnapLog:
     def roll_log(self):
         self.txn_log.roll_log()
 
+    def get_total_log_size(self):
+        return self.txn_log.get_total_log_size()
+
+    def set_total_log_size(self, size):
+        self.txn_log.set_total_log_size(size)
+
     def close(self):
         if self.txn_log is not None:
             self.txn_log.close()
