@@ -359,10 +359,10 @@ def test_a_full_descriptor_table_is_logged_ten_times_a_second_not_per_try(tmp_pa
     server = PythonServer(str(tmp_path), extra_cfg={"maxClientCnxns": "0"})
     server.start()
     zk = KazooClient(hosts=server.address, timeout=15)
-    zk.start(timeout=15)
     held = []
-    soft, hard = resource.prlimit(server.proc.pid, resource.RLIMIT_NOFILE)
     try:
+        zk.start(timeout=15)
+        soft, hard = resource.prlimit(server.proc.pid, resource.RLIMIT_NOFILE)
         in_use = len(os.listdir("/proc/%d/fd" % server.proc.pid))
         resource.prlimit(server.proc.pid, resource.RLIMIT_NOFILE, (in_use + 5, hard))
         for _ in range(40):
@@ -378,13 +378,13 @@ def test_a_full_descriptor_table_is_logged_ten_times_a_second_not_per_try(tmp_pa
         assert re.search(r"\[\d+ times\] Error accepting new connection: \[Errno 24\] Too many open files",
                          server.all_output())
         zk.create("/still-served", b"")
+        for s in held:
+            s.close()
+        resource.prlimit(server.proc.pid, resource.RLIMIT_NOFILE, (soft, hard))
+        _serves_within(server, 10)
     finally:
         for s in held:
             s.close()
-    resource.prlimit(server.proc.pid, resource.RLIMIT_NOFILE, (soft, hard))
-    try:
-        _serves_within(server, 10)
-    finally:
         zk.stop()
         zk.close()
         server.stop()

@@ -4,6 +4,7 @@ zookeeper.snapSizeLimitInKb brings a snapshot once about half to all of it went 
 Both compare the file's length, preallocation included (64 MB), so a small limit rolls after
 every commit, in Java as in ours. Ours ignored both, unsaid: one log, no snapshot."""
 
+import contextlib
 import glob
 import os
 
@@ -24,29 +25,32 @@ def kind(request):
 
 def _write_and_count(kind, base, flag):
     server = SERVER_KINDS[kind](str(base), flags=[flag])
-    server.start()
-    zk = KazooClient(hosts=server.address, timeout=15)
-    zk.start(timeout=15)
     try:
-        for i in range(CREATES):  # one at a time: a commit each
-            zk.create("/n%03d" % i, b"x" * 200)
+        server.start()
+        with _client(server) as zk:
+            for i in range(CREATES):  # one at a time: a commit each
+                zk.create("/n%03d" % i, b"x" * 200)
+        server.stop()
+        version_2 = os.path.join(server.data_dir, "version-2")
+        logs = glob.glob(os.path.join(version_2, "log.*"))
+        snapshots = glob.glob(os.path.join(version_2, "snapshot.*"))
+        server.start()  # everything written is read back from those files
+        with _client(server) as zk:
+            assert len([c for c in zk.get_children("/") if c.startswith("n")]) == CREATES
     finally:
-        zk.stop()
-        zk.close()
-    server.stop()
-    version_2 = os.path.join(server.data_dir, "version-2")
-    logs = glob.glob(os.path.join(version_2, "log.*"))
-    snapshots = glob.glob(os.path.join(version_2, "snapshot.*"))
-    server.start()  # everything written is read back from those files
-    zk = KazooClient(hosts=server.address, timeout=15)
-    zk.start(timeout=15)
-    try:
-        assert len([c for c in zk.get_children("/") if c.startswith("n")]) == CREATES
-    finally:
-        zk.stop()
-        zk.close()
         server.stop()
     return len(logs), len(snapshots)
+
+
+@contextlib.contextmanager
+def _client(server):
+    zk = KazooClient(hosts=server.address, timeout=15)
+    try:
+        zk.start(timeout=15)
+        yield zk
+    finally:
+        zk.stop()
+        zk.close()
 
 
 def test_txn_log_size_limit_rolls_the_log(kind, tmp_path):

@@ -25,11 +25,10 @@ from zookeeper_py.server.zoo_keeper_server import SubmitBatch
 from zookeeper_py.server.zoo_keeper_thread import ZooKeeperThread
 
 LOG = logging.getLogger("NIOServerCnxnFactory")
+ssl = LazyModule("ssl")  # TLS only
 
 # The client port's listen backlog unless clientPortListenBacklog sets one (Java: the JDK's 50).
 LISTEN_BACKLOG = 128
-ssl = LazyModule("ssl")  # TLS only
-
 ZOOKEEPER_NIO_SESSIONLESS_CNXN_TIMEOUT = "zookeeper.nio.sessionlessCnxnTimeout"
 ZOOKEEPER_NIO_NUM_SELECTOR_THREADS = "zookeeper.nio.numSelectorThreads"
 ZOOKEEPER_NIO_NUM_WORKER_THREADS = "zookeeper.nio.numWorkerThreads"
