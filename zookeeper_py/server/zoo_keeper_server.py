@@ -165,6 +165,10 @@ class ZooKeeperServer(SessionExpirer):
         self.enforce_quota = system_properties.get_boolean(ENFORCE_QUOTA)
         if self.enforce_quota:
             LOG.info("%s = true, Quota Enforce enables", ENFORCE_QUOTA)
+        elif system_properties.parse_true_or_false(system_properties.get_property(ENFORCE_QUOTA, "false")) is None:
+            # Java's Boolean.getBoolean reads it as false too; say so, a limit is not kept.
+            LOG.warning("%s=%s is neither true nor false: read as false, hard quotas are not enforced",
+                        ENFORCE_QUOTA, system_properties.get_property(ENFORCE_QUOTA))
         if txn_log_factory is not None:
             txn_log_factory.set_server_stats(self._server_stats)
             if self.zk_db is None:
