@@ -7,13 +7,14 @@ import socket
 
 import pytest
 
+from zookeeper_py.common import system_properties
 from zookeeper_py.server.quorum.learner_handler import LearnerHandler
 from zookeeper_py.server.quorum.packet_types import COMMIT, DIFF, PROPOSAL, TRUNC
 from zookeeper_py.server.quorum.proposal import Proposal
 from zookeeper_py.server.quorum.quorum_packet import QuorumPacket
 from zookeeper_py.server.quorum.state_summary import StateSummary
 from zookeeper_py.server.request import Request
-from zookeeper_py.server.zk_database import ZKDatabase
+from zookeeper_py.server.zk_database import COMMIT_LOG_COUNT, ZKDatabase
 from zookeeper_py.txn import SetDataTxn, TxnHeader
 from zookeeper_py.zoo_defs import OpCode
 
@@ -158,6 +159,24 @@ def test_peer_behind_committed_log_uses_txn_log(handler):
 def test_peer_behind_everything_gets_snap(handler):
     db = Database(E1 + 6, [E1 + 4, E1 + 5, E1 + 6], txn_log=[E1 + 3, E1 + 4])
     assert sync(handler, E1 + 1, db) == (True, [])
+
+
+@pytest.mark.parametrize("count, kept", [(None, 501), ("800", 801), ("10", 501), ("x", 501)])
+def test_commit_log_count_keeps_more_txns_for_diffs_never_fewer_than_500(handler, count, kept):
+    # zookeeper.commitLogCount (3.6+), as Java 3.8 reads it: larger values keep more txns, so a
+    # learner further behind still gets a DIFF from memory; smaller or unparsable ones keep 500.
+    if count is not None:
+        system_properties.set_property(COMMIT_LOG_COUNT, count)
+    try:
+        db = Database(E1 + 1000, range(E1 + 1, E1 + 1001), txn_log_sync=False)
+    finally:
+        system_properties.clear_property(COMMIT_LOG_COUNT)
+    assert len(db.committed_log) == kept
+    first_kept = E1 + 1001 - kept
+    need_snap, packets = sync(handler, first_kept, db)
+    assert (need_snap, packets[0]) == (False, (DIFF, E1 + 1000))
+    assert len(packets) == 1 + 2 * (kept - 1)
+    assert sync(handler, first_kept - 1, db) == (True, [])
 
 
 def test_txn_log_sync_disabled_gets_snap(handler):

@@ -11,7 +11,7 @@ import os
 import threading
 import time
 
-from zookeeper_py.common import system_properties
+from zookeeper_py.common import java_integer, system_properties
 from zookeeper_py.common.cpu_affinity import unpinned
 from zookeeper_py.keeper_exception import NoNodeException
 from zookeeper_py.server.data_tree import DataTree
@@ -26,6 +26,8 @@ LOG = logging.getLogger("ZKDatabase")
 
 SNAPSHOT_SIZE_FACTOR = "zookeeper.snapshotSizeFactor"
 DEFAULT_SNAPSHOT_SIZE_FACTOR = 0.33
+COMMIT_LOG_COUNT = "zookeeper.commitLogCount"  # 3.6+; 3.5.7 had the constant alone
+DEFAULT_COMMIT_LOG_COUNT = 500
 PROPOSAL = 2  # Leader.PROPOSAL
 
 
@@ -37,8 +39,7 @@ def _java_double_str(value):
 class ZKDatabase:
     """Mirror of org.apache.zookeeper.server.ZKDatabase."""
 
-    commitLogCount = 500
-    commitLogBuffer = 700
+    commitLogCount = DEFAULT_COMMIT_LOG_COUNT
 
     def __init__(self, snap_log):
         self.data_tree = self.create_data_tree()
@@ -62,6 +63,24 @@ class ZKDatabase:
             LOG.error("Error parsing %s, using default value %s", SNAPSHOT_SIZE_FACTOR, DEFAULT_SNAPSHOT_SIZE_FACTOR)
             self.snapshot_size_factor = DEFAULT_SNAPSHOT_SIZE_FACTOR
         LOG.info("%s = %s", SNAPSHOT_SIZE_FACTOR, _java_double_str(self.snapshot_size_factor))
+        self.commitLogCount = self._read_commit_log_count()
+
+    @staticmethod
+    def _read_commit_log_count():
+        """zookeeper.commitLogCount as Java 3.6+ reads it: more txns kept for DIFF syncs, never fewer
+        than 500."""
+        try:
+            value = system_properties.get_property(COMMIT_LOG_COUNT, str(DEFAULT_COMMIT_LOG_COUNT))
+            count = java_integer.parse_int(value)
+            if count < DEFAULT_COMMIT_LOG_COUNT:
+                count = DEFAULT_COMMIT_LOG_COUNT
+                LOG.warning("The configured commitLogCount %s is less than the recommended %s, going to use the "
+                            "recommended one", COMMIT_LOG_COUNT, DEFAULT_COMMIT_LOG_COUNT)
+        except ValueError:
+            LOG.error("Error parsing %s - use default value %s", COMMIT_LOG_COUNT, DEFAULT_COMMIT_LOG_COUNT)
+            count = DEFAULT_COMMIT_LOG_COUNT
+        LOG.info("%s=%s", COMMIT_LOG_COUNT, count)
+        return count
 
     def is_initialized(self):
         """True once the database was loaded from disk or from a leader's snapshot."""
@@ -129,7 +148,7 @@ class ZKDatabase:
         """Keep the request's txn as a PROPOSAL packet in the committed log.
 
         As in Java, one is dropped only when the log already holds more than
-        commitLogCount (500), so it holds up to 501.
+        commitLogCount (500 unless zookeeper.commitLogCount is more), so it holds up to 501.
         """
         with self.log_lock:
             log = self.committed_log
