@@ -8,6 +8,7 @@ import threading
 import time
 
 from zookeeper_py.common import system_properties
+from zookeeper_py.common.java_hash_order import java_hash_order, long_hash_code
 from zookeeper_py.common.net_utils import TRANSIENT_ACCEPT_ERRORS, close_socket, inet_socket_address_str
 from zookeeper_py.common.time import Time
 from zookeeper_py.server.final_request_processor import FinalRequestProcessor
@@ -310,18 +311,20 @@ class Leader:
         my_qs = new_qv.get_voting_members().get(self.self.get_id())
         if my_qs is not None and my_qs.addr == self.self.get_quorum_address():
             return self.self.get_id()
-        # pick an initial candidate (we can't remain the leader)
-        candidates = set(new_ackset)
-        candidates.discard(self.self.get_id())
-        cur_candidate = next(iter(candidates))
+        # Java copies the ackset into a HashSet<Long> and takes its first: the lowest sid for
+        # small sids. A Python set's first is the first to ack on PyPy, so the hash order is kept
+        # in a list; retainAll keeps that order.
+        acked = [sid for sid in new_ackset if sid != self.self.get_id()]
+        candidates = java_hash_order(acked, long_hash_code, max(int(len(new_ackset) / 0.75) + 1, 16))
+        cur_candidate = candidates[0]
         cur_zxid = zxid + 1
         p = self.outstanding_proposals.get(cur_zxid)
         while p is not None and candidates:
             for _, ackset in p.qv_ackset_pairs:
-                candidates &= ackset
+                candidates = [sid for sid in candidates if sid in ackset]
                 if not candidates:
                     return cur_candidate
-                cur_candidate = next(iter(candidates))
+                cur_candidate = candidates[0]
                 if len(candidates) == 1:
                     return cur_candidate
             cur_zxid += 1

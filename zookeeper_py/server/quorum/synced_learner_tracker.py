@@ -1,5 +1,7 @@
 """Mirror of org.apache.zookeeper.server.quorum.SyncedLearnerTracker."""
 
+from zookeeper_py.common.java_hash_order import java_hash_order, long_hash_code
+
 
 class SyncedLearnerTracker:
     """Mirror of org.apache.zookeeper.server.quorum.SyncedLearnerTracker.
@@ -8,6 +10,8 @@ class SyncedLearnerTracker:
     needs a quorum in every one of them.
     """
 
+    __slots__ = ("qv_ackset_pairs",)
+
     def __init__(self):
         self.qv_ackset_pairs = []  # [(QuorumVerifier, set of sids)]
 
@@ -15,6 +19,7 @@ class SyncedLearnerTracker:
         self.qv_ackset_pairs.append((qv, set()))
 
     def add_ack(self, sid):
+        """Count an ACK from sid in every configuration where it votes; True if any."""
         change = False
         for qv, ackset in self.qv_ackset_pairs:
             if sid in qv.get_voting_members():
@@ -26,4 +31,6 @@ class SyncedLearnerTracker:
         return all(qv.contains_quorum(ackset) for qv, ackset in self.qv_ackset_pairs)
 
     def ack_sets_to_string(self):
-        return ",".join("[" + ", ".join(str(s) for s in sorted(ackset)) + "]" for _, ackset in self.qv_ackset_pairs)
+        # Java's HashSet<Long>.toString of each set, comma-joined
+        return ",".join("[" + ", ".join(str(s) for s in java_hash_order(ackset, long_hash_code)) + "]"
+                        for _, ackset in self.qv_ackset_pairs)
