@@ -424,6 +424,76 @@ def test_follower_disk_full_leaves_its_role(kind, tmp_path):
         ens.stop()
 
 
+def _fill(directory):
+    """Fill the filesystem of directory with one file; returns its path."""
+    filler = os.path.join(directory, "filler")
+    with open(filler, "wb") as f:
+        try:
+            while True:
+                f.write(bytes(64 * 1024))
+                f.flush()
+        except OSError as e:
+            assert "No space left" in str(e), e
+    return filler
+
+
+def test_leader_whose_disk_filled_follows_again_and_restarts(kind, tmp_path):
+    """The leader's disk fills and it stops for a while (SIGSTOP): the other two elect a new
+    leader (epoch 2) and take writes. Resumed, it steps down and tries to follow while no epoch
+    file can be written. Once there is room it follows, and a restart must then find both epoch
+    files at the new epoch. Ours set each epoch in memory before writing its file (3.5.7's order),
+    so a write that failed was never retried: acceptedEpoch stayed at 1 and the restart refused
+    ("The accepted epoch, 1 is less than the current epoch, 2"). Java 3.8 writes the file first."""
+    from tests.support.ensemble import Ensemble
+
+    ens = Ensemble(str(tmp_path), kinds=("python", "python", kind))
+    version_dir = os.path.join(ens.data_dir(3), "version-2")
+    try:
+        with tmpfs(version_dir, "2m"):
+            ens.start_first([3])  # listening before the others start, the highest sid wins
+            assert ens.wait_for_quorum(timeout=90) == 3, ens.modes()
+            acked = {}
+            zk = kazoo_client.KazooClient(hosts=ens.connect_string([1, 2]), timeout=10.0,
+                                          connection_retry=KazooRetry(max_tries=-1, max_delay=0.5),
+                                          command_retry=KazooRetry(max_tries=-1, max_delay=0.5))
+            zk.start(timeout=15)
+            try:
+                for i in range(10):
+                    path, data = "/before%d" % i, payload(i, 100)
+                    zk.create(path, data)
+                    acked[path] = data
+                filler = _fill(version_dir)
+                ens.pause(3)
+                assert ens.wait_for_quorum([1, 2], timeout=60) in (1, 2)
+                for i in range(10):  # epoch 2
+                    path, data = "/after%d" % i, payload(i, 100)
+                    zk.create(path, data)
+                    acked[path] = data
+                ens.resume(3)
+                wait_until(lambda: ens.log(3).count(ENOSPC) >= 3, timeout=60,
+                           message="member 3 failing to join with a full disk")
+                assert ens.is_running(3) and ens.mode(3) != "follower"
+                os.remove(filler)
+                wait_until(lambda: ens.mode(3) == "follower", timeout=60, message="member 3 following again")
+            finally:
+                close(zk)
+            ens.stop_member(3)
+            ens.start_member(3)
+            wait_until(lambda: ens.mode(3) == "follower" or not ens.is_running(3), timeout=60,
+                       message="member 3 restarted")
+            assert ens.mode(3) == "follower", ens.log(3)[-3000:]
+            server3 = ens.servers[3]
+            zk3 = connect(server3)
+            try:
+                zk3.sync("/")
+            finally:
+                close(zk3)
+            assert_acknowledged(server3, acked)
+            ens.stop()
+    finally:
+        ens.stop()
+
+
 # -- fsync of the txn log fails -----------------------------------------------------------
 
 

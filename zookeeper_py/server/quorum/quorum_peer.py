@@ -827,13 +827,16 @@ class QuorumPeer(ZooKeeperThread):
             self.accepted_epoch = self.read_long_from_file(self.ACCEPTED_EPOCH_FILENAME)
         return self.accepted_epoch
 
+    # The file first, as Java 3.8 (3.5.7 set the field first): a write that fails (a full disk)
+    # leaves the old epoch in memory, so the next attempt writes the file again, and a restart
+    # never finds acceptedEpoch behind currentEpoch.
     def set_current_epoch(self, e):
-        self.current_epoch = e
         self.write_long_to_file(self.CURRENT_EPOCH_FILENAME, e)
+        self.current_epoch = e
 
     def set_accepted_epoch(self, e):
-        self.accepted_epoch = e
         self.write_long_to_file(self.ACCEPTED_EPOCH_FILENAME, e)
+        self.accepted_epoch = e
 
     # -- reconfig ----------------------------------------------------------------------------------
 
