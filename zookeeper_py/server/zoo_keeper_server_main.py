@@ -23,10 +23,16 @@ from zookeeper_py.server.server_cnxn_factory import ServerCnxnFactory
 from zookeeper_py.server.server_config import ServerConfig
 from zookeeper_py.server.server_metrics import start_server_metrics
 from zookeeper_py.server.sync_request_processor import fork_snapshot_min_nodes
-from zookeeper_py.server.zoo_keeper_server import ZooKeeperServer
+from zookeeper_py.server.zoo_keeper_server import State, ZooKeeperServer
 from zookeeper_py.server.zoo_keeper_server_listener import ZooKeeperServerShutdownHandler
 
 LOG = logging.getLogger("ZooKeeperServerMain")
+
+
+class ServerStoppedOnError(Exception):
+    """The server stopped itself after a severe error (a critical thread died: a full or dead disk).
+    Java 3.8 then exits 0 unless closing its log throws too; ours always exits 1, so that a
+    supervisor's restart-on-failure sees a failure."""
 
 USAGE = "Usage: ZooKeeperServerMain configfile | port datadir [ticktime] [maxcnxns]"
 
@@ -93,6 +99,7 @@ class ZooKeeperServerMain:
             self.container_manager.start()
             while not self.shutdown_latch.wait(1.0):
                 pass
+            stopped_on_error = zk_server.state is State.ERROR
             self.shutdown()
             if self.cnxn_factory is not None:
                 self.cnxn_factory.join()
@@ -104,6 +111,8 @@ class ZooKeeperServerMain:
             if txn_log is not None:
                 txn_log.close()
             metrics_provider.stop()
+        if stopped_on_error:
+            raise ServerStoppedOnError("the server stopped after a severe error (logged above)")
 
     def request_shutdown(self):
         """What Java's shutdown hook does on SIGTERM: let the main loop stop the server."""
@@ -199,6 +208,9 @@ def run_main(run, args, request_shutdown, usage):
         LOG.error("Unable to access datadir, exiting abnormally: %s", e)
         sys.stderr.write("Unable to access datadir, exiting abnormally\n%s\n" % e)
         return ExitCode.UNABLE_TO_ACCESS_DATADIR
+    except ServerStoppedOnError as e:
+        LOG.error("Exiting abnormally: %s", e)
+        return ExitCode.UNEXPECTED_ERROR
     except AdminServerException:
         LOG.error("Unable to start AdminServer, exiting abnormally", exc_info=True)
         sys.stderr.write("Unable to start AdminServer, exiting abnormally\n")
