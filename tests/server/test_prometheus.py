@@ -8,6 +8,7 @@ class path (Debian's zookeeper package has none: the comparison is skipped, sayi
 
 import glob
 import socket
+import time
 import urllib.error
 import urllib.request
 import zipfile
@@ -119,6 +120,57 @@ def test_standalone_metrics_match_mntr(prometheus_server):
         zk.close()
     wait_until(lambda: value(scrape(port), "num_alive_connections") == 0, message="kazoo's connection gone")
     assert value(scrape(port), "ephemerals_count") == 0
+
+
+def _request(port, method, path="/metrics", body=None):
+    request = urllib.request.Request("http://127.0.0.1:%d%s" % (port, path), data=body, method=method)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as reply:
+            return reply.status, dict(reply.headers), reply.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, dict(e.headers), ""
+
+
+def test_methods_and_name_filter_as_simpleclients_servlet(prometheus_server):
+    # Java's MetricsServlet: POST is GET; other methods HttpServlet's (405, OPTIONS lists them),
+    # TRACE forbidden as on 3.6+'s Jetty; name[] picks families. Ours answered 501 to every
+    # method but GET and HEAD, and name[] gave an empty page.
+    server, port = prometheus_server
+    status, _, text = _request(port, "POST", body=b"x=1")
+    assert status == 200 and "znode_count" in text
+    assert _request(port, "PUT", body=b"")[0] == 405
+    assert _request(port, "DELETE")[0] == 405
+    status, headers, _ = _request(port, "OPTIONS")
+    assert status == 200 and headers["Allow"] == "GET, HEAD, POST, TRACE, OPTIONS"
+    assert _request(port, "TRACE")[0] == 403
+    assert _request(port, "PUT", path="/other", body=b"")[0] == 404
+    status, _, text = _request(port, "GET", path="/metrics?name[]=znode_count&name[]=readlatency_count")
+    families = {f.name: f for f in text_string_to_metric_families(text)}
+    assert status == 200 and set(families) == {"znode_count", "readlatency"}, text
+    # the server still answers on a kept-alive connection after those
+    assert value(scrape(port), "znode_count") > 0
+
+
+def test_summary_quantiles_age_out_and_average_latency_is_exact(monkeypatch):
+    # Java's summaries keep a 10-minute window: a spike stops showing once it is older. Ours kept
+    # the last 4096 values for ever. avg_latency is 3.6's double; ours sent 3.5.7's whole ms.
+    from zookeeper_py.metrics.prometheus import prometheus_metrics_provider as provider
+    from zookeeper_py.metrics.summary import DetailLevel
+    from zookeeper_py.server.server_stats import ServerStats
+
+    monkeypatch.setattr(provider, "SUMMARY_MAX_AGE", 0.5)
+    summary = provider.PrometheusSummary("readlatency", DetailLevel.ADVANCED)
+    for _ in range(10):
+        summary.add(900)
+    assert summary.snapshot() == (10, 9000, [(0.5, 900), (0.9, 900), (0.99, 900)])
+    time.sleep(0.6)
+    summary.add(2)
+    assert summary.snapshot() == (11, 9002, [(0.5, 2), (0.9, 2), (0.99, 2)])
+
+    stats = ServerStats(None)
+    stats.update_latency(0, 1)
+    stats.update_latency(0, 2)
+    assert (stats.get_avg_latency(), stats.get_exact_avg_latency()) == (1, 1.5)
 
 
 def test_metrics_endpoint_stops_with_the_server(prometheus_server):

@@ -322,6 +322,32 @@ class JettyRequestHandler(BaseHTTPRequestHandler):
     def log_message(self, format, *args):
         LOG.debug("%s - %s", self.address_string(), format % args)
 
+    def _servlet_not_allowed(self, in_servlet):
+        """HttpServlet's 405 for a method its servlet does not serve (Jetty's 404 outside any
+        servlet). A request body is not read, so the connection closes after the answer."""
+        if "Content-Length" in self.headers or "Transfer-Encoding" in self.headers:
+            self.close_connection = True
+        if in_servlet:
+            self._error(405, "HTTP method %s is not supported by this URL" % self.command, True)
+        else:
+            self._error(404, "Not Found", True)
+
+    def _servlet_options(self, allow):
+        """HttpServlet.doOptions: 200 and the methods the servlet serves."""
+        self.send_response_only(200)
+        self.send_header("Date", self.date_time_string())
+        self.send_header("Allow", allow)
+        self.send_header("Content-Length", "0")
+        self.send_header("Server", self.version_string())
+        self.end_headers()
+
+    def _forbid_trace(self):
+        """3.6+ forbids TRACE on its Jetty servers (3.5.7's echoed the request)."""
+        self.send_response_only(403)
+        self.send_header("Content-Length", "0")
+        self.send_header("Server", self.version_string())
+        self.end_headers()
+
     def _reply(self, code, content_type, body, send_body, extra_headers=()):
         self.send_response_only(code)
         if code == 200:

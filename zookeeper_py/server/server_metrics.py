@@ -94,7 +94,7 @@ def register_server_gauges(root_context, get_server, get_peer=lambda: None):
         return count() if count is not None else 0
 
     server_gauges = {
-        "avg_latency": lambda zks: zks.server_stats().get_avg_latency(),
+        "avg_latency": lambda zks: zks.server_stats().get_exact_avg_latency(),
         "max_latency": lambda zks: zks.server_stats().get_max_latency(),
         "min_latency": lambda zks: zks.server_stats().get_min_latency(),
         "packets_received": lambda zks: zks.server_stats().get_packets_received(),

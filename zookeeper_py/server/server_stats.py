@@ -30,7 +30,12 @@ class ServerStats:
         return 0 if self.min_latency == _MAX_LONG else self.min_latency
 
     def get_avg_latency(self):
+        """3.5.7's long, for mntr and stat."""
         return self.total_latency // self.count if self.count else 0
+
+    def get_exact_avg_latency(self):
+        """3.6+'s getAvgLatency, a double: the avg_latency metric (a fast server's is below 1 ms)."""
+        return self.total_latency / self.count if self.count else 0.0
 
     def get_max_latency(self):
         return self.max_latency

@@ -17,6 +17,7 @@ connections hold no thread.
 import collections
 import logging
 import threading
+import time
 from urllib.parse import parse_qs, urlsplit
 
 from prometheus_client import CollectorRegistry, GCCollector, PlatformCollector, ProcessCollector
@@ -36,8 +37,10 @@ LABEL = "key"
 # 3.8's summary quantiles: ADVANCED has 0.5, 0.9 and 0.99, BASIC the median only.
 ADVANCED_QUANTILES = (0.5, 0.9, 0.99)
 BASIC_QUANTILES = (0.5,)
-# Quantiles are computed over the most recent observations (Java: a 10-minute CKMS window).
+# Quantiles are computed over the most recent observations of the last SUMMARY_MAX_AGE seconds
+# (Java: a CKMS window of 10 minutes), so a spike ages out as it does in Java.
 SUMMARY_WINDOW = 4096
+SUMMARY_MAX_AGE = 600.0
 
 # Keys of Java's provider that tune its summary executor; we observe in the calling thread
 # (Java's numWorkerThreads=0), so they are accepted and change nothing.
@@ -90,6 +93,7 @@ class PrometheusSummary(Summary):
         self.count = 0
         self.sum = 0
         self.recent = collections.deque(maxlen=SUMMARY_WINDOW)
+        self.recent_times = collections.deque(maxlen=SUMMARY_WINDOW)
         self.lock = threading.Lock()
 
     def add(self, value):
@@ -97,10 +101,15 @@ class PrometheusSummary(Summary):
             self.count += 1
             self.sum += value
             self.recent.append(value)
+            self.recent_times.append(time.monotonic())
 
     def snapshot(self):
-        """(count, sum, [(quantile, value)]); the values are NaN with no observation yet."""
+        """(count, sum, [(quantile, value)]); the values are NaN with no observation in the window."""
         with self.lock:
+            oldest = time.monotonic() - SUMMARY_MAX_AGE
+            while self.recent_times and self.recent_times[0] < oldest:
+                self.recent_times.popleft()
+                self.recent.popleft()
             count, total, recent = self.count, self.sum, sorted(self.recent)
         out = []
         for q in self.quantiles:
@@ -270,6 +279,23 @@ class MetricsServlet(JettyRequestHandler):
     def do_HEAD(self):
         self._get(send_body=False)
 
+    def do_POST(self):
+        # simpleclient's doPost is doGet; the body is not read, so the connection closes after.
+        if "Content-Length" in self.headers or "Transfer-Encoding" in self.headers:
+            self.close_connection = True
+        self._get(send_body=True)
+
+    def _not_allowed(self):
+        self._servlet_not_allowed(urlsplit(self.path).path == "/metrics")
+
+    do_PUT = do_DELETE = do_PATCH = _not_allowed
+
+    def do_OPTIONS(self):
+        self._servlet_options("GET, HEAD, POST, TRACE, OPTIONS")
+
+    def do_TRACE(self):
+        self._forbid_trace()
+
     def _get(self, send_body):
         url = urlsplit(self.path)
         if url.path != "/metrics":
@@ -278,6 +304,21 @@ class MetricsServlet(JettyRequestHandler):
         registry = self.server.context
         names = parse_qs(url.query).get("name[]")
         if names:
-            registry = registry.restricted_registry(names)
+            registry = _NamedFamilies(registry, names)
         encoder, content_type = choose_encoder(self.headers.get("Accept"))
         self._reply(200, content_type, encoder(registry), send_body)
+
+
+class _NamedFamilies:
+    """simpleclient's filteredMetricFamilySamples: the families of the registry named by `name[]`.
+    prometheus_client's restricted_registry finds names through describe(), which the gauges,
+    registered and dropped as roles change, do not offer: it returned nothing."""
+
+    def __init__(self, registry, names):
+        self.registry = registry
+        self.names = set(names)
+
+    def collect(self):
+        for family in self.registry.collect():
+            if family.name in self.names or any(sample.name in self.names for sample in family.samples):
+                yield family

@@ -151,30 +151,15 @@ class CommandServlet(JettyRequestHandler):
         self._reply(200, outputter.get_content_type(), "".join(out).encode("utf-8"), send_body)
 
     def _not_allowed(self):
-        if "Content-Length" in self.headers or "Transfer-Encoding" in self.headers:
-            self.close_connection = True  # its body is not read
-        in_servlet, _ = self._path_info()
-        if in_servlet:
-            self._error(405, "HTTP method %s is not supported by this URL" % self.command, True)
-        else:
-            self._error(404, "Not Found", True)
+        self._servlet_not_allowed(self._path_info()[0])
 
     do_POST = do_PUT = do_DELETE = do_PATCH = _not_allowed
 
     def do_OPTIONS(self):
-        self.send_response_only(200)
-        self.send_header("Date", self.date_time_string())
-        self.send_header("Allow", "GET, HEAD, TRACE, OPTIONS")
-        self.send_header("Content-Length", "0")
-        self.send_header("Server", self.version_string())
-        self.end_headers()
+        self._servlet_options("GET, HEAD, TRACE, OPTIONS")
 
     def do_TRACE(self):
-        # 3.5.7's servlet echoed the request; 3.6+ forbids TRACE, and so do we.
-        self.send_response_only(403)
-        self.send_header("Content-Length", "0")
-        self.send_header("Server", self.version_string())
-        self.end_headers()
+        self._forbid_trace()
 
 # zookeeper_py's own: /view draws the thread model live from the commands (static files of the package).
 _VIEW_TYPES = {"view.html": "text/html;charset=utf-8", "view.js": "application/javascript;charset=utf-8",
