@@ -108,6 +108,11 @@ def test_standalone_metrics_match_mntr(prometheus_server):
         # 3.6's request latency summaries: count, sum and the quantiles of DetailLevel.ADVANCED.
         assert value(metrics, "updatelatency_count") >= 9  # the creates (and the session)
         assert value(metrics, "readlatency_count") >= 1  # the get
+        # Where time goes (3.6): the load at start, the snapshot it takes then, the fsyncs since.
+        assert value(metrics, "dbinittime_count") == 1
+        assert value(metrics, "snapshottime_count") >= 1
+        assert value(metrics, "fsynctime_count") >= 1
+        assert {dict(labels)["quantile"] for labels in metrics["fsynctime"]} == {"0.5"}  # DetailLevel.BASIC
         quantiles = {dict(labels)["quantile"] for labels in metrics["readlatency"]}
         assert quantiles == {"0.5", "0.9", "0.99"}
         # Not a leader: no leader gauges; standalone: no quorum_size.
@@ -296,6 +301,16 @@ def test_leader_follower_and_observer_of_ensemble(tmp_path):
         assert value(metrics, "synced_followers") == 2 == int(monitor["zk_synced_followers"])
         assert value(metrics, "pending_syncs") == 0 == int(monitor["zk_pending_syncs"])
         assert value(metrics, "outstanding_requests") == 0
+        # 3.6's counters and summaries of the leader: it looked, was elected, synced three
+        # learners, and proposed and committed the writes (the sessions' txns too).
+        assert value(metrics, "looking_count_total") >= 1
+        assert value(metrics, "election_time_count") >= 1
+        assert value(metrics, "unavailable_time_count") >= 1
+        assert value(metrics, "leader_unavailable_time_count") >= 1
+        assert value(metrics, "diff_count_total") + value(metrics, "snap_count_total") >= 3
+        assert value(metrics, "proposal_count_total") >= 5
+        assert value(metrics, "commit_count_total") >= 5
+        assert value(metrics, "quorum_ack_latency_count") >= 5
         keys = queue_keys(metrics)
         assert any(k.endswith(".queued_packets") for k in keys), keys  # a LearnerHandler's
         assert "QuorumCnxManager.recv_queue" in keys, keys
@@ -310,6 +325,11 @@ def test_leader_follower_and_observer_of_ensemble(tmp_path):
         # Its proposals and commits since the leader stamped them (3.6's Follower and FollowerZooKeeperServer).
         assert value(metrics, "proposal_latency_count") >= 5
         assert value(metrics, "commit_propagation_latency_count") >= 5
+        assert value(metrics, "election_time_count") >= 1
+        assert value(metrics, "follower_sync_time_count") >= 1
+        assert value(metrics, "unavailable_time_count") >= 1
+        assert value(metrics, "leader_unavailable_time_count") == 0
+        assert value(metrics, "proposal_count_total") == 0
         # The observer: the INFORMs it applied (3.6's Observer), no proposals.
         metrics = wait_until(lambda: (lambda m: m if value(m, "znode_count") == znodes else None)(
             scrape(ports[4])), timeout=20, interval=0.2, message="observer's znodes")

@@ -10,7 +10,7 @@ as Java's is while unregistered.
 
 from zookeeper_py.common.time import Time
 from zookeeper_py.metrics.impl.metrics_provider_bootstrap import DEFAULT_METRICS_PROVIDER, start_metrics_provider
-from zookeeper_py.metrics.impl.null_metrics_provider import NullMetricsProvider, NullSummary
+from zookeeper_py.metrics.impl.null_metrics_provider import NullCounter, NullMetricsProvider, NullSummary
 from zookeeper_py.metrics.summary import DetailLevel
 from zookeeper_py.server.util.os_mx_bean import OSMXBean
 
@@ -22,14 +22,36 @@ class ServerMetrics:
     READ_LATENCY and UPDATE_LATENCY (ServerStats.update_latency: a request's time in the
     server, by whether it has a txn header), PROPOSAL_LATENCY (a follower receiving a
     proposal) and COMMIT_PROPAGATION_LATENCY (a follower committing, an observer applying an
-    INFORM), both since the leader stamped the txn header. Under the default provider they
-    are null summaries, as in Java."""
+    INFORM), both since the leader stamped the txn header; QUORUM_ACK_LATENCY (the leader
+    seeing a quorum of acks, since it stamped the header).
+
+    3.6's summaries and counters of where time goes (names and places as Java's, milliseconds):
+    fsynctime (FileTxnLog.commit), snapshottime (ZooKeeperServer.takeSnapshot), dbinittime
+    (ZKDatabase.loadDataBase), election_time (a leader or follower done looking),
+    follower_sync_time, unavailable_time and leader_unavailable_time (from LOOKING until this
+    member serves again: QuorumPeer.setZabState(BROADCAST)), looking_count, diff_count and
+    snap_count (a leader syncing a learner), proposal_count and commit_count (the leader).
+
+    Under the default provider they are null, as in Java."""
 
     provider = NullMetricsProvider()
     READ_LATENCY = NullSummary()
     UPDATE_LATENCY = NullSummary()
     PROPOSAL_LATENCY = NullSummary()
     COMMIT_PROPAGATION_LATENCY = NullSummary()
+    QUORUM_ACK_LATENCY = NullSummary()
+    FSYNC_TIME = NullSummary()
+    SNAPSHOT_TIME = NullSummary()
+    DB_INIT_TIME = NullSummary()
+    ELECTION_TIME = NullSummary()
+    FOLLOWER_SYNC_TIME = NullSummary()
+    UNAVAILABLE_TIME = NullSummary()
+    LEADER_UNAVAILABLE_TIME = NullSummary()
+    LOOKING_COUNT = NullCounter()
+    DIFF_COUNT = NullCounter()
+    SNAP_COUNT = NullCounter()
+    PROPOSAL_COUNT = NullCounter()
+    COMMIT_COUNT = NullCounter()
 
     @staticmethod
     def metrics_provider_initialized(provider):
@@ -40,6 +62,16 @@ class ServerMetrics:
         ServerMetrics.PROPOSAL_LATENCY = context.get_summary("proposal_latency", DetailLevel.ADVANCED)
         ServerMetrics.COMMIT_PROPAGATION_LATENCY = context.get_summary("commit_propagation_latency",
                                                                        DetailLevel.ADVANCED)
+        ServerMetrics.QUORUM_ACK_LATENCY = context.get_summary("quorum_ack_latency", DetailLevel.ADVANCED)
+        for field, name in (("FSYNC_TIME", "fsynctime"), ("SNAPSHOT_TIME", "snapshottime"),
+                            ("DB_INIT_TIME", "dbinittime"), ("ELECTION_TIME", "election_time"),
+                            ("FOLLOWER_SYNC_TIME", "follower_sync_time"), ("UNAVAILABLE_TIME", "unavailable_time"),
+                            ("LEADER_UNAVAILABLE_TIME", "leader_unavailable_time")):
+            setattr(ServerMetrics, field, context.get_summary(name, DetailLevel.BASIC))
+        for field, name in (("LOOKING_COUNT", "looking_count"), ("DIFF_COUNT", "diff_count"),
+                            ("SNAP_COUNT", "snap_count"), ("PROPOSAL_COUNT", "proposal_count"),
+                            ("COMMIT_COUNT", "commit_count")):
+            setattr(ServerMetrics, field, context.get_counter(name))
 
     @staticmethod
     def log_latency(summary, hdr):

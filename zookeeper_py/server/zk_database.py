@@ -18,6 +18,7 @@ from zookeeper_py.server.data_tree import DataTree
 from zookeeper_py.server.quorum.proposal import Proposal
 from zookeeper_py.server.quorum.quorum_packet import QuorumPacket
 from zookeeper_py.server.request import Request
+from zookeeper_py.server.server_metrics import ServerMetrics
 from zookeeper_py.server.txn_log_proposal_iterator import TxnLogProposalIterator
 from zookeeper_py.server.util.serialize_utils import SerializeUtils
 from zookeeper_py.zoo_defs import ZooDefs
@@ -132,9 +133,11 @@ class ZKDatabase:
 
     def load_data_base(self):
         """Restore from the data directory; returns the last zxid on disk."""
+        start = time.monotonic()
         with unpinned():  # members starting together on one host load side by side, not on one CPU
             zxid = self.snap_log.restore(self.data_tree, self.sessions_with_timeouts, self._on_txn_loaded)
         self.initialized = True
+        ServerMetrics.DB_INIT_TIME.add(int((time.monotonic() - start) * 1000))
         return zxid
 
     def fast_forward_data_base(self):

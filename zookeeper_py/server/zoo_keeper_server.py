@@ -10,6 +10,7 @@ import threading
 from zookeeper_py.common import jit_tuning, system_properties
 from zookeeper_py.common.java_random import JavaRandom
 from zookeeper_py.common.sasl_digest_md5 import SaslException
+from zookeeper_py.common.time import Time
 from zookeeper_py.data import Id, StatPersisted
 from zookeeper_py.jute.record import JuteEOFError
 from zookeeper_py.keeper_exception import Code, QuotaExceededException
@@ -22,6 +23,7 @@ from zookeeper_py.server.exit_code import ExitCode
 from zookeeper_py.server.request import Request
 from zookeeper_py.server.server_cnxn import CloseRequestException, ServerCnxn
 from zookeeper_py.server.server_cnxn_factory import CLOSE_CONN
+from zookeeper_py.server.server_metrics import ServerMetrics
 from zookeeper_py.server.server_stats import ServerStats
 from zookeeper_py.server.session_tracker import SessionExpirer
 from zookeeper_py.server.session_tracker_impl import SessionTrackerImpl
@@ -273,6 +275,7 @@ class ZooKeeperServer(SessionExpirer):
     def take_snapshot(self, sync_snap=False, received=None, in_child=False):
         """Snapshot the tree; or, given a learner's ReceivedSnapshot of it, seal that instead.
         in_child: written by a forked copy of the process (FileSnap.serialize)."""
+        start = Time.current_elapsed_time()
         try:
             if received is not None:
                 self.txn_log_factory.save_received(received, sync_snap)
@@ -283,6 +286,9 @@ class ZooKeeperServer(SessionExpirer):
             LOG.error("Severe unrecoverable error, exiting", exc_info=True)
             # As Java's System.exit(10): without a snapshot the log cannot be trusted.
             os._exit(ExitCode.TXNLOG_ERROR_TAKING_SNAPSHOT.get_value())
+        elapsed = Time.current_elapsed_time() - start
+        LOG.info("Snapshot taken in %d ms", elapsed)
+        ServerMetrics.SNAPSHOT_TIME.add(elapsed)
 
     def get_data_dir_size(self):
         if self.zk_db is None:

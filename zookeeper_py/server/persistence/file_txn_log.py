@@ -27,6 +27,7 @@ from zookeeper_py.server.persistence.file_padding import FilePadding
 from zookeeper_py.server.persistence.txn_log import TxnIterator, TxnLog
 from zookeeper_py.server.persistence.util import LOG_FILE_PREFIX, Util, list_files
 from zookeeper_py.server.request import Request
+from zookeeper_py.server.server_metrics import ServerMetrics
 from zookeeper_py.server.util.serialize_utils import SerializeUtils
 from zookeeper_py.server.util.zxid_utils import ZxidUtils
 
@@ -295,6 +296,7 @@ class FileTxnLog(TxnLog):
                             "fsync-ing the write ahead log in %s took %dms which will adversely effect "
                             "operation latency. File size is %d bytes. See the ZooKeeper troubleshooting guide",
                             threading.current_thread().name, self.sync_elapsed_ms, log.size())
+                    ServerMetrics.FSYNC_TIME.add(self.sync_elapsed_ms)
             while len(self.streams_to_flush) > 1:
                 self.streams_to_flush.popleft().close()
             if self.txn_log_size_limit > 0 and self.get_current_log_size() > self.txn_log_size_limit:

@@ -45,6 +45,7 @@ class Follower(Learner):
         peer.end_fle = Time.current_elapsed_time()
         election_time_taken = peer.end_fle - peer.start_fle
         peer.set_election_time_taken(election_time_taken)
+        ServerMetrics.ELECTION_TIME.add(election_time_taken)
         LOG.info("FOLLOWING - LEADER ELECTION TOOK - %d %s", election_time_taken, peer.FLE_TIME_UNIT)
         peer.start_fle = 0
         peer.end_fle = 0
@@ -61,7 +62,10 @@ class Follower(Learner):
                 LOG.error("Proposed leader epoch %x is less than our accepted epoch %x", new_epoch_zxid & _U64,
                           peer.get_accepted_epoch())
                 raise IOError("Error: Epoch of leader is lower")
+            start = Time.current_elapsed_time()
             self.sync_with_leader(new_epoch_zxid)
+            peer.set_zab_state_broadcast()
+            ServerMetrics.FOLLOWER_SYNC_TIME.add(Time.current_elapsed_time() - start)
             while self.is_running():
                 self.process_packet(self.read_packet())
         except Exception as e:

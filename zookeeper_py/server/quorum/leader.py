@@ -23,6 +23,7 @@ from zookeeper_py.server.quorum.state_summary import StateSummary
 from zookeeper_py.server.quorum.synced_learner_tracker import SyncedLearnerTracker
 from zookeeper_py.server.quorum.unified_server_socket import UnifiedServerSocket
 from zookeeper_py.server.request_processor import RequestProcessor
+from zookeeper_py.server.server_metrics import ServerMetrics
 from zookeeper_py.server.sync_request_processor import SnapshotThread
 from zookeeper_py.server.util.serialize_utils import SerializeUtils
 from zookeeper_py.server.util.zxid_utils import ZxidUtils
@@ -182,6 +183,7 @@ class Leader:
         peer.end_fle = Time.current_elapsed_time()
         election_time_taken = peer.end_fle - peer.start_fle
         peer.set_election_time_taken(election_time_taken)
+        ServerMetrics.ELECTION_TIME.add(election_time_taken)
         LOG.info("LEADING - LEADER ELECTION TOOK - %d %s", election_time_taken, peer.FLE_TIME_UNIT)
         peer.start_fle = 0
         peer.end_fle = 0
@@ -238,6 +240,7 @@ class Leader:
             zk.set_zxid((zk.get_zxid() & 0xFFFFFFFF00000000) | int(initial_zxid))
         if system_properties.get_property("zookeeper.leaderServes", "yes") != "no":
             peer.set_zoo_keeper_server(zk)
+        peer.set_zab_state_broadcast()
         peer.admin_server.set_zoo_keeper_server(zk)
         # Every tickTime/2: check (every other time) that a quorum is still synced, then ping the learners.
         tick_skip = True
@@ -361,6 +364,7 @@ class Leader:
                 self.commit_and_activate(zxid, designated_leader)
                 self.inform_and_activate(p, designated_leader)
             else:
+                ServerMetrics.log_latency(ServerMetrics.QUORUM_ACK_LATENCY, p.request.hdr)
                 self.commit(zxid)
                 self.inform(p)
             self.zk.commit_processor.commit(p.request)
@@ -417,6 +421,7 @@ class Leader:
         with self._lock:
             self.last_committed = zxid
         self.send_packet(QuorumPacket(self.COMMIT, zxid, None, None))
+        ServerMetrics.COMMIT_COUNT.add(1)
 
     def commit_and_activate(self, zxid, designated_leader):
         with self._lock:
@@ -458,6 +463,7 @@ class Leader:
             self.last_proposed = pp.zxid
             self.outstanding_proposals[self.last_proposed] = p
             self.send_packet(pp)
+        ServerMetrics.PROPOSAL_COUNT.add(1)
         return p
 
     def get_learner_snapshot_throttler(self):

@@ -40,6 +40,7 @@ from zookeeper_py.server.quorum.quorum_server import LearnerType
 from zookeeper_py.server.quorum.state_summary import StateSummary
 from zookeeper_py.server.quorum.unified_server_socket import UnifiedSocket
 from zookeeper_py.server.request import Request
+from zookeeper_py.server.server_metrics import ServerMetrics
 from zookeeper_py.server.util.zxid_utils import ZxidUtils
 from zookeeper_py.server.zoo_keeper_thread import ZooKeeperThread
 from zookeeper_py.zoo_defs import OpCode
@@ -311,6 +312,9 @@ class LearnerHandler(ZooKeeperThread):
                         self.buffered_output.flush()
                 finally:
                     snapshot.close()
+                    ServerMetrics.SNAP_COUNT.add(1)
+            else:
+                ServerMetrics.DIFF_COUNT.add(1)
             LOG.debug("Sending NEWLEADER message to %d", self.sid)
             # the version of this quorumVerifier will be set by leader.lead() in case the leader is just being
             # established. waitForEpochAck makes sure that readyToStart is true, so we are guaranteed that the

@@ -48,6 +48,7 @@ class Observer(Learner):
             if self.self.is_reconfig_state_change():
                 raise RuntimeError("learned about role change")
             self.sync_with_leader(new_leader_zxid)
+            self.self.set_zab_state_broadcast()
             while self.is_running():
                 self.process_packet(self.read_packet())
         except Exception as e:

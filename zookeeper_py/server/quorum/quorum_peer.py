@@ -33,6 +33,7 @@ from zookeeper_py.server.quorum.quorum_peer_config import QuorumPeerConfig
 from zookeeper_py.server.quorum.quorum_server import ConfigException, LearnerType, QuorumServer, ServerState
 from zookeeper_py.server.quorum.read_only_zoo_keeper_server import ReadOnlyZooKeeperServer
 from zookeeper_py.server.quorum.vote import Vote
+from zookeeper_py.server.server_metrics import ServerMetrics
 from zookeeper_py.server.zoo_keeper_thread import ZooKeeperThread
 
 __all__ = ["QuorumPeer", "QuorumServer", "LearnerType", "ServerState", "QuorumStats"]
@@ -119,6 +120,7 @@ class QuorumPeer(ZooKeeperThread):
         self.observer = None
         self.shutting_down_le = False
         self.start_fle = 0
+        self.unavailable_start_time = 0  # 3.6+: since LOOKING, for the unavailable_time metric
         self.end_fle = 0
         self.accepted_epoch = -1
         self.current_epoch = -1
@@ -178,6 +180,17 @@ class QuorumPeer(ZooKeeperThread):
     def set_peer_state(self, new_state):
         with self.monitor:
             self.state = new_state
+
+    def set_zab_state_broadcast(self):
+        """What QuorumPeer.setZabState(BROADCAST) of 3.6+ records: this member serves again (a leader
+        with a quorum, a learner synced), so the time since it left its last role is its
+        unavailable_time (leader_unavailable_time too for a leader)."""
+        if self.unavailable_start_time != 0:
+            unavailable = Time.current_elapsed_time() - self.unavailable_start_time
+            ServerMetrics.UNAVAILABLE_TIME.add(unavailable)
+            if self.get_peer_state() is ServerState.LEADING:
+                ServerMetrics.LEADER_UNAVAILABLE_TIME.add(unavailable)
+            self.unavailable_start_time = 0
 
     def reconfig_flag_set(self):
         with self.monitor:
@@ -346,9 +359,12 @@ class QuorumPeer(ZooKeeperThread):
         try:
             # Main loop
             while self.running:
+                if self.unavailable_start_time == 0:
+                    self.unavailable_start_time = Time.current_elapsed_time()
                 state = self.get_peer_state()
                 if state is ServerState.LOOKING:
                     LOG.info("LOOKING")
+                    ServerMetrics.LOOKING_COUNT.add(1)
                     if system_properties.get_boolean("readonlymode.enabled"):
                         self._look_read_only()
                     else:
