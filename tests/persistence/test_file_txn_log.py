@@ -97,6 +97,38 @@ def test_rolled_logs_read_as_one_stream_from_any_zxid(tmp_path, sysprops):
         assert itr.get_storage_size() == sum(os.path.getsize(f) for f in later)
 
 
+def test_a_learners_proposals_are_the_logged_entries_after_the_ones_passed_over(tmp_path, sysprops):
+    # A leader syncing a learner from the txn log: skip_to passes over the txns the learner has
+    # (across files, their CRCs still checked) and names the last; each later PROPOSAL carries
+    # the entry as logged, digest included, as Java 3.8's marshallTxnEntry makes it again.
+    from zookeeper_py.server.persistence.file_txn_snap_log import FileTxnSnapLog
+    from zookeeper_py.server.zk_database import ZKDatabase
+
+    txns = sample_txns(first_zxid=0x500000001, count_extra=40)
+    log_dir = tmp_path / "version-2"
+    log_dir.mkdir()
+    log = FileTxnLog(str(log_dir))
+    for i, (hdr, txn) in enumerate(txns):
+        if i and i % 9 == 0:
+            log.roll_log()
+        log.append(hdr, txn, TxnDigest(2, i) if i % 2 else None)
+    log.commit()
+    log.close()
+    db = ZKDatabase(FileTxnSnapLog(str(tmp_path), str(tmp_path)))
+    for first, learner in ((2, 30), (9, 9), (2, 3), (10, 10)):
+        itr = db.get_proposals_from_txn_log(txns[first][0].zxid, 1 << 30)
+        try:
+            prev = itr.skip_to(txns[learner][0].zxid)
+            got = [(p.packet.zxid, p.packet.data) for p in itr]
+        finally:
+            itr.close()
+        # without fast forward the walk starts at the first txn of the last file begun before `first`
+        start = (first - 1) // 9 * 9
+        assert prev == (txns[learner - 1][0].zxid if learner > start else -1)
+        assert got == [(hdr.zxid, Util.marshall_txn_entry(hdr, txn, TxnDigest(2, i) if i % 2 else None))
+                       for i, (hdr, txn) in enumerate(txns) if i >= learner]
+
+
 def test_empty_dir(tmp_path):
     assert FileTxnLog(str(tmp_path)).get_last_logged_zxid() == -1
     assert read_all(tmp_path) == []

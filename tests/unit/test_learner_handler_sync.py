@@ -54,7 +54,7 @@ class Database(ZKDatabase):
 
     def get_proposals_from_txn_log(self, start_zxid, size_limit):
         # Like the real one: empty unless the log reaches back to start_zxid.
-        return _Iterator(self.txn_log if self.txn_log and self.txn_log[0].packet.zxid <= start_zxid else [])
+        return _Iterator(list(self.txn_log) if self.txn_log and self.txn_log[0].packet.zxid <= start_zxid else [])
 
 
 class _Iterator:
@@ -63,6 +63,13 @@ class _Iterator:
 
     def has_next(self):
         return bool(self.proposals)
+
+    def skip_to(self, zxid):
+        # TxnLogProposalIterator.skip_to: the txns below zxid are passed over; the last one's zxid
+        prev = -1
+        while self.proposals and self.proposals[0].packet.zxid < zxid:
+            prev = self.proposals.pop(0).packet.zxid
+        return prev
 
     def __iter__(self):
         return iter(self.proposals)

@@ -30,6 +30,7 @@ from zookeeper_py.server.request import Request
 from zookeeper_py.server.server_metrics import ServerMetrics
 from zookeeper_py.server.util.serialize_utils import SerializeUtils
 from zookeeper_py.server.util.zxid_utils import ZxidUtils
+from zookeeper_py.txn import TxnHeader
 
 LOG = logging.getLogger("FileTxnLog")
 
@@ -412,6 +413,11 @@ class FileTxnIterator(TxnIterator):
         self.hdr = None
         self.record = None
         self.digest = None
+        # The current entry's bytes as logged (hdr + txn + digest); with headers_only set, entries
+        # after the current one decode their header alone (get_txn() and get_digest() are None).
+        self.entry_bytes = None
+        self.headers_only = False
+        self.last_skipped_zxid = None  # the last txn a next(skip_below) passed over
         self.log_file = None
         self.ia = None  # the open stream of log_file, or None (Java's InputArchive)
         self.input_stream = None
@@ -499,6 +505,8 @@ class FileTxnIterator(TxnIterator):
             stream = self.ia
             if stream is None:
                 return False
+            if skip_below is not None:
+                self._skip_buffered_entries(stream, skip_below)
             entry = self._read_entry(stream, skip_below)
             if entry is _SKIPPED:
                 continue
@@ -512,6 +520,29 @@ class FileTxnIterator(TxnIterator):
             self.hdr = None
             if not self.go_to_next_log():
                 return False
+
+    def _skip_buffered_entries(self, stream, skip_below):
+        """next(skip_below)'s fast path: pass over the entries below skip_below that are whole in
+        the stream's buffer, checking their length, end marker and CRC but copying and decoding
+        nothing. It stops at any other entry, which _read_entry then reads or reports."""
+        buf = stream.buf
+        pos = stream.pos
+        limit = len(buf)
+        last = None
+        with memoryview(buf) as view:
+            while pos + 12 <= limit:
+                crc, n = _CRC_LEN.unpack_from(buf, pos)
+                end = pos + 12 + n
+                if n < _TXN_ZXID_END or end >= limit or buf[end] != 0x42:
+                    break
+                zxid = _ZXID_AT.unpack_from(buf, pos + 12 + _TXN_ZXID_END - 8)[0]
+                if zxid >= skip_below or crc != _adler32(view[pos + 12:end]):
+                    break
+                last = zxid
+                pos = end + 1
+        stream.pos = pos
+        if last is not None:
+            self.last_skipped_zxid = last
 
     def _read_entry(self, stream, skip_below=None):
         """One entry as (hdr, txn, digest), None at the end of this file's data, or _SKIPPED for
@@ -544,10 +575,15 @@ class FileTxnIterator(TxnIterator):
             LOG.error("CRC check failed in %s for the entry at offset %d (0x%x)", self.log_file, offset, offset)
             stream.close()
             raise CrcCheckError(self.log_file, offset)
-        if (skip_below is not None and len(data) >= _TXN_ZXID_END
-                and _ZXID_AT.unpack_from(data, _TXN_ZXID_END - 8)[0] < skip_below):
-            return _SKIPPED
+        if skip_below is not None and len(data) >= _TXN_ZXID_END:
+            zxid = _ZXID_AT.unpack_from(data, _TXN_ZXID_END - 8)[0]
+            if zxid < skip_below:
+                self.last_skipped_zxid = zxid
+                return _SKIPPED
+        self.entry_bytes = data
         try:
+            if self.headers_only:
+                return TxnHeader.from_bytes(data), None, None
             # A 3.6+ closeSession names the ephemerals it deleted: replay needs them (DataTree.kill_session).
             return SerializeUtils.deserialize_txn_entry(data, close_session_txn=True)
         except JuteEOFError:

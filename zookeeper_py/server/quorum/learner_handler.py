@@ -506,8 +506,10 @@ class LearnerHandler(ZooKeeperThread):
                 try:
                     if txn_log_itr.has_next():
                         LOG.info("Use txnlog and committedLog for peer sid: %d", self.get_sid())
+                        # Java walks every txn the peer has as a proposal; only the last one's zxid counts
+                        prev_proposal_zxid = txn_log_itr.skip_to(peer_last_zxid)
                         current_zxid = self.queue_committed_proposals(txn_log_itr, peer_last_zxid, min_committed_log,
-                                                                      max_committed_log)
+                                                                      max_committed_log, prev_proposal_zxid)
                         LOG.debug("Queueing committedLog 0x%x", current_zxid & _U64)
                         current_zxid = self.queue_committed_proposals(iter(committed_log), current_zxid, None,
                                                                       max_committed_log)
@@ -544,13 +546,12 @@ class LearnerHandler(ZooKeeperThread):
             return False
         return sum(len(p.packet.data or b"") for p in committed_log) <= db.calculate_txn_log_size_limit()
 
-    def queue_committed_proposals(self, itr, peer_last_zxid, max_zxid, last_committed_zxid):
+    def queue_committed_proposals(self, itr, peer_last_zxid, max_zxid, last_committed_zxid, prev_proposal_zxid=-1):
         """Queue PROPOSAL/COMMIT pairs after peer_last_zxid (preceded by DIFF, or TRUNC when the peer diverged);
-        returns the last zxid queued."""
+        returns the last zxid queued. prev_proposal_zxid: the last zxid before itr's first."""
         is_peer_new_epoch_zxid = (peer_last_zxid & 0xFFFFFFFF) == 0
         queued_zxid = peer_last_zxid
         # as we look through proposals, this variable keeps track of previous proposal Id.
-        prev_proposal_zxid = -1
         for propose in itr:
             packet_zxid = propose.packet.zxid
             # abort if we hit the limit
