@@ -257,6 +257,16 @@ def assert_acknowledged(server, acked):
         close(zk)
 
 
+def assert_member_caught_up(server, acked):
+    """After a sync through it, the ensemble member `server` has every acknowledged write."""
+    zk = connect(server)
+    try:
+        zk.sync("/")
+    finally:
+        close(zk)
+    assert_acknowledged(server, acked)
+
+
 def log_record(text, headline, cause):
     """The log record (its line and the stack trace under it) holding `headline` and
     naming `cause`; fails showing the records that hold the headline."""
@@ -414,13 +424,7 @@ def test_follower_disk_full_leaves_its_role(kind, tmp_path):
 
             resize_tmpfs(version_dir, "64m")
             wait_until(lambda: ens.mode(3) == "follower", timeout=60, message="member 3 following again")
-            server3 = ens.servers[3]
-            zk3 = connect(server3)
-            try:
-                zk3.sync("/")
-            finally:
-                close(zk3)
-            assert_acknowledged(server3, acked)
+            assert_member_caught_up(ens.servers[3], acked)
             ens.stop()
     finally:
         ens.stop()
@@ -484,13 +488,7 @@ def test_leader_whose_disk_filled_follows_again_and_restarts(kind, tmp_path):
             wait_until(lambda: ens.mode(3) == "follower" or not ens.is_running(3), timeout=60,
                        message="member 3 restarted")
             assert ens.mode(3) == "follower", ens.log(3)[-3000:]
-            server3 = ens.servers[3]
-            zk3 = connect(server3)
-            try:
-                zk3.sync("/")
-            finally:
-                close(zk3)
-            assert_acknowledged(server3, acked)
+            assert_member_caught_up(ens.servers[3], acked)
             ens.stop()
     finally:
         ens.stop()
