@@ -553,6 +553,8 @@ class EventThread(threading.Thread):
         LOG.info("EventThread shut down for session: 0x%s", _hex(self.cnxn.session_id))
 
     def process_event(self, event):
+        # Java catches Throwable here: a SystemExit (or any BaseException) raised by a callback or
+        # watcher is logged, and the thread goes on, or every later event would be lost unsaid.
         try:
             kind = type(event)
             if kind is Packet:
@@ -567,11 +569,11 @@ class EventThread(threading.Thread):
                 for watcher in watchers:
                     try:
                         watcher(watched_event)
-                    except Exception:
+                    except BaseException:
                         LOG.error("Error while calling watcher.", exc_info=True)
             else:
                 event.run()
-        except Exception:
+        except BaseException:
             LOG.error("Unexpected throwable", exc_info=True)
 
 
@@ -876,9 +878,12 @@ class SendThread(threading.Thread):
                 # connection loss if the client is closed.
                 self.clean_and_notify_state()
         with cnxn._state_lock:
+            # Read before cleanup: failing the pending closeSession wakes close(), which may set
+            # CLOSED before this thread looks, and the Disconnected that Java sends would be lost.
+            was_alive = cnxn.state.is_alive()
             self.cleanup()
         sock.close()
-        if cnxn.state.is_alive():
+        if was_alive:
             cnxn.event_thread.queue_event(WatchedEvent(EventType.None_, KeeperState.Disconnected, None))
         cnxn.event_thread.queue_event(WatchedEvent(EventType.None_, KeeperState.Closed, None))
         LOG.debug("SendThread exited loop for session: 0x%s", _hex(cnxn.session_id))

@@ -155,3 +155,20 @@ def test_watches_under_chroot(clients, zk, base_path):
     log.wait_for(typed(EventType.NodeCreated, "/x"))
     zk.set_data(base_path, b"v", -1)
     log.wait_for(typed(EventType.NodeDataChanged, "/"))
+
+
+def test_a_callback_or_watcher_raising_system_exit_leaves_the_event_thread_running(zk, base_path):
+    # Java's EventThread catches Throwable: one callback that exits does not deafen the handle.
+    # Ours caught Exception only, so its EventThread died unsaid and every later event was lost.
+    def exits(*args):
+        raise SystemExit(3)
+
+    p = base_path + "/n"
+    zk.exists(p, exits, exits, None)
+    later = Result()
+    zk.exists(p, False, later, None)
+    assert later.wait()[0] == Code.NONODE.value
+    zk.create(p, b"", OPEN, CreateMode.PERSISTENT)  # fires the watcher that exits
+    zk.get_data(p, True)
+    zk.set_data(p, b"1", -1)
+    zk.log.wait_for(typed(EventType.NodeDataChanged, p))
