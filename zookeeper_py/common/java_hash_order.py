@@ -28,6 +28,12 @@ def long_hash_code(v):
     return (v ^ (v >> 32)) & 0xFFFFFFFF
 
 
+def id_hash_code(id_):
+    """The jute-generated Id.hashCode: 37 * (37 * 17 + scheme.hashCode()) + id.hashCode()."""
+    h = (37 * 17 + string_hash_code(id_.scheme)) & 0xFFFFFFFF
+    return (37 * h + string_hash_code(id_.id)) & 0xFFFFFFFF
+
+
 _SORT_MAX = 4096  # up to this many keys, one sort() (a few ms at most)
 _RADIX_BITS = 11
 

@@ -24,6 +24,21 @@ def _is_ip_literal(host):
         return False
 
 
+def java_host_address(host):
+    """InetAddress.getHostAddress: IPv6 in full (0:0:0:0:0:0:0:1), v4-mapped as IPv4; names as given."""
+    if ":" not in host:
+        return host  # IPv4 as it is (a peer address is already in dotted form), or a name
+    try:
+        ip = ipaddress.ip_address(host.split("%")[0])
+    except ValueError:
+        return host
+    if ip.version == 4:
+        return str(ip)
+    if ip.ipv4_mapped is not None:
+        return str(ip.ipv4_mapped)
+    return ":".join("%x" % int(group, 16) for group in ip.exploded.split(":"))
+
+
 def resolve(host):
     """InetAddress.getByName(host).getHostAddress(); the host itself when it does not resolve."""
     if not host:

@@ -3,7 +3,7 @@
 import logging
 import re
 
-from zookeeper_py.common.java_hash_order import java_hash_order, string_hash_code
+from zookeeper_py.common.java_hash_order import id_hash_code, java_hash_order
 from zookeeper_py.common.time import Time
 from zookeeper_py.data import ACL, ClientInfo, Id, Stat
 from zookeeper_py.keeper_exception import (
@@ -374,7 +374,7 @@ def client_infos(auth_info):
     the hash order of Id.hashCode, not in the order they were added.
     """
     infos = []
-    for id_ in java_hash_order(auth_info, _id_hash_code):
+    for id_ in java_hash_order(auth_info, id_hash_code):
         user = id_.id
         if id_.scheme == "digest":
             user = user.split(":", 1)[0]
@@ -382,8 +382,4 @@ def client_infos(auth_info):
     return infos
 
 
-def _id_hash_code(id_):
-    """The jute-generated Id.hashCode: 37 * (37 * 17 + scheme.hashCode()) + id.hashCode()."""
-    h = (37 * 17 + string_hash_code(id_.scheme)) & 0xFFFFFFFF
-    return (37 * h + string_hash_code(id_.id)) & 0xFFFFFFFF
 

@@ -9,7 +9,13 @@ import threading
 
 from zookeeper_py.common import system_properties
 from zookeeper_py.common.lazy_module import LazyModule
-from zookeeper_py.common.net_utils import close_socket, inet_socket_address_str, peer_address, recv_view
+from zookeeper_py.common.net_utils import (
+    close_socket,
+    inet_socket_address_str,
+    java_host_address,
+    peer_address,
+    recv_view,
+)
 from zookeeper_py.common.ssl_handler import SslHandler
 from zookeeper_py.data import Id
 from zookeeper_py.keeper_exception import Code, NoAuthException
@@ -238,7 +244,8 @@ class NIOServerCnxn(ServerCnxn):
         self.remote_address = peer_address(sock)
         self.remote_address_string = None
         if self.remote_address:
-            self.add_auth_info(Id("ip", self.remote_address[0]))
+            # Java's id is InetAddress.getHostAddress(): ::1 is 0:0:0:0:0:0:0:1 (whoAmI shows it)
+            self.add_auth_info(Id("ip", java_host_address(self.remote_address[0])))
 
     # -- output -------------------------------------------------------------------
 

@@ -5,6 +5,7 @@ import queue
 import struct
 
 from zookeeper_py.common import system_properties
+from zookeeper_py.common.java_hash_order import id_hash_code, java_hash_order
 from zookeeper_py.common.java_integer import parse_long
 from zookeeper_py.common.java_properties import load_properties
 from zookeeper_py.common.linked_blocking_queue import LinkedBlockingQueue
@@ -293,7 +294,8 @@ class PrepRequestProcessor(ZooKeeperCriticalThread, RequestProcessor):
                 rv.append(a)
             elif id_.scheme == "auth":
                 auth_id_valid = False
-                for cid in auth_info:
+                # Java walks the connection's ids in their ConcurrentHashMap key set's order (as whoAmI lists them)
+                for cid in java_hash_order(auth_info, id_hash_code):
                     ap = ProviderRegistry.get_provider(cid.scheme)
                     if ap is None:
                         LOG.error("Missing AuthenticationProvider for %s", cid.scheme)

@@ -8,11 +8,11 @@ masters, the Zab phase) that a 3.5.7 server has not. `queues`, `threads`, `chain
 are zookeeper_py's own (see thread_view).
 """
 
-import ipaddress
 import logging
 
 from zookeeper_py.common import system_properties
 from zookeeper_py.common.java_hash_order import java_hash_order, long_hash_code, string_hash_code
+from zookeeper_py.common.net_utils import java_host_address
 from zookeeper_py.environment import Environment
 from zookeeper_py.server.admin import thread_view
 from zookeeper_py.server.admin.command_base import CommandBase
@@ -73,24 +73,11 @@ def _long(v):
     return v - (1 << 64) if v >> 63 else v
 
 
-def _java_host_address(host):
-    """InetAddress.getHostAddress: IPv6 in full (0:0:0:0:0:0:0:1), v4-mapped as IPv4; names as given."""
-    try:
-        ip = ipaddress.ip_address(host.split("%")[0])
-    except ValueError:
-        return host
-    if ip.version == 4:
-        return str(ip)
-    if ip.ipv4_mapped is not None:
-        return str(ip.ipv4_mapped)
-    return ":".join("%x" % int(group, 16) for group in ip.exploded.split(":"))
-
-
 def _socket_address(addr):
     """Jackson's InetSocketAddress (and 3.8's QuorumServerView): `host:port`, `[v6]:port`, or None."""
     if not addr:
         return None
-    host = _java_host_address(addr[0] or "0.0.0.0")
+    host = java_host_address(addr[0] or "0.0.0.0")
     return "%s:%d" % ("[%s]" % host if ":" in host else host, addr[1])
 
 
@@ -562,12 +549,12 @@ def _leader_id_and_host(zk_server, peer):
     A leader names itself; a learner the server of the vote it followed (Learner.findLeader).
     """
     if _leader(zk_server) is not None:
-        return peer.get_id(), _java_host_address(peer.get_quorum_address()[0])
+        return peer.get_id(), java_host_address(peer.get_quorum_address()[0])
     vote = peer.get_current_vote()
     server = peer.get_view().get(vote.get_id()) if vote is not None else None
     if server is None or server.addr is None:
         return -1, None
-    return server.id, _java_host_address(server.addr[0])
+    return server.id, java_host_address(server.addr[0])
 
 
 class SystemPropertiesCommand(CommandBase):
