@@ -878,12 +878,9 @@ class SendThread(threading.Thread):
                 # connection loss if the client is closed.
                 self.clean_and_notify_state()
         with cnxn._state_lock:
-            # Read before cleanup: failing the pending closeSession wakes close(), which may set
-            # CLOSED before this thread looks, and the Disconnected that Java sends would be lost.
-            was_alive = cnxn.state.is_alive()
             self.cleanup()
         sock.close()
-        if was_alive:
+        if cnxn.state.is_alive():
             cnxn.event_thread.queue_event(WatchedEvent(EventType.None_, KeeperState.Disconnected, None))
         cnxn.event_thread.queue_event(WatchedEvent(EventType.None_, KeeperState.Closed, None))
         LOG.debug("SendThread exited loop for session: 0x%s", _hex(cnxn.session_id))
