@@ -26,7 +26,7 @@ from kazoo.client import KazooClient
 
 from tests.persistence.test_file_txn_log import entry_offsets, read_all, write_log
 from tests.persistence.txns import sample_txns
-from tests.support import java_zk
+from tests.support import java_zk, kazoo_ext
 from tests.support.java_cli import run_our_zkcli, run_zkcli
 from tests.support.net import four_letter_word, free_ports, ipv6_loopback_missing, wait_until
 from tests.support.raw_zk import ConnectionClosed, RawClient
@@ -336,6 +336,8 @@ def test_ipv6_client_port_address(tmp_path, kind):
         try:
             zk.create("/v6", b"over ipv6")
             assert zk.get("/v6")[0] == b"over ipv6"
+            # the ip id as Java's InetAddress.getHostAddress() writes it (ours said "::1")
+            assert kazoo_ext.who_am_i(zk) == [("ip", "0:0:0:0:0:0:0:1")]
         finally:
             zk.stop()
             zk.close()

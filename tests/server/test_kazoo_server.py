@@ -30,7 +30,7 @@ from kazoo.security import make_digest_acl
 
 from tests.conftest import SERVER_KINDS
 from tests.support import kazoo_ext
-from tests.support.net import ipv6_loopback_missing, wait_for_port, wait_until
+from tests.support.net import wait_until
 from zookeeper_py.common.java_hash_order import java_hash_order, string_hash_code
 
 SUPER_PASSWORD = "s3cret"
@@ -609,22 +609,3 @@ def test_auth_acl_takes_every_identity_in_javas_order(server):
         zk.stop()
         zk.close()
 
-
-def test_an_ipv6_clients_ip_identity_is_written_as_java_writes_it(kind, tmp_path):
-    # Java's ip id is InetAddress.getHostAddress(): ::1 is 0:0:0:0:0:0:0:1. Ours said "::1".
-    reason = ipv6_loopback_missing()
-    if reason:
-        pytest.skip(reason)
-    srv = SERVER_KINDS[kind](str(tmp_path), extra_cfg={"clientPortAddress": "::1"})
-    srv.start(wait=False)
-    try:
-        wait_for_port("::1", srv.client_port)
-        zk = KazooClient("[::1]:%d" % srv.client_port)
-        zk.start(timeout=15)
-        try:
-            assert kazoo_ext.who_am_i(zk) == [("ip", "0:0:0:0:0:0:0:1")]
-        finally:
-            zk.stop()
-            zk.close()
-    finally:
-        srv.stop()
