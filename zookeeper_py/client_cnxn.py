@@ -878,9 +878,15 @@ class SendThread(threading.Thread):
                 # connection loss if the client is closed.
                 self.clean_and_notify_state()
         with cnxn._state_lock:
+            # Failing a closeSession that is still waiting for its reply wakes close(), which
+            # then sets CLOSED before the check below; Java's SendThread nearly always looks
+            # first and sends Disconnected, so that case is decided before cleanup. An answered
+            # closeSession has already woken close(), and Java sends Closed alone there.
+            close_unanswered = cnxn.state.is_alive() and any(
+                p.type == OpCode.closeSession for p in (*cnxn.pending_queue, *cnxn.outgoing_queue))
             self.cleanup()
         sock.close()
-        if cnxn.state.is_alive():
+        if close_unanswered or cnxn.state.is_alive():
             cnxn.event_thread.queue_event(WatchedEvent(EventType.None_, KeeperState.Disconnected, None))
         cnxn.event_thread.queue_event(WatchedEvent(EventType.None_, KeeperState.Closed, None))
         LOG.debug("SendThread exited loop for session: 0x%s", _hex(cnxn.session_id))

@@ -171,6 +171,30 @@ def test_request_timeout_resets_connection(own_server):
         zk.close()
 
 
+def test_close_while_the_server_does_not_answer_says_disconnected_then_closed(own_server):
+    """The Java client, closing a session whose server is frozen: the pending request fails with
+    CONNECTIONLOSS when the read times out, then Disconnected, then Closed. Ours often lost the
+    Disconnected: failing the closeSession woke close(), which set CLOSED before the SendThread
+    looked."""
+    log = EventLog()
+    zk = ZooKeeper(own_server.address, 4000, log)
+    try:
+        wait_until(lambda: zk.get_state() is States.CONNECTED, 10)
+        os.kill(own_server.proc.pid, signal.SIGSTOP)
+        try:
+            pending = Result()
+            zk.exists("/", False, pending, None)
+            zk.close()
+            assert pending.wait()[0] == Code.CONNECTIONLOSS.value
+            log.wait_for(state_event(KeeperState.Closed), what="Closed")
+        finally:
+            os.kill(own_server.proc.pid, signal.SIGCONT)
+        states = [e.get_state() for e in log.events]
+        assert states == [KeeperState.SyncConnected, KeeperState.Disconnected, KeeperState.Closed], states
+    finally:
+        zk.close()
+
+
 # -- with a scripted server --
 
 @pytest.fixture
