@@ -92,7 +92,7 @@ def test_version_and_help_of_every_script(venv, tmp_path):
         assert version.returncode == 0, (script, version.stderr)
         assert "zookeeper_py 0.1.0" in version.stdout, version.stdout
         # What Java's zkServer.sh version prints, with the build date of the wheel.
-        assert "Apache ZooKeeper, version 3.5.7-zookeeper_py, built on " + BUILD_DATE in version.stdout
+        assert "Apache ZooKeeper, version 3.5.7-zookeeper-py, built on " + BUILD_DATE in version.stdout
         help_ = run(venv, script, "--help", cwd=str(tmp_path))
         assert help_.returncode == 0, (script, help_.stderr)
         assert help_.stdout.startswith("usage: " + script), help_.stdout

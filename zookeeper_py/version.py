@@ -14,7 +14,9 @@ import os
 import time
 
 VERSION = "3.5.7"
-REVISION = "zookeeper_py"
+# Where Java has its git commit id. Letters, digits and '-' only: tools parse srvr's version
+# with [A-Za-z0-9.-]+ (go-zookeeper's FLWSrvr fails the whole call otherwise).
+REVISION = "zookeeper-py"
 PROJECT_VERSION = "0.1.0"
 # Java's format of the build date: "02/10/2020 11:30 GMT".
 DATE_FORMAT = "%m/%d/%Y %H:%M GMT"
@@ -37,7 +39,7 @@ class Version:
 
     @staticmethod
     def get_version():
-        return VERSION + "-" + REVISION
+        return VERSION
 
     @staticmethod
     def get_revision_hash():
@@ -49,7 +51,7 @@ class Version:
 
     @staticmethod
     def get_full_version():
-        return Version.get_version() + ", built on " + build_date()
+        return Version.get_version() + "-" + REVISION + ", built on " + build_date()
 
     @staticmethod
     def get_project_version():

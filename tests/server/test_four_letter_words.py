@@ -122,6 +122,20 @@ def test_srvr_and_stat_shapes(loads):
     assert zxid(ours) == zxid(java), "same workload, same zxid"
 
 
+def test_srvr_parses_as_go_zookeepers_flw_srvr_does(loads):
+    """go-zookeeper's FLWSrvr (github.com/samuel/go-zookeeper/zk/flw.go) reads srvr with these
+    regular expressions and fails the whole call when one does not match; an underscore in our
+    version's revision once made it fail (3.5.7's is a hex commit id)."""
+    ours = loads["python"].word("srvr")
+    version = re.search(r"^Zookeeper version: ([A-Za-z0-9\.\-]+), built on "
+                        r"(\d\d/\d\d/\d\d\d\d \d\d:\d\d [A-Za-z0-9:\+\-]+)", ours, re.M)
+    assert version is not None, ours
+    assert version.group(1).startswith("3.5.7-"), ours
+    assert re.search(r"^Latency min/avg/max: (\d+)/(\d+)/(\d+)", ours, re.M), ours
+    assert re.search(r"^Received: (\d+).*\n^Sent: (\d+).*\n^Connections: (\d+).*\n^Outstanding: (\d+)",
+                     ours, re.M), ours
+
+
 def test_conf(loads):
     ours, java = both(loads, "conf")
     java_keys = [k for k in keys(java, "=") if k != "clientPortListenBacklog"]  # 3.6+
