@@ -39,13 +39,32 @@ fi
 # requests doubled (bench/bench_matrix.py). Only PyPy reads it; set your own to replace it.
 export PYPY_GC_NURSERY="${PYPY_GC_NURSERY:-32MB}"
 
+# Debian's package keeps its scripts' settings in $ZOOCFGDIR/environment (its zkEnv.sh is a
+# link to that file). Where a conf dir has one and no zookeeper-env.sh, its log settings are
+# taken unless already set; the rest of it (JAVA, CLASSPATH, ZOOMAIN) is about a JVM.
+if [ -f "$ZOOCFGDIR/environment" ] && [ ! -f "$ZOOCFGDIR/zookeeper-env.sh" ]; then
+    for zk_var in ZOO_LOG_DIR ZOO_LOG4J_PROP; do
+        if [ -z "${!zk_var}" ]; then
+            zk_value="$(. "$ZOOCFGDIR/environment" >/dev/null 2>&1; printf '%s' "${!zk_var}")"
+            if [ -n "$zk_value" ]; then
+                printf -v "$zk_var" '%s' "$zk_value"
+            fi
+        fi
+    done
+    unset zk_var zk_value
+fi
+
 if [ -z "${ZOO_LOG_DIR}" ]; then
     ZOO_LOG_DIR="$ZOOKEEPER_PREFIX/logs"
 fi
 
-# The log configuration (the log4j.properties of this project).
+# The log configuration (the log4j.properties of this project): the conf dir's, else the
+# packaged one (a conf dir brought from Java has a log4j.properties instead; the server says so).
 if [ -z "${ZOO_LOG_CONF}" ]; then
     ZOO_LOG_CONF="$ZOOCFGDIR/logging.yaml"
+    if [ ! -f "$ZOO_LOG_CONF" ]; then
+        ZOO_LOG_CONF="$ZOOKEEPER_PREFIX/conf/logging.yaml"
+    fi
 fi
 
 zk_setup_venv() {

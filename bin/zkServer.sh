@@ -209,10 +209,8 @@ status)
         if ! [ "$clientPortAddress" ]; then
             clientPortAddress="localhost"
         fi
-        echo "Client port found: $clientPort. Client address: $clientPortAddress. Client SSL: $isSSL."
-    else
-        echo "Client port found: $clientPort. Client address: $clientPortAddress."
     fi
+    echo "Client port found: $clientPort. Client address: $clientPortAddress. Client SSL: $isSSL."
     # shellcheck disable=SC2086
     STAT=$("$PYTHON" -m zookeeper_py.client.four_letter_word_main $CLIENT_JVMFLAGS $JVMFLAGS \
         "$clientPortAddress" "$clientPort" srvr "$isSSL" 2> /dev/null | $GREP Mode)

@@ -115,7 +115,9 @@ def test_start_status_second_start_stop(install):
 
     r = install.run("status")
     assert r.returncode == 0, _describe(r)
-    assert r.stdout == "Client port found: %d. Client address: localhost.\nMode: standalone\n" % install.port, \
+    # 3.8's wording, Client SSL included (3.5.7's line ended at the address)
+    assert r.stdout == "Client port found: %d. Client address: localhost. Client SSL: false.\nMode: standalone\n" \
+        % install.port, \
         _describe(r)
 
     r = install.run("start")
@@ -249,6 +251,41 @@ def test_config_option_and_zoocfgdir(tmp_path):
         assert r.returncode == 1, _describe(r)
     finally:
         inst.cleanup()
+
+
+def test_a_conf_dir_from_debians_package(install, tmp_path):
+    """Debian's /etc/zookeeper/conf as it ships: its scripts' settings in `environment` (log dir,
+    root logger), log4j.properties and no logging.yaml. The log settings are taken from
+    `environment`, the packaged logging.yaml is used (not a bare console), and the server says
+    that log4j.properties is not read. Before, the output went to the install's logs/ and the
+    only word was "No logging configuration"."""
+    debian_logs = str(tmp_path / "var-log-zookeeper")
+    with open(os.path.join(install.conf_dir, "environment"), "w") as f:
+        f.write("ZOOMAIN=org.apache.zookeeper.server.quorum.QuorumPeerMain\n"
+                "ZOOCFGDIR=/etc/zookeeper/conf\nZOOCFG=/etc/zookeeper/conf/zoo.cfg\n"
+                "ZOO_LOG_DIR=%s\nZOO_LOG4J_PROP=INFO,ROLLINGFILE\nJMXLOCALONLY=true\nJAVA_OPTS=\"\"\n"
+                "JAVA=/usr/bin/java\nCLASSPATH=\"/etc/zookeeper/conf:/usr/share/java/zookeeper.jar\"\n"
+                % debian_logs)
+    log4j = os.path.join(install.conf_dir, "log4j.properties")
+    with open(log4j, "w") as f:
+        f.write("zookeeper.root.logger=INFO, CONSOLE\nlog4j.rootLogger=${zookeeper.root.logger}\n")
+    env = install.env(ZOO_LOG_DIR=None)
+    r = install.run("start", env=env)
+    assert r.returncode == 0 and r.stdout.strip().endswith("STARTED"), _describe(r)
+    assert "Using config: %s" % install.cfg in r.stderr, _describe(r)
+    install.wait_mode(env=env)
+    assert install.run("stop", env=env).returncode == 0
+    assert not os.path.exists(install.log_dir)
+    outs = glob.glob(os.path.join(debian_logs, "zookeeper-*-server-*.out"))
+    assert outs, os.listdir(debian_logs)
+    logs = glob.glob(os.path.join(debian_logs, "zookeeper-*-server-*.log"))
+    assert logs, os.listdir(debian_logs)
+    with open(logs[0], errors="replace") as f:
+        log = f.read()
+    assert "ZooKeeperServerMain@" in log and "binding to port" in log, log[-2000:]
+    assert ("%s is Java's logging configuration and is not read; logging is configured by %s" % (
+        log4j, os.path.join(REPO, "conf", "logging.yaml"))) in log, log[-2000:]
+    assert "No logging configuration" not in log
 
 
 def test_zoopidfile(install):

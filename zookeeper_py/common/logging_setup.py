@@ -83,6 +83,21 @@ def configure_logging(path=None):
         if filename:
             os.makedirs(os.path.dirname(os.path.abspath(filename)), exist_ok=True)
     logging.config.dictConfig(config)
+    _warn_of_javas_logging_config(path)
+
+
+def _warn_of_javas_logging_config(path):
+    """A conf dir brought from Java ZooKeeper (Debian's /etc/zookeeper/conf, say) has a
+    log4j.properties or logback.xml and no logging.yaml: say that it is not read, and what is."""
+    conf_dir = os.environ.get("ZOOCFGDIR")
+    if not conf_dir or os.path.exists(os.path.join(conf_dir, "logging.yaml")):
+        return
+    for name in ("log4j.properties", "logback.xml"):
+        java_config = os.path.join(conf_dir, name)
+        if os.path.exists(java_config):
+            logging.getLogger("ZooKeeperServerMain").warning(
+                "%s is Java's logging configuration and is not read; logging is configured by %s "
+                "(copy it to %s to change it)", java_config, path, os.path.join(conf_dir, "logging.yaml"))
 
 
 def _python_level(name):
