@@ -5,6 +5,8 @@ import re
 import subprocess
 import sys
 
+from kazoo.protocol.states import KeeperState
+
 from tests.quorum.conftest import kazoo, repo_root
 from tests.support.net import four_letter_word, wait_until
 
@@ -93,3 +95,35 @@ def test_read_only_mode_while_looking(make_ensemble):
     ens.start_member(2)
     ens.wait_for_quorum([1, 2], timeout=30)
     assert four_letter_word("127.0.0.1", ens.client_ports[1], "isro") == "rw"
+
+
+def test_read_only_sessions_are_local_and_global_ones_wait_for_the_quorum(make_ensemble):
+    """A read-only server's sessions as 3.6.2+'s (ZOOKEEPER-3863): a new read-only client gets a
+    local session with this server's id, and neither it nor its close writes a txn; a global
+    session is not re-established until the quorum is back, then carries on with its ephemeral.
+    3.5.7 (ours before) made them global sessions of server 1 (each create and close a session txn
+    of this server alone), and the global session was served read-only."""
+    ens = make_ensemble(flags=["-Dreadonlymode.enabled=true"])
+    ens.start([1, 2])
+    ens.wait_for_quorum([1, 2])
+    with kazoo(ens.address(2), read_only=True) as held:
+        held.create("/owner", b"", ephemeral=True)
+        held_id = held.client_id[0]
+        ens.kill(1)
+        wait_until(lambda: ens.mode(2) == "read-only", timeout=20, message="read-only mode")
+        zxid = ens.zxid(2)
+        for _ in range(2):
+            with kazoo(ens.address(2), read_only=True) as zk:
+                assert zk.client_state == KeeperState.CONNECTED_RO
+                assert zk.client_id[0] >> 56 == 2, hex(zk.client_id[0])
+                assert zk.exists("/owner") is not None
+        assert ens.zxid(2) == zxid, "a read-only session's create or close wrote a txn"
+        wait_until(lambda: "Refusing global session reconnection in RO mode" in ens.log(2), timeout=20,
+                   message="the global session refused in read-only mode")
+        assert held.client_state != KeeperState.CONNECTED_RO
+        ens.start_member(1)
+        ens.wait_for_quorum([1, 2], timeout=30)
+        wait_until(lambda: held.client_state == KeeperState.CONNECTED, timeout=30,
+                   message="the global session back in read-write")
+        assert held.client_id[0] == held_id
+        assert held.exists("/owner").ephemeralOwner == held_id

@@ -666,6 +666,7 @@ class ZooKeeperServer(SessionExpirer):
                       "address = %s", sid & _U64, conn_req.lastZxidSeen & _U64, conn_req.timeOut,
                       cnxn.get_remote_address_string())
         else:
+            self.validate_session(cnxn, session_id)
             LOG.debug("Client attempting to renew session: session = 0x%x, zxid = 0x%x, timeout = %d, address = %s",
                       session_id & _U64, conn_req.lastZxidSeen & _U64, conn_req.timeOut,
                       cnxn.get_remote_address_string())
@@ -674,6 +675,10 @@ class ZooKeeperServer(SessionExpirer):
                     factory.close_session(session_id)
             cnxn.set_session_id(session_id)
             self.reopen_session(cnxn, session_id, conn_req.passwd, session_timeout)
+
+    def validate_session(self, cnxn, session_id):
+        """3.6.2+ (ZOOKEEPER-3863): may this session be re-established here? A server that
+        cannot refuses by raising CloseRequestException (the read-only server does)."""
 
     def should_throttle(self, outstanding_count):
         if self.get_global_outstanding_limit() < self.get_in_process():

@@ -16,6 +16,7 @@ _REFUSED = frozenset((
     OpCode.sync, OpCode.create, OpCode.create2, OpCode.createTTL, OpCode.createContainer, OpCode.delete,
     OpCode.deleteContainer, OpCode.setData, OpCode.reconfig, OpCode.setACL, OpCode.multi, OpCode.check,
 ))
+_SESSION_OPS = frozenset((OpCode.createSession, OpCode.closeSession))
 
 
 class ReadOnlyRequestProcessor(ZooKeeperCriticalThread, RequestProcessor):
@@ -35,7 +36,8 @@ class ReadOnlyRequestProcessor(ZooKeeperCriticalThread, RequestProcessor):
             request = self.queued_requests.get()
             if request is death:
                 break
-            if request.type in _REFUSED:
+            # A global session's create or close would be a txn of this server's alone (3.6.2+).
+            if request.type in _REFUSED or (request.type in _SESSION_OPS and not request.local_session):
                 hdr = ReplyHeader(request.cxid, self.zks.get_zk_database().get_data_tree_last_processed_zxid(),
                                   int(Code.NOTREADONLY))
                 try:

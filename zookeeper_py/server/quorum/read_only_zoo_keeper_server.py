@@ -4,10 +4,15 @@ import logging
 
 from zookeeper_py.server.final_request_processor import FinalRequestProcessor
 from zookeeper_py.server.prep_request_processor import PrepRequestProcessor
+from zookeeper_py.server.quorum.learner_session_tracker import LearnerSessionTracker
 from zookeeper_py.server.quorum.read_only_request_processor import ReadOnlyRequestProcessor
+from zookeeper_py.server.server_cnxn import CloseRequestException
 from zookeeper_py.server.zoo_keeper_server import ZooKeeperServer
+from zookeeper_py.zoo_defs import OpCode
 
 LOG = logging.getLogger("ReadOnlyZooKeeperServer")
+
+_U64 = 0xFFFFFFFFFFFFFFFF
 
 
 class ReadOnlyZooKeeperServer(ZooKeeperServer):
@@ -16,6 +21,13 @@ class ReadOnlyZooKeeperServer(ZooKeeperServer):
     Serves reads (to clients that asked for read-only mode) while the peer is
     partitioned and LOOKING. Chain: ReadOnlyRequestProcessor -> PrepRequestProcessor ->
     FinalRequestProcessor.
+
+    Sessions are 3.6.2+'s (ZOOKEEPER-3863), not 3.5.7's: 3.5.7 tracked global sessions here
+    under server id 1, so its session ids could be server 1's, and creating or expiring one was
+    a session txn that the rest of the ensemble never had. Now a global session is not re-established here, and the
+    sessions made here are local, with this server's id. Unlike Java, they are local even without
+    localSessionsEnabled: Java then refuses every new client (a bare NOTREADONLY header where the
+    ConnectResponse belongs), which leaves read-only mode serving no one.
     """
 
     def __init__(self, log_factory, peer, zk_db):
@@ -41,6 +53,27 @@ class ReadOnlyZooKeeperServer(ZooKeeperServer):
             self.self.set_zoo_keeper_server(self)
             self.self.admin_server.set_zoo_keeper_server(self)
             LOG.info("Read-only server started")
+
+    def create_session_tracker(self):
+        self.session_tracker = LearnerSessionTracker(
+            self, self.get_zk_database().get_session_with_time_outs(), self.tick_time, self.self.get_id(), True,
+            self.get_zoo_keeper_server_listener())
+
+    def set_local_session_flag(self, si):
+        if si.type == OpCode.createSession:
+            si.local_session = True
+        elif si.type == OpCode.closeSession:
+            if self.session_tracker.is_local_session(si.session_id):
+                si.local_session = True
+            else:
+                LOG.warning("Submitting global closeSession request for session 0x%x in ReadOnly mode",
+                            si.session_id & _U64)
+
+    def validate_session(self, cnxn, session_id):
+        if self.session_tracker.is_global_session(session_id):
+            msg = "Refusing global session reconnection in RO mode %s" % (cnxn.get_remote_address_string(),)
+            LOG.info(msg)
+            raise CloseRequestException(msg)
 
     def is_read_only(self):
         return True
