@@ -721,3 +721,32 @@ def test_fuzz_frames_keep_the_server_serving_and_lose_nothing(tmp_path):
         zk.stop()
         zk.close()
         server.stop()
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_jute_maxbuffer_is_the_limit_of_requests_and_of_the_data_loaded(kind, tmp_path):
+    """-Djute.maxbuffer moves jute's length limit (maxbuffer + extrasize, which defaults to
+    maxbuffer) that every request, txn log and snapshot record is read under. Raised, a 3 MB znode
+    is created, read and loaded again; lowered below what the log holds, the server refuses to
+    start. Ours kept 2 x 0xfffff whatever the flag: the create failed with MARSHALLINGERROR, and
+    the lowered limit loaded the log."""
+    cls = {"python": PythonServer, "java": JavaServer}[kind]
+    data = b"z" * 3000000
+    server = cls(str(tmp_path / kind), flags=["-Djute.maxbuffer=4000000"])
+    server.start()
+    try:
+        with raw(server) as c:
+            c.connect()
+            hdr, _ = c.request(OpCode.create, CreateRequest("/big", data, OPEN, 0), timeout=30)
+            assert hdr.err == 0, hdr
+        server.restart()
+        with raw(server) as c:
+            c.connect()
+            hdr, body = c.request(OpCode.getData, GetDataRequest("/big", False), timeout=30)
+            assert hdr.err == 0 and data in body, hdr
+    finally:
+        server.stop()
+    server.flags = ["-Djute.maxbuffer=1000000"]  # a limit of 2,000,000
+    code, output = server.run_to_exit()
+    assert code == 1, output[-3000:]
+    assert "Unreasonable length = 3000000" in output, output[-3000:]

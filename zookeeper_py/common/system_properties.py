@@ -12,6 +12,8 @@ import os
 import shlex
 import threading
 
+from zookeeper_py.jute.record import DEFAULT_MAX_BUFFER, set_max_buffer
+
 _lock = threading.Lock()
 _properties = {}
 
@@ -21,15 +23,29 @@ def get_property(name, default=None):
     return _properties.get(name, default)
 
 
+# The length limit of jute's strings, buffers and vectors. Java's BinaryInputArchive reads
+# these once, when it loads; here they take effect when set (the -D flags come before any record).
+_JUTE_LIMIT_KEYS = ("jute.maxbuffer", "zookeeper.jute.maxbuffer.extrasize")
+
+
 def set_property(name, value):
     """System.setProperty(name, value)."""
     with _lock:
         _properties[name] = str(value)
+    if name in _JUTE_LIMIT_KEYS:
+        _apply_jute_limit()
+
+
+def _apply_jute_limit():
+    max_buffer = get_integer("jute.maxbuffer", DEFAULT_MAX_BUFFER)
+    set_max_buffer(max_buffer, get_integer("zookeeper.jute.maxbuffer.extrasize", max_buffer))
 
 
 def clear_property(name):
     with _lock:
         _properties.pop(name, None)
+    if name in _JUTE_LIMIT_KEYS:
+        _apply_jute_limit()
 
 
 def get_integer(name, default=None):
