@@ -20,6 +20,7 @@ from kazoo.client import KazooClient, KazooState
 from kazoo.security import make_acl, make_digest_acl
 
 from tests.support import java_zk
+from tests.support.net import wait_until
 from tests.support.raw_zk import ConnectionClosed, RawClient
 from tests.support.servers import JavaServer, PythonServer
 from zookeeper_py.data import ACL, Id
@@ -750,3 +751,22 @@ def test_jute_maxbuffer_is_the_limit_of_requests_and_of_the_data_loaded(kind, tm
     code, output = server.run_to_exit()
     assert code == 1, output[-3000:]
     assert "Unreasonable length = 3000000" in output, output[-3000:]
+
+
+def test_a_client_closing_its_socket_is_logged_at_info(servers):
+    """Every client that goes away without closeSession ends its connection this way, so Java
+    3.8.1+ logs it at INFO without a stack trace (ZOOKEEPER-4551; 3.5.7, ours before, and Debian's
+    3.8.0 at WARN:
+    log alerts fired on every client restart). Ours only: the Java here is 3.8.0."""
+    server = servers["python"]
+    with raw(server) as c:
+        c.connect()
+        session_id = c.session_id
+    marker = "%x" % session_id
+
+    def line():
+        found = [ln for ln in server.all_output().splitlines() if marker in ln and "read additional data" in ln]
+        return found[0] if found else None
+
+    found = wait_until(line, timeout=10, message="the server's line about the closed socket")
+    assert " INFO " in found and " WARN " not in found, found

@@ -434,7 +434,8 @@ class NIOServerCnxn(ServerCnxn):
         except CloseRequestException:
             self.close()
         except EndOfStreamException as e:
-            LOG.warning("%s", e)
+            # A client that closed its socket: INFO, as 3.8.1+ (ZOOKEEPER-4551); 3.5.7 warned of every one.
+            LOG.info("%s", e)
             self.close()
         except OSError as e:
             # self.tls first: without TLS, ssl stays unimported
