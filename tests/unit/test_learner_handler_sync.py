@@ -163,6 +163,14 @@ def test_peer_behind_committed_log_uses_txn_log(handler):
     assert sync(handler, E1 + 2, db) == (False, [(DIFF, E1 + 6)] + _diff_of(E1 + 3, E1 + 4, E1 + 5, E1 + 6))
 
 
+def test_a_gap_between_the_txn_log_and_the_committed_log_gets_snap(handler):
+    """A slow disk on the leader: its txn log ends (E1+4) before its committed log begins (E1+7).
+    3.5.7 (ours before) sent a DIFF of E1+4 then E1+7, E1+8, skipping E1+5 and E1+6
+    (ZOOKEEPER-2418, fixed in 3.6.0)."""
+    db = Database(E1 + 8, [E1 + 7, E1 + 8], txn_log=[E1 + 2, E1 + 3, E1 + 4])
+    assert sync(handler, E1 + 3, db) == (True, [])
+
+
 def test_peer_behind_everything_gets_snap(handler):
     db = Database(E1 + 6, [E1 + 4, E1 + 5, E1 + 6], txn_log=[E1 + 3, E1 + 4])
     assert sync(handler, E1 + 1, db) == (True, [])

@@ -510,10 +510,21 @@ class LearnerHandler(ZooKeeperThread):
                         prev_proposal_zxid = txn_log_itr.skip_to(peer_last_zxid)
                         current_zxid = self.queue_committed_proposals(txn_log_itr, peer_last_zxid, min_committed_log,
                                                                       max_committed_log, prev_proposal_zxid)
-                        LOG.debug("Queueing committedLog 0x%x", current_zxid & _U64)
-                        current_zxid = self.queue_committed_proposals(iter(committed_log), current_zxid, None,
-                                                                      max_committed_log)
-                        need_snap = False
+                        if current_zxid < min_committed_log:
+                            # 3.6+ (ZOOKEEPER-2418): the txn log ends before the committed log begins (a
+                            # slow disk on the leader); a DIFF would skip the txns in between. Take back
+                            # what was queued (the sender thread has not started) and send a snapshot.
+                            LOG.info("Detected gap between end of txnlog: 0x%x and start of committedLog: 0x%x",
+                                     current_zxid & _U64, min_committed_log & _U64)
+                            current_zxid = peer_last_zxid
+                            while self.queued_packets.poll() is not None:
+                                pass
+                            self.need_op_packet = True
+                        else:
+                            LOG.debug("Queueing committedLog 0x%x", current_zxid & _U64)
+                            current_zxid = self.queue_committed_proposals(iter(committed_log), current_zxid, None,
+                                                                          max_committed_log)
+                            need_snap = False
                 finally:
                     txn_log_itr.close()
             else:
