@@ -770,3 +770,26 @@ def test_a_client_closing_its_socket_is_logged_at_info(servers):
 
     found = wait_until(line, timeout=10, message="the server's line about the closed socket")
     assert " INFO " in found and " WARN " not in found, found
+
+
+def test_a_multi_read_that_holds_a_write_answers_as_javas(servers):
+    """Java fails a multiRead at its first op that is not a read (MARSHALLINGERROR) and still sends
+    the results so far after the header; ours sent the header alone. Compared byte for byte."""
+    def multi(*ops):
+        return b"".join(MultiHeader(op, False, -1).to_bytes() + rec.to_bytes() for op, rec in ops) + \
+            MultiHeader(-1, True, -1).to_bytes()
+
+    bodies = [
+        multi((OpCode.setData, SetDataRequest("/", b"x", -1))),
+        multi((OpCode.getData, GetDataRequest("/no-such-node", False)),
+              (OpCode.setData, SetDataRequest("/", b"x", -1))),
+        multi((OpCode.getData, GetDataRequest("/no-such-node", False)),
+              (OpCode.getChildren, GetChildrenRequest("/no-such-node", False))),
+    ]
+    replies = {}
+    for kind in KINDS:
+        with raw(servers[kind]) as c:
+            c.connect()
+            replies[kind] = [(hdr.err, body) for hdr, body in (c.request(OpCode.multiRead, body=b) for b in bodies)]
+    assert replies["python"] == replies["java"]
+    assert replies["python"][0] == (int(Code.MARSHALLINGERROR), MultiHeader(-1, True, -1).to_bytes())

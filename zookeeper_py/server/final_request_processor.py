@@ -185,7 +185,10 @@ class FinalRequestProcessor(RequestProcessor):
                 rsp = self.multi_response(rc)
             elif op == OpCode.multiRead:
                 last_op = "MLTR"
-                rsp = self.multi_read(request, cnxn)
+                read_ops = MultiTransactionRecord.from_bytes(request.request)
+                # Java's reply carries the results so far even when an op fails the whole request.
+                rsp = MultiResponse()
+                self.multi_read(read_ops, request, cnxn, rsp)
             elif op == OpCode.reconfig:
                 last_op = "RECO"
                 rsp = GetDataResponse(str(zks.self.get_quorum_verifier()).encode("utf-8"), rc.stat)
@@ -272,7 +275,8 @@ class FinalRequestProcessor(RequestProcessor):
         now = Time.current_elapsed_time()
         zks.server_stats().update_latency(request.create_time, now, hdr is not None)
         cnxn.update_stats_for_response(request.cxid, last_zxid, last_op, request.create_time, now)
-        cnxn.send_response(hdr_out, rsp if err == 0 or op == OpCode.multi else None, "response", batch)
+        cnxn.send_response(hdr_out, rsp if err == 0 or op in (OpCode.multi, OpCode.multiRead) else None, "response",
+                           batch)
         if op == OpCode.closeSession:
             cnxn.send_close_session()
 
@@ -299,9 +303,8 @@ class FinalRequestProcessor(RequestProcessor):
             rsp.add(result)
         return rsp
 
-    def multi_read(self, request, cnxn):
-        rsp = MultiResponse()
-        for read_op in MultiTransactionRecord.from_bytes(request.request):
+    def multi_read(self, read_ops, request, cnxn, rsp):
+        for read_op in read_ops:
             try:
                 t = read_op.get_type()
                 if t == OpCode.getChildren:
@@ -315,7 +318,6 @@ class FinalRequestProcessor(RequestProcessor):
             except KeeperException as e:
                 result = ErrorResult(int(e.code()))
             rsp.add(result)
-        return rsp
 
     def get_acl(self, request):
         zks = self.zks
