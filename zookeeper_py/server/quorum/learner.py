@@ -397,6 +397,8 @@ class Learner:
                             zk.take_snapshot(received=received)
                         else:
                             zk.take_snapshot()
+                    elif isinstance(zk, FollowerZooKeeperServer):
+                        self.log_committed_sync_txns(zk, packets_not_committed, packets_committed)
                     peer.set_current_epoch(new_epoch)
                     # Anything after this needs to go to the transaction log, not applied directly in memory
                     write_to_txn_log = True
@@ -430,6 +432,32 @@ class Learner:
                 zk.commit_request(request)
         else:
             raise NotImplementedError("Unknown server type")
+
+    @staticmethod
+    def log_committed_sync_txns(zk, packets_not_committed, packets_committed):
+        """At NEWLEADER of a DIFF or TRUNC, before the epoch is set and NEWLEADER acked, as 3.9
+        (ZOOKEEPER-3911, -4643, -4646): the txns the leader sent as committed are logged, synced
+        to disk and applied. 3.5.7 acked with them in memory only and logged them after UPTODATE,
+        so a quorum could ack a history it did not hold, and a restart with the new epoch and the
+        old last zxid could later truncate committed txns. The proposals not yet committed stay
+        in packets_not_committed, logged and acked after UPTODATE as before."""
+        zk_db = zk.get_zk_database()
+        logged = False
+        while packets_committed:
+            zxid = packets_committed.pop(0)
+            if not packets_not_committed or packets_not_committed[0].hdr.zxid != zxid:
+                LOG.warning("Committing 0x%x, but next proposal is 0x%x", zxid & _U64,
+                            (packets_not_committed[0].hdr.zxid if packets_not_committed else 0) & _U64)
+                continue
+            pif = packets_not_committed.pop(0)
+            hdr = pif.hdr
+            request = Request.from_txn(hdr.clientId, hdr.cxid, hdr.type, hdr, pif.rec, hdr.zxid)
+            zk_db.append(request)
+            zk.process_txn(hdr=hdr, txn=pif.rec)
+            zk_db.add_committed_proposal(request)
+            logged = True
+        if logged:
+            zk_db.commit()
 
     def receive_snapshot_file(self, zxid):
         """Start copying the SNAP stream into a snapshot file as it is read (FileSnap.ReceivedSnapshot);
