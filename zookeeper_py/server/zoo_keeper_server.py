@@ -402,6 +402,7 @@ class ZooKeeperServer(SessionExpirer):
     def shutdown(self, fully_shut_down=False):
         with self.state_lock:
             if not self.can_shutdown():
+                self.clear_if_fully_shut_down(fully_shut_down)
                 LOG.debug("ZooKeeper server is not running, so not proceeding to shutdown!")
                 return
             LOG.info("shutting down")
@@ -419,6 +420,12 @@ class ZooKeeperServer(SessionExpirer):
                     except (IOError, OSError):
                         LOG.error("Error updating DB", exc_info=True)
                         self.zk_db.clear()
+
+    def clear_if_fully_shut_down(self, fully_shut_down):
+        """A server never started (a learner still syncing) has nothing to stop, but a full
+        shutdown still drops the database in memory, as Java 3.7+ (ZOOKEEPER-3642)."""
+        if fully_shut_down and self.zk_db is not None:
+            self.zk_db.clear()
 
     def inc_in_process(self):
         with self.in_process_lock:

@@ -103,6 +103,9 @@ class Learner:
         self.leader_is = None
         self._in = None
         self.leader_protocol_version = 0x01
+        # Java's QuorumPeer.SyncMode.SNAP: a leader's snapshot is loaded in memory and not yet on
+        # disk (until NEWLEADER), so a shutdown then must drop it (ZOOKEEPER-3642).
+        self.snap_sync_in_progress = False
         self.pending_revalidations = {}  # sessionId -> ServerCnxn (Java: ConcurrentHashMap)
         self._write_lock = threading.Lock()  # Java: synchronized (leaderOs)
         self._read_lock = threading.Lock()  # Java: synchronized (leaderIs)
@@ -275,6 +278,7 @@ class Learner:
                 snapshot_needed = False
             elif qp.type == SNAP:
                 LOG.info("Getting a snapshot from leader 0x%x", qp.zxid & _U64)
+                self.snap_sync_in_progress = True
                 # The leader is going to dump the database
                 # db is clear as part of deserializeSnapshot()
                 received = self.receive_snapshot_file(qp.zxid)
@@ -399,6 +403,7 @@ class Learner:
                             zk.take_snapshot()
                     elif isinstance(zk, FollowerZooKeeperServer):
                         self.log_committed_sync_txns(zk, packets_not_committed, packets_committed)
+                    self.snap_sync_in_progress = False
                     peer.set_current_epoch(new_epoch)
                     # Anything after this needs to go to the transaction log, not applied directly in memory
                     write_to_txn_log = True
@@ -508,9 +513,10 @@ class Learner:
         peer.set_zoo_keeper_server(None)
         peer.close_all_connections()
         peer.admin_server.set_zoo_keeper_server(None)
-        # shutdown previous zookeeper
+        # shutdown previous zookeeper; fully (dropping the tree in memory) if a SNAP sync did not
+        # finish: the next election and sync must see what is on disk, as 3.7+ (ZOOKEEPER-3642)
         if self.zk is not None:
-            self.zk.shutdown()
+            self.zk.shutdown(self.snap_sync_in_progress)
 
     def is_running(self):
         return self.self.is_running() and self.zk.is_running()

@@ -44,6 +44,7 @@ class LearnerZooKeeperServer(QuorumZooKeeperServer):
     def shutdown(self, fully_shut_down=False):
         with self.state_lock:
             if not self.can_shutdown():
+                self.clear_if_fully_shut_down(fully_shut_down)
                 LOG.debug("ZooKeeper server is not running, so not proceeding to shutdown!")
                 return
             LOG.info("Shutting down")

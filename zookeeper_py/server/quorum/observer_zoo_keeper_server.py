@@ -71,6 +71,7 @@ class ObserverZooKeeperServer(LearnerZooKeeperServer):
     def shutdown(self, fully_shut_down=False):
         with self.state_lock:
             if not self.can_shutdown():
+                self.clear_if_fully_shut_down(fully_shut_down)
                 LOG.debug("ZooKeeper server is not running, so not proceeding to shutdown!")
                 return
             super().shutdown(fully_shut_down)

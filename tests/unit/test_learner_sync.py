@@ -1,17 +1,17 @@
-"""The learner at NEWLEADER of a DIFF, with a scripted leader on the other side of its packets: the
-txns the leader sent as committed are in the txn log on disk, and applied, before the new epoch is
-written and NEWLEADER is acked (3.9's order: ZOOKEEPER-3911, -4643, -4646). 3.5.7 acked them held
-in memory only and logged them after UPTODATE."""
+"""The learner's side of a sync (Learner.sync_with_leader), with a scripted leader in place of its
+packets: the order of what it logs, applies, writes and acks, and what a failed sync leaves."""
 
+import io
 import os
 
 from zookeeper_py.data import ACL, Id
+from zookeeper_py.jute import BinaryInputArchive, BinaryOutputArchive
 from zookeeper_py.server.persistence.file_txn_log import FileTxnLog
 from zookeeper_py.server.persistence.file_txn_snap_log import FileTxnSnapLog
 from zookeeper_py.server.persistence.util import Util
 from zookeeper_py.server.quorum.follower_zoo_keeper_server import FollowerZooKeeperServer
 from zookeeper_py.server.quorum.learner import Learner
-from zookeeper_py.server.quorum.packet_types import ACK, COMMIT, DIFF, NEWLEADER, PROPOSAL
+from zookeeper_py.server.quorum.packet_types import ACK, COMMIT, DIFF, NEWLEADER, PROPOSAL, SNAP
 from zookeeper_py.server.quorum.quorum_packet import QuorumPacket
 from zookeeper_py.server.zk_database import ZKDatabase
 from zookeeper_py.txn import CreateTxn, TxnHeader
@@ -50,6 +50,15 @@ class Peer:
     def set_current_epoch(self, epoch):
         self.on_epoch(epoch)
 
+    # what Learner.shutdown tells the peer
+    admin_server = None
+
+    def set_zoo_keeper_server(self, zk):
+        pass
+
+    def close_all_connections(self):
+        pass
+
 
 class ScriptedLeader(Exception):
     """Ends the sync once the learner acked NEWLEADER (the leader went away)."""
@@ -64,6 +73,8 @@ class Follower(Learner):
         self.on_write = on_write
 
     def read_packet(self):
+        if not self.packets:
+            raise OSError("the leader closed the connection")
         return self.packets.pop(0)
 
     def write_packet(self, pp, flush):
@@ -126,3 +137,36 @@ def test_committed_diff_txns_are_on_disk_and_applied_before_the_epoch_and_the_ac
     assert zk_db.get_node("/a") is not None and zk_db.get_node("/b") is not None
     assert zk_db.get_node("/c") is None
     assert [p.packet.zxid for p in zk_db.committed_log] == [EPOCH1 + 1, EPOCH1 + 2]
+
+
+def test_a_snap_sync_that_fails_before_newleader_leaves_nothing_of_the_snapshot_in_memory(tmp_path):
+    """The leader's snapshot was loaded, then the leader went away before NEWLEADER: it is in
+    memory only. Ours kept it there (a learner never started is not shut down), so the next
+    election and sync started from the leader's zxid, a DIFF from there left a gap on disk.
+    3.7+ drops it (ZOOKEEPER-3642): the next look at the last zxid loads the disk again."""
+    source = ZKDatabase(FileTxnSnapLog(str(tmp_path / "leader"), str(tmp_path / "leader")))
+    hdr = TxnHeader(0x99, 1, EPOCH1 + 5, 0, OpCode.create)
+    source.process_txn(hdr, CreateTxn("/from-the-leader", b"v", OPEN, False, 1))
+    oa = BinaryOutputArchive()
+    source.serialize_snapshot(oa)
+    oa.write_string("BenWasHere", "signature")
+
+    data_dir = str(tmp_path / "learner")
+    snap_log = FileTxnSnapLog(data_dir, data_dir)
+    zk_db = ZKDatabase(snap_log)
+    zk_db.load_data_base()
+    peer = Peer(lambda epoch: None)
+    zk = FollowerZooKeeperServer(snap_log, peer, zk_db)
+    peer.admin_server = type("AdminServer", (), {"set_zoo_keeper_server": lambda self, zk: None})()
+    learner = Follower(peer, zk, [QuorumPacket(SNAP, EPOCH1 + 5, None, None)], lambda pp: None)
+    learner.leader_is = BinaryInputArchive.get_archive(io.BytesIO(bytes(oa.buf)))
+    try:
+        learner.sync_with_leader(EPOCH2)
+        raise AssertionError("the sync went on without a leader")
+    except OSError:
+        pass
+    assert zk_db.get_node("/from-the-leader") is not None  # loaded, not yet on disk
+    learner.shutdown()
+    snap_log.close()
+    assert not zk_db.is_initialized()
+    assert zk_db.get_node("/from-the-leader") is None
