@@ -6,6 +6,7 @@ import os
 
 from zookeeper_py.data import ACL, Id
 from zookeeper_py.jute import BinaryInputArchive, BinaryOutputArchive
+from zookeeper_py.server.persistence import file_snap
 from zookeeper_py.server.persistence.file_txn_log import FileTxnLog
 from zookeeper_py.server.persistence.file_txn_snap_log import FileTxnSnapLog
 from zookeeper_py.server.persistence.util import Util
@@ -170,3 +171,43 @@ def test_a_snap_sync_that_fails_before_newleader_leaves_nothing_of_the_snapshot_
     snap_log.close()
     assert not zk_db.is_initialized()
     assert zk_db.get_node("/from-the-leader") is None
+
+
+def test_the_snapshot_of_a_snap_sync_is_on_disk_before_newleader_is_acked(tmp_path, monkeypatch):
+    """After a SNAP the txn log has a gap up to the snapshot, so the snapshot written at NEWLEADER is
+    synced to disk before the ack, as 3.6+ (ZOOKEEPER-2872); ours wrote it without a sync."""
+    synced = []
+    real_sync = file_snap._fdatasync
+    monkeypatch.setattr(file_snap, "_fdatasync", lambda fd: (synced.append(os.readlink("/proc/self/fd/%d" % fd)),
+                                                             real_sync(fd)))
+    source = ZKDatabase(FileTxnSnapLog(str(tmp_path / "leader"), str(tmp_path / "leader")))
+    source.process_txn(TxnHeader(0x99, 1, EPOCH1 + 5, 0, OpCode.create),
+                       CreateTxn("/from-the-leader", b"v", OPEN, False, 1))
+    oa = BinaryOutputArchive()
+    source.serialize_snapshot(oa)
+    oa.write_string("BenWasHere", "signature")
+    data_dir = str(tmp_path / "learner")
+    snap_log = FileTxnSnapLog(data_dir, data_dir)
+    zk_db = ZKDatabase(snap_log)
+    zk_db.load_data_base()
+    acked = []
+
+    def on_write(pp):
+        if pp.type == ACK:
+            acked.append(list(synced))
+            raise ScriptedLeader()
+
+    peer = Peer(lambda epoch: None)
+    learner = Follower(peer, FollowerZooKeeperServer(snap_log, peer, zk_db),
+                       [QuorumPacket(SNAP, EPOCH1 + 5, None, None), QuorumPacket(NEWLEADER, EPOCH2, None, None)],
+                       on_write)
+    learner.leader_is = BinaryInputArchive.get_archive(io.BytesIO(bytes(oa.buf)))
+    try:
+        learner.sync_with_leader(EPOCH2)
+    except ScriptedLeader:
+        pass
+    finally:
+        snap_log.close()
+    snapshot = os.path.join(data_dir, "version-2", "snapshot.%x" % (EPOCH1 + 5))
+    assert os.path.exists(snapshot)
+    assert acked and any(os.path.basename(p).startswith(("snapshot.", "tmp-snapshot.")) for p in acked[0]), acked

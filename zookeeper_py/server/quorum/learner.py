@@ -270,6 +270,7 @@ class Learner:
         qp = self.read_packet()
         packets_committed = []
         packets_not_committed = []
+        sync_snapshot = False
         received = None  # the SNAP stream, copied into a snapshot file as it is read
         tree_changed = False  # a txn applied since the SNAP: the copy is no longer the tree
         with zk.state_lock, contextlib.ExitStack() as cleanup:
@@ -279,6 +280,8 @@ class Learner:
             elif qp.type == SNAP:
                 LOG.info("Getting a snapshot from leader 0x%x", qp.zxid & _U64)
                 self.snap_sync_in_progress = True
+                # The log has a gap up to this snapshot: it must be on disk before NEWLEADER is acked (3.6+)
+                sync_snapshot = True
                 # The leader is going to dump the database
                 # db is clear as part of deserializeSnapshot()
                 received = self.receive_snapshot_file(qp.zxid)
@@ -382,7 +385,7 @@ class Learner:
                         if major_change:
                             raise RuntimeError("changes proposed in reconfig")
                     if is_pre_zab1_0:
-                        zk.take_snapshot()
+                        zk.take_snapshot(sync_snapshot)
                         peer.set_current_epoch(new_epoch)
                     peer.set_zoo_keeper_server(zk)
                     peer.admin_server.set_zoo_keeper_server(zk)
@@ -398,9 +401,9 @@ class Learner:
                             LOG.warning("Bad config in NEWLEADER", exc_info=True)
                     if snapshot_needed:
                         if received is not None and received.whole and not tree_changed:
-                            zk.take_snapshot(received=received)
+                            zk.take_snapshot(sync_snapshot, received=received)
                         else:
-                            zk.take_snapshot()
+                            zk.take_snapshot(sync_snapshot)
                     elif isinstance(zk, FollowerZooKeeperServer):
                         self.log_committed_sync_txns(zk, packets_not_committed, packets_committed)
                     self.snap_sync_in_progress = False
