@@ -4,10 +4,10 @@ packets: the order of what it logs, applies, writes and acks, and what a failed 
 import io
 import os
 
+from tests.persistence.txns import logged_zxids
 from zookeeper_py.data import ACL, Id
 from zookeeper_py.jute import BinaryInputArchive, BinaryOutputArchive
 from zookeeper_py.server.persistence import file_snap
-from zookeeper_py.server.persistence.file_txn_log import FileTxnLog
 from zookeeper_py.server.persistence.file_txn_snap_log import FileTxnSnapLog
 from zookeeper_py.server.persistence.util import Util
 from zookeeper_py.server.quorum.follower_zoo_keeper_server import FollowerZooKeeperServer
@@ -88,19 +88,6 @@ def _create(zxid, path):
                         None)
 
 
-def _logged_zxids(data_dir):
-    itr = FileTxnLog(os.path.join(data_dir, "version-2")).read(0)
-    zxids = []
-    try:
-        while itr.get_header() is not None:  # read() stands on the first txn, as Java's
-            zxids.append(itr.get_header().zxid)
-            if not itr.next():
-                break
-    finally:
-        itr.close()
-    return zxids
-
-
 def test_committed_diff_txns_are_on_disk_and_applied_before_the_epoch_and_the_ack(tmp_path):
     data_dir = str(tmp_path)
     snap_log = FileTxnSnapLog(data_dir, data_dir)
@@ -108,10 +95,10 @@ def test_committed_diff_txns_are_on_disk_and_applied_before_the_epoch_and_the_ac
     seen = []
 
     def on_epoch(epoch):
-        seen.append(("epoch", epoch, _logged_zxids(data_dir), zk_db.get_data_tree_last_processed_zxid()))
+        seen.append(("epoch", epoch, logged_zxids(data_dir), zk_db.get_data_tree_last_processed_zxid()))
 
     def on_write(pp):
-        seen.append(("write", pp.type, pp.zxid, _logged_zxids(data_dir)))
+        seen.append(("write", pp.type, pp.zxid, logged_zxids(data_dir)))
         if pp.type == ACK:
             raise ScriptedLeader()
 
@@ -140,27 +127,38 @@ def test_committed_diff_txns_are_on_disk_and_applied_before_the_epoch_and_the_ac
     assert [p.packet.zxid for p in zk_db.committed_log] == [EPOCH1 + 1, EPOCH1 + 2]
 
 
+def _leaders_snap_stream(tmp_path):
+    """A leader's SNAP stream (sessions, tree, signature) of a tree with /from-the-leader at EPOCH1 + 5."""
+    source = ZKDatabase(FileTxnSnapLog(str(tmp_path / "leader"), str(tmp_path / "leader")))
+    source.process_txn(TxnHeader(0x99, 1, EPOCH1 + 5, 0, OpCode.create),
+                       CreateTxn("/from-the-leader", b"v", OPEN, False, 1))
+    oa = BinaryOutputArchive()
+    source.serialize_snapshot(oa)
+    oa.write_string("BenWasHere", "signature")
+    return bytes(oa.buf)
+
+
+def _learners_database(tmp_path):
+    """(data dir, FileTxnSnapLog, loaded ZKDatabase) of an empty learner."""
+    data_dir = str(tmp_path / "learner")
+    snap_log = FileTxnSnapLog(data_dir, data_dir)
+    zk_db = ZKDatabase(snap_log)
+    zk_db.load_data_base()
+    return data_dir, snap_log, zk_db
+
+
 def test_a_snap_sync_that_fails_before_newleader_leaves_nothing_of_the_snapshot_in_memory(tmp_path):
     """The leader's snapshot was loaded, then the leader went away before NEWLEADER: it is in
     memory only. Ours kept it there (a learner never started is not shut down), so the next
     election and sync started from the leader's zxid, a DIFF from there left a gap on disk.
     3.7+ drops it (ZOOKEEPER-3642): the next look at the last zxid loads the disk again."""
-    source = ZKDatabase(FileTxnSnapLog(str(tmp_path / "leader"), str(tmp_path / "leader")))
-    hdr = TxnHeader(0x99, 1, EPOCH1 + 5, 0, OpCode.create)
-    source.process_txn(hdr, CreateTxn("/from-the-leader", b"v", OPEN, False, 1))
-    oa = BinaryOutputArchive()
-    source.serialize_snapshot(oa)
-    oa.write_string("BenWasHere", "signature")
-
-    data_dir = str(tmp_path / "learner")
-    snap_log = FileTxnSnapLog(data_dir, data_dir)
-    zk_db = ZKDatabase(snap_log)
-    zk_db.load_data_base()
+    stream = _leaders_snap_stream(tmp_path)
+    _, snap_log, zk_db = _learners_database(tmp_path)
     peer = Peer(lambda epoch: None)
     zk = FollowerZooKeeperServer(snap_log, peer, zk_db)
     peer.admin_server = type("AdminServer", (), {"set_zoo_keeper_server": lambda self, zk: None})()
     learner = Follower(peer, zk, [QuorumPacket(SNAP, EPOCH1 + 5, None, None)], lambda pp: None)
-    learner.leader_is = BinaryInputArchive.get_archive(io.BytesIO(bytes(oa.buf)))
+    learner.leader_is = BinaryInputArchive.get_archive(io.BytesIO(stream))
     try:
         learner.sync_with_leader(EPOCH2)
         raise AssertionError("the sync went on without a leader")
@@ -180,16 +178,8 @@ def test_the_snapshot_of_a_snap_sync_is_on_disk_before_newleader_is_acked(tmp_pa
     real_sync = file_snap._fdatasync
     monkeypatch.setattr(file_snap, "_fdatasync", lambda fd: (synced.append(os.readlink("/proc/self/fd/%d" % fd)),
                                                              real_sync(fd)))
-    source = ZKDatabase(FileTxnSnapLog(str(tmp_path / "leader"), str(tmp_path / "leader")))
-    source.process_txn(TxnHeader(0x99, 1, EPOCH1 + 5, 0, OpCode.create),
-                       CreateTxn("/from-the-leader", b"v", OPEN, False, 1))
-    oa = BinaryOutputArchive()
-    source.serialize_snapshot(oa)
-    oa.write_string("BenWasHere", "signature")
-    data_dir = str(tmp_path / "learner")
-    snap_log = FileTxnSnapLog(data_dir, data_dir)
-    zk_db = ZKDatabase(snap_log)
-    zk_db.load_data_base()
+    stream = _leaders_snap_stream(tmp_path)
+    data_dir, snap_log, zk_db = _learners_database(tmp_path)
     acked = []
 
     def on_write(pp):
@@ -201,7 +191,7 @@ def test_the_snapshot_of_a_snap_sync_is_on_disk_before_newleader_is_acked(tmp_pa
     learner = Follower(peer, FollowerZooKeeperServer(snap_log, peer, zk_db),
                        [QuorumPacket(SNAP, EPOCH1 + 5, None, None), QuorumPacket(NEWLEADER, EPOCH2, None, None)],
                        on_write)
-    learner.leader_is = BinaryInputArchive.get_archive(io.BytesIO(bytes(oa.buf)))
+    learner.leader_is = BinaryInputArchive.get_archive(io.BytesIO(stream))
     try:
         learner.sync_with_leader(EPOCH2)
     except ScriptedLeader:
