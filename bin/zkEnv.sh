@@ -40,10 +40,11 @@ fi
 export PYPY_GC_NURSERY="${PYPY_GC_NURSERY:-32MB}"
 
 # Debian's package keeps its scripts' settings in $ZOOCFGDIR/environment (its zkEnv.sh is a
-# link to that file). Where a conf dir has one and no zookeeper-env.sh, its log settings are
-# taken unless already set; the rest of it (JAVA, CLASSPATH, ZOOMAIN) is about a JVM.
+# link to that file). Where a conf dir has one and no zookeeper-env.sh, its log settings and
+# the -D flags its scripts pass (JVMFLAGS, SERVER_JVMFLAGS, CLIENT_JVMFLAGS: security keys go
+# there) are taken unless already set; the rest of it (JAVA, CLASSPATH, ZOOMAIN) is about a JVM.
 if [ -f "$ZOOCFGDIR/environment" ] && [ ! -f "$ZOOCFGDIR/zookeeper-env.sh" ]; then
-    for zk_var in ZOO_LOG_DIR ZOO_LOG4J_PROP; do
+    for zk_var in ZOO_LOG_DIR ZOO_LOG4J_PROP JVMFLAGS SERVER_JVMFLAGS CLIENT_JVMFLAGS; do
         if [ -z "${!zk_var}" ]; then
             zk_value="$(. "$ZOOCFGDIR/environment" >/dev/null 2>&1; printf '%s' "${!zk_var}")"
             if [ -n "$zk_value" ]; then

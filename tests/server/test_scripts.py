@@ -255,7 +255,7 @@ def test_config_option_and_zoocfgdir(tmp_path):
 
 def test_a_conf_dir_from_debians_package(install, tmp_path):
     """Debian's /etc/zookeeper/conf as it ships: its scripts' settings in `environment` (log dir,
-    root logger), log4j.properties and no logging.yaml. The log settings are taken from
+    root logger, -D flags), log4j.properties and no logging.yaml. Those settings are taken from
     `environment`, the packaged logging.yaml is used (not a bare console), and the server says
     that log4j.properties is not read. Before, the output went to the install's logs/ and the
     only word was "No logging configuration"."""
@@ -265,11 +265,14 @@ def test_a_conf_dir_from_debians_package(install, tmp_path):
                 "ZOOCFGDIR=/etc/zookeeper/conf\nZOOCFG=/etc/zookeeper/conf/zoo.cfg\n"
                 "ZOO_LOG_DIR=%s\nZOO_LOG4J_PROP=INFO,ROLLINGFILE\nJMXLOCALONLY=true\nJAVA_OPTS=\"\"\n"
                 "JAVA=/usr/bin/java\nCLASSPATH=\"/etc/zookeeper/conf:/usr/share/java/zookeeper.jar\"\n"
+                "SERVER_JVMFLAGS=\"-Dzookeeper.snapCount=77\"\n"
                 % debian_logs)
     log4j = os.path.join(install.conf_dir, "log4j.properties")
     with open(log4j, "w") as f:
         f.write("zookeeper.root.logger=INFO, CONSOLE\nlog4j.rootLogger=${zookeeper.root.logger}\n")
     env = install.env(ZOO_LOG_DIR=None)
+    # The -D flags an operator put there reach the server (print-cmd shows its command).
+    assert "-Dzookeeper.snapCount=77" in install.run("print-cmd", env=env).stdout
     r = install.run("start", env=env)
     assert r.returncode == 0 and r.stdout.strip().endswith("STARTED"), _describe(r)
     assert "Using config: %s" % install.cfg in r.stderr, _describe(r)
