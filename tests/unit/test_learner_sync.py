@@ -3,6 +3,8 @@ packets: the order of what it logs, applies, writes and acks, and what a failed 
 
 import io
 import os
+import socket
+import time
 
 from tests.persistence.txns import logged_zxids
 from zookeeper_py.data import ACL, Id
@@ -11,8 +13,8 @@ from zookeeper_py.server.persistence import file_snap
 from zookeeper_py.server.persistence.file_txn_snap_log import FileTxnSnapLog
 from zookeeper_py.server.persistence.util import Util
 from zookeeper_py.server.quorum.follower_zoo_keeper_server import FollowerZooKeeperServer
-from zookeeper_py.server.quorum.learner import Learner
-from zookeeper_py.server.quorum.packet_types import ACK, COMMIT, DIFF, NEWLEADER, PROPOSAL, SNAP
+from zookeeper_py.server.quorum.learner import Learner, deserialize_txn
+from zookeeper_py.server.quorum.packet_types import ACK, COMMIT, DIFF, NEWLEADER, PROPOSAL, SNAP, UPTODATE
 from zookeeper_py.server.quorum.quorum_packet import QuorumPacket
 from zookeeper_py.server.zk_database import ZKDatabase
 from zookeeper_py.txn import CreateTxn, TxnHeader
@@ -27,6 +29,7 @@ class Peer:
     """The QuorumPeer as the learner sees it while syncing."""
 
     tick_time = 2000
+    sync_limit = 5
     min_session_timeout = 4000
     max_session_timeout = 40000
 
@@ -201,3 +204,39 @@ def test_the_snapshot_of_a_snap_sync_is_on_disk_before_newleader_is_acked(tmp_pa
     snapshot = os.path.join(data_dir, "version-2", "snapshot.%x" % (EPOCH1 + 5))
     assert os.path.exists(snapshot)
     assert acked and any(os.path.basename(p).startswith(("snapshot.", "tmp-snapshot.")) for p in acked[0]), acked
+
+
+def test_a_followers_shutdown_leaves_memory_where_its_txn_log_ends(tmp_path, monkeypatch):
+    """Proposals still queued in the SyncRequestProcessor at shutdown are written out as it stops;
+    the fast-forward that follows must read them back, so memory ends where the log ends, as 3.9.3
+    (ZOOKEEPER-4712). 3.5.7, and ours before, stopped the sync processor after the fast-forward:
+    the follower went to the next election with a last zxid below its disk's, and a leader could
+    then leave txns only it had logged in place."""
+    data_dir, snap_log, zk_db = _learners_database(tmp_path)
+    peer = Peer(lambda epoch: None)
+    peer.admin_server = type("AdminServer", (), {"set_zoo_keeper_server": lambda self, zk: None})()
+    peer.update_election_vote = lambda epoch: None
+    zk = FollowerZooKeeperServer(snap_log, peer, zk_db)
+    learner = Follower(peer, zk, [QuorumPacket(DIFF, 0, None, None), QuorumPacket(NEWLEADER, EPOCH1, None, None),
+                                  QuorumPacket(UPTODATE, EPOCH1, None, None)], lambda pp: None)
+    peer.follower = learner
+    learner.sock, leader_end = socket.socketpair()
+    learner.sync_with_leader(EPOCH1)
+    real_append = zk_db.append
+    # a slow disk: the sync thread is still writing when shutdown begins
+    monkeypatch.setattr(zk_db, "append", lambda request: (time.sleep(0.02), real_append(request))[1])
+    proposals = [_create(EPOCH1 + i, "/p%d" % i) for i in range(1, 31)]
+    for qp in proposals:
+        hdr, txn = deserialize_txn(qp.data)
+        zk.log_request(hdr, txn)
+    zk.shutdown()
+    try:
+        on_disk = logged_zxids(data_dir)
+        assert on_disk == [EPOCH1 + i for i in range(1, 31)]
+        assert zk_db.get_data_tree_last_processed_zxid() == on_disk[-1]
+        assert all(zk_db.get_node("/p%d" % i) is not None for i in range(1, 31))
+    finally:
+        snap_log.close()
+        learner.sock.close()
+        leader_end.close()
+

@@ -400,32 +400,34 @@ class ZooKeeperServer(SessionExpirer):
         return self.state is State.RUNNING
 
     def shutdown(self, fully_shut_down=False):
+        """Stop the components, then fast-forward the database to the txn log (or clear it on a full
+        shutdown), in 3.9.3's order (ZOOKEEPER-4712): a learner's sync processor is stopped with the
+        components, so what it drains to the log is in memory too. 3.5.7, and ours before, stopped it
+        after the fast-forward, leaving memory behind the disk for the next election and sync. A
+        server never started (a learner still syncing) still drops its database on a full shutdown,
+        as 3.7+ (ZOOKEEPER-3642)."""
         with self.state_lock:
-            if not self.can_shutdown():
-                self.clear_if_fully_shut_down(fully_shut_down)
-                LOG.debug("ZooKeeper server is not running, so not proceeding to shutdown!")
-                return
-            LOG.info("shutting down")
-            self.set_state(State.SHUTDOWN)
-            if self.session_tracker is not None:
-                self.session_tracker.shutdown()
-            if self.first_processor is not None:
-                self.first_processor.shutdown()
-            if self.zk_db is not None:
-                if fully_shut_down:
-                    self.zk_db.clear()
-                else:
+            if self.can_shutdown():
+                LOG.info("shutting down")
+                self.set_state(State.SHUTDOWN)
+                self.shutdown_components()
+                if self.zk_db is not None and not fully_shut_down:
                     try:
                         self.zk_db.fast_forward_data_base()
                     except (IOError, OSError):
                         LOG.error("Error updating DB", exc_info=True)
-                        self.zk_db.clear()
+                        fully_shut_down = True
+            else:
+                LOG.debug("ZooKeeper server is not running, so not proceeding to shutdown!")
+            if self.zk_db is not None and fully_shut_down:
+                self.zk_db.clear()
 
-    def clear_if_fully_shut_down(self, fully_shut_down):
-        """A server never started (a learner still syncing) has nothing to stop, but a full
-        shutdown still drops the database in memory, as Java 3.7+ (ZOOKEEPER-3642)."""
-        if fully_shut_down and self.zk_db is not None:
-            self.zk_db.clear()
+    def shutdown_components(self):
+        """What this server owns and stops; a subclass stops its own, then calls this."""
+        if self.session_tracker is not None:
+            self.session_tracker.shutdown()
+        if self.first_processor is not None:
+            self.first_processor.shutdown()
 
     def inc_in_process(self):
         with self.in_process_lock:

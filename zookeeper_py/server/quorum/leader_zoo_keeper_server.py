@@ -57,11 +57,10 @@ class LeaderZooKeeperServer(QuorumZooKeeperServer):
             if self.container_manager is not None:
                 self.container_manager.start()
 
-    def shutdown(self, fully_shut_down=False):
-        with self.state_lock:
-            if self.container_manager is not None:
-                self.container_manager.stop()
-            super().shutdown(fully_shut_down)
+    def shutdown_components(self):
+        if self.container_manager is not None:
+            self.container_manager.stop()
+        super().shutdown_components()
 
     def get_global_outstanding_limit(self):
         divisor = self.self.get_quorum_size() - 1 if self.self.get_quorum_size() > 2 else 1

@@ -41,19 +41,15 @@ class LearnerZooKeeperServer(QuorumZooKeeperServer):
         else:
             self.get_learner().validate_session(cnxn, session_id, session_timeout)
 
-    def shutdown(self, fully_shut_down=False):
-        with self.state_lock:
-            if not self.can_shutdown():
-                self.clear_if_fully_shut_down(fully_shut_down)
-                LOG.debug("ZooKeeper server is not running, so not proceeding to shutdown!")
-                return
-            LOG.info("Shutting down")
-            try:
-                super().shutdown(fully_shut_down)
-            except Exception:
-                LOG.warning("Ignoring unexpected exception during shutdown", exc_info=True)
-            try:
-                if self.sync_processor is not None:
-                    self.sync_processor.shutdown()
-            except Exception:
-                LOG.warning("Ignoring unexpected exception in syncprocessor shutdown", exc_info=True)
+    def shutdown_components(self):
+        # The sync processor first: what it drains to the txn log must be there before the
+        # fast-forward that follows (ZOOKEEPER-4712).
+        try:
+            if self.sync_processor is not None:
+                self.sync_processor.shutdown()
+        except Exception:
+            LOG.warning("Ignoring unexpected exception in syncprocessor shutdown", exc_info=True)
+        try:
+            super().shutdown_components()
+        except Exception:
+            LOG.warning("Ignoring unexpected exception during shutdown", exc_info=True)

@@ -67,13 +67,3 @@ class ObserverZooKeeperServer(LearnerZooKeeperServer):
 
     def get_state(self):
         return "observer"
-
-    def shutdown(self, fully_shut_down=False):
-        with self.state_lock:
-            if not self.can_shutdown():
-                self.clear_if_fully_shut_down(fully_shut_down)
-                LOG.debug("ZooKeeper server is not running, so not proceeding to shutdown!")
-                return
-            super().shutdown(fully_shut_down)
-            if self.sync_request_processor_enabled and self.sync_processor is not None:
-                self.sync_processor.shutdown()

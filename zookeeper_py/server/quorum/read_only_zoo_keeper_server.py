@@ -84,19 +84,14 @@ class ReadOnlyZooKeeperServer(ZooKeeperServer):
     def get_server_id(self):
         return self.self.get_id()
 
-    def shutdown(self, fully_shut_down=False):
-        with self.state_lock:
-            if not self.can_shutdown():
-                LOG.debug("ZooKeeper server is not running, so not proceeding to shutdown!")
-                return
-            self._shutdown = True
-            # set peer's server to null
-            self.self.set_zoo_keeper_server(None)
-            # clear all the connections
-            self.self.close_all_connections()
-            self.self.admin_server.set_zoo_keeper_server(None)
-            # shutdown the server itself
-            super().shutdown(fully_shut_down)
+    def shutdown_components(self):
+        self._shutdown = True
+        # set peer's server to null
+        self.self.set_zoo_keeper_server(None)
+        # clear all the connections
+        self.self.close_all_connections()
+        self.self.admin_server.set_zoo_keeper_server(None)
+        super().shutdown_components()
 
     def mark_shutdown(self):
         """Java sets `shutdown` even when never started (startup then becomes a no-op)."""
