@@ -22,6 +22,7 @@ from zookeeper_py.zoo_defs import OpCode
 
 EPOCH1 = 1 << 32
 EPOCH2 = 2 << 32
+EPOCH3 = 3 << 32
 OPEN = [ACL(31, Id("world", "anyone"))]
 
 
@@ -240,3 +241,40 @@ def test_a_followers_shutdown_leaves_memory_where_its_txn_log_ends(tmp_path, mon
         learner.sock.close()
         leader_end.close()
 
+
+def test_a_diff_with_a_gap_within_an_epoch_ends_the_sync_and_one_at_a_new_epoch_does_not(tmp_path):
+    """A DIFF's proposals must follow one another within an epoch, as 3.9.4 (ZOOKEEPER-4925): a
+    gap is txns the leader lacks, and a learner that took the rest would hold a history with a
+    hole it could pass on as leader. Ours warned and synced; now the sync ends before anything is
+    logged or acked. A jump to a new epoch's first txns is a normal DIFF and still syncs."""
+    def sync(packets):
+        data_dir, snap_log, zk_db = _learners_database(tmp_path / str(len(packets)))
+        written = []
+
+        def on_write(pp):
+            written.append(pp.type)
+            if pp.type == ACK:
+                raise ScriptedLeader()
+
+        peer = Peer(lambda epoch: None)
+        learner = Follower(peer, FollowerZooKeeperServer(snap_log, peer, zk_db), packets, on_write)
+        try:
+            learner.sync_with_leader(EPOCH3)
+            raise AssertionError("the sync never ended")
+        except (ScriptedLeader, IOError) as e:
+            return e, written, logged_zxids(data_dir)
+        finally:
+            snap_log.close()
+
+    gap = sync([QuorumPacket(DIFF, EPOCH1 + 3, None, None),
+                _create(EPOCH1 + 1, "/a"), QuorumPacket(COMMIT, EPOCH1 + 1, None, None),
+                _create(EPOCH1 + 3, "/c"), QuorumPacket(COMMIT, EPOCH1 + 3, None, None),
+                QuorumPacket(NEWLEADER, EPOCH3, None, None)])
+    assert isinstance(gap[0], IOError) and "DIFF sync got proposal 0x100000003, last queued 0x100000001" in str(gap[0])
+    assert gap[1:] == ([], [])
+    new_epoch = sync([QuorumPacket(DIFF, EPOCH2 + 1, None, None),
+                      _create(EPOCH1 + 1, "/a"), QuorumPacket(COMMIT, EPOCH1 + 1, None, None),
+                      _create(EPOCH2 + 1, "/b"), QuorumPacket(COMMIT, EPOCH2 + 1, None, None),
+                      QuorumPacket(NEWLEADER, EPOCH3, None, None)])
+    assert isinstance(new_epoch[0], ScriptedLeader)
+    assert new_epoch[1:] == ([ACK], [EPOCH1 + 1, EPOCH2 + 1])

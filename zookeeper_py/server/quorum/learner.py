@@ -332,9 +332,7 @@ class Learner:
                 if t == PROPOSAL:
                     hdr, rec = deserialize_txn(qp.data)
                     pif = PacketInFlight(hdr, rec)
-                    if hdr.zxid != last_queued + 1:
-                        LOG.warning("Got zxid 0x%x expected 0x%x", hdr.zxid & _U64, (last_queued + 1) & _U64)
-                    last_queued = hdr.zxid
+                    last_queued = self.enforce_continuous_proposal(last_queued, hdr.zxid)
                     if hdr.type == OpCode.reconfig:
                         qv = peer.config_from_string(rec.data.decode("utf-8"))
                         peer.set_last_seen_quorum_verifier(qv, True)
@@ -367,10 +365,7 @@ class Learner:
                     else:
                         hdr, rec = deserialize_txn(qp.data)
                         packet = PacketInFlight(hdr, rec)
-                        # Log warning message if txn comes out-of-order
-                        if hdr.zxid != last_queued + 1:
-                            LOG.warning("Got zxid 0x%x expected 0x%x", hdr.zxid & _U64, (last_queued + 1) & _U64)
-                        last_queued = hdr.zxid
+                        last_queued = self.enforce_continuous_proposal(last_queued, hdr.zxid)
                     if not write_to_txn_log:
                         # Apply to db directly if we haven't taken the snapshot
                         zk.process_txn(hdr=packet.hdr, txn=packet.rec)
@@ -440,6 +435,24 @@ class Learner:
                 zk.commit_request(request)
         else:
             raise NotImplementedError("Unknown server type")
+
+    @staticmethod
+    def enforce_continuous_proposal(last_queued, zxid):
+        """A proposal of a sync must follow the one before it within an epoch, as 3.9.4
+        (ZOOKEEPER-4925): a gap there is txns the leader does not have, and taking the rest would
+        give this learner a history with a hole that it could pass on as leader. 3.5.7, and ours
+        before, only warned. The sync ends and the learner looks for a leader again. A gap at a
+        new epoch cannot be told from a normal one, so it is only logged."""
+        if last_queued == 0:
+            LOG.info("DIFF sync got first proposal 0x%x", zxid & _U64)
+        elif zxid != last_queued + 1:
+            args = (zxid & _U64, last_queued & _U64, (last_queued + 1) & _U64)
+            if ZxidUtils.get_epoch_from_zxid(zxid) <= ZxidUtils.get_epoch_from_zxid(last_queued):
+                message = "DIFF sync got proposal 0x%x, last queued 0x%x, expected 0x%x" % args
+                LOG.error(message)
+                raise IOError(message)
+            LOG.warning("DIFF sync got new epoch proposal 0x%x, last queued 0x%x, expected 0x%x", *args)
+        return zxid
 
     @staticmethod
     def log_committed_sync_txns(zk, packets_not_committed, packets_committed):
