@@ -6,6 +6,7 @@ import os
 import socket
 import time
 
+from tests.persistence.test_file_txn_log import sysprops  # noqa: F401  (fixture)
 from tests.persistence.txns import logged_zxids
 from zookeeper_py.data import ACL, Id
 from zookeeper_py.jute import BinaryInputArchive, BinaryOutputArchive
@@ -16,6 +17,7 @@ from zookeeper_py.server.quorum.follower_zoo_keeper_server import FollowerZooKee
 from zookeeper_py.server.quorum.learner import Learner, deserialize_txn
 from zookeeper_py.server.quorum.packet_types import ACK, COMMIT, DIFF, NEWLEADER, PROPOSAL, SNAP, UPTODATE
 from zookeeper_py.server.quorum.quorum_packet import QuorumPacket
+from zookeeper_py.server.request import Request
 from zookeeper_py.server.zk_database import ZKDatabase
 from zookeeper_py.txn import CreateTxn, TxnHeader
 from zookeeper_py.zoo_defs import OpCode
@@ -278,3 +280,45 @@ def test_a_diff_with_a_gap_within_an_epoch_ends_the_sync_and_one_at_a_new_epoch_
                       QuorumPacket(NEWLEADER, EPOCH3, None, None)])
     assert isinstance(new_epoch[0], ScriptedLeader)
     assert new_epoch[1:] == ([ACK], [EPOCH1 + 1, EPOCH2 + 1])
+
+
+def test_a_diff_to_a_dir_trusted_without_a_snapshot_writes_one(tmp_path, sysprops):  # noqa: F811
+    """A dir of txn logs without a snapshot (from 3.4) starts only under
+    zookeeper.snapshot.trust.empty; its first sync writes a snapshot, a DIFF too, so the next
+    start needs the flag no more, as 3.5.8+ (ZOOKEEPER-3781). Ours wrote none after a DIFF, and
+    without the flag the member refused to start again."""
+    data_dir, snap_log, zk_db = _learners_database(tmp_path)
+    zk_db.append(_request(_create(EPOCH1 + 1, "/a")))
+    zk_db.commit()
+    snap_log.close()
+    os.remove(os.path.join(data_dir, "version-2", "snapshot.0"))
+    sysprops("zookeeper.snapshot.trust.empty", "true")
+    _, snap_log, zk_db = _learners_database(tmp_path)
+    assert zk_db.get_data_tree_last_processed_zxid() == EPOCH1 + 1
+
+    def on_write(pp):
+        if pp.type == ACK:
+            raise ScriptedLeader()
+
+    peer = Peer(lambda epoch: None)
+    learner = Follower(peer, FollowerZooKeeperServer(snap_log, peer, zk_db),
+                       [QuorumPacket(DIFF, EPOCH1 + 2, None, None),
+                        _create(EPOCH1 + 2, "/b"), QuorumPacket(COMMIT, EPOCH1 + 2, None, None),
+                        QuorumPacket(NEWLEADER, EPOCH2, None, None)], on_write)
+    try:
+        learner.sync_with_leader(EPOCH2)
+        raise AssertionError("the learner never acked NEWLEADER")
+    except ScriptedLeader:
+        pass
+    finally:
+        snap_log.close()
+    assert os.path.exists(os.path.join(data_dir, "version-2", "snapshot.%x" % (EPOCH1 + 2)))
+    sysprops("zookeeper.snapshot.trust.empty", "false")
+    _, snap_log, zk_db = _learners_database(tmp_path)
+    snap_log.close()
+    assert zk_db.get_node("/a") is not None and zk_db.get_node("/b") is not None
+
+
+def _request(qp):
+    hdr, txn = deserialize_txn(qp.data)
+    return Request.from_txn(hdr.clientId, hdr.cxid, hdr.type, hdr, txn, hdr.zxid)

@@ -272,6 +272,9 @@ class ZooKeeperServer(SessionExpirer):
         if snapshot:
             self.take_snapshot()
 
+    def should_force_write_initial_snapshot_after_leader_election(self):
+        return self.txn_log_factory.should_force_write_initial_snapshot_after_leader_election()
+
     def take_snapshot(self, sync_snap=False, received=None, in_child=False):
         """Snapshot the tree; or, given a learner's ReceivedSnapshot of it, seal that instead.
         in_child: written by a forked copy of the process (FileSnap.serialize)."""

@@ -256,6 +256,12 @@ class FileTxnSnapLog:
         """3.6+: SnapshotInfo of the snapshot last loaded or saved, or None."""
         return self.snap_log.get_last_snapshot_info()
 
+    def should_force_write_initial_snapshot_after_leader_election(self):
+        """A dir started under zookeeper.snapshot.trust.empty with no snapshot (an upgrade from 3.4)
+        gets one at its first sync, even a DIFF, so the next start needs the flag no more (3.5.8+,
+        ZOOKEEPER-3781)."""
+        return self.trust_empty_snapshot and self.get_last_snapshot_info() is None
+
     def find_most_recent_snapshot(self):
         return FileSnap(self.snap_dir).find_most_recent_snapshot()
 

@@ -276,7 +276,12 @@ class Learner:
         with zk.state_lock, contextlib.ExitStack() as cleanup:
             if qp.type == DIFF:
                 LOG.info("Getting a diff from the leader 0x%x", qp.zxid & _U64)
-                snapshot_needed = False
+                if zk.should_force_write_initial_snapshot_after_leader_election():
+                    LOG.info("Forcing a snapshot write as part of upgrading from an older Zookeeper. "
+                             "This should only happen while upgrading.")
+                    sync_snapshot = True
+                else:
+                    snapshot_needed = False
             elif qp.type == SNAP:
                 LOG.info("Getting a snapshot from leader 0x%x", qp.zxid & _U64)
                 self.snap_sync_in_progress = True
