@@ -195,9 +195,13 @@ def _mode_on_ipv6(ens, sid):
     return None
 
 
+@pytest.mark.parametrize("listen_on_all_ips", [False, True], ids=["own-address", "quorumListenOnAllIPs"])
 @pytest.mark.parametrize("kinds", [("python", "python", "python"), ("python", "python", "java")],
                          ids=["ours", "mixed"])
-def test_ensemble_on_ipv6_loopback(make_ensemble, kinds):
+def test_ensemble_on_ipv6_loopback(make_ensemble, kinds, listen_on_all_ips):
+    """Members written as [::1] form a quorum, with quorumListenOnAllIPs too (Java binds its
+    dual-stack wildcard; ours bound an IPv6 socket to 0.0.0.0, failed, and never elected), and
+    every member shows the config as Java keeps it, the address in full."""
     reason = ipv6_loopback_missing()
     if reason:
         pytest.skip(reason)
@@ -206,6 +210,8 @@ def test_ensemble_on_ipv6_loopback(make_ensemble, kinds):
                                                          ens.client_ports[sid]) for sid in ens.servers}
     for server in ens.servers.values():
         server.cfg.update(lines)
+        if listen_on_all_ips:
+            server.cfg["quorumListenOnAllIPs"] = "true"
         server.cfg.pop("clientPort", None)  # the client address is in the server line
         server.write_cfg()
     ens.start()
@@ -224,6 +230,9 @@ def test_ensemble_on_ipv6_loopback(make_ensemble, kinds):
         with kazoo("[::1]:%d" % ens.client_ports[sid]) as zk:
             zk.sync("/")
             assert zk.get("/v6")[0] == b"replicated"
+            config = zk.get("/zookeeper/config")[0].decode()
+            assert "server.%d=[0:0:0:0:0:0:0:1]:%d:%d:participant;[0:0:0:0:0:0:0:1]:%d" % (
+                sid, ens.quorum_ports[sid], ens.election_ports[sid], ens.client_ports[sid]) in config, config
 
 
 def test_snapshot_throttler_waits_at_most_its_timeout():

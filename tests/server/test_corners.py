@@ -292,25 +292,32 @@ def wait_serving_on(host, port, proc=None, timeout=60):
     return wait_until(mode, timeout=timeout, interval=0.05, message="a server on [%s]:%d" % (host, port))
 
 
+@pytest.mark.parametrize("address", [None, "0.0.0.0"], ids=["no-address", "0.0.0.0"])
 @pytest.mark.parametrize("kind", ["python", "java"])
-def test_default_client_address_takes_ipv6_and_ipv4_clients(tmp_path, kind):
-    """No clientPortAddress: Java's wildcard listens dual-stack, so [::1] clients connect as well
-    as 127.0.0.1 ones, and an IPv4 client shows as /127.0.0.1 (not ::ffff:127.0.0.1) in cons."""
+def test_default_client_address_takes_ipv6_and_ipv4_clients(tmp_path, kind, address):
+    """No clientPortAddress, or 0.0.0.0: Java's wildcard listens dual-stack, so [::1] clients
+    connect as well as 127.0.0.1 ones. cons shows an IPv4 client as /127.0.0.1 (not
+    ::ffff:127.0.0.1) and an IPv6 one as Java 14+ prints it, /[0:0:0:0:0:0:0:1]:port. Ours
+    listened on IPv4 only for 0.0.0.0, and printed /::1:port."""
     reason = ipv6_loopback_missing()
     if reason:
         pytest.skip(reason)
-    server = KINDS[kind](str(tmp_path), extra_cfg={"4lw.commands.whitelist": "*"})
+    cfg = {"4lw.commands.whitelist": "*"}
+    if address:
+        cfg["clientPortAddress"] = address
+    server = KINDS[kind](str(tmp_path), extra_cfg=cfg)
     server.start()
     try:
-        for hosts in ("[::1]:%d" % server.client_port, "127.0.0.1:%d" % server.client_port):
+        for hosts, shown in (("[::1]:%d" % server.client_port, "/[0:0:0:0:0:0:0:1]:"),
+                             ("127.0.0.1:%d" % server.client_port, "/127.0.0.1:")):
             zk = KazooClient(hosts=hosts, timeout=10.0)
             zk.start(timeout=15)
             try:
                 zk.ensure_path("/dual")
                 assert zk.exists("/dual") is not None
-                if hosts.startswith("127."):
-                    cons = four_letter_word("127.0.0.1", server.client_port, "cons")
-                    assert "/127.0.0.1:" in cons and "ffff" not in cons, cons
+                cons = four_letter_word("127.0.0.1", server.client_port, "cons")
+                assert any(line.startswith(" " + shown) and "sid=0x" in line for line in cons.splitlines()), cons
+                assert "ffff" not in cons, cons
             finally:
                 zk.stop()
                 zk.close()

@@ -28,27 +28,64 @@ def java_host_address(host):
     """InetAddress.getHostAddress: IPv6 in full (0:0:0:0:0:0:0:1), v4-mapped as IPv4; names as given."""
     if ":" not in host:
         return host  # IPv4 as it is (a peer address is already in dotted form), or a name
+    address, percent, scope = host.partition("%")
     try:
-        ip = ipaddress.ip_address(host.split("%")[0])
+        ip = ipaddress.ip_address(address)
     except ValueError:
         return host
     if ip.version == 4:
         return str(ip)
     if ip.ipv4_mapped is not None:
         return str(ip.ipv4_mapped)
-    return ":".join("%x" % int(group, 16) for group in ip.exploded.split(":"))
+    return ":".join("%x" % int(group, 16) for group in ip.exploded.split(":")) + percent + scope
 
 
 def resolve(host):
-    """InetAddress.getByName(host).getHostAddress(); the host itself when it does not resolve."""
+    """InetAddress.getByName(host).getHostAddress(); the host itself when it does not resolve.
+
+    A name with IPv4 and IPv6 addresses gives its first IPv4 one, as Java does by default
+    (java.net.preferIPv6Addresses=false), whatever order the system's resolver gives: a member
+    binds, advertises and is reached at one address, and Java members pick the same one."""
     if not host:
         return "0.0.0.0"
     if _is_ip_literal(host):
         return host
     try:
-        return socket.getaddrinfo(host, None, 0, socket.SOCK_STREAM)[0][4][0]
-    except (OSError, IndexError):
+        infos = socket.getaddrinfo(host, None, 0, socket.SOCK_STREAM)
+    except OSError:
         return host
+    for info in infos:
+        if info[0] == socket.AF_INET:
+            return info[4][0]
+    return infos[0][4][0] if infos else host
+
+
+def is_wildcard(host):
+    """No host, 0.0.0.0 or ::: Java's any-local address, which listens on IPv6 and IPv4 alike."""
+    return not host or host in ("0.0.0.0", "::") or (":" in host and java_host_address(host) == "0:0:0:0:0:0:0:0")
+
+
+def server_socket(host, make_socket=None):
+    """(unbound socket, address to bind it to) for a configured listen host, as Java binds an
+    InetSocketAddress of it: the wildcard on every IPv6 and IPv4 address where the machine has
+    IPv6 (IPv4 peers then show as ::ffff:a.b.c.d, which unmapped turns back); a name at the
+    address resolve() gives it. make_socket(family) makes the socket (default: plain TCP)."""
+    make_socket = make_socket or (lambda family: socket.socket(family, socket.SOCK_STREAM))
+    if is_wildcard(host):
+        if socket.has_ipv6:
+            try:
+                ss = make_socket(socket.AF_INET6)
+            except OSError:
+                ss = None  # IPv6 is off on this machine
+            if ss is not None:
+                try:
+                    ss.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+                    return ss, "::"
+                except OSError:
+                    ss.close()
+        return make_socket(socket.AF_INET), "0.0.0.0"
+    ip = resolve(host)
+    return make_socket(socket.AF_INET6 if ":" in ip else socket.AF_INET), ip
 
 
 class NetUtils:
@@ -58,20 +95,30 @@ class NetUtils:
     def format_inet_addr(addr):
         """`ip:port`, `[v6]:port` for IPv6, or `host:port` when the host does not resolve."""
         host, port = addr[0], addr[1]
-        ip = resolve(host)
+        ip = java_host_address(resolve(host))
         if ":" in ip:
             return "[%s]:%d" % (ip, port)
         return "%s:%d" % (ip, port)
 
 
 def inet_socket_address_str(addr):
-    """InetSocketAddress.toString(): `hostname/ip:port`, or `/ip:port` for an IP literal."""
+    """InetSocketAddress.toString() (Java 14+): `hostname/ip:port`, `/ip:port` for an IP literal,
+    an IPv6 address in full and in brackets (`/[0:0:0:0:0:0:0:1]:port`), and
+    `hostname/<unresolved>:port` for a name that does not resolve."""
     host, port = addr[0], addr[1]
     if not host:
         host = "0.0.0.0"
     if _is_ip_literal(host):
-        return "/%s:%d" % (host, port)
-    return "%s/%s:%d" % (host, resolve(host), port)
+        name, ip = "", host
+    else:
+        name, ip = host, resolve(host)
+        if ip == host:
+            return "%s/<unresolved>:%d" % (host, port)
+    if ":" in ip:
+        ip = java_host_address(ip)
+        if ":" in ip:
+            return "%s/[%s]:%d" % (name, ip, port)
+    return "%s/%s:%d" % (name, ip, port)
 
 
 def close_socket(sock):

@@ -14,7 +14,7 @@ from zookeeper_py.common import system_properties
 from zookeeper_py.common.client_x509_util import ClientX509Util
 from zookeeper_py.common.lazy_module import LazyModule
 from zookeeper_py.common.linked_blocking_queue import LinkedBlockingQueue
-from zookeeper_py.common.net_utils import close_socket, inet_socket_address_str, unmapped
+from zookeeper_py.common.net_utils import close_socket, inet_socket_address_str, server_socket, unmapped
 from zookeeper_py.common.selector_waker import SelectorWaker
 from zookeeper_py.server.expiry_queue import ExpiryQueue
 from zookeeper_py.server.nio_server_cnxn import NIOServerCnxn, outgoing_water_marks
@@ -41,24 +41,6 @@ def _bound_address_str(addr):
     """InetSocketAddress(port).toString(): the wildcard prints as 0.0.0.0/0.0.0.0:port."""
     host, port = addr[0] or "0.0.0.0", addr[1]
     return "%s/%s:%d" % (host, host, port) if host == "0.0.0.0" else inet_socket_address_str((host, port))
-
-
-def _dual_stack_socket():
-    """No clientPortAddress: listen on every IPv6 and IPv4 address, as Java's wildcard does
-    (IPv4 peers then show as ::ffff:a.b.c.d, which net_utils.unmapped turns back). None where
-    the machine has no IPv6."""
-    if not socket.has_ipv6:
-        return None
-    try:
-        ss = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
-    except OSError:
-        return None
-    try:
-        ss.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
-    except OSError:
-        ss.close()
-        return None
-    return ss
 
 
 _READ = selectors.EVENT_READ
@@ -472,12 +454,10 @@ class NIOServerCnxnFactory(ServerCnxnFactory):
         """Bind and listen on addr; the AcceptThread for it (not started)."""
         host, port = addr
         LOG.info("binding to port %s", _bound_address_str((host, port)))
-        ss = _dual_stack_socket() if not host else None
-        if ss is None:
-            ss = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+        ss, bind_host = server_socket(host)
         try:
             ss.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            ss.bind(("::" if ss.family == socket.AF_INET6 and not host else host, port))
+            ss.bind((bind_host, port))
             ss.listen(self.listen_backlog)
             ss.setblocking(False)
         except OSError:

@@ -2,6 +2,7 @@
 
 import collections
 import errno
+import functools
 import logging
 import socket
 import threading
@@ -9,7 +10,12 @@ import time
 
 from zookeeper_py.common import system_properties
 from zookeeper_py.common.java_hash_order import java_hash_order, long_hash_code
-from zookeeper_py.common.net_utils import TRANSIENT_ACCEPT_ERRORS, close_socket, inet_socket_address_str
+from zookeeper_py.common.net_utils import (
+    TRANSIENT_ACCEPT_ERRORS,
+    close_socket,
+    inet_socket_address_str,
+    server_socket,
+)
 from zookeeper_py.common.time import Time
 from zookeeper_py.server.final_request_processor import FinalRequestProcessor
 from zookeeper_py.server.quorum import packet_types
@@ -63,18 +69,16 @@ class Leader:
     def __init__(self, peer, zk):
         self.self = peer
         self.proposal_stats = BufferStats()
-        family = socket.AF_INET6 if ":" in peer.get_quorum_address()[0] else socket.AF_INET
+        make_socket = None
         if peer.should_use_port_unification() or peer.is_ssl_quorum():
             # Accepted learners are detected as TLS or plaintext on their LearnerHandler thread.
-            self.ss = UnifiedServerSocket(peer.get_x509_util(), peer.should_use_port_unification(), family)
-        else:
-            self.ss = socket.socket(family, socket.SOCK_STREAM)
+            make_socket = functools.partial(UnifiedServerSocket, peer.get_x509_util(),
+                                            peer.should_use_port_unification())
+        host, port = peer.get_quorum_address()[:2]
+        self.ss, bind_host = server_socket("0.0.0.0" if peer.get_quorum_listen_on_all_ips() else host, make_socket)
         try:
             self.ss.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            if peer.get_quorum_listen_on_all_ips():
-                self.ss.bind(("0.0.0.0", peer.get_quorum_address()[1]))
-            else:
-                self.ss.bind(peer.get_quorum_address())
+            self.ss.bind((bind_host, port))
             self.ss.listen(50)
         except OSError as e:
             if peer.get_quorum_listen_on_all_ips():

@@ -11,7 +11,7 @@ import time
 from zookeeper_py.common import system_properties
 from zookeeper_py.common.cpu_affinity import unpinned
 from zookeeper_py.common.gc_tuning import collect_after_load
-from zookeeper_py.common.net_utils import close_socket, inet_socket_address_str
+from zookeeper_py.common.net_utils import close_socket, inet_socket_address_str, resolve
 from zookeeper_py.jute import BinaryInputArchive
 from zookeeper_py.server.exit_code import ExitCode
 from zookeeper_py.server.quorum.follower_zoo_keeper_server import FollowerZooKeeperServer
@@ -167,11 +167,12 @@ class Learner:
         Leader, which binds the port; waiting a whole retry delay for that cost ~0.1 s of every
         re-election."""
         patience_end = time.monotonic() + refused_patience_ms / 1000.0
+        ip = resolve(addr[0])  # the address the leader binds for its name
         while True:
-            sock = socket.socket(socket.AF_INET6 if ":" in addr[0] else socket.AF_INET, socket.SOCK_STREAM)
+            sock = socket.socket(socket.AF_INET6 if ":" in ip else socket.AF_INET, socket.SOCK_STREAM)
             sock.settimeout(timeout_ms / 1000.0)
             try:
-                sock.connect(addr)
+                sock.connect((ip, addr[1]))
                 return sock
             except ConnectionRefusedError:
                 sock.close()

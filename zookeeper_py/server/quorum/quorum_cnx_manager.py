@@ -1,6 +1,7 @@
 """Mirror of org.apache.zookeeper.server.quorum.QuorumCnxManager: the election-port connections."""
 
 import errno
+import functools
 import logging
 import os
 import queue
@@ -17,6 +18,7 @@ from zookeeper_py.common.net_utils import (
     close_socket,
     inet_socket_address_str,
     peer_address,
+    server_socket,
 )
 from zookeeper_py.common.sasl_digest_md5 import SaslException
 from zookeeper_py.common.x509_util import X509Exception
@@ -616,25 +618,21 @@ class Listener(ZooKeeperThread):
         exit_exception = None
         while not mgr.shutdown and (self.port_bind_max_retry == 0 or num_retries < self.port_bind_max_retry):
             try:
-                family = socket.AF_INET6 if ":" in peer.get_election_address()[0] else socket.AF_INET
-                if peer.should_use_port_unification():
-                    LOG.info("Creating TLS-enabled quorum server socket")
-                    ss = UnifiedServerSocket(peer.get_x509_util(), True, family)
-                elif peer.is_ssl_quorum():
-                    LOG.info("Creating TLS-only quorum server socket")
-                    ss = UnifiedServerSocket(peer.get_x509_util(), False, family)
-                else:
-                    ss = socket.socket(family, socket.SOCK_STREAM)
+                make_socket = None
+                if peer.should_use_port_unification() or peer.is_ssl_quorum():
+                    plain_too = peer.should_use_port_unification()
+                    LOG.info("Creating TLS-%s quorum server socket", "enabled" if plain_too else "only")
+                    make_socket = functools.partial(UnifiedServerSocket, peer.get_x509_util(), plain_too)
+                host, port = peer.get_election_address()[:2]
+                if peer.get_quorum_listen_on_all_ips():
+                    host = "0.0.0.0"
+                ss, bind_host = server_socket(host, make_socket)
                 ss.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
                 self.ss = ss
-                if peer.get_quorum_listen_on_all_ips():
-                    addr = ("0.0.0.0", peer.get_election_address()[1])
-                else:
-                    addr = peer.get_election_address()
-                addr_str = inet_socket_address_str(addr)
+                addr_str = inet_socket_address_str((host, port))
                 LOG.info("My election bind port: %s", addr_str)
                 self.name = addr_str
-                ss.bind(addr)
+                ss.bind((bind_host, port))
                 ss.listen(50)
                 num_retries = 0
                 self.accept_connections(ss)

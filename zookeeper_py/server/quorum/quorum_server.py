@@ -10,6 +10,7 @@ import logging
 import socket
 
 from zookeeper_py.common.java_integer import parse_int
+from zookeeper_py.common.net_utils import java_host_address
 from zookeeper_py.keeper_exception import BadArgumentsException
 
 LOG = logging.getLogger("QuorumPeer")
@@ -87,9 +88,11 @@ class QuorumServer:
             client_parts = get_host_and_port(server_client[1])
             if len(client_parts) > 2:
                 raise ConfigException(address_str + self.WRONG_FORMAT)
-            hostname = client_parts[0] if len(client_parts) == 2 else "0.0.0.0"
+            hostname = java_host_address(client_parts[0]) if len(client_parts) == 2 else "0.0.0.0"
             self.client_addr = (hostname, _port(hostname, client_parts[-1]))
-        host = server_parts[0]
+        # An IPv6 literal as Java keeps it, in full ([::1] is server.N=[0:0:0:0:0:0:0:1]:...): the
+        # config every member shows (/zookeeper/config, `conf`) is then the same in a mixed ensemble.
+        host = java_host_address(server_parts[0])
         self.addr = (host, _port(host, server_parts[1]))
         self.election_addr = (host, _port(host, server_parts[2]))
         if self.addr[1] == self.election_addr[1]:
