@@ -36,6 +36,7 @@ from zookeeper_py.server.quorum.packet_types import (
 )
 from zookeeper_py.server.quorum.quorum_packet import LearnerInfo, QuorumPacket
 from zookeeper_py.server.quorum.quorum_peer_config import QuorumPeerConfig
+from zookeeper_py.server.quorum.send_ack_request_processor import LeaderConnectionClosed
 from zookeeper_py.server.quorum.unified_server_socket import create_ssl_socket
 from zookeeper_py.server.request import Request
 from zookeeper_py.server.util.serialize_utils import SerializeUtils
@@ -135,7 +136,7 @@ class Learner:
                 if flush:
                     out.flush()
             except ValueError:  # close_socket closed the writer: an I/O error to every caller
-                raise OSError("the connection to the leader is closed") from None
+                raise LeaderConnectionClosed("the connection to the leader is closed") from None
 
     def read_packet(self):
         with self._read_lock:

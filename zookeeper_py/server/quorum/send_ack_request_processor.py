@@ -11,6 +11,11 @@ LOG = logging.getLogger("SendAckRequestProcessor")
 ACK = 3  # Leader.ACK
 
 
+class LeaderConnectionClosed(OSError):
+    """Learner.write_packet after close_socket: the failure that closed the connection was
+    logged already."""
+
+
 class SendAckRequestProcessor(RequestProcessor):
     """Mirror of org.apache.zookeeper.server.quorum.SendAckRequestProcessor (Flushable).
 
@@ -23,15 +28,18 @@ class SendAckRequestProcessor(RequestProcessor):
 
     def process_request(self, si):
         if si.type != OpCode.sync:
-            try:
-                self.learner.write_packet(QuorumPacket(ACK, si.hdr.zxid, None, None), False)
-            except OSError as e:
-                LOG.warning("Closing connection to leader, exception during packet send", exc_info=e)
-                self._close()
+            self._write(QuorumPacket(ACK, si.hdr.zxid, None, None), False)
 
     def flush(self):
+        self._write(None, True)
+
+    def _write(self, pp, flush):
         try:
-            self.learner.write_packet(None, True)
+            self.learner.write_packet(pp, flush)
+        except LeaderConnectionClosed:
+            # Every ack still queued when the connection went fails the same way: the failure
+            # that closed it was logged once (ours logged a traceback per queued ack, 150 at a time).
+            LOG.debug("Not sending %s: the connection to the leader is closed", "an ack" if pp else "a flush")
         except OSError as e:
             LOG.warning("Closing connection to leader, exception during packet send", exc_info=e)
             self._close()
