@@ -348,7 +348,8 @@ class LearnerHandler(ZooKeeperThread):
             LOG.debug("Sending UPTODATE message to %d", self.sid)
             self.queue_packet(QuorumPacket(UPTODATE, -1, None, None))
             self._read_loop()
-        except (OSError, EOFError, JuteIOError, struct.error) as e:
+        except (OSError, EOFError, JuteIOError, struct.error, ValueError) as e:
+            # ValueError: a read of the stream _close_sock closed (the leader shutting down)
             if not self.sock_closed:
                 if isinstance(e, (EOFError, ConnectionError)):
                     # The peer closed or reset it (a port scan does, before any packet): one line.
