@@ -6,7 +6,7 @@ import signal
 import sys
 import threading
 
-from zookeeper_py.common import system_properties
+from zookeeper_py.common import monotonic_waits, system_properties
 from zookeeper_py.common.cpu_affinity import pin_to_one_cpu, set_sched_batch
 from zookeeper_py.common.gc_tuning import tune_collector
 from zookeeper_py.common.jit_tuning import tune_jit
@@ -141,6 +141,7 @@ def main(argv=None):
     configure_logging()
     install_thread_dump_handler()
     tighten_timer_slack()
+    monotonic_waits.install()
     tune_collector()
     server_main = ZooKeeperServerMain()
     exit_jvm(run_main(server_main.initialize_and_run, args, server_main.request_shutdown, USAGE))

@@ -425,6 +425,13 @@ def _in_wakeup(frame):
     return frame.f_code.co_name == "acquire" and os.path.basename(frame.f_code.co_filename) == "wakeup_semaphore.py"
 
 
+def _in_condition_wait(frame):
+    """A frame inside Condition.wait: the stdlib's, or monotonic_waits' (PyPy's timed waits)."""
+    base = os.path.basename(frame.f_code.co_filename)
+    return frame.f_code.co_name == "wait" and (base == "monotonic_waits.py" or (
+        base == "threading.py" and _stdlib_file(frame.f_code.co_filename)))
+
+
 def thread_state(thread, frame, known=None):
     """(jstack state, what it waits on or does) for a thread whose innermost frame is `frame`."""
     known = known or {}
@@ -434,7 +441,8 @@ def thread_state(thread, frame, known=None):
         return "RUNNABLE", None
     f = frame
     waiting = None
-    while f is not None and (_stdlib_file(f.f_code.co_filename) or _in_queue(f) or _in_wakeup(f)):
+    while f is not None and (_stdlib_file(f.f_code.co_filename) or _in_queue(f) or _in_wakeup(f)
+                             or _in_condition_wait(f)):
         base = os.path.basename(f.f_code.co_filename)
         fn = f.f_code.co_name
         loc = f.f_locals
@@ -447,7 +455,7 @@ def thread_state(thread, frame, known=None):
                        "on %s" % _name_of(loc.get("self"), f.f_back, known))
         elif base == "threading.py" and fn in ("_wait_for_tstate_lock", "join"):
             waiting = ("WAITING", "on join of %s" % getattr(loc.get("self"), "name", "?"))
-        elif base == "threading.py" and fn == "wait":
+        elif _in_condition_wait(f):
             # Condition.wait, then Event.wait around it: the outer one names what is awaited.
             timed = loc.get("timeout") is not None or (waiting is not None and waiting[0] == "TIMED_WAITING")
             waiting = ("TIMED_WAITING" if timed else "WAITING",

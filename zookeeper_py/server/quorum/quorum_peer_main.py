@@ -7,7 +7,7 @@ import logging
 import sys
 import threading
 
-from zookeeper_py.common import system_properties
+from zookeeper_py.common import monotonic_waits, system_properties
 from zookeeper_py.common.gc_tuning import tune_collector
 from zookeeper_py.common.jaas_configuration import JAAS_CONF_KEY, Configuration, JaasConfigurationException
 from zookeeper_py.common.logging_setup import configure_logging, install_thread_dump_handler, set_myid
@@ -186,6 +186,7 @@ def main(argv=None):
     configure_logging()
     install_thread_dump_handler()
     tighten_timer_slack()
+    monotonic_waits.install()
     tune_collector()
     peer_main = QuorumPeerMain()
     exit_jvm(run_main(peer_main.initialize_and_run, args, peer_main.request_shutdown, USAGE))
