@@ -88,6 +88,22 @@ class Follower(Learner):
         self.on_write(pp)
 
 
+def _sync_to_the_ack(learner, new_leader_zxid, snap_log):
+    """Run the learner's sync until it acks NEWLEADER (on_write raised ScriptedLeader)."""
+    try:
+        learner.sync_with_leader(new_leader_zxid)
+        raise AssertionError("the learner never acked NEWLEADER")
+    except ScriptedLeader:
+        pass
+    finally:
+        snap_log.close()
+
+
+def _ends_at_the_ack(pp):
+    if pp.type == ACK:
+        raise ScriptedLeader()
+
+
 def _create(zxid, path):
     hdr = TxnHeader(0x99, 1, zxid, 0, OpCode.create)
     return QuorumPacket(PROPOSAL, zxid, Util.marshall_txn_entry(hdr, CreateTxn(path, b"v", OPEN, False, 1), None),
@@ -105,8 +121,7 @@ def test_committed_diff_txns_are_on_disk_and_applied_before_the_epoch_and_the_ac
 
     def on_write(pp):
         seen.append(("write", pp.type, pp.zxid, logged_zxids(data_dir)))
-        if pp.type == ACK:
-            raise ScriptedLeader()
+        _ends_at_the_ack(pp)
 
     peer = Peer(on_epoch)
     zk = FollowerZooKeeperServer(snap_log, peer, zk_db)
@@ -117,13 +132,7 @@ def test_committed_diff_txns_are_on_disk_and_applied_before_the_epoch_and_the_ac
                _create(EPOCH1 + 3, "/c"),
                QuorumPacket(NEWLEADER, EPOCH2, None, None)]
     learner = Follower(peer, zk, packets, on_write)
-    try:
-        learner.sync_with_leader(EPOCH2)
-        raise AssertionError("the learner never acked NEWLEADER")
-    except ScriptedLeader:
-        pass
-    finally:
-        snap_log.close()
+    _sync_to_the_ack(learner, EPOCH2, snap_log)
     # The epoch is set after the committed txns are on disk and in the tree; the proposal not yet
     # committed is neither (it is logged and acked after UPTODATE, as before).
     assert seen[0] == ("epoch", 2, [EPOCH1 + 1, EPOCH1 + 2], EPOCH1 + 2), seen
@@ -255,8 +264,7 @@ def test_a_diff_with_a_gap_within_an_epoch_ends_the_sync_and_one_at_a_new_epoch_
 
         def on_write(pp):
             written.append(pp.type)
-            if pp.type == ACK:
-                raise ScriptedLeader()
+            _ends_at_the_ack(pp)
 
         peer = Peer(lambda epoch: None)
         learner = Follower(peer, FollowerZooKeeperServer(snap_log, peer, zk_db), packets, on_write)
@@ -296,22 +304,12 @@ def test_a_diff_to_a_dir_trusted_without_a_snapshot_writes_one(tmp_path, sysprop
     _, snap_log, zk_db = _learners_database(tmp_path)
     assert zk_db.get_data_tree_last_processed_zxid() == EPOCH1 + 1
 
-    def on_write(pp):
-        if pp.type == ACK:
-            raise ScriptedLeader()
-
     peer = Peer(lambda epoch: None)
     learner = Follower(peer, FollowerZooKeeperServer(snap_log, peer, zk_db),
                        [QuorumPacket(DIFF, EPOCH1 + 2, None, None),
                         _create(EPOCH1 + 2, "/b"), QuorumPacket(COMMIT, EPOCH1 + 2, None, None),
-                        QuorumPacket(NEWLEADER, EPOCH2, None, None)], on_write)
-    try:
-        learner.sync_with_leader(EPOCH2)
-        raise AssertionError("the learner never acked NEWLEADER")
-    except ScriptedLeader:
-        pass
-    finally:
-        snap_log.close()
+                        QuorumPacket(NEWLEADER, EPOCH2, None, None)], _ends_at_the_ack)
+    _sync_to_the_ack(learner, EPOCH2, snap_log)
     assert os.path.exists(os.path.join(data_dir, "version-2", "snapshot.%x" % (EPOCH1 + 2)))
     sysprops("zookeeper.snapshot.trust.empty", "false")
     _, snap_log, zk_db = _learners_database(tmp_path)
