@@ -33,8 +33,11 @@ def test_a_timed_wait_is_true_when_notified_and_false_after_its_timeout():
         time.sleep(0.01)
     with cond:
         cond.notify()
-    time.sleep(0.2)
-    assert results == [True]  # one notify, one waiter woken
+        assert len(cond._waiters) == 2  # one notify takes one waiter off the list
+    deadline = time.monotonic() + 10
+    while not results and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert results == [True]
     with cond:
         cond.notify_all()
     for t in threads:

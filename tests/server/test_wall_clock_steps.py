@@ -51,13 +51,17 @@ def test_a_dead_session_expires_on_time_after_the_wall_clock_steps_back(shifted_
     dead.connect(timeout_ms=2000)
     hdr, _ = dead.request(OpCode.create, CreateRequest("/eph", b"", [ACL(31, Id("world", "anyone"))], EPHEMERAL))
     assert hdr.err == 0, hdr
-    shift_file.write_text("-3600")
-    time.sleep(0.5)  # the server reads the shift every 50 ms
-    dead.sock.close()  # gone without a closeSession: only the session timeout ends it
-    closed_at = time.monotonic()
     zk = KazooClient(server.address, timeout=10)
     zk.start(timeout=15)
     try:
+        shift_file.write_text("-3600")
+
+        def stepped():  # the server reads the shift every 50 ms: wait until its clock shows it
+            zk.set("/eph", b"")
+            return zk.exists("/eph").mtime / 1000.0 < time.time() - 3000
+        wait_until(stepped, timeout=10, interval=0.05, message="the server's wall clock stepped back")
+        dead.sock.close()  # gone without a closeSession: only the session timeout ends it
+        closed_at = time.monotonic()
         wait_until(lambda: zk.exists("/eph") is None, timeout=15, interval=0.2,
                    message="the dead session's ephemeral deleted after its 2 s timeout")
         assert time.monotonic() - closed_at < 10
