@@ -119,12 +119,49 @@ def test_the_smaller_sid_is_hung_up_on_and_called_back(two_of_three):
         listener.close()
 
 
+def _dial(ens, sid, to):
+    """_connect_as, or None while member `to` does not listen yet."""
+    try:
+        return _connect_as(ens, sid, to)
+    except ConnectionRefusedError:
+        return None
+
+
+def _until_the_timer_is_slow(sock):
+    """Read member 2's notifications until its notification timeout has grown past 1.6 s (0.2, 0.4,
+    0.8, 1.6 s ...), so the next one from its timer is at least 3.2 s away; the last one's fields."""
+    arrived = []
+    while len(arrived) < 2 or arrived[-1] - arrived[-2] < 1.5:
+        state, leader, zxid, election_epoch, peer_epoch = _notification(_read_frame(sock))[:5]
+        assert (state, leader) == (LOOKING, 2)
+        arrived.append(time.monotonic())
+    return zxid, election_epoch, peer_epoch
+
+
+def _send_vote(sock, leader, zxid, election_epoch, peer_epoch):
+    config = b"server.1=127.0.0.1:1:2:participant\nversion=0"
+    sock.sendall(struct.pack(">i", 44 + len(config))
+                 + NOTIFICATION.pack(LOOKING, leader, zxid, election_epoch, peer_epoch, 2, len(config)) + config)
+
+
+def _answered_within(sock, seconds):
+    """The notification member 2 sends within `seconds`, or None."""
+    sock.settimeout(seconds)
+    try:
+        return _notification(_read_frame(sock))
+    except socket.timeout:
+        return None
+    finally:
+        sock.settimeout(20)
+
+
 def test_a_looking_peer_with_a_worse_vote_is_told_the_better_one_at_once(make_ensemble):
     """zookeeper_py only (Java waits for its notification timeout): see FastLeaderElection.look_for_leader.
 
     Only member 2 of three runs; the test listens as member 1 (the smaller sid, which member 2 dials).
     Once member 2's notification timeout has grown past 1.6 s, the test sends member 2 a vote of its
-    round for leader 1, worse than member 2's own; member 2 answers with its vote well before its timer."""
+    round for leader 1, worse than member 2's own; member 2 answers with its vote well before its timer.
+    The same vote again is not answered at once: that peer has heard member 2's vote and kept its own."""
     ens = make_ensemble(kinds=["python"] * 3)
     listener = _listen_on(ens.election_ports[1])
     try:
@@ -137,17 +174,31 @@ def test_a_looking_peer_with_a_worse_vote_is_told_the_better_one_at_once(make_en
         version, sid, length = HANDSHAKE.unpack(_recv_exactly(sock, HANDSHAKE.size))
         assert sid == 2
         _recv_exactly(sock, length)
-        arrived = []
-        while len(arrived) < 2 or arrived[-1] - arrived[-2] < 1.5:  # timeouts 0.2, 0.4, 0.8, 1.6 s ...
-            state, leader, zxid, election_epoch, peer_epoch = _notification(_read_frame(sock))[:5]
-            assert (state, leader) == (LOOKING, 2)
-            arrived.append(time.monotonic())
-        config = b"server.1=127.0.0.1:1:2:participant\nversion=0"
+        zxid, election_epoch, peer_epoch = _until_the_timer_is_slow(sock)
         sent = time.monotonic()
-        sock.sendall(struct.pack(">i", 44 + len(config))
-                     + NOTIFICATION.pack(LOOKING, 1, zxid, election_epoch, peer_epoch, 2, len(config)) + config)
+        _send_vote(sock, 1, zxid, election_epoch, peer_epoch)
         state, leader, _, round_, _ = _notification(_read_frame(sock))[:5]
         answered = time.monotonic() - sent
         assert (state, leader, round_) == (LOOKING, 2, election_epoch)
         # the next timer notification is at least 3.2 s after the last one
         assert answered < 1.0, "answered by the timer (%.2f s), not at once" % answered
+        _send_vote(sock, 1, zxid, election_epoch, peer_epoch)
+        assert _answered_within(sock, 1.0) is None, "the same vote was answered at once again"
+
+
+def test_a_vote_for_a_weight_0_member_is_not_answered_at_once(make_ensemble):
+    """zookeeper_py only. A weight-0 member ranks the others' votes below its vote for itself (a smaller
+    sid), and they rank its vote below theirs (weight 0): answering each other's "worse" vote at once
+    bounced votes between two of our members thousands of times a second for as long as the quorum
+    was lost (found by the large-ensembles tester). The test dials member 2 as member 3 (weight 0)."""
+    ens = make_ensemble(kinds=["python"] * 3, extra_cfg={
+        "group.1": "1:2:3", "weight.1": "1", "weight.2": "1", "weight.3": "0"})
+    ens.start([2])
+    with wait_until(lambda: _dial(ens, 3, to=2), timeout=15, message="member 2's election port") as sock:
+        sock.settimeout(20)
+        zxid, election_epoch, peer_epoch = _until_the_timer_is_slow(sock)
+        _send_vote(sock, 3, zxid, election_epoch, peer_epoch)
+        assert _answered_within(sock, 1.0) is None, "a vote for the weight-0 member 3 was answered at once"
+        # member 2 keeps its vote, and its timer still sends it
+        state, leader, _, round_, _ = _notification(_read_frame(sock))[:5]
+        assert (state, leader, round_) == (LOOKING, 2, election_epoch)

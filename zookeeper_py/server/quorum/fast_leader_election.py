@@ -413,6 +413,7 @@ class FastLeaderElection(Election):
         if peer.start_fle == 0:
             peer.start_fle = Time.current_elapsed_time()
         recvset = {}
+        answered = {}  # sid -> (its vote, my vote) I last told it mine at once for (see below)
         outofelection = {}
         not_timeout = self.finalizeWait
         with self._lock:
@@ -460,14 +461,24 @@ class FastLeaderElection(Election):
                                                     self.proposed_zxid, self.proposed_epoch):
                         self.update_proposal(n.leader, n.zxid, n.peer_epoch)
                         self.send_notifications()
-                    elif n.sid != self.self.get_id() and (n.leader, n.zxid, n.peer_epoch) != (
-                            self.proposed_leader, self.proposed_zxid, self.proposed_epoch):
+                    elif n.sid != self.self.get_id() and self.total_order_predicate(
+                            self.proposed_leader, self.proposed_zxid, self.proposed_epoch,
+                            n.leader, n.zxid, n.peer_epoch):
                         # zookeeper_py: a peer of my round proposes a worse leader than I do, so it has
                         # not heard my vote; tell it now. Java leaves that to my notification timeout
                         # (0.2 s and longer): it happens whenever that peer was still FOLLOWING when my
                         # first notification came (then it answers with its old vote and never queues
                         # mine), which costs a re-election after the leader's death 0.2 s.
-                        self.send_notification_to(n.sid)
+                        # Only a vote the predicate ranks below mine is answered: a weight-0 member and
+                        # the rest each rank the other's vote lower, and answering those bounced votes
+                        # between them thousands of times a second. And a vote is answered once: a
+                        # peer that sends it again heard mine and kept its own (a config it sees
+                        # differently); my timer still resends.
+                        pair = ((n.leader, n.zxid, n.peer_epoch, n.election_epoch),
+                                (self.proposed_leader, self.proposed_zxid, self.proposed_epoch))
+                        if answered.get(n.sid) != pair:
+                            answered[n.sid] = pair
+                            self.send_notification_to(n.sid)
                     LOG.debug("Adding vote: from=%d, proposed leader=%d, proposed zxid=0x%x, proposed election "
                               "epoch=0x%x", n.sid, n.leader, n.zxid & _U64, n.election_epoch)
                     recvset[n.sid] = Vote(n.leader, n.zxid, n.election_epoch, n.peer_epoch)
