@@ -175,6 +175,31 @@ def test_max_cnxns_limits_the_connections_of_all_clients(tmp_path):
         server.stop()
 
 
+@pytest.mark.parametrize("log_dir", ["{data}//", "{parent}//data"])
+def test_a_data_log_dir_spelled_with_extra_slashes_is_the_data_dir(tmp_path, log_dir):
+    """Java compares dataDir and dataLogDir as java.io.File keeps them (repeated and trailing slashes
+    dropped), so "dir//" is dir: one directory holding logs and snapshots. Ours compared the strings,
+    took them for two, and refused the restart: "Log directory has snapshot files" (found by the
+    data-dir tester)."""
+    data = str(tmp_path / "data")
+    server = PythonServer(str(tmp_path), extra_cfg={"dataLogDir": log_dir.format(data=data, parent=tmp_path)})
+    server.start()
+    zk = KazooClient(hosts=server.address, timeout=10)
+    try:
+        zk.start(timeout=10)
+        zk.create("/kept", b"v")
+        zk.stop()
+        server.stop()
+        server.start()
+        zk.start(timeout=10)
+        assert zk.get("/kept")[0] == b"v"
+    finally:
+        zk.stop()
+        zk.close()
+        server.stop()
+    assert sorted(os.listdir(tmp_path / "data")) == ["version-2"], server.all_output()
+
+
 def test_missing_config_file(tmp_path):
     cfg = str(tmp_path / "nope.cfg")
     r = subprocess.run([sys.executable, "-m", "zookeeper_py.server.quorum.quorum_peer_main", cfg],

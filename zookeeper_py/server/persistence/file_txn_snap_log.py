@@ -7,6 +7,7 @@ replays the logs after it.
 
 import logging
 import os
+import re
 
 from zookeeper_py.common import system_properties
 from zookeeper_py.keeper_exception import Code, NoNodeException
@@ -59,6 +60,13 @@ def _notify(listener, hdr, txn, digest):
         listener.on_txn_loaded(hdr, txn, digest)
 
 
+def java_file_path(path):
+    """The path as java.io.File keeps it: repeated slashes as one, no trailing slash ("." and ".." stay).
+    Java compares dataDir and dataLogDir in this form, so "dir//" and "dir" are one directory."""
+    path = re.sub("/+", "/", str(path))
+    return path[:-1] if len(path) > 1 and path.endswith("/") else path
+
+
 class FileTxnSnapLog:
     """Mirror of org.apache.zookeeper.server.persistence.FileTxnSnapLog.
 
@@ -71,8 +79,8 @@ class FileTxnSnapLog:
 
     def __init__(self, data_dir, snap_dir):
         LOG.debug("Opening datadir:%s snapDir:%s", data_dir, snap_dir)
-        self.data_dir = os.path.join(data_dir, version + str(VERSION))
-        self.snap_dir = os.path.join(snap_dir, version + str(VERSION))
+        self.data_dir = os.path.join(java_file_path(data_dir), version + str(VERSION))
+        self.snap_dir = os.path.join(java_file_path(snap_dir), version + str(VERSION))
 
         # by default create snap/log dirs, but otherwise complain instead (ZOOKEEPER-1161)
         enable_autocreate = system_properties.get_property(
