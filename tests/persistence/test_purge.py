@@ -184,3 +184,46 @@ def test_toolkit_scripts_run_their_modules(tmp_path, extended):  # noqa: F811
     r = subprocess.run([os.path.join(REPO, "bin", "zkSnapShotToolkit.sh"), os.path.join(vd, "snapshot.0")],
                        capture_output=True, text=True, env=env, timeout=60)
     assert r.returncode == 0 and r.stdout.startswith("ZNode Details (count=5):")
+
+
+def _toolkit(script):
+    return os.path.join(REPO, "bin", script)
+
+
+def _largest(directory, prefix):
+    return max((os.path.join(directory, n) for n in os.listdir(directory) if n.startswith(prefix)),
+               key=os.path.getsize)
+
+
+@pytest.mark.parametrize("script,prefix", [("zkTxnLogToolkit.sh", "log."), ("zkSnapShotToolkit.sh", "snapshot.")])
+def test_toolkit_scripts_end_quietly_when_the_reader_leaves(tmp_path, extended, script, prefix):  # noqa: F811
+    """`zkTxnLogToolkit.sh log | head -1`: Java's tools exit 0 and say nothing; ours printed a
+    BrokenPipeError traceback (txn log) or exited 1 (snapshot) (found by the data-dir tester)."""
+    build(tmp_path / "d", sample_txns(count_extra=3000), snap_at={3000})  # output well over a pipe's 64 KB
+    vd = os.path.join(str(tmp_path / "d"), "version-2")
+    path = _largest(vd, prefix)
+    env = dict(os.environ, PYTHON=sys.executable, PYTHONPATH=REPO)
+    proc = subprocess.Popen([_toolkit(script), path], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, env=env)
+    first = proc.stdout.readline()
+    proc.stdout.close()  # as head does after its line
+    err = proc.stderr.read().decode()
+    assert proc.wait(60) == 0, err
+    assert first and err == ""
+
+
+def test_snapshot_toolkit_says_a_snapshot_is_cut_short(tmp_path, extended):  # noqa: F811
+    """A truncated or empty snapshot: click took the EOFError for the user's Ctrl-D and printed three
+    chained tracebacks ending in click.exceptions.Abort."""
+    many_snapshots(tmp_path / "d")
+    vd = os.path.join(str(tmp_path / "d"), "version-2")
+    snapshot = _largest(vd, "snapshot.")
+    env = dict(os.environ, PYTHON=sys.executable, PYTHONPATH=REPO)
+    for size in (os.path.getsize(snapshot) // 2, 0):
+        cut = str(tmp_path / ("snapshot.cut%d" % size))
+        with open(snapshot, "rb") as src, open(cut, "wb") as dst:
+            dst.write(src.read(size))
+        r = subprocess.run([_toolkit("zkSnapShotToolkit.sh"), cut], capture_output=True, text=True, env=env,
+                           timeout=60)
+        assert r.returncode == 1
+        assert r.stderr == "%s ends before the snapshot does (truncated or empty)\n" % cut

@@ -23,6 +23,7 @@ from zookeeper_py.server.data_tree import DataTree
 from zookeeper_py.server.persistence.file_snap import FileSnap
 from zookeeper_py.server.persistence.snap_stream import SnapStream
 from zookeeper_py.server.persistence.util import SNAPSHOT_FILE_PREFIX, Util
+from zookeeper_py.server.util.closed_pipe import stdout_reader_may_leave
 from zookeeper_py.zk_util import ZKUtil
 
 _U64 = 0xFFFFFFFFFFFFFFFF
@@ -207,8 +208,14 @@ def main_args(args):
     if dump_data and dump_json:
         sys.stderr.write("Cannot specify both data dump (-d) and json mode (-json) in same call\n")
         sys.exit(2)
-    SnapshotFormatter().run(snapshot_file, dump_data, dump_json)
-    sys.stdout.flush()
+    with stdout_reader_may_leave():
+        try:
+            SnapshotFormatter().run(snapshot_file, dump_data, dump_json)
+        except EOFError:
+            # Not left to click, which takes an EOFError for a user's Ctrl-D and prints "Aborted!".
+            sys.stdout.flush()
+            sys.stderr.write("%s ends before the snapshot does (truncated or empty)\n" % snapshot_file)
+            sys.exit(1)
 
 
 # Java parses "-d" and "-json" by hand (a single-dash long option), so click passes them through.

@@ -21,6 +21,7 @@ from zookeeper_py.server.persistence.file_header import FileHeader
 from zookeeper_py.server.persistence.file_padding import FilePadding
 from zookeeper_py.server.persistence.file_txn_log import TXNLOG_MAGIC
 from zookeeper_py.server.request import Request
+from zookeeper_py.server.util.closed_pipe import stdout_reader_may_leave
 from zookeeper_py.server.util.log_chopper import LogChopper, exception_message, java_long_decode
 from zookeeper_py.server.util.serialize_utils import SerializeUtils
 from zookeeper_py.txn import CreateContainerTxn, CreateTTLTxn, CreateTxn, MultiTxn, SetDataTxn
@@ -335,7 +336,7 @@ def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     try:
         lt = parse_command_line(argv)
-        with lt:
+        with lt, stdout_reader_may_leave():
             if lt.is_dump_mode():
                 lt.dump()
                 lt.print_stat()
