@@ -25,6 +25,10 @@ def test_observer_serves_reads_forwards_writes_and_does_not_vote(make_ensemble):
     mntr = four_letter_word("127.0.0.1", ens.client_ports[leader], "mntr")
     assert "zk_followers\t3" in mntr  # every learner, the observer included
     assert "zk_synced_followers\t2" in mntr  # only voters are forwarded proposals
+    # 3.6+ names, as Java 3.8's mntr has them
+    assert "zk_learners\t3" in mntr
+    assert "zk_synced_observers\t1" in mntr
+    assert "zk_synced_non_voting_followers\t0" in mntr
     # The observer does not count towards a quorum: with one voter left (plus the observer) nothing serves.
     ens.kill(leader)
     ens.kill(2)

@@ -507,6 +507,8 @@ def test_quorum_peer_only_warns_and_serves_the_roles(tmp_path):
                 assert ("followers" in mntr) == (sid == leader)
                 if sid == leader:
                     assert (mntr["followers"], mntr["synced_followers"]) == (2, 2)
+                    assert (mntr["learners"], mntr["synced_observers"], mntr["synced_non_voting_followers"]) == (
+                        2, 0, 0)
                 assert ("proposal_stats" in as_dict(command(ports[sid], "srvr"))) == (sid == leader)
                 assert as_dict(command(ports[sid], "conf"))["server_id"] == sid
             # Without a quorum the survivor is LOOKING: its AdminServer has no server to ask.

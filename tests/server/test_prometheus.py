@@ -297,7 +297,9 @@ def test_leader_follower_and_observer_of_ensemble(tmp_path):
         assert value(metrics, "znode_count") >= 5 + 4
         assert value(metrics, "quorum_size") == 3
         assert value(metrics, "learners") == 3 == int(monitor["zk_followers"])  # mntr's followers: every learner
-        assert value(metrics, "synced_observers") == 1
+        assert value(metrics, "synced_observers") == 1 == int(monitor["zk_synced_observers"])
+        assert value(metrics, "synced_non_voting_followers") == 0 == int(monitor["zk_synced_non_voting_followers"])
+        assert int(monitor["zk_learners"]) == 3
         assert value(metrics, "synced_followers") == 2 == int(monitor["zk_synced_followers"])
         assert value(metrics, "pending_syncs") == 0 == int(monitor["zk_pending_syncs"])
         assert value(metrics, "outstanding_requests") == 0

@@ -153,6 +153,7 @@ def register_server_gauges(root_context, get_server, get_peer=lambda: None):
     leader_gauges = {
         "learners": lambda leader: len(leader.get_learners()),
         "synced_followers": lambda leader: len(leader.get_forwarding_followers()),
+        "synced_non_voting_followers": lambda leader: len(leader.get_non_voting_followers()),
         "synced_observers": lambda leader: len(leader.get_observing_learners()),
         "pending_syncs": lambda leader: leader.get_num_pending_syncs(),
         "last_proposal_size": lambda leader: leader.get_proposal_stats().get_last_buffer_size(),

@@ -297,6 +297,10 @@ class MonitorCommand(CommandBase):
             response.put("last_proposal_size", proposal_stats.get_last_buffer_size())
             response.put("max_proposal_size", proposal_stats.get_max_buffer_size())
             response.put("min_proposal_size", proposal_stats.get_min_buffer_size())
+            # 3.6+ names, as in mntr
+            response.put("learners", len(leader.get_learners()))
+            response.put("synced_non_voting_followers", len(leader.get_non_voting_followers()))
+            response.put("synced_observers", len(leader.get_observing_learners()))
         return response
 
 

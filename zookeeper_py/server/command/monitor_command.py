@@ -42,6 +42,10 @@ class MonitorCommand(AbstractFourLetterCommand):
             self.print("last_proposal_size", proposal_stats.get_last_buffer_size())
             self.print("max_proposal_size", proposal_stats.get_max_buffer_size())
             self.print("min_proposal_size", proposal_stats.get_min_buffer_size())
+            # 3.6+ names, for monitoring written for Java 3.6-3.9 (zk_learners is zk_followers renamed)
+            self.print("learners", len(leader.get_learners()))
+            self.print("synced_non_voting_followers", len(leader.get_non_voting_followers()))
+            self.print("synced_observers", len(leader.get_observing_learners()))
 
     def print(self, key, value):
         self.println("zk_%s\t%s" % (key, value))

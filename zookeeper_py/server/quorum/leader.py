@@ -132,6 +132,10 @@ class Leader:
         with self.learners_lock:
             return list(self.forwarding_followers)
 
+    def get_non_voting_followers(self):
+        """Synced followers that do not vote in the current config (being added by a reconfig)."""
+        return [lh for lh in self.get_forwarding_followers() if not self.is_participant(lh.get_sid())]
+
     def add_forwarding_follower(self, lh):
         with self.learners_lock:
             self.forwarding_followers.add(lh)
