@@ -5,6 +5,7 @@ import logging
 import socket
 
 from tests.support.net import wait_until
+from tests.unit.test_prep_request_processor import Recorder
 from zookeeper_py.server.quorum.follower_request_processor import FollowerRequestProcessor
 from zookeeper_py.server.quorum.learner import Learner
 from zookeeper_py.server.quorum.packet_types import REQUEST
@@ -73,17 +74,6 @@ class _FollowerServer:
         return None
 
 
-class _CommitProcessor:
-    def __init__(self):
-        self.requests = []
-
-    def process_request(self, request):
-        self.requests.append(request)
-
-    def shutdown(self):
-        pass
-
-
 def test_writes_forwarded_after_the_leader_connection_closed_are_not_a_severe_error(caplog):
     """A client write a follower forwards as its leader dies met the closed connection: ours logged
     "Severe unrecoverable error" with a traceback and the thread died (3 of 5 leader kills under
@@ -93,7 +83,7 @@ def test_writes_forwarded_after_the_leader_connection_closed_are_not_a_severe_er
     learner.sock, leader_end = socket.socketpair()
     learner.buffered_output = learner.sock.makefile("wb")
     server = _FollowerServer(learner)
-    commit = _CommitProcessor()
+    commit = Recorder()  # the CommitProcessor
     processor = FollowerRequestProcessor(server, commit)
     processor.start()
     try:
