@@ -156,3 +156,41 @@ def test_no_writes_are_accepted_without_a_quorum(make_ensemble):
     with kazoo(ens.connect_string([leader, others[0]])) as zk:
         zk.sync("/")
         assert zk.exists("/lonely") is None
+
+
+def test_a_sync_on_the_leader_waits_for_the_writes_proposed_before_it(make_ensemble):
+    """zookeeper_py: a sync from a client of the leader waits for the commit of every write proposed
+    before it, as a learner's sync does, so sync then read sees every write acknowledged before the
+    sync began. Java's leader answers such a sync at once: the fault suite once saw a client of a
+    Java leader read version 28 after another client's write of version 29 had been acknowledged
+    through a follower (the leader had sent the COMMIT but not yet applied it).
+
+    Both followers are paused, so a write of the leader's client is proposed but cannot commit; a
+    sync of another client of the leader must wait for it."""
+    ens = make_ensemble(kinds=["python"] * 3).start()
+    leader = ens.wait_for_quorum()
+    followers = [sid for sid in (1, 2, 3) if sid != leader]
+
+    def mntr(key):
+        """The leader's mntr value for key; None once it no longer leads (the paused followers are
+        dropped after syncLimit)."""
+        lines = four_letter_word("127.0.0.1", ens.client_ports[leader], "mntr").splitlines()
+        return dict(line.split("\t", 1) for line in lines if "\t" in line).get(key)
+
+    with kazoo(ens.address(leader), timeout=30) as writer, kazoo(ens.address(leader), timeout=30) as reader:
+        writer.create("/s", b"0")
+        for sid in followers:
+            ens.pause(sid)
+        try:
+            write = writer.set_async("/s", b"1")
+            # Submitted: the PrepRequestProcessor thread proposes it before it takes the sync.
+            wait_until(lambda: int(mntr("zk_outstanding_requests")) >= 1, timeout=10, message="the write submitted")
+            sync = reader.sync_async("/s")
+            wait_until(lambda: mntr("zk_pending_syncs") == "1", timeout=10, message="the sync waiting for the write")
+            assert not sync.ready() and not write.ready()
+        finally:
+            for sid in followers:
+                ens.resume(sid)
+        assert write.get(timeout=30).version == 1
+        sync.get(timeout=30)
+        assert reader.get("/s")[0] == b"1"

@@ -22,6 +22,7 @@ from zookeeper_py.server.quorum import packet_types
 from zookeeper_py.server.quorum.buffer_stats import BufferStats
 from zookeeper_py.server.quorum.learner_handler import LearnerHandler
 from zookeeper_py.server.quorum.learner_snapshot_throttler import LearnerSnapshotThrottler
+from zookeeper_py.server.quorum.learner_sync_request import LearnerSyncRequest
 from zookeeper_py.server.quorum.proposal import Proposal
 from zookeeper_py.server.quorum.quorum_packet import QuorumPacket
 from zookeeper_py.server.quorum.quorum_server import LearnerType
@@ -478,7 +479,8 @@ class Leader:
         return self.learner_snapshot_throttler
 
     def process_sync(self, r):
-        """A learner's sync: answer at once if nothing is outstanding, else after the last proposal commits."""
+        """A sync (a learner's, or one of this server's clients'): answer at once if nothing is
+        outstanding, else after the last proposal commits."""
         with self._lock:
             if not self.outstanding_proposals:
                 self.send_sync(r)
@@ -486,7 +488,11 @@ class Leader:
                 self.pending_syncs.setdefault(self.last_proposed, []).append(r)
 
     def send_sync(self, r):
-        r.fh.queue_packet(QuorumPacket(self.SYNC, 0, None, None))
+        if isinstance(r, LearnerSyncRequest):
+            r.fh.queue_packet(QuorumPacket(self.SYNC, 0, None, None))
+        else:
+            # A local sync: its commit follows, in the CommitProcessor, every commit passed before it.
+            self.zk.commit_processor.commit(r)
 
     def start_forwarding(self, handler, last_seen_zxid):
         """Queue what the learner misses beyond last_seen_zxid and add it to the forwarding set."""

@@ -37,7 +37,10 @@ class LeaderZooKeeperServer(QuorumZooKeeperServer):
     def setup_request_processors(self):
         final_processor = FinalRequestProcessor(self)
         to_be_applied_processor = ToBeAppliedRequestProcessor(final_processor, self.get_leader())
-        self.commit_processor = CommitProcessor(to_be_applied_processor, str(self.get_server_id()), False,
+        # zookeeper_py: a sync of the leader's own clients waits for its commit, as a learner's does
+        # (match_syncs; Leader.process_sync). Java's leader answers it at once, so a read after it
+        # could miss a write a follower had already acknowledged.
+        self.commit_processor = CommitProcessor(to_be_applied_processor, str(self.get_server_id()), True,
                                                 self.get_zoo_keeper_server_listener())
         self.commit_processor.start()
         proposal_processor = ProposalRequestProcessor(self, self.commit_processor)

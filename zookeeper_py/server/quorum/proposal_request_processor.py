@@ -7,6 +7,7 @@ from zookeeper_py.server.quorum.leader import XidRolloverException
 from zookeeper_py.server.quorum.learner_sync_request import LearnerSyncRequest
 from zookeeper_py.server.request_processor import RequestProcessor, RequestProcessorException
 from zookeeper_py.server.sync_request_processor import SyncRequestProcessor
+from zookeeper_py.zoo_defs import OpCode
 
 LOG = logging.getLogger("ProposalRequestProcessor")
 
@@ -34,7 +35,9 @@ class ProposalRequestProcessor(RequestProcessor):
             self.zks.get_leader().process_sync(request)
         else:
             self.next_processor.process_request(request)
-            if request.hdr is not None:
+            if request.type == OpCode.sync:
+                self.zks.get_leader().process_sync(request)  # a local sync: see LeaderZooKeeperServer
+            elif request.hdr is not None:
                 # We need to sync and get consensus on any transactions
 
                 try:
